@@ -1,0 +1,357 @@
+//! CHARX: a ZIP holding `card.json` (a V3 card) and the assets it points at.
+//!
+//! We keep every entry of the archive, not only the ones the card names, so an archive made
+//! by RisuAI (with its `module.risum`, `x_meta/` files, …) survives a read -> write. Readers
+//! in the wild disagree on details, so ours accepts all of:
+//!
+//! - asset URIs `embeded://path` (the spec's spelling), `embedded://path` and `__asset:path`;
+//! - assets under `…/images/` or `…/image/` (either spelling resolves to the other);
+//! - junk before the ZIP, as in RisuAI's JPEG + ZIP files.
+//!
+//! Entry names that are absolute or climb out with `..` are refused outright: one day someone
+//! will unpack these files to disk.
+
+use std::io::{Cursor, Read, Write};
+
+use deskmate_diagnostics::Diagnostic;
+use serde_json::Value;
+use zip::write::SimpleFileOptions;
+
+use crate::error::{CardError, Result};
+use crate::limits::Limits;
+use crate::model::Card;
+use crate::payload;
+
+pub const CARD_ENTRY: &str = "card.json";
+
+/// A CHARX archive, read.
+#[derive(Debug, Clone)]
+pub struct Charx {
+    pub card: Card,
+    /// Every entry except `card.json`, in archive order, with its bytes.
+    pub entries: Vec<Entry>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Charx {
+    /// The bytes an asset URI points at, when it points into this archive.
+    pub fn resolve(&self, uri: &str) -> Option<&Entry> {
+        resolve(&self.entries, uri)
+    }
+}
+
+/// The entry an embedded-asset URI names, trying both `image/` and `images/` spellings.
+pub fn resolve<'a>(entries: &'a [Entry], uri: &str) -> Option<&'a Entry> {
+    let path = embedded_path(uri)?;
+    let find = |p: &str| entries.iter().find(|e| e.name == p);
+    find(path).or_else(|| {
+        let swapped = if path.contains("/images/") {
+            path.replacen("/images/", "/image/", 1)
+        } else {
+            path.replacen("/image/", "/images/", 1)
+        };
+        find(&swapped)
+    })
+}
+
+/// The archive path of an embedded-asset URI, or `None` for other URIs (`ccdefault:`,
+/// `https://`, `data:`).
+pub fn embedded_path(uri: &str) -> Option<&str> {
+    ["embeded://", "embedded://", "__asset:"]
+        .iter()
+        .find_map(|scheme| uri.strip_prefix(scheme))
+}
+
+/// Reads a CHARX archive (or JPEG + ZIP file).
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Charx> {
+    let bad_zip = |e: zip::result::ZipError| CardError::CharxBadZip {
+        reason: e.to_string(),
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad_zip)?;
+    if archive.len() > limits.max_zip_entries {
+        return Err(CardError::CharxTooManyEntries {
+            count: archive.len(),
+            limit: limits.max_zip_entries,
+        });
+    }
+    let mut card_bytes = None;
+    let mut entries = Vec::new();
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let file = archive.by_index_raw(index).map_err(bad_zip)?;
+        let name = file.name().map_err(bad_zip)?.into_owned();
+        check_name(&name)?;
+        if file.encrypted() {
+            return Err(CardError::CharxEncrypted { name });
+        }
+        drop(file);
+        let mut file = archive.by_index(index).map_err(bad_zip)?;
+        if file.is_dir() {
+            continue;
+        }
+        let remaining = limits.max_zip_total_bytes.saturating_sub(total);
+        let mut data = Vec::new();
+        // The declared size can lie; count what actually comes out.
+        (&mut file)
+            .take(remaining + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| CardError::CharxBadZip {
+                reason: format!("{name}: {e}"),
+            })?;
+        total += data.len() as u64;
+        if total > limits.max_zip_total_bytes {
+            return Err(CardError::CharxTooLarge {
+                limit: limits.max_zip_total_bytes,
+            });
+        }
+        check_ratio(&name, data.len() as u64, file.compressed_size(), limits)?;
+        if name == CARD_ENTRY {
+            card_bytes = Some(data);
+        } else {
+            entries.push(Entry { name, bytes: data });
+        }
+    }
+    let card_bytes = card_bytes.ok_or(CardError::CharxNoCard)?;
+    let decoded = payload::parse_json_bytes(&card_bytes, CARD_ENTRY)
+        .map_err(|reason| CardError::BadJson { reason })?;
+    let card = Card::from_value(decoded.json)?;
+    let mut diagnostics = decoded.notes;
+    diagnostics.extend(missing_assets(&card, &entries));
+    Ok(Charx {
+        card,
+        entries,
+        diagnostics,
+    })
+}
+
+/// Refuses absolute names and any `..` component, with either slash.
+fn check_name(name: &str) -> Result<()> {
+    let traversal = || CardError::CharxPathTraversal {
+        name: name.to_string(),
+    };
+    let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
+    if absolute || name.contains('\0') || name.split(['/', '\\']).any(|part| part == "..") {
+        return Err(traversal());
+    }
+    Ok(())
+}
+
+/// Only entries past 1 MiB are checked: small, repetitive JSON compresses very well and is
+/// harmless; a bomb has to be big to hurt.
+fn check_ratio(name: &str, size: u64, compressed: u64, limits: &Limits) -> Result<()> {
+    const CHECK_ABOVE: u64 = 1024 * 1024;
+    if size > CHECK_ABOVE {
+        let ratio = size / compressed.max(1);
+        if ratio > limits.max_zip_ratio {
+            return Err(CardError::CharxRatio {
+                name: name.to_string(),
+                ratio,
+                limit: limits.max_zip_ratio,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Warnings for embedded asset URIs that point at nothing in the archive.
+fn missing_assets(card: &Card, entries: &[Entry]) -> Vec<Diagnostic> {
+    let assets = card
+        .data()
+        .and_then(|d| d.get("assets"))
+        .and_then(Value::as_array);
+    assets
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, asset)| {
+            let uri = asset.get("uri")?.as_str()?;
+            embedded_path(uri)?;
+            if resolve(entries, uri).is_some() {
+                return None;
+            }
+            Some(
+                Diagnostic::warning("charx.missing_asset", format!("the asset `{uri}` is not in the archive"))
+                    .at(format!("data.assets[{i}].uri"))
+                    .hint("the card still works, but this picture or sound will be missing; re-export it from the app that made it"),
+            )
+        })
+        .collect()
+}
+
+/// Writes `card.json` (the V3 document given) first, then `entries` in order.
+pub fn write(card_v3: &Value, entries: &[Entry]) -> Result<Vec<u8>> {
+    let cannot = |e: &dyn std::fmt::Display| CardError::CannotWrite {
+        reason: e.to_string(),
+    };
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
+    let json = serde_json::to_vec_pretty(card_v3).map_err(|e| cannot(&e))?;
+    zip.start_file(CARD_ENTRY, options)
+        .map_err(|e| cannot(&e))?;
+    zip.write_all(&json).map_err(|e| cannot(&e))?;
+    for entry in entries {
+        // Pictures and sounds are already compressed; deflating them again only costs time.
+        let stored = is_precompressed(&entry.name);
+        let options = if stored {
+            options.compression_method(zip::CompressionMethod::Stored)
+        } else {
+            options
+        };
+        let options = options.large_file(entry.bytes.len() as u64 >= u32::MAX as u64);
+        zip.start_file(entry.name.as_str(), options)
+            .map_err(|e| cannot(&e))?;
+        zip.write_all(&entry.bytes).map_err(|e| cannot(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| cannot(&e))?.into_inner())
+}
+
+fn is_precompressed(name: &str) -> bool {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        ext.as_str(),
+        "png" | "jpg" | "jpeg" | "webp" | "gif" | "avif" | "mp3" | "ogg" | "mp4" | "webm" | "zip"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        json!({"spec": "chara_card_v3", "spec_version": "3.0", "data": {"name": "Zip",
+            "assets": [{"type": "icon", "uri": "embeded://assets/icon/image/main.png", "name": "main", "ext": "png"},
+                       {"type": "emotion", "uri": "embedded://assets/emotion/images/joy.png", "name": "joy", "ext": "png"},
+                       {"type": "other", "uri": "__asset:gone.bin", "name": "x", "ext": "bin"}]}})
+    }
+
+    fn entries() -> Vec<Entry> {
+        vec![
+            Entry {
+                name: "assets/icon/images/main.png".into(),
+                bytes: b"icon".to_vec(),
+            },
+            Entry {
+                name: "assets/emotion/images/joy.png".into(),
+                bytes: b"joy".to_vec(),
+            },
+            Entry {
+                name: "x_meta/app.json".into(),
+                bytes: b"{}".to_vec(),
+            },
+        ]
+    }
+
+    #[test]
+    fn round_trips_every_entry_and_resolves_uri_spellings() {
+        let bytes = write(&sample(), &entries()).unwrap();
+        let charx = read(&bytes, &Limits::default()).unwrap();
+        assert_eq!(charx.card.to_value(), sample());
+        assert_eq!(charx.entries, entries());
+        assert_eq!(
+            charx
+                .resolve("embeded://assets/icon/image/main.png")
+                .unwrap()
+                .bytes,
+            b"icon"
+        );
+        assert_eq!(
+            charx
+                .resolve("embedded://assets/emotion/images/joy.png")
+                .unwrap()
+                .bytes,
+            b"joy"
+        );
+        let missing: Vec<_> = charx
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "charx.missing_asset")
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].path.as_deref(), Some("data.assets[2].uri"));
+    }
+
+    #[test]
+    fn reads_a_zip_behind_a_jpeg() {
+        let mut bytes = vec![0xff, 0xd8, 0xff, 0xe0];
+        bytes.extend(vec![7u8; 5000]);
+        bytes.extend(write(&sample(), &entries()).unwrap());
+        let charx = read(&bytes, &Limits::default()).unwrap();
+        assert_eq!(charx.card.name(), Some("Zip"));
+    }
+
+    #[test]
+    fn refuses_traversal_and_absolute_names() {
+        for name in [
+            "../evil.png",
+            "assets/../../evil",
+            "/etc/passwd",
+            "\\windows\\x",
+            "C:/x",
+            "a\\..\\b",
+        ] {
+            let bytes = write(
+                &sample(),
+                &[Entry {
+                    name: name.into(),
+                    bytes: vec![1],
+                }],
+            )
+            .unwrap();
+            let err = read(&bytes, &Limits::default()).unwrap_err();
+            assert_eq!(err.code(), "charx.path_traversal", "{name}");
+        }
+    }
+
+    #[test]
+    fn enforces_entry_count_total_size_and_ratio() {
+        let bytes = write(&sample(), &entries()).unwrap();
+        let few = Limits {
+            max_zip_entries: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read(&bytes, &few).unwrap_err().code(),
+            "charx.too_many_entries"
+        );
+        let small = Limits {
+            max_zip_total_bytes: 10,
+            ..Limits::default()
+        };
+        assert_eq!(read(&bytes, &small).unwrap_err().code(), "charx.too_large");
+
+        let bomb = write(
+            &sample(),
+            &[Entry {
+                name: "zeros.txt".into(),
+                bytes: vec![0; 4 << 20],
+            }],
+        )
+        .unwrap();
+        assert_eq!(
+            read(&bomb, &Limits::default()).unwrap_err().code(),
+            "charx.ratio_limit"
+        );
+    }
+
+    #[test]
+    fn needs_card_json() {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("other.json", SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"{}").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert_eq!(
+            read(&bytes, &Limits::default()).unwrap_err().code(),
+            "charx.no_card"
+        );
+    }
+}

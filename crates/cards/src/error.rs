@@ -1,0 +1,98 @@
+//! The ways reading or writing a card can fail outright.
+//!
+//! Problems a card can live with (a bad checksum, a loose type) are not errors: they are
+//! [`Diagnostic`](deskmate_diagnostics::Diagnostic)s returned beside the card. An error means
+//! there is no card to give back, or nothing safe to write.
+
+/// Every variant has a stable [`code`](CardError::code) of the form `domain.reason`.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    #[error("the file is {size} bytes; the limit is {limit}")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("this is not a PNG, JSON or CHARX card (the first bytes match none of them)")]
+    UnknownFormat,
+    #[error("not a PNG file: the 8-byte PNG signature is missing")]
+    NotPng,
+    #[error("the PNG ends in the middle of chunk {index} at byte {offset}")]
+    PngTruncated { index: usize, offset: usize },
+    #[error("the PNG has no IEND chunk, so it may be cut short")]
+    PngNoIend,
+    #[error("PNG chunk {index} declares {declared} bytes; the limit is {limit}")]
+    PngChunkTooLarge {
+        index: usize,
+        declared: u64,
+        limit: u64,
+    },
+    #[error("the PNG has more than {limit} chunks")]
+    PngTooManyChunks { limit: usize },
+    #[error("the PNG has no character data (no `chara` or `ccv3` text chunk)")]
+    PngNoCard,
+    #[error("no character card could be decoded from the PNG text chunks: {reason}")]
+    PngBadCard { reason: String },
+    #[error("a compressed text chunk inflates past the {limit}-byte limit")]
+    InflateLimit { limit: u64 },
+    #[error("a compressed text chunk is corrupt: {reason}")]
+    InflateFailed { reason: String },
+    #[error("the card is not valid JSON: {reason}")]
+    BadJson { reason: String },
+    #[error("the card JSON is a {found}, not an object")]
+    NotAnObject { found: &'static str },
+    #[error("the CHARX archive is not a readable ZIP: {reason}")]
+    CharxBadZip { reason: String },
+    #[error("the CHARX archive has no card.json at its root")]
+    CharxNoCard,
+    #[error("the CHARX entry `{name}` points outside the archive")]
+    CharxPathTraversal { name: String },
+    #[error("the CHARX archive has {count} entries; the limit is {limit}")]
+    CharxTooManyEntries { count: usize, limit: usize },
+    #[error("the CHARX archive unpacks to more than {limit} bytes")]
+    CharxTooLarge { limit: u64 },
+    #[error("the CHARX entry `{name}` compresses {ratio}:1, past the {limit}:1 limit")]
+    CharxRatio {
+        name: String,
+        ratio: u64,
+        limit: u64,
+    },
+    #[error("the CHARX entry `{name}` is encrypted")]
+    CharxEncrypted { name: String },
+    #[error("the image is {width}x{height}; the limit is {limit} pixels")]
+    ImageTooManyPixels { width: u32, height: u32, limit: u64 },
+    #[error("the image could not be read: {reason}")]
+    ImageUnreadable { reason: String },
+    #[error("the card cannot be written: {reason}")]
+    CannotWrite { reason: String },
+}
+
+impl CardError {
+    /// The stable machine-readable code, `domain.reason`.
+    pub fn code(&self) -> &'static str {
+        use CardError::*;
+        match self {
+            TooLarge { .. } => "card.too_large",
+            UnknownFormat => "card.unknown_format",
+            NotPng => "png.not_png",
+            PngTruncated { .. } => "png.truncated",
+            PngNoIend => "png.no_iend",
+            PngChunkTooLarge { .. } => "png.chunk_too_large",
+            PngTooManyChunks { .. } => "png.too_many_chunks",
+            PngNoCard => "png.no_card",
+            PngBadCard { .. } => "png.bad_card",
+            InflateLimit { .. } => "png.inflate_limit",
+            InflateFailed { .. } => "png.inflate_failed",
+            BadJson { .. } => "card.bad_json",
+            NotAnObject { .. } => "card.not_an_object",
+            CharxBadZip { .. } => "charx.bad_zip",
+            CharxNoCard => "charx.no_card",
+            CharxPathTraversal { .. } => "charx.path_traversal",
+            CharxTooManyEntries { .. } => "charx.too_many_entries",
+            CharxTooLarge { .. } => "charx.too_large",
+            CharxRatio { .. } => "charx.ratio_limit",
+            CharxEncrypted { .. } => "charx.encrypted",
+            ImageTooManyPixels { .. } => "image.too_many_pixels",
+            ImageUnreadable { .. } => "image.unreadable",
+            CannotWrite { .. } => "card.cannot_write",
+        }
+    }
+}
+
+pub type Result<T, E = CardError> = std::result::Result<T, E>;

@@ -1,0 +1,68 @@
+//! Character cards inside PNG files.
+//!
+//! A card lives in a text chunk keyed `ccv3` (V3) or `chara` (V2, or V1 in old files), as
+//! base64 of the JSON. Reading walks chunk headers only; writing copies every other chunk
+//! byte for byte, so the picture an owner chose is never re-encoded.
+
+pub mod chunks;
+mod read;
+pub mod text;
+mod write;
+
+pub use chunks::{Chunk, Damage, DamageKind, PngLayout};
+pub use read::{CardChunk, PngCard, read};
+pub use write::{WriteOptions, write};
+
+use deskmate_diagnostics::Diagnostic;
+
+/// A place name for diagnostics: `chunk 3 (tEXt "chara")`.
+pub(crate) fn place(chunk: &Chunk<'_>) -> String {
+    match text::keyword(chunk) {
+        Some(keyword) => format!(
+            "chunk {} ({} \"{}\")",
+            chunk.index,
+            chunk.kind_str(),
+            String::from_utf8_lossy(keyword)
+        ),
+        None => format!("chunk {} ({})", chunk.index, chunk.kind_str()),
+    }
+}
+
+/// Checksum and structure findings for a whole file: every chunk's CRC, and where the walk
+/// stopped early.
+pub fn integrity(layout: &PngLayout<'_>) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = layout
+        .chunks
+        .iter()
+        .filter(|c| !c.crc_ok())
+        .map(|c| {
+            Diagnostic::warning(
+                "png.crc_mismatch",
+                format!("the checksum of this chunk does not match its data (stored {:08x}, computed {:08x})", c.stored_crc, c.computed_crc()),
+            )
+            .at(place(c))
+            .hint("some apps refuse such files; `deskmate card repair` rewrites the checksums")
+        })
+        .collect();
+    if let Some(damage) = layout.damage {
+        let (code, message) = match damage.kind {
+            DamageKind::Truncated => (
+                "png.truncated",
+                format!(
+                    "the file ends inside chunk {} (byte {})",
+                    damage.index, damage.offset
+                ),
+            ),
+            DamageKind::Garbage => (
+                "png.garbage",
+                format!("the bytes from {} on are not PNG chunks", damage.offset),
+            ),
+            DamageKind::NoIend => ("png.no_iend", "the file has no IEND chunk".to_string()),
+        };
+        found.push(
+            Diagnostic::warning(code, format!("{message}: the image is damaged or cut short"))
+                .hint("the card text before the damage was recovered; to save it, convert it to .json or give a new picture with --image"),
+        );
+    }
+    found
+}

@@ -1,0 +1,124 @@
+//! Finding and decoding the card in a PNG.
+//!
+//! Readers disagree when a file holds several card chunks. Ours is deterministic and says
+//! what it chose:
+//!
+//! 1. `ccv3` before `chara` (the V3 spec's rule);
+//! 2. `tEXt` before `zTXt`/`iTXt`, because `tEXt` is the only kind SillyTavern reads, so for
+//!    the files it can open we pick what it picks;
+//! 3. the first in file order (SillyTavern's `findIndex`).
+//!
+//! A chunk that does not decode is skipped with a warning and the next one is tried.
+
+use deskmate_diagnostics::Diagnostic;
+
+use crate::convert;
+use crate::error::{CardError, Result};
+use crate::limits::Limits;
+use crate::model::Card;
+use crate::payload;
+
+use super::chunks::{Chunk, PngLayout};
+use super::text::{self, CardKeyword, TextKind};
+use super::{integrity, place};
+
+/// Which chunk the card came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardChunk {
+    pub index: usize,
+    pub kind: TextKind,
+    pub keyword: CardKeyword,
+}
+
+#[derive(Debug, Clone)]
+pub struct PngCard {
+    pub card: Card,
+    pub source: CardChunk,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the card out of PNG bytes.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
+    let layout = PngLayout::walk(bytes, limits)?;
+    let mut diagnostics = integrity(&layout);
+
+    let mut candidates: Vec<(CardKeyword, TextKind, &Chunk<'_>)> = layout
+        .chunks
+        .iter()
+        .filter_map(|c| Some((CardKeyword::parse(text::keyword(c)?)?, TextKind::of(c)?, c)))
+        .collect();
+    candidates.sort_by_key(|&(keyword, kind, chunk)| (keyword, kind, chunk.index));
+    if candidates.is_empty() {
+        return Err(CardError::PngNoCard);
+    }
+
+    let mut failures = Vec::new();
+    for &(keyword, kind, chunk) in &candidates {
+        let here = place(chunk);
+        let mut card = match decode_chunk(chunk, limits, &here) {
+            Ok((card, notes)) => {
+                diagnostics.extend(notes);
+                card
+            }
+            Err(reason) => {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "png.card_chunk_unreadable",
+                        format!("this card chunk could not be decoded and was skipped: {reason}"),
+                    )
+                    .at(&here)
+                    .hint("saving the card again writes fresh, readable card chunks"),
+                );
+                failures.push(format!("{here}: {reason}"));
+                continue;
+            }
+        };
+        let others: Vec<String> = candidates
+            .iter()
+            .filter(|c| c.2.index != chunk.index)
+            .map(|c| place(c.2))
+            .collect();
+        if !others.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning("png.duplicate_card_chunk", format!("the file holds more than one card chunk; used {here}, ignored {}", others.join(", ")))
+                    .at(&here)
+                    .hint("other apps may show a different version of this card; saving it again keeps only the one used"),
+            );
+        }
+        if keyword == CardKeyword::Chara && convert::trim_backfill_notice(&mut card) {
+            diagnostics.push(
+                Diagnostic::info(
+                    "card.backfill_notice_trimmed",
+                    "removed the V3 backfill notice from creator_notes",
+                )
+                .at(&here),
+            );
+        }
+        let source = CardChunk {
+            index: chunk.index,
+            kind,
+            keyword,
+        };
+        return Ok(PngCard {
+            card,
+            source,
+            diagnostics,
+        });
+    }
+    Err(CardError::PngBadCard {
+        reason: failures.join("; "),
+    })
+}
+
+fn decode_chunk(
+    chunk: &Chunk<'_>,
+    limits: &Limits,
+    place: &str,
+) -> std::result::Result<(Card, Vec<Diagnostic>), String> {
+    let decoded = text::decode(chunk, limits)
+        .expect("candidates are text chunks")
+        .map_err(|e| e.to_string())?;
+    let payload = payload::decode(&decoded.text, decoded.utf8, place)?;
+    let card = Card::from_value(payload.json).map_err(|e| e.to_string())?;
+    Ok((card, payload.notes))
+}
