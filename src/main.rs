@@ -1,1 +1,42 @@
-fn main() {}
+//! `deskmate`: the DeskMate Studio command line.
+//!
+//! `deskmate <noun> <verb> [args]`. Handlers parse arguments, call one `deskmate-api`
+//! function and render its report; they hold no logic of their own.
+//!
+//! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error.
+
+mod card;
+mod output;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "deskmate",
+    version,
+    about = "DeskMate Studio: character cards, rooms and your DeskMate server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read, check, convert and repair character cards (PNG, JSON, CHARX)
+    #[command(subcommand)]
+    Card(card::CardCommand),
+    /// A short guided tour of what DeskMate Studio can do, on its sample cards
+    Tour,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Card(command) => card::run(command),
+        Command::Tour => tour::run(),
+    }
+}

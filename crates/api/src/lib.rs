@@ -1,1 +1,19 @@
+//! The application layer of DeskMate Studio: one function per thing an owner can do.
+//!
+//! The `deskmate` CLI and the Tauri app both call these functions and nothing below them, so
+//! the two always behave the same. Each function takes plain paths and options, composes the
+//! domain crates (`deskmate-cards`, and later rooms, plugins, library and remote), does the
+//! file I/O (bounded reads, atomic writes), and returns a serde-serializable report or an
+//! [`ApiError`] carrying `{code, message, hint}`.
 
+pub mod card;
+mod error;
+mod files;
+pub mod samples;
+
+pub use card::{
+    CardReport, CardWriteOptions, ValidationReport, WriteReport, convert_card, inspect_card,
+    repair_card, validate_card,
+};
+pub use deskmate_cards::{AvatarSize, Spec};
+pub use error::ApiError;

@@ -17,6 +17,7 @@
 //!   Writers produce exactly what the specs say.
 //! - **Bounded.** Every reader obeys [`Limits`], and no input makes it panic.
 
+pub mod assets;
 mod avatar;
 pub mod charx;
 mod check;

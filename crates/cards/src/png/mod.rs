@@ -11,7 +11,7 @@ mod write;
 
 pub use chunks::{Chunk, Damage, DamageKind, PngLayout};
 pub use read::{CardChunk, PngCard, read};
-pub use write::{WriteOptions, write};
+pub use write::{WriteOptions, strip, write};
 
 use deskmate_diagnostics::Diagnostic;
 

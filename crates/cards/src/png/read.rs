@@ -75,12 +75,12 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
         };
         let others: Vec<String> = candidates
             .iter()
-            .filter(|c| c.2.index != chunk.index)
+            .filter(|c| c.0 == keyword && c.2.index != chunk.index)
             .map(|c| place(c.2))
             .collect();
         if !others.is_empty() {
             diagnostics.push(
-                Diagnostic::warning("png.duplicate_card_chunk", format!("the file holds more than one card chunk; used {here}, ignored {}", others.join(", ")))
+                Diagnostic::warning("png.duplicate_card_chunk", format!("the file holds more than one card chunk with this keyword; used {here}, ignored {}", others.join(", ")))
                     .at(&here)
                     .hint("other apps may show a different version of this card; saving it again keeps only the one used"),
             );

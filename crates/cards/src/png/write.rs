@@ -29,6 +29,23 @@ pub fn write(
     limits: &Limits,
     options: WriteOptions,
 ) -> Result<(Vec<u8>, Vec<Diagnostic>)> {
+    let chara = encode_payload(&convert::to_v2_backfill(card))?;
+    let ccv3 = encode_payload(&convert::to_v3(card))?;
+    rewrite(png, &[("chara", &chara), ("ccv3", &ccv3)], limits, options)
+}
+
+/// `png` without any card chunk: the plain picture, as stored in a CHARX.
+pub fn strip(png: &[u8], limits: &Limits) -> Result<Vec<u8>> {
+    rewrite(png, &[], limits, WriteOptions::default()).map(|(bytes, _)| bytes)
+}
+
+/// Copies `png`, dropping card chunks and inserting `texts` as tEXt chunks before IEND.
+fn rewrite(
+    png: &[u8],
+    texts: &[(&str, &str)],
+    limits: &Limits,
+    options: WriteOptions,
+) -> Result<(Vec<u8>, Vec<Diagnostic>)> {
     let layout = PngLayout::walk(png, limits)?;
     if let Some(damage) = layout.damage {
         return Err(match damage.kind {
@@ -39,10 +56,8 @@ pub fn write(
             },
         });
     }
-    let chara = encode_payload(&convert::to_v2_backfill(card))?;
-    let ccv3 = encode_payload(&convert::to_v3(card))?;
-
-    let mut out = Vec::with_capacity(png.len() + chara.len() + ccv3.len() + 64);
+    let extra: usize = texts.iter().map(|(k, t)| k.len() + t.len() + 13).sum();
+    let mut out = Vec::with_capacity(png.len() + extra);
     out.extend_from_slice(&SIGNATURE);
     let mut diagnostics = Vec::new();
     let mut removed = Vec::new();
@@ -53,8 +68,9 @@ pub fn write(
             continue;
         }
         if chunk.is(b"IEND") {
-            chunks::push_chunk(&mut out, b"tEXt", &text::encode_text("chara", &chara))?;
-            chunks::push_chunk(&mut out, b"tEXt", &text::encode_text("ccv3", &ccv3))?;
+            for (keyword, body) in texts {
+                chunks::push_chunk(&mut out, b"tEXt", &text::encode_text(keyword, body))?;
+            }
         }
         if options.fix_crcs && !chunk.crc_ok() {
             chunks::push_chunk(&mut out, &chunk.kind, chunk.data)?;

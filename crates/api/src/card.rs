@@ -1,0 +1,384 @@
+//! Card actions: inspect, validate, convert, repair. Each reads the input once, works on
+//! bytes through `deskmate-cards`, and writes at most one file, atomically.
+
+use std::path::{Path, PathBuf};
+
+use deskmate_cards::{
+    self as cards, AvatarSize, Card, Container, Diagnostic, Format, Limits, Loaded, Spec, assets,
+    charx, convert,
+    png::{self, WriteOptions as PngWriteOptions},
+};
+use serde::Serialize;
+
+use crate::ApiError;
+use crate::files::{read_limited, write_atomic};
+
+/// What `card inspect` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardReport {
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub spec: &'static str,
+    pub name: Option<String>,
+    pub valid: bool,
+    /// For PNG: every chunk, in file order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<Vec<ChunkInfo>>,
+    /// For CHARX: every entry besides card.json.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<EntryInfo>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChunkInfo {
+    pub index: usize,
+    pub offset: usize,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub length: usize,
+    pub crc_ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    /// True for the chunk the card was read from.
+    pub card: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryInfo {
+    pub name: String,
+    pub size: usize,
+}
+
+/// What `card validate` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub spec: &'static str,
+    pub name: Option<String>,
+    pub valid: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What `card convert` and `card repair` show.
+#[derive(Debug, Clone, Serialize)]
+pub struct WriteReport {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub format: &'static str,
+    /// The spec of the card as written: for PNG, `v3` (with a V2 backfill beside it).
+    pub spec: &'static str,
+    /// For repair: every change made, one per line.
+    pub changes: Vec<Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// How to write a card.
+#[derive(Debug, Clone, Default)]
+pub struct CardWriteOptions {
+    /// For `.json` output: V3 (default) or V2.
+    pub spec: Option<Spec>,
+    /// A picture (PNG, JPEG, WebP, GIF) to make the card's PNG or CHARX icon from.
+    pub image: Option<PathBuf>,
+    /// The size of a picture made from `image`; 400x600 by default.
+    pub picture_size: Option<AvatarSize>,
+}
+
+fn load(path: &Path, limits: &Limits) -> Result<(Vec<u8>, Loaded), ApiError> {
+    let bytes = read_limited(path, limits.max_file_bytes)?;
+    let loaded = cards::read(&bytes, limits)?;
+    Ok((bytes, loaded))
+}
+
+/// `card inspect`: format, spec, name, layout and every finding.
+pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
+    let limits = Limits::default();
+    let (bytes, loaded) = load(path, &limits)?;
+    let chunks = match &loaded.container {
+        Container::Png(source) => Some(chunk_layout(&bytes, source, &limits)?),
+        _ => None,
+    };
+    let entries = match &loaded.container {
+        Container::Charx(entries) => Some(
+            entries
+                .iter()
+                .map(|e| EntryInfo {
+                    name: e.name.clone(),
+                    size: e.bytes.len(),
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let diagnostics = all_diagnostics(&loaded);
+    Ok(CardReport {
+        path: path.to_path_buf(),
+        format: loaded.format.as_str(),
+        spec: loaded.card.spec().as_str(),
+        name: loaded.card.name().map(str::to_string),
+        valid: !deskmate_diagnostics::has_errors(&diagnostics),
+        chunks,
+        entries,
+        diagnostics,
+    })
+}
+
+fn chunk_layout(
+    bytes: &[u8],
+    source: &png::CardChunk,
+    limits: &Limits,
+) -> Result<Vec<ChunkInfo>, ApiError> {
+    let layout = png::PngLayout::walk(bytes, limits)?;
+    Ok(layout
+        .chunks
+        .iter()
+        .map(|c| ChunkInfo {
+            index: c.index,
+            offset: c.offset,
+            kind: c.kind_str().to_string(),
+            length: c.data.len(),
+            crc_ok: c.crc_ok(),
+            keyword: png::text::keyword(c).map(|k| String::from_utf8_lossy(k).into_owned()),
+            card: c.index == source.index,
+        })
+        .collect())
+}
+
+fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(cards::validate(&loaded.card));
+    diagnostics
+}
+
+/// `card validate`: valid when no finding is an error.
+pub fn validate_card(path: &Path) -> Result<ValidationReport, ApiError> {
+    let (_, loaded) = load(path, &Limits::default())?;
+    let diagnostics = all_diagnostics(&loaded);
+    Ok(ValidationReport {
+        path: path.to_path_buf(),
+        format: loaded.format.as_str(),
+        spec: loaded.card.spec().as_str(),
+        name: loaded.card.name().map(str::to_string),
+        valid: !deskmate_diagnostics::has_errors(&diagnostics),
+        diagnostics,
+    })
+}
+
+/// `card convert`: the output format follows the output file's extension.
+pub fn convert_card(
+    input: &Path,
+    output: &Path,
+    options: &CardWriteOptions,
+) -> Result<WriteReport, ApiError> {
+    let limits = Limits::default();
+    let (bytes, loaded) = load(input, &limits)?;
+    let card = loaded.card.clone();
+    write_card(
+        input,
+        output,
+        &bytes,
+        &loaded,
+        &card,
+        options,
+        PngWriteOptions::default(),
+        Vec::new(),
+    )
+}
+
+/// `card repair`: fills defaults, fixes loose types and checksums, and lists every change.
+pub fn repair_card(
+    input: &Path,
+    output: &Path,
+    options: &CardWriteOptions,
+) -> Result<WriteReport, ApiError> {
+    let limits = Limits::default();
+    let (bytes, loaded) = load(input, &limits)?;
+    let (card, changes) = cards::repair(&loaded.card);
+    // Repair mends a card; it does not upgrade it. A V2 card stays V2 unless asked otherwise.
+    let keep_spec = if loaded.card.spec() == Spec::V2 {
+        Spec::V2
+    } else {
+        Spec::V3
+    };
+    let json_spec = (Format::from_path(output) == Some(Format::Json))
+        .then(|| options.spec.unwrap_or(keep_spec));
+    let options = &CardWriteOptions {
+        spec: json_spec,
+        ..options.clone()
+    };
+    let mut report = write_card(
+        input,
+        output,
+        &bytes,
+        &loaded,
+        &card,
+        options,
+        PngWriteOptions { fix_crcs: true },
+        changes,
+    )?;
+    // The written file has no bad checksum: PNG output rewrote them, other formats have none.
+    report.diagnostics.retain(|d| d.code != "png.crc_mismatch");
+    // What is left to say about the card is what validation says after repair.
+    report.diagnostics.extend(cards::validate(&card));
+    Ok(report)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_card(
+    input: &Path,
+    output: &Path,
+    bytes: &[u8],
+    loaded: &Loaded,
+    card: &Card,
+    options: &CardWriteOptions,
+    png_options: PngWriteOptions,
+    mut changes: Vec<Diagnostic>,
+) -> Result<WriteReport, ApiError> {
+    let limits = Limits::default();
+    let format = Format::from_path(output).ok_or_else(|| {
+        ApiError::usage(
+            "usage.unknown_output_format",
+            format!("{} does not end in .png, .json or .charx", output.display()),
+            "name the output file card.png, card.json or card.charx",
+        )
+    })?;
+    if options.spec.is_some() && format != Format::Json {
+        return Err(ApiError::usage(
+            "usage.spec_needs_json",
+            "--spec only applies to .json output",
+            "a .png always holds both V2 and V3, a .charx always V3; drop --spec or write .json",
+        ));
+    }
+    let mut diagnostics = loaded.diagnostics.clone();
+    let (out, spec) = match format {
+        Format::Json => {
+            let spec = options.spec.unwrap_or(Spec::V3);
+            (cards::write_json(card, spec)?, spec)
+        }
+        Format::Png => {
+            let (picture, card) =
+                png_picture(bytes, loaded, card, options, &limits, &mut diagnostics)?;
+            let (out, notes) = png::write(&picture, &card, &limits, png_options)?;
+            changes.extend(
+                notes
+                    .iter()
+                    .filter(|d| d.code.starts_with("repair."))
+                    .cloned(),
+            );
+            diagnostics.extend(notes.into_iter().filter(|d| !d.code.starts_with("repair.")));
+            (out, Spec::V3)
+        }
+        Format::Charx => {
+            let (card_v3, entries) = charx_contents(bytes, loaded, card, options, &limits)?;
+            (charx::write(&card_v3, &entries)?, Spec::V3)
+        }
+    };
+    write_atomic(output, &out)?;
+    Ok(WriteReport {
+        input: input.to_path_buf(),
+        output: output.to_path_buf(),
+        format: format.as_str(),
+        spec: spec.as_str(),
+        changes,
+        diagnostics,
+    })
+}
+
+fn picture_from_option(
+    options: &CardWriteOptions,
+    limits: &Limits,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let Some(path) = &options.image else {
+        return Ok(None);
+    };
+    let bytes = read_limited(path, limits.max_file_bytes)?;
+    Ok(Some(cards::card_picture(
+        &bytes,
+        options.picture_size.unwrap_or_default(),
+        limits,
+    )?))
+}
+
+/// The PNG to write the card into, and the card as it should read there.
+fn png_picture(
+    bytes: &[u8],
+    loaded: &Loaded,
+    card: &Card,
+    options: &CardWriteOptions,
+    limits: &Limits,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(Vec<u8>, Card), ApiError> {
+    if let Some(picture) = picture_from_option(options, limits)? {
+        return Ok((picture, card.clone()));
+    }
+    match &loaded.container {
+        Container::Png(_) => Ok((bytes.to_vec(), card.clone())),
+        Container::Charx(entries) => {
+            let mut card_v3 = convert::to_v3(card);
+            let icon = assets::main_icon_entry(&card_v3, entries).ok_or_else(no_picture)?;
+            let picture = if Format::sniff(&icon.bytes) == Some(Format::Png) {
+                png::strip(&icon.bytes, limits)?
+            } else {
+                cards::card_picture(
+                    &icon.bytes,
+                    options.picture_size.unwrap_or_default(),
+                    limits,
+                )?
+            };
+            assets::point_main_icon_at_png(&mut card_v3);
+            let others = entries.len() - 1;
+            if others > 0 {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "card.assets_not_carried",
+                        format!("a PNG holds one picture; the archive's {others} other files (expressions, sounds, …) are not in it"),
+                    )
+                    .hint("keep the .charx as well, or convert to .charx, to keep them"),
+                );
+            }
+            Ok((picture, Card::from_value(card_v3)?))
+        }
+        Container::Json => Err(no_picture()),
+    }
+}
+
+fn no_picture() -> ApiError {
+    ApiError::usage(
+        "usage.no_picture",
+        "a PNG card needs a picture, and this card has none",
+        "add --image PICTURE (PNG, JPEG, WebP or GIF); it is cropped to 2:3 and sized 400x600",
+    )
+}
+
+/// The V3 document and archive entries of a CHARX.
+fn charx_contents(
+    bytes: &[u8],
+    loaded: &Loaded,
+    card: &Card,
+    options: &CardWriteOptions,
+    limits: &Limits,
+) -> Result<(serde_json::Value, Vec<charx::Entry>), ApiError> {
+    let mut card_v3 = convert::to_v3(card);
+    let mut entries = match &loaded.container {
+        Container::Charx(entries) => entries.clone(),
+        _ => Vec::new(),
+    };
+    let picture = match (picture_from_option(options, limits)?, &loaded.container) {
+        (Some(picture), _) => Some(picture),
+        (None, Container::Png(_)) => Some(png::strip(bytes, limits)?),
+        (None, _) => None,
+    };
+    if let Some(picture) = picture {
+        entries.retain(|e| e.name != assets::MAIN_ICON_ENTRY);
+        entries.insert(
+            0,
+            charx::Entry {
+                name: assets::MAIN_ICON_ENTRY.into(),
+                bytes: picture,
+            },
+        );
+        assets::point_main_icon_at(&mut card_v3, assets::MAIN_ICON_ENTRY);
+    }
+    Ok((card_v3, entries))
+}

@@ -1,0 +1,100 @@
+//! The one error type that crosses into the CLI and the app: `{code, message, hint}`.
+//!
+//! `code` is the domain crate's stable code (or `io.*`/`usage.*` for what happens here);
+//! `hint` is written for an owner who is not a developer and says what to do next.
+
+use std::path::Path;
+
+use deskmate_cards::CardError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// True when the input itself is at fault (exit code 1), false for usage and I/O
+    /// problems (exit code 2).
+    pub fn is_invalid_input(&self) -> bool {
+        !(self.code.starts_with("io.") || self.code.starts_with("usage."))
+    }
+
+    pub(crate) fn io(code: &str, path: &Path, err: &std::io::Error) -> Self {
+        let hint = match err.kind() {
+            std::io::ErrorKind::NotFound => "check the file name and folder",
+            std::io::ErrorKind::PermissionDenied => "check that you may read and write this folder",
+            _ => "check the disk and the file, then try again",
+        };
+        ApiError::new(code, format!("{}: {err}", path.display()), hint)
+    }
+
+    pub(crate) fn usage(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        ApiError::new(code, message, hint)
+    }
+}
+
+impl From<CardError> for ApiError {
+    fn from(err: CardError) -> Self {
+        let hint = card_hint(&err);
+        ApiError::new(err.code(), err.to_string(), hint)
+    }
+}
+
+fn card_hint(err: &CardError) -> &'static str {
+    use CardError::*;
+    match err {
+        TooLarge { .. } => {
+            "this is far larger than any character card; check that you picked the right file"
+        }
+        UnknownFormat => {
+            "pick a .png, .json or .charx character card; to make a card from a picture, use `card convert CARD.json OUT.png --image PICTURE`"
+        }
+        NotPng => {
+            "the file is not a PNG even if its name says so; open it in an image viewer to check"
+        }
+        PngTruncated { .. } | PngNoIend => {
+            "the picture is damaged, so it cannot be kept; save the card as .json, or give a new picture with --image"
+        }
+        PngChunkTooLarge { .. } | PngTooManyChunks { .. } => {
+            "the PNG is malformed or hostile; do not use it"
+        }
+        PngNoCard => {
+            "this is a plain picture with no character in it; to make one, use `card convert CARD.json OUT.png --image PICTURE`"
+        }
+        PngBadCard { .. } | InflateFailed { .. } | InflateLimit { .. } => {
+            "the character data inside the picture is damaged; ask whoever shared it for a fresh copy"
+        }
+        BadJson { .. } | NotAnObject { .. } => {
+            "the file is not a character card; open it in a text editor to check"
+        }
+        CharxBadZip { .. } | CharxNoCard => {
+            "the .charx file is damaged or not a character card; ask whoever shared it for a fresh copy"
+        }
+        CharxPathTraversal { .. } => {
+            "the archive tries to write outside its folder, which is how attacks work; do not use this file"
+        }
+        CharxTooManyEntries { .. } | CharxTooLarge { .. } | CharxRatio { .. } => {
+            "the archive is far bigger than a character card should be, and may be an attack; do not use it"
+        }
+        CharxEncrypted { .. } => {
+            "password-protected cards are not supported; ask for an unprotected copy"
+        }
+        ImageTooManyPixels { .. } => {
+            "the picture is too large; scale it down in an image editor first"
+        }
+        ImageUnreadable { .. } => "use a PNG, JPEG, WebP or GIF picture",
+        CannotWrite { .. } => "the card is too large for this format; try .charx",
+    }
+}

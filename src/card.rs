@@ -1,0 +1,195 @@
+//! `deskmate card …`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use deskmate_api::{AvatarSize, CardReport, CardWriteOptions, Spec, ValidationReport, WriteReport};
+
+use crate::output::{self, INVALID, OK};
+
+#[derive(Subcommand)]
+pub enum CardCommand {
+    /// Show a card's format, spec, name, layout and any problems
+    Inspect {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert a card; the output format follows OUT's extension (.png, .json, .charx)
+    Convert {
+        input: PathBuf,
+        output: PathBuf,
+        #[command(flatten)]
+        write: WriteArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a card against its spec; exit 0 when valid (warnings allowed), 1 when not
+    Validate {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a repaired copy: fills defaults, fixes loose types and checksums, lists each change
+    Repair {
+        input: PathBuf,
+        output: PathBuf,
+        #[command(flatten)]
+        write: WriteArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct WriteArgs {
+    /// Spec of .json output
+    #[arg(long, value_enum)]
+    spec: Option<SpecArg>,
+    /// A picture (PNG, JPEG, WebP, GIF) for the card; cropped to 2:3 and resized
+    #[arg(long, value_name = "PICTURE")]
+    image: Option<PathBuf>,
+    /// Size of the picture made from --image
+    #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "400x600")]
+    size: AvatarSize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SpecArg {
+    V2,
+    V3,
+}
+
+fn parse_size(text: &str) -> Result<AvatarSize, String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or("expected WIDTHxHEIGHT, e.g. 400x600")?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&n| (1..=8192).contains(&n))
+    };
+    match (parse(w), parse(h)) {
+        (Some(width), Some(height)) => Ok(AvatarSize { width, height }),
+        _ => Err("width and height must be whole numbers from 1 to 8192".into()),
+    }
+}
+
+impl WriteArgs {
+    fn options(&self) -> CardWriteOptions {
+        CardWriteOptions {
+            spec: self.spec.map(|s| match s {
+                SpecArg::V2 => Spec::V2,
+                SpecArg::V3 => Spec::V3,
+            }),
+            image: self.image.clone(),
+            picture_size: Some(self.size),
+        }
+    }
+}
+
+pub fn run(command: CardCommand) -> ExitCode {
+    match command {
+        CardCommand::Inspect { file, json } => match deskmate_api::inspect_card(&file) {
+            Ok(r) => output::report(&r, json, OK, print_inspect),
+            Err(e) => output::error(&e, json),
+        },
+        CardCommand::Validate { file, json } => match deskmate_api::validate_card(&file) {
+            Ok(r) => output::report(
+                &r,
+                json,
+                if r.valid { OK } else { INVALID },
+                print_validation,
+            ),
+            Err(e) => output::error(&e, json),
+        },
+        CardCommand::Convert {
+            input,
+            output,
+            write,
+            json,
+        } => match deskmate_api::convert_card(&input, &output, &write.options()) {
+            Ok(r) => output::report(&r, json, OK, |r| print_written(r, "wrote")),
+            Err(e) => output::error(&e, json),
+        },
+        CardCommand::Repair {
+            input,
+            output,
+            write,
+            json,
+        } => match deskmate_api::repair_card(&input, &output, &write.options()) {
+            Ok(r) => output::report(&r, json, OK, |r| print_written(r, "repaired into")),
+            Err(e) => output::error(&e, json),
+        },
+    }
+}
+
+fn title(name: Option<&str>, format: &str, spec: &str) -> String {
+    format!(
+        "{} — {} card, spec {}",
+        name.unwrap_or("(no name)"),
+        format.to_uppercase(),
+        spec.to_uppercase()
+    )
+}
+
+pub fn print_inspect(r: &CardReport) {
+    println!("{}", title(r.name.as_deref(), r.format, r.spec));
+    if let Some(chunks) = &r.chunks {
+        println!("chunks:");
+        for c in chunks {
+            let keyword = c
+                .keyword
+                .as_deref()
+                .map(|k| format!(" \"{k}\""))
+                .unwrap_or_default();
+            let crc = if c.crc_ok { "" } else { "  BAD CHECKSUM" };
+            let card = if c.card {
+                "  <- card read from here"
+            } else {
+                ""
+            };
+            println!(
+                "  #{:<3} {} {:>10} bytes at {:<10}{keyword}{crc}{card}",
+                c.index, c.kind, c.length, c.offset
+            );
+        }
+    }
+    if let Some(entries) = &r.entries {
+        println!("archive entries besides card.json:");
+        for e in entries {
+            println!("  {:>10} bytes  {}", e.size, e.name);
+        }
+    }
+    println!(
+        "valid: {} ({})",
+        if r.valid { "yes" } else { "no" },
+        output::summary(&r.diagnostics)
+    );
+    output::print_diagnostics(&r.diagnostics);
+}
+
+pub fn print_validation(r: &ValidationReport) {
+    println!("{}", title(r.name.as_deref(), r.format, r.spec));
+    println!(
+        "valid: {} ({})",
+        if r.valid { "yes" } else { "no" },
+        output::summary(&r.diagnostics)
+    );
+    output::print_diagnostics(&r.diagnostics);
+}
+
+pub fn print_written(r: &WriteReport, verb: &str) {
+    println!(
+        "{verb} {} ({} card, spec {})",
+        r.output.display(),
+        r.format.to_uppercase(),
+        r.spec.to_uppercase()
+    );
+    for change in &r.changes {
+        println!("  changed: {}", change.message);
+    }
+    output::print_diagnostics(&r.diagnostics);
+}

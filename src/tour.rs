@@ -1,0 +1,121 @@
+//! `deskmate tour`: a guided walk through the card engine on the shipped sample cards. It
+//! runs the same API calls as the real commands, on copies in a fresh temporary folder, so
+//! everything it shows is real output.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use deskmate_api::{ApiError, CardWriteOptions, samples::SAMPLE_CARDS};
+
+use crate::card::{print_inspect, print_validation, print_written};
+use crate::output::{self, OK, USAGE_OR_IO};
+
+pub fn run() -> ExitCode {
+    let dir = std::env::temp_dir().join(format!("deskmate-tour-{}", std::process::id()));
+    match tour(&dir) {
+        Ok(()) => {
+            println!("\nThe files from this tour are in {}.", dir.display());
+            ExitCode::from(OK)
+        }
+        Err(e) => {
+            output::error(&e, false);
+            ExitCode::from(USAGE_OR_IO)
+        }
+    }
+}
+
+fn step(n: u8, text: &str, command: &str) {
+    println!("\n── {n}. {text}\n   $ deskmate {command}\n");
+}
+
+fn tour(dir: &Path) -> Result<(), ApiError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ApiError::new(
+            "io.write_failed",
+            e.to_string(),
+            "check the temporary folder",
+        )
+    })?;
+    for (name, bytes) in SAMPLE_CARDS {
+        std::fs::write(dir.join(name), bytes).map_err(|e| {
+            ApiError::new(
+                "io.write_failed",
+                e.to_string(),
+                "check the temporary folder",
+            )
+        })?;
+    }
+    let path = |name: &str| -> PathBuf { dir.join(name) };
+    println!("DeskMate Studio — guided tour");
+    println!(
+        "The desktop app is not built yet; this tour runs the card engine it will use, through the CLI."
+    );
+
+    step(
+        1,
+        "Look inside a PNG card: every chunk, and which one holds the character",
+        "card inspect nyx-holloway.png",
+    );
+    print_inspect(&deskmate_api::inspect_card(&path("nyx-holloway.png"))?);
+
+    step(
+        2,
+        "Check a card exported by SillyTavern (V2, with its hybrid root copy)",
+        "card validate bram-copperkettle.json",
+    );
+    print_validation(&deskmate_api::validate_card(&path(
+        "bram-copperkettle.json",
+    ))?);
+
+    step(
+        3,
+        "Repair it: loose types fixed, every change listed, nothing else touched",
+        "card repair bram-copperkettle.json bram-repaired.json",
+    );
+    print_written(
+        &deskmate_api::repair_card(
+            &path("bram-copperkettle.json"),
+            &path("bram-repaired.json"),
+            &CardWriteOptions::default(),
+        )?,
+        "repaired into",
+    );
+
+    step(
+        4,
+        "Put a V3 card into a picture (the picture comes from another card here)",
+        "card convert aster-vale.json aster-vale.png --image nyx-holloway.png",
+    );
+    let with_image = CardWriteOptions {
+        image: Some(path("nyx-holloway.png")),
+        ..CardWriteOptions::default()
+    };
+    print_written(
+        &deskmate_api::convert_card(
+            &path("aster-vale.json"),
+            &path("aster-vale.png"),
+            &with_image,
+        )?,
+        "wrote",
+    );
+
+    step(
+        5,
+        "Pack it as CHARX, the archive format RisuAI uses for cards with assets",
+        "card convert aster-vale.png aster-vale.charx",
+    );
+    print_written(
+        &deskmate_api::convert_card(
+            &path("aster-vale.png"),
+            &path("aster-vale.charx"),
+            &CardWriteOptions::default(),
+        )?,
+        "wrote",
+    );
+    print_inspect(&deskmate_api::inspect_card(&path("aster-vale.charx"))?);
+
+    println!(
+        "\nNext: `deskmate card --help` lists every card command; add --json to any of them for scripts."
+    );
+    Ok(())
+}
