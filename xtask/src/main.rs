@@ -1,1 +1,215 @@
-fn main() {}
+//! `cargo xtask`: the project's own commands, so a fresh Debian 12 machine needs nothing but
+//! Rust and this repository.
+//!
+//! - `setup`: install what builds and tests need (each step idempotent, and says what it does);
+//! - `run`: open the app (until it exists: the CLI's guided tour);
+//! - `test`: setup, then format check, clippy with warnings as errors, and every test;
+//! - `fuzz [SECONDS]`: a bounded run of every fuzz target;
+//! - `bench`: the criterion benches.
+//!
+//! Only the standard library is used, so this builds in seconds before anything else.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Debian packages the tests use, with the command each provides.
+const DEBIAN_PACKAGES: &[(&str, &str)] = &[
+    // The interop test reads our PNGs with the chunk libraries SillyTavern uses, in Node.
+    ("node", "nodejs"),
+    ("npm", "npm"),
+];
+
+/// Folders with a package-lock.json whose node_modules the tests need.
+const NPM_PROJECTS: &[&str] = &["tests/interop"];
+
+const FUZZ_TARGETS: &[&str] = &["png_reader", "charx_reader"];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("run") => run(),
+        Some("test") => test(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
+        Some("bench") => cargo(&["bench", "-p", "deskmate-cards"]),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|run|test|fuzz [SECONDS]|bench>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn say(message: &str) {
+    println!("xtask: {message}");
+}
+
+/// Runs a command in the workspace root, failing with its name when it fails.
+fn sh(program: &str, args: &[&str]) -> Result {
+    sh_in(&root(), program, args, &[])
+}
+
+fn sh_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result {
+    let status = Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("could not start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn cargo(args: &[&str]) -> Result {
+    sh(env!("CARGO"), args)
+}
+
+fn found(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn setup() -> Result {
+    install_debian_packages()?;
+    install_rust_components()?;
+    install_npm_projects()?;
+    say("setup done");
+    Ok(())
+}
+
+fn install_debian_packages() -> Result {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .filter(|(cmd, _)| !found(cmd))
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        say("Debian packages: all present");
+        return Ok(());
+    }
+    say(&format!(
+        "Debian packages: installing {}",
+        missing.join(" ")
+    ));
+    let envs = [("DEBIAN_FRONTEND", "noninteractive")];
+    sh_in(&root(), "apt-get", &["update", "-q"], &envs)?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(&missing);
+    sh_in(&root(), "apt-get", &args, &envs)
+}
+
+fn install_rust_components() -> Result {
+    for (probe, component) in [("cargo-clippy", "clippy"), ("rustfmt", "rustfmt")] {
+        if found(probe) {
+            say(&format!("Rust component {component}: present"));
+        } else {
+            say(&format!("Rust component {component}: installing"));
+            sh("rustup", &["component", "add", component])?;
+        }
+    }
+    Ok(())
+}
+
+fn install_npm_projects() -> Result {
+    for project in NPM_PROJECTS {
+        let dir = root().join(project);
+        let stamp = dir.join("node_modules/.package-lock.json");
+        let lock = dir.join("package-lock.json");
+        let fresh = modified(&stamp)
+            .zip(modified(&lock))
+            .is_some_and(|(installed, locked)| installed >= locked);
+        if fresh {
+            say(&format!("npm packages in {project}: up to date"));
+        } else {
+            say(&format!("npm packages in {project}: npm ci"));
+            sh_in(&dir, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+        }
+    }
+    Ok(())
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().ok()?.modified().ok()
+}
+
+fn run() -> Result {
+    cargo(&["build", "--quiet", "-p", "deskmate"])?;
+    let has_display = env::var_os("DISPLAY").is_some() || env::var_os("WAYLAND_DISPLAY").is_some();
+    if !has_display {
+        say(
+            "no display found (DISPLAY and WAYLAND_DISPLAY are unset): a desktop app could not open here.",
+        );
+        say("the `deskmate` CLI works everywhere: target/debug/deskmate --help");
+    }
+    say("the desktop app is not built yet (issue #7); running the CLI's guided tour instead.\n");
+    sh(
+        &root().join("target/debug/deskmate").to_string_lossy(),
+        &["tour"],
+    )
+}
+
+fn test() -> Result {
+    setup()?;
+    say("cargo fmt --check");
+    cargo(&["fmt", "--all", "--check"])?;
+    say("cargo clippy -D warnings");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    say("cargo test");
+    cargo(&["test", "--workspace"])
+}
+
+fn fuzz(seconds: Option<&str>) -> Result {
+    let seconds = seconds.unwrap_or("60");
+    if seconds.parse::<u32>().is_err() {
+        return Err(format!("fuzz takes a number of seconds, not `{seconds}`"));
+    }
+    if found("cargo-fuzz") {
+        say("cargo-fuzz: present");
+    } else {
+        say("cargo-fuzz: installing from crates.io");
+        cargo(&["install", "cargo-fuzz", "--locked"])?;
+    }
+    // cargo-fuzz needs nightly flags; the one compiler here is stable, which accepts them
+    // under RUSTC_BOOTSTRAP. This affects only the fuzz build.
+    let envs = [("RUSTC_BOOTSTRAP", "1")];
+    for target in FUZZ_TARGETS {
+        say(&format!("fuzzing {target} for {seconds}s"));
+        let max_time = format!("-max_total_time={seconds}");
+        sh_in(
+            &root(),
+            env!("CARGO"),
+            &["fuzz", "run", target, "--", &max_time, "-max_len=262144"],
+            &envs,
+        )?;
+    }
+    Ok(())
+}
