@@ -28,6 +28,8 @@ pub struct CardReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<EntryInfo>>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The card document exactly as read.
+    pub card: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +123,7 @@ pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
         chunks,
         entries,
         diagnostics,
+        card: loaded.card.to_value(),
     })
 }
 

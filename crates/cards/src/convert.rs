@@ -27,17 +27,17 @@ const BACKFILL_SEPARATOR: &str = "\n\n";
 pub fn to_v3(card: &Card) -> Value {
     let mut root = card.root().clone();
     let mut data = data_of(card, true);
+    // A card that already says it is V3 is taken as it is (filling required fields is
+    // repair's job, which reports it); an older card gains what V3 requires.
     if card.spec() != Spec::V3 {
         lift_carried(&mut data);
-    }
-    data.entry("group_only_greetings")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    for_each_entry(&mut data, |entry| {
-        if card.spec() != Spec::V3 {
+        data.entry("group_only_greetings")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        for_each_entry(&mut data, |entry| {
             lift_entry(entry);
-        }
-        entry.entry("use_regex").or_insert(Value::Bool(false));
-    });
+            entry.entry("use_regex").or_insert(Value::Bool(false));
+        });
+    }
     set_spec(&mut root, Spec::V3, card.spec() == Spec::V3);
     root.insert("data".into(), Value::Object(data));
     Value::Object(root)

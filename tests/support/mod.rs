@@ -1,0 +1,66 @@
+//! Helpers for end-to-end tests of the `deskmate` binary.
+#![allow(dead_code)]
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
+        })
+    }
+}
+
+pub fn deskmate(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_deskmate"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn sample(name: &str) -> PathBuf {
+    repo().join("templates/personas").join(name)
+}
+
+/// A real picture in any format the image encoder writes.
+pub fn picture(path: &Path, width: u32, height: u32, format: image::ImageFormat) {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    std::fs::write(path, out.into_inner()).unwrap();
+}
+
+/// The IDAT data of a PNG, in order.
+pub fn idat(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let layout =
+        deskmate_cards::png::PngLayout::walk(bytes, &deskmate_cards::Limits::default()).unwrap();
+    layout
+        .chunks
+        .iter()
+        .filter(|c| c.is(b"IDAT"))
+        .map(|c| c.data.to_vec())
+        .collect()
+}
