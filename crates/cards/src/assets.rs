@@ -54,10 +54,10 @@ pub fn point_main_icon_at(card_v3: &mut Value, entry: &str) {
 /// Points the main icon back at the PNG itself (`ccdefault:`) when the picture it named is
 /// the one the PNG is being written on.
 pub fn point_main_icon_at_png(card_v3: &mut Value) {
-    if let Some((i, _)) = main_icon(card_v3) {
-        if let Some(assets) = assets_mut(card_v3) {
-            assets[i]["uri"] = Value::String(CCDEFAULT.into());
-        }
+    if let Some((i, _)) = main_icon(card_v3)
+        && let Some(assets) = assets_mut(card_v3)
+    {
+        assets[i]["uri"] = Value::String(CCDEFAULT.into());
     }
 }
 

@@ -294,16 +294,16 @@ impl Checker {
         let Some(Value::Object(ext)) = data.get("extensions") else {
             return;
         };
-        if let Some(value @ Value::String(s)) = ext.get("talkativeness") {
-            if let Ok(n) = s.trim().parse::<Number>() {
-                let path = join(&join(data_path, key("extensions")), key("talkativeness"));
-                self.loose(
-                    &path,
-                    value,
-                    Fix::Set(path.clone(), Value::Number(n)),
-                    "a number",
-                );
-            }
+        if let Some(value @ Value::String(s)) = ext.get("talkativeness")
+            && let Ok(n) = s.trim().parse::<Number>()
+        {
+            let path = join(&join(data_path, key("extensions")), key("talkativeness"));
+            self.loose(
+                &path,
+                value,
+                Fix::Set(path.clone(), Value::Number(n)),
+                "a number",
+            );
         }
     }
 
@@ -391,17 +391,17 @@ impl Checker {
                     Some(other) => self.shape(Shape::Text, other, &field_path),
                 }
             }
-            if let Some(ext) = asset.get("ext").and_then(Value::as_str) {
-                if ext != ext.to_ascii_lowercase() {
-                    let field_path = join(&asset_path, key("ext"));
-                    let fix = Fix::Set(field_path.clone(), Value::String(ext.to_ascii_lowercase()));
-                    self.loose(
-                        &field_path,
-                        &Value::String(ext.into()),
-                        fix,
-                        "a lowercase extension",
-                    );
-                }
+            if let Some(ext) = asset.get("ext").and_then(Value::as_str)
+                && ext != ext.to_ascii_lowercase()
+            {
+                let field_path = join(&asset_path, key("ext"));
+                let fix = Fix::Set(field_path.clone(), Value::String(ext.to_ascii_lowercase()));
+                self.loose(
+                    &field_path,
+                    &Value::String(ext.into()),
+                    fix,
+                    "a lowercase extension",
+                );
             }
             if asset.get("type").and_then(Value::as_str) == Some("icon") {
                 icons += 1;

@@ -230,10 +230,10 @@ fn carry_entry(entry: &mut Map<String, Value>) {
             entry.insert("content".into(), Value::String(rest));
         }
     }
-    if let Some(use_regex) = entry.shift_remove("use_regex") {
-        if !is_v3_default("use_regex", &use_regex) {
-            carried.insert("use_regex".into(), use_regex);
-        }
+    if let Some(use_regex) = entry.shift_remove("use_regex")
+        && !is_v3_default("use_regex", &use_regex)
+    {
+        carried.insert("use_regex".into(), use_regex);
     }
     if !carried.is_empty() {
         carry_slot(entry)
@@ -246,11 +246,11 @@ fn lift_entry(entry: &mut Map<String, Value>) {
     let Some(mut carried) = take_carried(entry) else {
         return;
     };
-    if let Some(Value::String(block)) = carried.get("decorators") {
-        if let Some(Value::String(content)) = entry.get_mut("content") {
-            content.insert_str(0, block);
-            carried.shift_remove("decorators");
-        }
+    if let Some(Value::String(block)) = carried.get("decorators")
+        && let Some(Value::String(content)) = entry.get_mut("content")
+    {
+        content.insert_str(0, block);
+        carried.shift_remove("decorators");
     }
     if let Some(use_regex) = carried.shift_remove("use_regex") {
         entry.entry("use_regex").or_insert(use_regex);

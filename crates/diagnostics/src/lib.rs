@@ -111,7 +111,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 /// Renders a list for a terminal, one finding per block, errors first.
 pub fn render(diagnostics: &[Diagnostic]) -> String {
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    sorted.sort_by_key(|d| std::cmp::Reverse(d.severity));
     let mut out = String::new();
     for d in sorted {
         out.push_str(&d.to_string());
