@@ -126,17 +126,8 @@ pub fn run(command: CardCommand) -> ExitCode {
     }
 }
 
-fn title(name: Option<&str>, format: &str, spec: &str) -> String {
-    format!(
-        "{} — {} card, spec {}",
-        name.unwrap_or("(no name)"),
-        format.to_uppercase(),
-        spec.to_uppercase()
-    )
-}
-
 pub fn print_inspect(r: &CardReport) {
-    println!("{}", title(r.name.as_deref(), r.format, r.spec));
+    print_header(&r.summary);
     if let Some(chunks) = &r.chunks {
         println!("chunks:");
         for c in chunks {
@@ -163,16 +154,24 @@ pub fn print_inspect(r: &CardReport) {
             println!("  {:>10} bytes  {}", e.size, e.name);
         }
     }
-    println!(
-        "valid: {} ({})",
-        if r.valid { "yes" } else { "no" },
-        output::summary(&r.diagnostics)
-    );
-    output::print_diagnostics(&r.diagnostics);
+    print_verdict(&r.summary);
 }
 
 pub fn print_validation(r: &ValidationReport) {
-    println!("{}", title(r.name.as_deref(), r.format, r.spec));
+    print_header(r);
+    print_verdict(r);
+}
+
+fn print_header(r: &ValidationReport) {
+    let name = r.name.as_deref().unwrap_or("(no name)");
+    println!(
+        "{name} — {} card, spec {}",
+        r.format.to_uppercase(),
+        r.spec.to_uppercase()
+    );
+}
+
+fn print_verdict(r: &ValidationReport) {
     println!(
         "valid: {} ({})",
         if r.valid { "yes" } else { "no" },

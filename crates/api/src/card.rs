@@ -13,21 +13,17 @@ use serde::Serialize;
 use crate::ApiError;
 use crate::files::{read_limited, write_atomic};
 
-/// What `card inspect` shows.
+/// What `card inspect` shows: the validation summary plus the file's layout and the card.
 #[derive(Debug, Clone, Serialize)]
 pub struct CardReport {
-    pub path: PathBuf,
-    pub format: &'static str,
-    pub spec: &'static str,
-    pub name: Option<String>,
-    pub valid: bool,
+    #[serde(flatten)]
+    pub summary: ValidationReport,
     /// For PNG: every chunk, in file order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunks: Option<Vec<ChunkInfo>>,
     /// For CHARX: every entry besides card.json.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<EntryInfo>>,
-    pub diagnostics: Vec<Diagnostic>,
     /// The card document exactly as read.
     pub card: serde_json::Value,
 }
@@ -113,16 +109,10 @@ pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
         ),
         _ => None,
     };
-    let diagnostics = all_diagnostics(&loaded);
     Ok(CardReport {
-        path: path.to_path_buf(),
-        format: loaded.format.as_str(),
-        spec: loaded.card.spec().as_str(),
-        name: loaded.card.name().map(str::to_string),
-        valid: !deskmate_diagnostics::has_errors(&diagnostics),
+        summary: summarize(path, &loaded),
         chunks,
         entries,
-        diagnostics,
         card: loaded.card.to_value(),
     })
 }
@@ -148,24 +138,24 @@ fn chunk_layout(
         .collect())
 }
 
-fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(cards::validate(&loaded.card));
-    diagnostics
-}
-
 /// `card validate`: valid when no finding is an error.
 pub fn validate_card(path: &Path) -> Result<ValidationReport, ApiError> {
     let (_, loaded) = load(path, &Limits::default())?;
-    let diagnostics = all_diagnostics(&loaded);
-    Ok(ValidationReport {
+    Ok(summarize(path, &loaded))
+}
+
+/// What reading noticed plus what the checks find.
+fn summarize(path: &Path, loaded: &Loaded) -> ValidationReport {
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(cards::validate(&loaded.card));
+    ValidationReport {
         path: path.to_path_buf(),
         format: loaded.format.as_str(),
         spec: loaded.card.spec().as_str(),
         name: loaded.card.name().map(str::to_string),
         valid: !deskmate_diagnostics::has_errors(&diagnostics),
         diagnostics,
-    })
+    }
 }
 
 /// `card convert`: the output format follows the output file's extension.

@@ -5,6 +5,8 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use deskmate_cards::CardError;
+
 use crate::ApiError;
 
 /// Reads at most `limit` bytes; a larger file is refused before it fills memory.
@@ -15,11 +17,8 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ApiError> {
         .read_to_end(&mut bytes)
         .map_err(|e| ApiError::io("io.read_failed", path, &e))?;
     if bytes.len() as u64 > limit {
-        return Err(ApiError::new(
-            "card.too_large",
-            format!("{} is larger than the {limit}-byte limit", path.display()),
-            "this is far larger than any character card; check that you picked the right file",
-        ));
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(CardError::TooLarge { size, limit }.into());
     }
     Ok(bytes)
 }

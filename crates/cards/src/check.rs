@@ -78,7 +78,8 @@ fn join(path: &[Seg], seg: Seg) -> Vec<Seg> {
     p
 }
 
-fn short(value: &Value) -> String {
+/// A value as JSON text, cut to 40 characters for messages.
+pub(crate) fn short(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 40 {
         format!("{}…", text.chars().take(40).collect::<String>())

@@ -1,9 +1,8 @@
 //! Repair: apply every fix [`check`](crate::check) knows, and say what changed.
 
 use deskmate_diagnostics::Diagnostic;
-use serde_json::Value;
 
-use crate::check::{self, Fix, display_path};
+use crate::check::{self, Fix, display_path, short};
 use crate::model::Card;
 
 /// Passes are needed because a fix can expose new findings (a missing `data` object, once
@@ -42,7 +41,7 @@ fn describe(finding: &Diagnostic, fix: &Fix) -> Diagnostic {
     let (path, message) = match fix {
         Fix::Set(path, value) => (
             display_path(path),
-            format!("set `{}` to {}", display_path(path), compact(value)),
+            format!("set `{}` to {}", display_path(path), short(value)),
         ),
         Fix::Remove(path) => (
             display_path(path),
@@ -50,13 +49,4 @@ fn describe(finding: &Diagnostic, fix: &Fix) -> Diagnostic {
         ),
     };
     Diagnostic::info(code, format!("{message} (was: {})", finding.message)).at(path)
-}
-
-fn compact(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 60 {
-        format!("{}…", text.chars().take(60).collect::<String>())
-    } else {
-        text
-    }
 }
