@@ -204,12 +204,22 @@ fn fuzz(seconds: Option<&str>) -> Result {
     for target in FUZZ_TARGETS {
         say(&format!("fuzzing {target} for {seconds}s"));
         let max_time = format!("-max_total_time={seconds}");
-        sh_in(
-            &root(),
-            env!("CARGO"),
-            &["fuzz", "run", target, "--", &max_time, "-max_len=262144"],
-            &envs,
-        )?;
+        // The working corpus grows in fuzz/corpus (ignored by git); fuzz/seeds holds small
+        // real cards, so the fuzzer starts from inputs that reach the card decoding paths.
+        let corpus = format!("fuzz/corpus/{target}");
+        let seeds = format!("fuzz/seeds/{target}");
+        std::fs::create_dir_all(root().join(&corpus)).map_err(|e| format!("{corpus}: {e}"))?;
+        let args = [
+            "fuzz",
+            "run",
+            target,
+            &corpus,
+            &seeds,
+            "--",
+            &max_time,
+            "-max_len=262144",
+        ];
+        sh_in(&root(), env!("CARGO"), &args, &envs)?;
     }
     Ok(())
 }

@@ -73,6 +73,7 @@ fn card_hint(err: &CardError) -> &'static str {
         PngNoCard => {
             "this is a plain picture with no character in it; to make one, use `card convert CARD.json OUT.png --image PICTURE`"
         }
+        PngEncryptedCard => "open it in RisuAI with its password and export it again without one",
         PngBadCard { .. } | InflateFailed { .. } | InflateLimit { .. } => {
             "the character data inside the picture is damaged; ask whoever shared it for a fresh copy"
         }

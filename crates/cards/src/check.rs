@@ -188,6 +188,8 @@ impl Checker {
         }
     }
 
+    /// Checks `list` in `obj`. In a flat V1 card (`prefix` empty) a field may also go by its
+    /// Pygmalion name.
     fn fields<'f>(
         &mut self,
         list: impl Iterator<Item = &'f Field>,
@@ -195,18 +197,25 @@ impl Checker {
         prefix: &[Seg],
     ) {
         for field in list {
-            let path = join(prefix, key(field.name));
-            match obj.get(field.name) {
+            let found = if prefix.is_empty() {
+                fields::v1_lookup(obj, field.name)
+            } else {
+                obj.get(field.name).map(|v| (field.name, v))
+            };
+            match found {
                 None if field.required => {
                     let severity = if field.name == "name" {
                         Severity::Error
                     } else {
                         Severity::Warning
                     };
+                    let path = join(prefix, key(field.name));
                     self.missing(&path, severity, fields::default_for(field.shape));
                 }
                 None => {}
-                Some(value) => self.shape(field.shape, value, &path),
+                Some((found_as, value)) => {
+                    self.shape(field.shape, value, &join(prefix, key(found_as)))
+                }
             }
         }
     }

@@ -118,7 +118,9 @@ fn v1_data(root: &Map<String, Value>, v3: bool) -> Map<String, Value> {
                 .filter(|v| fields::is_text_list(v))
                 .cloned(),
             "character_book" => None,
-            name if fields::V1.iter().any(|f| f.name == name) => root.get(name).cloned(),
+            name if fields::V1.iter().any(|f| f.name == name) => {
+                fields::v1_lookup(root, name).map(|(_, v)| v.clone())
+            }
             _ => None,
         };
         match value {
@@ -341,6 +343,39 @@ mod tests {
         assert_eq!(v3["data"]["group_only_greetings"], json!([]));
         assert_eq!(v3["talkativeness"], "0.5");
         assert_eq!(v3["name"], "Old");
+    }
+
+    #[test]
+    fn pygmalion_field_names_are_understood() {
+        let old = Card::from_value(json!({"char_name": "Pyg", "char_persona": "p", "char_greeting": "hello", "world_scenario": "w", "example_dialogue": "e"})).unwrap();
+        assert_eq!(old.name(), Some("Pyg"));
+        let v3 = to_v3(&old);
+        assert_eq!(
+            (
+                &v3["data"]["name"],
+                &v3["data"]["description"],
+                &v3["data"]["first_mes"],
+                &v3["data"]["scenario"],
+                &v3["data"]["mes_example"]
+            ),
+            (
+                &json!("Pyg"),
+                &json!("p"),
+                &json!("hello"),
+                &json!("w"),
+                &json!("e")
+            )
+        );
+        let findings = crate::validate(&old);
+        assert!(
+            findings.iter().all(|d| d.path.as_deref() != Some("name")),
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|d| d.path.as_deref() == Some("personality"))
+        );
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum CardError {
     PngTooManyChunks { limit: usize },
     #[error("the PNG has no character data (no `chara` or `ccv3` text chunk)")]
     PngNoCard,
+    #[error("the card is password-protected (RisuAI's encrypted card format)")]
+    PngEncryptedCard,
     #[error("no character card could be decoded from the PNG text chunks: {reason}")]
     PngBadCard { reason: String },
     #[error("a compressed text chunk inflates past the {limit}-byte limit")]
@@ -76,6 +78,7 @@ impl CardError {
             PngChunkTooLarge { .. } => "png.chunk_too_large",
             PngTooManyChunks { .. } => "png.too_many_chunks",
             PngNoCard => "png.no_card",
+            PngEncryptedCard => "png.encrypted_card",
             PngBadCard { .. } => "png.bad_card",
             InflateLimit { .. } => "png.inflate_limit",
             InflateFailed { .. } => "png.inflate_failed",

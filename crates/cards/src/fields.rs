@@ -56,6 +56,26 @@ pub const V1: &[Field] = &[
     field("mes_example", Shape::Text, true),
 ];
 
+/// The Pygmalion / Gradio names for V1 fields (`char_name`, …), which SillyTavern and RisuAI
+/// still import. Used only when the V1 name itself is absent.
+const V1_ALIASES: &[(&str, &str)] = &[
+    ("name", "char_name"),
+    ("description", "char_persona"),
+    ("scenario", "world_scenario"),
+    ("first_mes", "char_greeting"),
+    ("mes_example", "example_dialogue"),
+];
+
+/// A V1 field's value in a flat card, by its own name or its Pygmalion alias, with the key
+/// it was found under.
+pub fn v1_lookup<'a>(root: &'a Map<String, Value>, name: &'a str) -> Option<(&'a str, &'a Value)> {
+    if let Some(value) = root.get(name) {
+        return Some((name, value));
+    }
+    let (_, alias) = V1_ALIASES.iter().find(|(field, _)| *field == name)?;
+    root.get(*alias).map(|value| (*alias, value))
+}
+
 /// Fields V2 adds under `data`, on top of the V1 ones.
 pub const V2_ADDED: &[Field] = &[
     field("creator_notes", Shape::Text, true),

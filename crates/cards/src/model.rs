@@ -9,6 +9,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{CardError, Result};
+use crate::fields;
 
 /// The card specification a document follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,12 +117,16 @@ impl Card {
 
     /// The character's name, when it is a string.
     pub fn name(&self) -> Option<&str> {
-        self.data()?.get("name")?.as_str()
+        self.text("name")
     }
 
-    /// A string field of the character, when present and a string.
-    pub fn text(&self, field: &str) -> Option<&str> {
-        self.data()?.get(field)?.as_str()
+    /// A string field of the character, when present and a string. For V1 cards the
+    /// Pygmalion names (`char_name`, …) count too.
+    pub fn text<'a>(&'a self, field: &'a str) -> Option<&'a str> {
+        match self.spec {
+            Spec::V1 => fields::v1_lookup(&self.root, field)?.1.as_str(),
+            Spec::V2 | Spec::V3 => self.data()?.get(field)?.as_str(),
+        }
     }
 }
 

@@ -265,3 +265,14 @@ fn a_picture_without_a_card_is_a_clear_error() {
     let err = png::read(&picture(4, 4), &Limits::default()).unwrap_err();
     assert_eq!(err.code(), "png.no_card");
 }
+
+#[test]
+fn a_risuai_password_protected_card_says_so() {
+    let png = insert(
+        &picture(4, 4),
+        &[],
+        &[text(b"tEXt", "chara", "rcc||rccv1||AAAA||hash||e30=")],
+    );
+    let err = png::read(&png, &Limits::default()).unwrap_err();
+    assert_eq!(err.code(), "png.encrypted_card");
+}

@@ -53,6 +53,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
     }
 
     let mut failures = Vec::new();
+    let mut encrypted = false;
     for &(keyword, kind, chunk) in &candidates {
         let here = place(chunk);
         let mut card = match decode_chunk(chunk, limits, &here) {
@@ -60,7 +61,12 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
                 diagnostics.extend(notes);
                 card
             }
-            Err(reason) => {
+            Err(Unreadable::Encrypted) => {
+                encrypted = true;
+                failures.push(format!("{here}: password-protected"));
+                continue;
+            }
+            Err(Unreadable::Broken(reason)) => {
                 diagnostics.push(
                     Diagnostic::warning(
                         "png.card_chunk_unreadable",
@@ -105,20 +111,34 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
             diagnostics,
         });
     }
+    if encrypted {
+        return Err(CardError::PngEncryptedCard);
+    }
     Err(CardError::PngBadCard {
         reason: failures.join("; "),
     })
+}
+
+/// Why a card chunk gave no card.
+enum Unreadable {
+    /// RisuAI's password-protected `rcc||` format: readable only with the password, in RisuAI.
+    Encrypted,
+    Broken(String),
 }
 
 fn decode_chunk(
     chunk: &Chunk<'_>,
     limits: &Limits,
     place: &str,
-) -> std::result::Result<(Card, Vec<Diagnostic>), String> {
+) -> std::result::Result<(Card, Vec<Diagnostic>), Unreadable> {
+    let broken = |e: &dyn std::fmt::Display| Unreadable::Broken(e.to_string());
     let decoded = text::decode(chunk, limits)
         .expect("candidates are text chunks")
-        .map_err(|e| e.to_string())?;
-    let payload = payload::decode(&decoded.text, decoded.utf8, place)?;
-    let card = Card::from_value(payload.json).map_err(|e| e.to_string())?;
+        .map_err(|e| broken(&e))?;
+    if decoded.text.starts_with(b"rcc||") {
+        return Err(Unreadable::Encrypted);
+    }
+    let payload = payload::decode(&decoded.text, decoded.utf8, place).map_err(|e| broken(&e))?;
+    let card = Card::from_value(payload.json).map_err(|e| broken(&e))?;
     Ok((card, payload.notes))
 }
