@@ -186,7 +186,7 @@ fn carry_v3_only(data: &mut Map<String, Value>) {
         .filter(|k| fields::is_v3_only(k))
         .cloned()
         .collect();
-    if present.is_empty() || data.get("extensions").is_some_and(|e| !e.is_object()) {
+    if present.is_empty() || !can_carry(data) {
         return;
     }
     let mut carried = Map::new();
@@ -198,8 +198,18 @@ fn carry_v3_only(data: &mut Map<String, Value>) {
     }
     if !carried.is_empty() {
         carry_slot(data)
-            .expect("extensions checked above")
+            .expect("can_carry checked the slot")
             .extend(carried);
+    }
+}
+
+/// Whether `obj` has room to carry: `extensions` absent or an object, and its
+/// `chara_card_v3` absent or an object. Otherwise the fields stay where they are, untouched.
+fn can_carry(obj: &Map<String, Value>) -> bool {
+    match obj.get("extensions") {
+        None => true,
+        Some(Value::Object(ext)) => ext.get(CARRY_KEY).is_none_or(Value::is_object),
+        Some(_) => false,
     }
 }
 
@@ -220,7 +230,7 @@ fn lift_carried(data: &mut Map<String, Value>) {
 }
 
 fn carry_entry(entry: &mut Map<String, Value>) {
-    if entry.get("extensions").is_some_and(|e| !e.is_object()) {
+    if !can_carry(entry) {
         return;
     }
     let mut carried = Map::new();
@@ -239,7 +249,7 @@ fn carry_entry(entry: &mut Map<String, Value>) {
     }
     if !carried.is_empty() {
         carry_slot(entry)
-            .expect("extensions checked above")
+            .expect("can_carry checked the slot")
             .extend(carried);
     }
 }
@@ -343,6 +353,20 @@ mod tests {
         assert_eq!(v3["data"]["group_only_greetings"], json!([]));
         assert_eq!(v3["talkativeness"], "0.5");
         assert_eq!(v3["name"], "Old");
+    }
+
+    #[test]
+    fn a_carry_slot_that_is_not_an_object_leaves_fields_in_place() {
+        let mut value = v3_card().to_value();
+        value["data"]["extensions"][CARRY_KEY] = json!(5);
+        value["data"]["character_book"]["entries"][0]["extensions"] = json!({CARRY_KEY: "x"});
+        let v2 = to_v2(&Card::from_value(value).unwrap());
+        assert_eq!(v2["data"]["nickname"], "Ivy");
+        assert_eq!(v2["data"]["extensions"][CARRY_KEY], 5);
+        assert_eq!(
+            v2["data"]["character_book"]["entries"][0]["use_regex"],
+            true
+        );
     }
 
     #[test]
