@@ -83,16 +83,28 @@ pub struct CardWriteOptions {
     pub picture_size: Option<AvatarSize>,
 }
 
-fn load(path: &Path, limits: &Limits) -> Result<(Vec<u8>, Loaded), ApiError> {
+/// A card file as read: where it came from, its bytes (for a PNG, the picture to keep), and
+/// the card with what reading noticed.
+struct Input<'a> {
+    path: &'a Path,
+    bytes: Vec<u8>,
+    loaded: Loaded,
+}
+
+fn load<'a>(path: &'a Path, limits: &Limits) -> Result<Input<'a>, ApiError> {
     let bytes = read_limited(path, limits.max_file_bytes)?;
     let loaded = cards::read(&bytes, limits)?;
-    Ok((bytes, loaded))
+    Ok(Input {
+        path,
+        bytes,
+        loaded,
+    })
 }
 
 /// `card inspect`: format, spec, name, layout and every finding.
 pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
     let limits = Limits::default();
-    let (bytes, loaded) = load(path, &limits)?;
+    let Input { bytes, loaded, .. } = load(path, &limits)?;
     let chunks = match &loaded.container {
         Container::Png(source) => Some(chunk_layout(&bytes, source, &limits)?),
         _ => None,
@@ -140,8 +152,7 @@ fn chunk_layout(
 
 /// `card validate`: valid when no finding is an error.
 pub fn validate_card(path: &Path) -> Result<ValidationReport, ApiError> {
-    let (_, loaded) = load(path, &Limits::default())?;
-    Ok(summarize(path, &loaded))
+    Ok(summarize(path, &load(path, &Limits::default())?.loaded))
 }
 
 /// What reading noticed plus what the checks find.
@@ -164,18 +175,13 @@ pub fn convert_card(
     output: &Path,
     options: &CardWriteOptions,
 ) -> Result<WriteReport, ApiError> {
-    let limits = Limits::default();
-    let (bytes, loaded) = load(input, &limits)?;
-    let card = loaded.card.clone();
+    let input = load(input, &Limits::default())?;
     write_card(
-        input,
+        &input,
+        &input.loaded.card,
         output,
-        &bytes,
-        &loaded,
-        &card,
         options,
         PngWriteOptions::default(),
-        Vec::new(),
     )
 }
 
@@ -185,11 +191,10 @@ pub fn repair_card(
     output: &Path,
     options: &CardWriteOptions,
 ) -> Result<WriteReport, ApiError> {
-    let limits = Limits::default();
-    let (bytes, loaded) = load(input, &limits)?;
-    let (card, changes) = cards::repair(&loaded.card);
+    let input = load(input, &Limits::default())?;
+    let (card, mut changes) = cards::repair(&input.loaded.card);
     // Repair mends a card; it does not upgrade it. A V2 card stays V2 unless asked otherwise.
-    let keep_spec = if loaded.card.spec() == Spec::V2 {
+    let keep_spec = if input.loaded.card.spec() == Spec::V2 {
         Spec::V2
     } else {
         Spec::V3
@@ -201,15 +206,14 @@ pub fn repair_card(
         ..options.clone()
     };
     let mut report = write_card(
-        input,
-        output,
-        &bytes,
-        &loaded,
+        &input,
         &card,
+        output,
         options,
         PngWriteOptions { fix_crcs: true },
-        changes,
     )?;
+    changes.append(&mut report.changes);
+    report.changes = changes;
     // The written file has no bad checksum: PNG output rewrote them, other formats have none.
     report.diagnostics.retain(|d| d.code != "png.crc_mismatch");
     // What is left to say about the card is what validation says after repair.
@@ -217,16 +221,14 @@ pub fn repair_card(
     Ok(report)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Writes `card` to `output` in the format its extension names. The report's `changes` are the
+/// checksums the PNG writer fixed, when asked to.
 fn write_card(
-    input: &Path,
-    output: &Path,
-    bytes: &[u8],
-    loaded: &Loaded,
+    input: &Input,
     card: &Card,
+    output: &Path,
     options: &CardWriteOptions,
     png_options: PngWriteOptions,
-    mut changes: Vec<Diagnostic>,
 ) -> Result<WriteReport, ApiError> {
     let limits = Limits::default();
     let format = Format::from_path(output).ok_or_else(|| {
@@ -243,15 +245,15 @@ fn write_card(
             "a .png always holds both V2 and V3, a .charx always V3; drop --spec or write .json",
         ));
     }
-    let mut diagnostics = loaded.diagnostics.clone();
+    let mut diagnostics = input.loaded.diagnostics.clone();
+    let mut changes = Vec::new();
     let (out, spec) = match format {
         Format::Json => {
             let spec = options.spec.unwrap_or(Spec::V3);
             (cards::write_json(card, spec)?, spec)
         }
         Format::Png => {
-            let (picture, card) =
-                png_picture(bytes, loaded, card, options, &limits, &mut diagnostics)?;
+            let (picture, card) = png_picture(input, card, options, &limits, &mut diagnostics)?;
             let (out, notes) = png::write(&picture, &card, &limits, png_options)?;
             changes.extend(
                 notes
@@ -263,13 +265,13 @@ fn write_card(
             (out, Spec::V3)
         }
         Format::Charx => {
-            let (card_v3, entries) = charx_contents(bytes, loaded, card, options, &limits)?;
+            let (card_v3, entries) = charx_contents(input, card, options, &limits)?;
             (charx::write(&card_v3, &entries)?, Spec::V3)
         }
     };
     write_atomic(output, &out)?;
     Ok(WriteReport {
-        input: input.to_path_buf(),
+        input: input.path.to_path_buf(),
         output: output.to_path_buf(),
         format: format.as_str(),
         spec: spec.as_str(),
@@ -295,8 +297,7 @@ fn picture_from_option(
 
 /// The PNG to write the card into, and the card as it should read there.
 fn png_picture(
-    bytes: &[u8],
-    loaded: &Loaded,
+    input: &Input,
     card: &Card,
     options: &CardWriteOptions,
     limits: &Limits,
@@ -305,8 +306,8 @@ fn png_picture(
     if let Some(picture) = picture_from_option(options, limits)? {
         return Ok((picture, card.clone()));
     }
-    match &loaded.container {
-        Container::Png(_) => Ok((bytes.to_vec(), card.clone())),
+    match &input.loaded.container {
+        Container::Png(_) => Ok((input.bytes.clone(), card.clone())),
         Container::Charx(entries) => {
             let mut card_v3 = convert::to_v3(card);
             let icon = assets::main_icon_entry(&card_v3, entries).ok_or_else(no_picture)?;
@@ -346,20 +347,22 @@ fn no_picture() -> ApiError {
 
 /// The V3 document and archive entries of a CHARX.
 fn charx_contents(
-    bytes: &[u8],
-    loaded: &Loaded,
+    input: &Input,
     card: &Card,
     options: &CardWriteOptions,
     limits: &Limits,
 ) -> Result<(serde_json::Value, Vec<charx::Entry>), ApiError> {
     let mut card_v3 = convert::to_v3(card);
-    let mut entries = match &loaded.container {
+    let mut entries = match &input.loaded.container {
         Container::Charx(entries) => entries.clone(),
         _ => Vec::new(),
     };
-    let picture = match (picture_from_option(options, limits)?, &loaded.container) {
+    let picture = match (
+        picture_from_option(options, limits)?,
+        &input.loaded.container,
+    ) {
         (Some(picture), _) => Some(picture),
-        (None, Container::Png(_)) => Some(png::strip(bytes, limits)?),
+        (None, Container::Png(_)) => Some(png::strip(&input.bytes, limits)?),
         (None, _) => None,
     };
     if let Some(picture) = picture {
