@@ -255,13 +255,11 @@ fn write_card(
         Format::Png => {
             let (picture, card) = png_picture(input, card, options, &limits, &mut diagnostics)?;
             let (out, notes) = png::write(&picture, &card, &limits, png_options)?;
-            changes.extend(
-                notes
-                    .iter()
-                    .filter(|d| d.code.starts_with("repair."))
-                    .cloned(),
-            );
-            diagnostics.extend(notes.into_iter().filter(|d| !d.code.starts_with("repair.")));
+            let (fixed, notes): (Vec<_>, Vec<_>) = notes
+                .into_iter()
+                .partition(|d| d.code.starts_with("repair."));
+            changes = fixed;
+            diagnostics.extend(notes);
             (out, Spec::V3)
         }
         Format::Charx => {
