@@ -44,7 +44,7 @@ pub enum CardCommand {
 
 #[derive(Args)]
 pub struct WriteArgs {
-    /// Spec of .json output
+    /// V3 (default) or V2; a V2 .png holds only a `chara` chunk; .charx is always V3
     #[arg(long, value_enum)]
     spec: Option<SpecArg>,
     /// A picture (PNG, JPEG, WebP, GIF) for the card; cropped to 2:3 and resized

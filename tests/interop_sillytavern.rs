@@ -136,3 +136,41 @@ fn repaired_checksums_let_sillytavern_open_a_damaged_file() {
         "Nyx Holloway"
     );
 }
+
+#[test]
+fn a_v2_only_png_has_one_plain_chara_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let avatar = dir.path().join("avatar.gif");
+    picture(&avatar, 90, 60, image::ImageFormat::Gif);
+    let out = dir.path().join("v2.png");
+    let run = deskmate(&[
+        &"card",
+        &"convert",
+        &sample("aster-vale.json"),
+        &out,
+        &"--spec",
+        &"v2",
+        &"--image",
+        &avatar,
+        &"--json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["spec"], "v2");
+    let seen = sillytavern_read(&out);
+    assert_eq!(seen["used"], "chara");
+    assert_eq!(
+        seen["chunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| *c == "tEXt")
+            .count(),
+        1
+    );
+    assert_eq!(seen["card"]["spec"], "chara_card_v2");
+    assert_eq!(
+        seen["card"]["data"]["creator_notes"],
+        "Original sample character shipped with DeskMate Studio. Gentle slice-of-life; works well for cozy rooms."
+    );
+    assert_eq!(seen["card"], ours(&out));
+}

@@ -65,7 +65,7 @@ pub struct WriteReport {
     pub input: PathBuf,
     pub output: PathBuf,
     pub format: &'static str,
-    /// The spec of the card as written: for PNG, `v3` (with a V2 backfill beside it).
+    /// The spec of the card as written: for PNG, `v3` means V3 with a V2 backfill beside it.
     pub spec: &'static str,
     /// For repair: every change made, one per line.
     pub changes: Vec<Diagnostic>,
@@ -75,7 +75,8 @@ pub struct WriteReport {
 /// How to write a card.
 #[derive(Debug, Clone, Default)]
 pub struct CardWriteOptions {
-    /// For `.json` output: V3 (default) or V2.
+    /// V3 (default) or V2. For `.json`, the spec of the document; for `.png`, V2 means a
+    /// V2-only card (no `ccv3` chunk); `.charx` is always V3.
     pub spec: Option<Spec>,
     /// A picture (PNG, JPEG, WebP, GIF) to make the card's PNG or CHARX icon from.
     pub image: Option<PathBuf>,
@@ -199,10 +200,9 @@ pub fn repair_card(
     } else {
         Spec::V3
     };
-    let json_spec = (Format::from_path(output) == Some(Format::Json))
-        .then(|| options.spec.unwrap_or(keep_spec));
+    let is_json = Format::from_path(output) == Some(Format::Json);
     let options = &CardWriteOptions {
-        spec: json_spec,
+        spec: options.spec.or(is_json.then_some(keep_spec)),
         ..options.clone()
     };
     let mut report = write_card(
@@ -210,7 +210,10 @@ pub fn repair_card(
         &card,
         output,
         options,
-        PngWriteOptions { fix_crcs: true },
+        PngWriteOptions {
+            fix_crcs: true,
+            ..PngWriteOptions::default()
+        },
     )?;
     changes.append(&mut report.changes);
     report.changes = changes;
@@ -238,11 +241,11 @@ fn write_card(
             "name the output file card.png, card.json or card.charx",
         )
     })?;
-    if options.spec.is_some() && format != Format::Json {
+    if options.spec == Some(Spec::V2) && format == Format::Charx {
         return Err(ApiError::usage(
-            "usage.spec_needs_json",
-            "--spec only applies to .json output",
-            "a .png always holds both V2 and V3, a .charx always V3; drop --spec or write .json",
+            "usage.charx_is_v3",
+            "a .charx always holds a V3 card",
+            "drop --spec v2, or write .json or .png for a V2 card",
         ));
     }
     let mut diagnostics = input.loaded.diagnostics.clone();
@@ -254,13 +257,18 @@ fn write_card(
         }
         Format::Png => {
             let (picture, card) = png_picture(input, card, options, &limits, &mut diagnostics)?;
+            let v2_only = options.spec == Some(Spec::V2);
+            let png_options = PngWriteOptions {
+                v2_only,
+                ..png_options
+            };
             let (out, notes) = png::write(&picture, &card, &limits, png_options)?;
             let (fixed, notes): (Vec<_>, Vec<_>) = notes
                 .into_iter()
                 .partition(|d| d.code.starts_with("repair."));
             changes = fixed;
             diagnostics.extend(notes);
-            (out, Spec::V3)
+            (out, if v2_only { Spec::V2 } else { Spec::V3 })
         }
         Format::Charx => {
             let (card_v3, entries) = charx_contents(input, card, options, &limits)?;

@@ -18,10 +18,14 @@ pub struct WriteOptions {
     /// Recompute checksums that do not match their chunk (repair). Otherwise every non-card
     /// chunk, checksum included, is copied as it was.
     pub fix_crcs: bool,
+    /// Write a V2-only card: one plain V2 `chara` chunk, no `ccv3` and no backfill notice
+    /// (the V3 spec's case of a card "exported only for Character Card V2").
+    pub v2_only: bool,
 }
 
 /// Returns `png` with its card chunks replaced by one `chara` (a true V2 backfill) and one
-/// `ccv3` (V3) tEXt chunk before IEND. Every other chunk, the bytes after IEND, and chunk
+/// `ccv3` (V3) tEXt chunk before IEND, or only a plain `chara` with
+/// [`WriteOptions::v2_only`]. Every other chunk, the bytes after IEND, and chunk
 /// order are kept exactly.
 pub fn write(
     png: &[u8],
@@ -29,6 +33,10 @@ pub fn write(
     limits: &Limits,
     options: WriteOptions,
 ) -> Result<(Vec<u8>, Vec<Diagnostic>)> {
+    if options.v2_only {
+        let chara = encode_payload(&convert::to_v2(card))?;
+        return rewrite(png, &[("chara", &chara)], limits, options);
+    }
     let chara = encode_payload(&convert::to_v2_backfill(card))?;
     let ccv3 = encode_payload(&convert::to_v3(card))?;
     rewrite(png, &[("chara", &chara), ("ccv3", &ccv3)], limits, options)
