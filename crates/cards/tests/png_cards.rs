@@ -133,7 +133,10 @@ fn a_crc_mismatch_is_a_warning_and_repair_fixes_it() {
         &png,
         &read.card,
         &Limits::default(),
-        WriteOptions { fix_crcs: true },
+        WriteOptions {
+            fix_crcs: true,
+            ..WriteOptions::default()
+        },
     )
     .unwrap();
     assert!(notes.iter().any(|d| d.code == "repair.crc_fixed"));
