@@ -90,39 +90,44 @@ impl WriteArgs {
     }
 }
 
+/// Exit code 0 for any successful report.
+fn ok<T>(_: &T) -> u8 {
+    OK
+}
+
 pub fn run(command: CardCommand) -> ExitCode {
     match command {
-        CardCommand::Inspect { file, json } => match deskmate_api::inspect_card(&file) {
-            Ok(r) => output::report(&r, json, OK, print_inspect),
-            Err(e) => output::error(&e, json),
-        },
-        CardCommand::Validate { file, json } => match deskmate_api::validate_card(&file) {
-            Ok(r) => output::report(
-                &r,
-                json,
-                if r.valid { OK } else { INVALID },
-                print_validation,
-            ),
-            Err(e) => output::error(&e, json),
-        },
+        CardCommand::Inspect { file, json } => {
+            output::finish(deskmate_api::inspect_card(&file), json, ok, print_inspect)
+        }
+        CardCommand::Validate { file, json } => output::finish(
+            deskmate_api::validate_card(&file),
+            json,
+            |r| if r.valid { OK } else { INVALID },
+            print_validation,
+        ),
         CardCommand::Convert {
             input,
             output,
             write,
             json,
-        } => match deskmate_api::convert_card(&input, &output, &write.options()) {
-            Ok(r) => output::report(&r, json, OK, |r| print_written(r, "wrote")),
-            Err(e) => output::error(&e, json),
-        },
+        } => output::finish(
+            deskmate_api::convert_card(&input, &output, &write.options()),
+            json,
+            ok,
+            |r| print_written(r, "wrote"),
+        ),
         CardCommand::Repair {
             input,
             output,
             write,
             json,
-        } => match deskmate_api::repair_card(&input, &output, &write.options()) {
-            Ok(r) => output::report(&r, json, OK, |r| print_written(r, "repaired into")),
-            Err(e) => output::error(&e, json),
-        },
+        } => output::finish(
+            deskmate_api::repair_card(&input, &output, &write.options()),
+            json,
+            ok,
+            |r| print_written(r, "repaired into"),
+        ),
     }
 }
 

@@ -12,7 +12,7 @@ pub const INVALID: u8 = 1;
 pub const USAGE_OR_IO: u8 = 2;
 
 /// Prints `report` as JSON or through `human`, and exits with `code`.
-pub fn report<T: Serialize>(report: &T, json: bool, code: u8, human: impl FnOnce(&T)) -> ExitCode {
+fn report<T: Serialize>(report: &T, json: bool, code: u8, human: impl FnOnce(&T)) -> ExitCode {
     if json {
         println!(
             "{}",
@@ -22,6 +22,22 @@ pub fn report<T: Serialize>(report: &T, json: bool, code: u8, human: impl FnOnce
         human(report);
     }
     ExitCode::from(code)
+}
+
+/// Renders an API result: the report with the exit code `code_of` gives it, or the error.
+pub fn finish<T: Serialize>(
+    result: Result<T, ApiError>,
+    json: bool,
+    code_of: impl FnOnce(&T) -> u8,
+    human: impl FnOnce(&T),
+) -> ExitCode {
+    match result {
+        Ok(r) => {
+            let code = code_of(&r);
+            report(&r, json, code, human)
+        }
+        Err(e) => error(&e, json),
+    }
 }
 
 /// Prints an error (as `{"error": {code, message, hint}}` with `--json`) and exits 1 when the

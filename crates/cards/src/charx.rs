@@ -39,13 +39,6 @@ pub struct Entry {
     pub bytes: Vec<u8>,
 }
 
-impl Charx {
-    /// The bytes an asset URI points at, when it points into this archive.
-    pub fn resolve(&self, uri: &str) -> Option<&Entry> {
-        resolve(&self.entries, uri)
-    }
-}
-
 /// The entry an embedded-asset URI names, trying both `image/` and `images/` spellings.
 pub fn resolve<'a>(entries: &'a [Entry], uri: &str) -> Option<&'a Entry> {
     let path = embedded_path(uri)?;
@@ -257,15 +250,13 @@ mod tests {
         assert_eq!(charx.card.to_value(), sample());
         assert_eq!(charx.entries, entries());
         assert_eq!(
-            charx
-                .resolve("embeded://assets/icon/image/main.png")
+            resolve(&charx.entries, "embeded://assets/icon/image/main.png")
                 .unwrap()
                 .bytes,
             b"icon"
         );
         assert_eq!(
-            charx
-                .resolve("embedded://assets/emotion/images/joy.png")
+            resolve(&charx.entries, "embedded://assets/emotion/images/joy.png")
                 .unwrap()
                 .bytes,
             b"joy"

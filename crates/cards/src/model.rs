@@ -85,10 +85,6 @@ impl Card {
         Value::Object(self.root.clone())
     }
 
-    pub fn into_value(self) -> Value {
-        Value::Object(self.root)
-    }
-
     /// The object holding the character fields: `data` for V2/V3, the root for V1.
     pub fn data(&self) -> Option<&Map<String, Value>> {
         match self.spec {

@@ -165,19 +165,6 @@ impl<'a> PngLayout<'a> {
             }
         }
     }
-
-    /// The IHDR width and height, when the first chunk is a well-formed IHDR.
-    pub fn dimensions(&self) -> Option<(u32, u32)> {
-        let ihdr = self
-            .chunks
-            .first()
-            .filter(|c| c.is(b"IHDR") && c.data.len() >= 8)?;
-        let d = ihdr.data;
-        Some((
-            u32::from_be_bytes([d[0], d[1], d[2], d[3]]),
-            u32::from_be_bytes([d[4], d[5], d[6], d[7]]),
-        ))
-    }
 }
 
 /// The PNG CRC: CRC-32 over the chunk type and data.
@@ -217,13 +204,12 @@ mod tests {
     }
 
     #[test]
-    fn walks_every_chunk_and_reads_dimensions() {
+    fn walks_every_chunk() {
         let png = tiny_png();
         let layout = PngLayout::walk(&png, &Limits::default()).unwrap();
         let kinds: Vec<_> = layout.chunks.iter().map(|c| c.kind_str()).collect();
         assert_eq!(kinds, ["IHDR", "IDAT", "IEND"]);
         assert!(layout.chunks.iter().all(Chunk::crc_ok));
-        assert_eq!(layout.dimensions(), Some((2, 3)));
         assert!(layout.damage.is_none());
     }
 
