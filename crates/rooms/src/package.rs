@@ -1,0 +1,164 @@
+//! `.dmroom` packages: a zip with `room.json` and the sprites it names under `sprites/`.
+//!
+//! Import is defensive: names that climb out of the package (`..`, absolute, drive letters),
+//! encrypted entries, too many entries, too many bytes or a suspicious compression ratio
+//! refuse the whole package; sprites must be real PNG, WebP, GIF or JPEG images with plain
+//! file names. Entries the format does not define are skipped with a warning.
+
+use std::io::{Cursor, Read, Write};
+
+use deskmate_diagnostics::Diagnostic;
+use zip::write::SimpleFileOptions;
+
+use crate::model::is_valid_sprite_name;
+use crate::{Limits, Room, RoomError, read_room, write_room};
+
+const ROOM_ENTRY: &str = "room.json";
+const SPRITE_DIR: &str = "sprites/";
+
+/// A sprite image carried in a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sprite {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a package holds once unpacked.
+#[derive(Debug)]
+pub struct Package {
+    pub room: Room,
+    pub sprites: Vec<Sprite>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Builds a package from a room and the sprites it uses.
+pub fn pack(room: &Room, sprites: &[Sprite]) -> Result<Vec<u8>, RoomError> {
+    let fail = |e: &dyn std::fmt::Display| RoomError::PackageBadZip { reason: e.to_string() };
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let deflated = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(ROOM_ENTRY, deflated).map_err(|e| fail(&e))?;
+    zip.write_all(&write_room(room)).map_err(|e| fail(&e))?;
+    // Images are already compressed; store them as they are.
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for sprite in sprites {
+        check_sprite(sprite, u64::MAX)?;
+        zip.start_file(format!("{SPRITE_DIR}{}", sprite.name), stored)
+            .map_err(|e| fail(&e))?;
+        zip.write_all(&sprite.bytes).map_err(|e| fail(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+}
+
+/// Reads a package within `limits`.
+pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
+    if bytes.len() as u64 > limits.max_package_bytes {
+        return Err(RoomError::TooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_package_bytes,
+        });
+    }
+    let bad_zip = |e: zip::result::ZipError| RoomError::PackageBadZip { reason: e.to_string() };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad_zip)?;
+    if archive.len() > limits.max_package_entries {
+        return Err(RoomError::PackageTooManyEntries {
+            limit: limits.max_package_entries,
+        });
+    }
+    let mut room_bytes = None;
+    let mut sprites = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).map_err(bad_zip)?;
+        let name = file.name().map_err(bad_zip)?.into_owned();
+        check_entry_name(&name)?;
+        if file.encrypted() {
+            return Err(RoomError::PackageEncrypted { name });
+        }
+        if file.is_dir() {
+            continue;
+        }
+        let wanted = name == ROOM_ENTRY || name.starts_with(SPRITE_DIR);
+        if !wanted {
+            diagnostics.push(
+                Diagnostic::warning("package.unknown_entry", format!("`{name}` is not part of a room package and was skipped"))
+                    .at(name)
+                    .hint("nothing to do; a package holds room.json and sprites/"),
+            );
+            continue;
+        }
+        // The declared size can lie; count what actually comes out.
+        let room_left = limits.max_unpacked_bytes.saturating_sub(total);
+        let mut data = Vec::new();
+        (&mut file)
+            .take(room_left + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| RoomError::PackageBadZip { reason: format!("{name}: {e}") })?;
+        total += data.len() as u64;
+        if total > limits.max_unpacked_bytes {
+            return Err(RoomError::PackageTooLarge {
+                limit: limits.max_unpacked_bytes,
+            });
+        }
+        if data.len() as u64 > 1024 * 1024
+            && data.len() as u64 / file.compressed_size().max(1) > limits.max_ratio
+        {
+            return Err(RoomError::PackageRatio { name, limit: limits.max_ratio });
+        }
+        match name.strip_prefix(SPRITE_DIR) {
+            Some(sprite_name) => {
+                let sprite = Sprite {
+                    name: sprite_name.to_string(),
+                    bytes: data,
+                };
+                check_sprite(&sprite, limits.max_sprite_bytes)?;
+                sprites.push(sprite);
+            }
+            None => room_bytes = Some(data),
+        }
+    }
+    let room = read_room(&room_bytes.ok_or(RoomError::PackageNoRoom)?, limits)?;
+    for object in &room.objects {
+        if let Some(sprite) = &object.sprite_name
+            && !sprites.iter().any(|s| &s.name == sprite)
+        {
+            diagnostics.push(
+                Diagnostic::warning("package.missing_sprite", format!("the sprite `{sprite}` is not in the package"))
+                    .at(format!("objects[id={}].sprite_name", object.id))
+                    .hint("the room works, and the server draws its default shape for this object"),
+            );
+        }
+    }
+    Ok(Package {
+        room,
+        sprites,
+        diagnostics,
+    })
+}
+
+/// Refuses absolute names, drive letters, NULs and any `..` component, with either slash.
+fn check_entry_name(name: &str) -> Result<(), RoomError> {
+    let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
+    if absolute || name.contains('\0') || name.split(['/', '\\']).any(|part| part == "..") {
+        return Err(RoomError::PackagePathTraversal { name: name.to_string() });
+    }
+    Ok(())
+}
+
+/// A sprite must be a flat file name and a real image of a format browsers show.
+pub fn check_sprite(sprite: &Sprite, max_bytes: u64) -> Result<(), RoomError> {
+    let bad = |reason: &str| RoomError::PackageBadSprite {
+        name: sprite.name.clone(),
+        reason: reason.to_string(),
+    };
+    if !is_valid_sprite_name(&sprite.name) {
+        return Err(bad("sprites are plain file names, without folders"));
+    }
+    if sprite.bytes.len() as u64 > max_bytes {
+        return Err(bad(&format!("it is larger than {max_bytes} bytes")));
+    }
+    match image::guess_format(&sprite.bytes) {
+        Ok(image::ImageFormat::Png | image::ImageFormat::WebP | image::ImageFormat::Gif | image::ImageFormat::Jpeg) => Ok(()),
+        _ => Err(bad("it is not a PNG, WebP, GIF or JPEG image")),
+    }
+}
