@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use deskmate_api::{AvatarSize, CardReport, CardWriteOptions, Spec, ValidationReport, WriteReport};
 
-use crate::output::{self, INVALID, OK};
+use crate::output::{self, INVALID, OK, ok};
 
 #[derive(Subcommand)]
 pub enum CardCommand {
@@ -88,11 +88,6 @@ impl WriteArgs {
             picture_size: Some(self.size),
         }
     }
-}
-
-/// Exit code 0 for any successful report.
-fn ok<T>(_: &T) -> u8 {
-    OK
 }
 
 pub fn run(command: CardCommand) -> ExitCode {

@@ -7,6 +7,7 @@
 
 mod card;
 mod output;
+mod room;
 mod tour;
 
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ enum Command {
     /// Read, check, convert and repair character cards (PNG, JSON, CHARX)
     #[command(subcommand)]
     Card(card::CardCommand),
+    /// Make, check, edit, preview, share and export rooms
+    #[command(subcommand)]
+    Room(room::RoomCommandLine),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards
     Tour,
 }
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Card(command) => card::run(command),
+        Command::Room(command) => room::run(command),
         Command::Tour => tour::run(),
     }
 }

@@ -11,6 +11,11 @@ pub const OK: u8 = 0;
 pub const INVALID: u8 = 1;
 pub const USAGE_OR_IO: u8 = 2;
 
+/// Exit code 0 for any successful report.
+pub fn ok<T>(_: &T) -> u8 {
+    OK
+}
+
 /// Prints `report` as JSON or through `human`, and exits with `code`.
 fn report<T: Serialize>(report: &T, json: bool, code: u8, human: impl FnOnce(&T)) -> ExitCode {
     if json {

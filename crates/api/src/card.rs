@@ -93,7 +93,9 @@ struct Input<'a> {
 }
 
 fn load<'a>(path: &'a Path, limits: &Limits) -> Result<Input<'a>, ApiError> {
-    let bytes = read_limited(path, limits.max_file_bytes)?;
+    let bytes = read_limited(path, limits.max_file_bytes, |size, limit| {
+        cards::CardError::TooLarge { size, limit }.into()
+    })?;
     let loaded = cards::read(&bytes, limits)?;
     Ok(Input {
         path,
@@ -293,7 +295,9 @@ fn picture_from_option(
     let Some(path) = &options.image else {
         return Ok(None);
     };
-    let bytes = read_limited(path, limits.max_file_bytes)?;
+    let bytes = read_limited(path, limits.max_file_bytes, |size, limit| {
+        cards::CardError::TooLarge { size, limit }.into()
+    })?;
     Ok(Some(cards::card_picture(
         &bytes,
         options.picture_size.unwrap_or_default(),

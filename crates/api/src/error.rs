@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use deskmate_cards::CardError;
+use deskmate_rooms::RoomError;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -97,5 +98,45 @@ fn card_hint(err: &CardError) -> &'static str {
         }
         ImageUnreadable { .. } => "use a PNG, JPEG, WebP or GIF picture",
         CannotWrite { .. } => "the card is too large for this format; try .charx",
+    }
+}
+
+impl From<RoomError> for ApiError {
+    fn from(err: RoomError) -> Self {
+        let hint = room_hint(&err);
+        ApiError::new(err.code(), err.to_string(), hint)
+    }
+}
+
+fn room_hint(err: &RoomError) -> &'static str {
+    use RoomError::*;
+    match err {
+        TooLarge { .. } => "this is far larger than any room; check that you picked the right file",
+        NotUtf8 => "save the file as UTF-8 text in your editor",
+        Malformed { .. } => {
+            "fix the file at that line (a typo, a missing comma or quote); data for other tools goes under `extensions`"
+        }
+        UnsupportedFormat { found: Some(_) } => {
+            "this room was made for another version or another tool; update DeskMate Studio, or start from `deskmate room new`"
+        }
+        UnsupportedFormat { found: None } => {
+            "a DeskMate room starts with \"format\": \"deskmate.room/1\"; start from `deskmate room new --template modern`"
+        }
+        GridTooLarge { .. } | TooManyObjects { .. } => {
+            "a DeskMate room is 64x16 cells with tens of objects; check the file"
+        }
+        UnknownTemplate { .. } => "run `deskmate room templates` to see the templates",
+        PackageBadZip { .. } | PackageNoRoom => {
+            "the package is damaged or not a room package; ask whoever shared it for a fresh copy"
+        }
+        PackagePathTraversal { .. } => {
+            "the package tries to write outside its folder, which is how attacks work; do not use it"
+        }
+        PackageTooManyEntries { .. } | PackageTooLarge { .. } | PackageRatio { .. } => {
+            "the package is far bigger than a room should be, and may be an attack; do not use it"
+        }
+        PackageEncrypted { .. } => "ask for a copy without a password",
+        PackageBadSprite { .. } => "use PNG, WebP, GIF or JPEG pictures with plain file names",
+        RenderFailed { .. } => "try again; if it keeps failing, report it",
     }
 }

@@ -5,12 +5,15 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use deskmate_cards::CardError;
-
 use crate::ApiError;
 
-/// Reads at most `limit` bytes; a larger file is refused before it fills memory.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ApiError> {
+/// Reads at most `limit` bytes; a larger file is refused (with the error `too_large` makes
+/// from the size and the limit) before it fills memory.
+pub fn read_limited(
+    path: &Path,
+    limit: u64,
+    too_large: impl FnOnce(u64, u64) -> ApiError,
+) -> Result<Vec<u8>, ApiError> {
     let file = File::open(path).map_err(|e| ApiError::io("io.read_failed", path, &e))?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
@@ -18,7 +21,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::io("io.read_failed", path, &e))?;
     if bytes.len() as u64 > limit {
         let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Err(CardError::TooLarge { size, limit }.into());
+        return Err(too_large(size, limit));
     }
     Ok(bytes)
 }
@@ -88,7 +91,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("big");
         fs::write(&path, vec![0u8; 100]).unwrap();
-        assert_eq!(read_limited(&path, 99).unwrap_err().code, "card.too_large");
-        assert_eq!(read_limited(&path, 100).unwrap().len(), 100);
+        let too_large = |_, _| ApiError::new("test.too_large", "", "");
+        assert_eq!(
+            read_limited(&path, 99, too_large).unwrap_err().code,
+            "test.too_large"
+        );
+        assert_eq!(read_limited(&path, 100, too_large).unwrap().len(), 100);
     }
 }

@@ -9,6 +9,7 @@
 pub mod card;
 mod error;
 mod files;
+pub mod room;
 pub mod samples;
 
 pub use card::{
@@ -16,4 +17,10 @@ pub use card::{
     repair_card, validate_card,
 };
 pub use deskmate_cards::{AvatarSize, Spec};
+pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
+pub use room::{
+    ExportFormat, ExportReport, ImportReport, RenderReport, RoomReport, RoomSession,
+    TemplateSummary, edit_room, export_room, import_room_package, new_room, render_room,
+    room_schema, room_templates, validate_room,
+};

@@ -82,7 +82,10 @@ pub enum EditError {
         nearest_free: Option<Cell>,
     },
     #[error("`{id}` would stick out of the grid")]
-    OutOfBounds { id: String, nearest_free: Option<Cell> },
+    OutOfBounds {
+        id: String,
+        nearest_free: Option<Cell>,
+    },
     #[error("an object with the id `{id}` already exists")]
     DuplicateId { id: String },
     #[error("`{id}` is not a usable id (1 to 64 letters, digits, `_` or `-`)")]
@@ -117,9 +120,8 @@ impl EditError {
     /// Where the object would fit instead, for the editor to offer.
     pub fn nearest_free(&self) -> Option<Cell> {
         match self {
-            EditError::Collision { nearest_free, .. } | EditError::OutOfBounds { nearest_free, .. } => {
-                *nearest_free
-            }
+            EditError::Collision { nearest_free, .. }
+            | EditError::OutOfBounds { nearest_free, .. } => *nearest_free,
             _ => None,
         }
     }
@@ -134,15 +136,29 @@ enum Step {
         before: Option<Box<RoomObject>>,
         after: Option<Box<RoomObject>>,
     },
-    Theme { before: Box<Theme>, after: Box<Theme> },
-    Room { before: Box<Room>, after: Box<Room> },
+    Theme {
+        before: Box<Theme>,
+        after: Box<Theme>,
+    },
+    Room {
+        before: Box<Room>,
+        after: Box<Room>,
+    },
 }
 
 impl Step {
     fn apply(&self, room: &mut Room, forward: bool) {
         match self {
-            Step::Object { index, before, after } => {
-                let (from, to) = if forward { (before, after) } else { (after, before) };
+            Step::Object {
+                index,
+                before,
+                after,
+            } => {
+                let (from, to) = if forward {
+                    (before, after)
+                } else {
+                    (after, before)
+                };
                 match (from, to) {
                     (None, Some(o)) => room.objects.insert(*index, (**o).clone()),
                     (Some(_), None) => {
@@ -153,10 +169,18 @@ impl Step {
                 }
             }
             Step::Theme { before, after } => {
-                room.theme = if forward { (**after).clone() } else { (**before).clone() };
+                room.theme = if forward {
+                    (**after).clone()
+                } else {
+                    (**before).clone()
+                };
             }
             Step::Room { before, after } => {
-                *room = if forward { (**after).clone() } else { (**before).clone() };
+                *room = if forward {
+                    (**after).clone()
+                } else {
+                    (**before).clone()
+                };
             }
         }
     }
@@ -291,7 +315,11 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
                 Ok(())
             })?
         }
-        Command::SetProperty { id, property, value } => set_property(room, id, *property, value)?,
+        Command::SetProperty {
+            id,
+            property,
+            value,
+        } => set_property(room, id, *property, value)?,
         Command::SetState { id, key, value } => update(room, id, |o| {
             match value {
                 None => {
@@ -329,8 +357,10 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
             }
         }
         Command::ApplyTemplate { template } => {
-            let mut fresh = crate::templates::template(template)
-                .map_err(|_| EditError::UnknownTemplate { name: template.clone() })?;
+            let mut fresh =
+                crate::templates::template(template).map_err(|_| EditError::UnknownTemplate {
+                    name: template.clone(),
+                })?;
             fresh.id = room.id.clone();
             fresh.name = room.name.clone();
             fresh.description = room.description.clone();
@@ -347,7 +377,8 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
 }
 
 fn find(room: &Room, id: &str) -> Result<usize, EditError> {
-    room.index_of(id).ok_or_else(|| EditError::UnknownObject { id: id.to_string() })
+    room.index_of(id)
+        .ok_or_else(|| EditError::UnknownObject { id: id.to_string() })
 }
 
 fn cells(value: f64, what: &str) -> Result<i32, EditError> {
@@ -362,10 +393,14 @@ fn bad_value(message: impl Into<String>) -> EditError {
 
 fn add(room: &Room, object: &RoomObject) -> Result<Step, EditError> {
     if !is_valid_id(&object.id) {
-        return Err(EditError::BadId { id: object.id.clone() });
+        return Err(EditError::BadId {
+            id: object.id.clone(),
+        });
     }
     if room.index_of(&object.id).is_some() {
-        return Err(EditError::DuplicateId { id: object.id.clone() });
+        return Err(EditError::DuplicateId {
+            id: object.id.clone(),
+        });
     }
     if object.size_width < 1 || object.size_height < 1 {
         return Err(bad_value("an object is at least 1x1 cells"));
@@ -408,7 +443,11 @@ fn update(
 
 /// Refuses a placement outside the grid, or a solid one over another solid object, and says
 /// where the object would fit.
-fn check_placement(room: &Room, object: &RoomObject, index: Option<usize>) -> Result<(), EditError> {
+fn check_placement(
+    room: &Room,
+    object: &RoomObject,
+    index: Option<usize>,
+) -> Result<(), EditError> {
     let r = object.rect();
     let ignore: Vec<usize> = index.into_iter().collect();
     let target = Cell {
@@ -451,8 +490,16 @@ fn clamp_into_grid(room: &Room, r: Rect) -> Option<Cell> {
     })
 }
 
-fn set_property(room: &Room, id: &str, property: Property, value: &Value) -> Result<Step, EditError> {
-    fn parse<T: serde::de::DeserializeOwned>(value: &Value, expected: &str) -> Result<T, EditError> {
+fn set_property(
+    room: &Room,
+    id: &str,
+    property: Property,
+    value: &Value,
+) -> Result<Step, EditError> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        value: &Value,
+        expected: &str,
+    ) -> Result<T, EditError> {
         serde_json::from_value(value.clone())
             .map_err(|_| bad_value(format!("expected {expected}, got {value}")))
     }
@@ -463,19 +510,26 @@ fn set_property(room: &Room, id: &str, property: Property, value: &Value) -> Res
             Property::Description => o.description = parse(value, "text")?,
             Property::Behavior => o.behavior = parse(value, "text")?,
             Property::Kind => {
-                o.kind = parse::<Kind>(value, "one of furniture, decoration, tool, appliance, lighting, door, window, storage")?
+                o.kind = parse::<Kind>(
+                    value,
+                    "one of furniture, decoration, tool, appliance, lighting, door, window, storage",
+                )?
             }
             Property::ObjectType => o.object_type = parse(value, "text or null")?,
             Property::IsSolid => o.is_solid = parse(value, "true or false")?,
             Property::IsInteractive => o.is_interactive = parse(value, "true or false")?,
             Property::IsMovable => o.is_movable = parse(value, "true or false")?,
             Property::SpriteName => o.sprite_name = parse(value, "a file name or null")?,
-            Property::ColorScheme => o.color_scheme = parse(value, "a colour name, #rrggbb or null")?,
+            Property::ColorScheme => {
+                o.color_scheme = parse(value, "a colour name, #rrggbb or null")?
+            }
             Property::Material => o.material = parse(value, "text or null")?,
             Property::Z => o.z = parse(value, "a whole number")?,
             Property::AllowedStates => {
-                o.allowed_states =
-                    parse::<BTreeMap<String, Vec<String>>>(value, "an object of lists, e.g. {\"power\": [\"on\", \"off\"]}")?
+                o.allowed_states = parse::<BTreeMap<String, Vec<String>>>(
+                    value,
+                    "an object of lists, e.g. {\"power\": [\"on\", \"off\"]}",
+                )?
             }
         }
         Ok(())

@@ -48,7 +48,10 @@ pub enum RoomError {
 fn unsupported_message(found: &Option<String>) -> String {
     match found {
         Some(f) => format!("this is a `{f}` file, not a `{}` room", crate::FORMAT),
-        None => format!("the file has no `format` field, so it is not a `{}` room", crate::FORMAT),
+        None => format!(
+            "the file has no `format` field, so it is not a `{}` room",
+            crate::FORMAT
+        ),
     }
 }
 

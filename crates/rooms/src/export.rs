@@ -48,7 +48,10 @@ pub fn grid_objects(room: &Room) -> Value {
 /// The floor-plan template file.
 pub fn floor_plan(room: &Room) -> Value {
     let (cw, ch) = (i64::from(room.cell.width), i64::from(room.cell.height));
-    let (width, height) = (i64::from(room.grid.width) * cw, i64::from(room.grid.height) * ch);
+    let (width, height) = (
+        i64::from(room.grid.width) * cw,
+        i64::from(room.grid.height) * ch,
+    );
     let palette = &room.theme.palette;
     let walls = [
         ("north", (0, 0), (width, 0)),
@@ -56,7 +59,11 @@ pub fn floor_plan(room: &Room) -> Value {
         ("south", (width, height), (0, height)),
         ("west", (0, height), (0, 0)),
     ];
-    let doors: Vec<&RoomObject> = room.objects.iter().filter(|o| o.kind == Kind::Door).collect();
+    let doors: Vec<&RoomObject> = room
+        .objects
+        .iter()
+        .filter(|o| o.kind == Kind::Door)
+        .collect();
     json!({
         "id": room.id,
         "name": room.name,
@@ -144,7 +151,11 @@ fn doorway(room: &Room, d: &RoomObject) -> Value {
         "south" | "west" => 1.0 - centre / length as f64,
         _ => centre / length as f64,
     };
-    let pixels_per_cell = if matches!(wall, "north" | "south") { cw } else { ch };
+    let pixels_per_cell = if matches!(wall, "north" | "south") {
+        cw
+    } else {
+        ch
+    };
     let state = d.states.get("door").map(String::as_str).unwrap_or("closed");
     json!({
         "id": d.id,

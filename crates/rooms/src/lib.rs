@@ -37,7 +37,7 @@ pub use model::{
 };
 pub use placement::{Occupancy, cell_at_pixel, snap};
 pub use read::{read_room, write_room};
-pub use render::{RenderOptions, render, render_png};
+pub use render::{Preview, RenderOptions, render, render_png};
 pub use templates::{template, template_names};
 pub use validate::{object_id_of_path, object_path, validate};
 

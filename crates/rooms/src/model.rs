@@ -359,9 +359,7 @@ impl Room {
 
 /// `#rrggbb`, the one colour spelling rooms use (the server and every browser read it).
 pub fn is_hex_color(text: &str) -> bool {
-    text.len() == 7
-        && text.starts_with('#')
-        && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
+    text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Object ids end up in the server's URLs (`/room/objects/{id}`), so keep them plain.

@@ -33,9 +33,12 @@ pub struct Package {
 
 /// Builds a package from a room and the sprites it uses.
 pub fn pack(room: &Room, sprites: &[Sprite]) -> Result<Vec<u8>, RoomError> {
-    let fail = |e: &dyn std::fmt::Display| RoomError::PackageBadZip { reason: e.to_string() };
+    let fail = |e: &dyn std::fmt::Display| RoomError::PackageBadZip {
+        reason: e.to_string(),
+    };
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let deflated = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     zip.start_file(ROOM_ENTRY, deflated).map_err(|e| fail(&e))?;
     zip.write_all(&write_room(room)).map_err(|e| fail(&e))?;
     // Images are already compressed; store them as they are.
@@ -57,7 +60,9 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
             limit: limits.max_package_bytes,
         });
     }
-    let bad_zip = |e: zip::result::ZipError| RoomError::PackageBadZip { reason: e.to_string() };
+    let bad_zip = |e: zip::result::ZipError| RoomError::PackageBadZip {
+        reason: e.to_string(),
+    };
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad_zip)?;
     if archive.len() > limits.max_package_entries {
         return Err(RoomError::PackageTooManyEntries {
@@ -81,9 +86,12 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         let wanted = name == ROOM_ENTRY || name.starts_with(SPRITE_DIR);
         if !wanted {
             diagnostics.push(
-                Diagnostic::warning("package.unknown_entry", format!("`{name}` is not part of a room package and was skipped"))
-                    .at(name)
-                    .hint("nothing to do; a package holds room.json and sprites/"),
+                Diagnostic::warning(
+                    "package.unknown_entry",
+                    format!("`{name}` is not part of a room package and was skipped"),
+                )
+                .at(name)
+                .hint("nothing to do; a package holds room.json and sprites/"),
             );
             continue;
         }
@@ -93,7 +101,9 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         (&mut file)
             .take(room_left + 1)
             .read_to_end(&mut data)
-            .map_err(|e| RoomError::PackageBadZip { reason: format!("{name}: {e}") })?;
+            .map_err(|e| RoomError::PackageBadZip {
+                reason: format!("{name}: {e}"),
+            })?;
         total += data.len() as u64;
         if total > limits.max_unpacked_bytes {
             return Err(RoomError::PackageTooLarge {
@@ -103,7 +113,10 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         if data.len() as u64 > 1024 * 1024
             && data.len() as u64 / file.compressed_size().max(1) > limits.max_ratio
         {
-            return Err(RoomError::PackageRatio { name, limit: limits.max_ratio });
+            return Err(RoomError::PackageRatio {
+                name,
+                limit: limits.max_ratio,
+            });
         }
         match name.strip_prefix(SPRITE_DIR) {
             Some(sprite_name) => {
@@ -123,9 +136,12 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
             && !sprites.iter().any(|s| &s.name == sprite)
         {
             diagnostics.push(
-                Diagnostic::warning("package.missing_sprite", format!("the sprite `{sprite}` is not in the package"))
-                    .at(format!("objects[id={}].sprite_name", object.id))
-                    .hint("the room works, and the server draws its default shape for this object"),
+                Diagnostic::warning(
+                    "package.missing_sprite",
+                    format!("the sprite `{sprite}` is not in the package"),
+                )
+                .at(format!("objects[id={}].sprite_name", object.id))
+                .hint("the room works, and the server draws its default shape for this object"),
             );
         }
     }
@@ -140,7 +156,9 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
 fn check_entry_name(name: &str) -> Result<(), RoomError> {
     let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
     if absolute || name.contains('\0') || name.split(['/', '\\']).any(|part| part == "..") {
-        return Err(RoomError::PackagePathTraversal { name: name.to_string() });
+        return Err(RoomError::PackagePathTraversal {
+            name: name.to_string(),
+        });
     }
     Ok(())
 }
@@ -158,7 +176,12 @@ pub fn check_sprite(sprite: &Sprite, max_bytes: u64) -> Result<(), RoomError> {
         return Err(bad(&format!("it is larger than {max_bytes} bytes")));
     }
     match image::guess_format(&sprite.bytes) {
-        Ok(image::ImageFormat::Png | image::ImageFormat::WebP | image::ImageFormat::Gif | image::ImageFormat::Jpeg) => Ok(()),
+        Ok(
+            image::ImageFormat::Png
+            | image::ImageFormat::WebP
+            | image::ImageFormat::Gif
+            | image::ImageFormat::Jpeg,
+        ) => Ok(()),
         _ => Err(bad("it is not a PNG, WebP, GIF or JPEG image")),
     }
 }

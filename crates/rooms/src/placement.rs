@@ -25,8 +25,14 @@ impl<'a> Occupancy<'a> {
                 continue;
             }
             let r = o.rect();
-            let (x0, x1) = (r.x.clamp(0, w as i64) as usize, r.right().clamp(0, w as i64) as usize);
-            let (y0, y1) = (r.y.clamp(0, h as i64) as usize, r.bottom().clamp(0, h as i64) as usize);
+            let (x0, x1) = (
+                r.x.clamp(0, w as i64) as usize,
+                r.right().clamp(0, w as i64) as usize,
+            );
+            let (y0, y1) = (
+                r.y.clamp(0, h as i64) as usize,
+                r.bottom().clamp(0, h as i64) as usize,
+            );
             for y in y0..y1 {
                 covered[y * w + x0..y * w + x1].fill(true);
             }
@@ -82,7 +88,13 @@ impl<'a> Occupancy<'a> {
                     continue;
                 }
                 if self.is_free(Rect { x, y, w, h }) {
-                    best = Some((d, Cell { x: x as i32, y: y as i32 }));
+                    best = Some((
+                        d,
+                        Cell {
+                            x: x as i32,
+                            y: y as i32,
+                        },
+                    ));
                 }
             }
         }

@@ -7,8 +7,8 @@
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ImageEncoder, Rgb, RgbImage};
 
-use crate::model::{CellSize, Kind, Room, RoomObject};
 use crate::RoomError;
+use crate::model::{CellSize, Kind, Room, RoomObject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -53,27 +53,64 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
     let mut order: Vec<&RoomObject> = room.objects.iter().collect();
     order.sort_by_key(|o| o.z); // stable: equal z keeps file order
     for object in &order {
-        draw_object(&mut canvas, room, object, cell, color(room.color_reference(object)));
+        draw_object(
+            &mut canvas,
+            room,
+            object,
+            cell,
+            color(room.color_reference(object)),
+        );
     }
     draw_spawn(&mut canvas, room, cell, color("accent"), color("text"));
     if options.labels {
-        for object in &order {
-            draw_label(&mut canvas, object, cell, color(room.color_reference(object)));
+        for (n, object) in order.iter().enumerate() {
+            // A label under something drawn later would be unreadable; that object's own
+            // label speaks for the spot.
+            let covered = order[n + 1..]
+                .iter()
+                .any(|above| above.rect().intersects(&object.rect()));
+            if !covered {
+                draw_label(
+                    &mut canvas,
+                    object,
+                    cell,
+                    color(room.color_reference(object)),
+                );
+            }
         }
     }
     canvas.0
 }
 
+/// A rendered preview, PNG-encoded.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// [`render`], encoded as PNG.
-pub fn render_png(room: &Room, options: &RenderOptions) -> Result<Vec<u8>, RoomError> {
+pub fn render_png(room: &Room, options: &RenderOptions) -> Result<Preview, RoomError> {
     let image = render(room, options);
     let mut bytes = Vec::new();
     // Fast compression: previews are regenerated often and a 1280x480 flat-colour picture
     // compresses well anyway.
     PngEncoder::new_with_quality(&mut bytes, CompressionType::Fast, FilterType::Sub)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
-        .map_err(|e| RoomError::RenderFailed { reason: e.to_string() })?;
-    Ok(bytes)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| RoomError::RenderFailed {
+            reason: e.to_string(),
+        })?;
+    Ok(Preview {
+        png: bytes,
+        width: image.width(),
+        height: image.height(),
+    })
 }
 
 /// The room's cell size, shrunk (keeping its proportions roughly) to fit `max_pixels`.
@@ -112,17 +149,35 @@ fn draw_object(canvas: &mut Canvas, room: &Room, o: &RoomObject, cell: CellSize,
         }
         Kind::Door => {
             let knob = (w.min(h) / 5).max(2);
-            canvas.fill(x + w - 2 * knob, y + h / 2 - knob / 2, knob, knob, shade(fill, 0.4), 1.0);
+            canvas.fill(
+                x + w - 2 * knob,
+                y + h / 2 - knob / 2,
+                knob,
+                knob,
+                shade(fill, 0.4),
+                1.0,
+            );
         }
         Kind::Lighting => {
             let glow = parse_hex(room.resolve_color("light").unwrap_or("#ffffff"));
             let r = w.min(h) / 3;
-            canvas.fill(x + w / 2 - r, y + h / 2 - r, 2 * r.max(1), 2 * r.max(1), glow, 0.8);
+            canvas.fill(
+                x + w / 2 - r,
+                y + h / 2 - r,
+                2 * r.max(1),
+                2 * r.max(1),
+                glow,
+                0.8,
+            );
         }
         _ => {}
     }
     if let Some(power) = o.states.get("power") {
-        let lamp = if power == "on" { Rgb([64, 220, 96]) } else { Rgb([120, 120, 120]) };
+        let lamp = if power == "on" {
+            Rgb([64, 220, 96])
+        } else {
+            Rgb([120, 120, 120])
+        };
         let s = (w.min(h) / 6).max(2);
         canvas.fill(x + w - s - b - 1, y + b + 1, s, s, lamp, 1.0);
     }
@@ -136,7 +191,10 @@ fn pixel_rect(o: &RoomObject, cell: CellSize) -> (i64, i64, i64, i64) {
 
 fn draw_spawn(canvas: &mut Canvas, room: &Room, cell: CellSize, accent: Rgb<u8>, outline: Rgb<u8>) {
     let (cw, ch) = (i64::from(cell.width), i64::from(cell.height));
-    let (cx, cy) = (i64::from(room.spawn.x) * cw + cw / 2, i64::from(room.spawn.y) * ch + ch / 2);
+    let (cx, cy) = (
+        i64::from(room.spawn.x) * cw + cw / 2,
+        i64::from(room.spawn.y) * ch + ch / 2,
+    );
     let r = (cw.min(ch) / 2 - 1).max(1);
     // A diamond: one row at a time, outline first.
     for (radius, color) in [(r, outline), (r - 1, accent)] {
@@ -154,6 +212,9 @@ fn draw_label(canvas: &mut Canvas, o: &RoomObject, cell: CellSize, fill: Rgb<u8>
     }
     let fits = ((w - 4) / 8).max(0) as usize;
     let mut text: Vec<char> = o.name.chars().collect();
+    if fits < 3 && text.len() > fits {
+        return; // a letter or two says nothing
+    }
     if text.len() > fits {
         text.truncate(fits.saturating_sub(1));
         if fits > 0 {
@@ -162,9 +223,17 @@ fn draw_label(canvas: &mut Canvas, o: &RoomObject, cell: CellSize, fill: Rgb<u8>
     }
     let tx = x + (w - 8 * text.len() as i64) / 2;
     let ty = y + (h - 8) / 2;
-    let ink = if luminance(fill) > 140.0 { Rgb([20, 20, 24]) } else { Rgb([250, 250, 250]) };
+    let ink = if luminance(fill) > 140.0 {
+        Rgb([20, 20, 24])
+    } else {
+        Rgb([250, 250, 250])
+    };
     for (i, c) in text.into_iter().enumerate() {
-        let glyph = font8x8::legacy::BASIC_LEGACY[if c.is_ascii() { c as usize } else { b'?' as usize }];
+        let glyph = font8x8::legacy::BASIC_LEGACY[if c.is_ascii() {
+            c as usize
+        } else {
+            b'?' as usize
+        }];
         for (row, bits) in glyph.iter().enumerate() {
             for col in 0..8 {
                 if bits & (1 << col) != 0 {
@@ -182,11 +251,18 @@ impl Canvas {
     fn fill(&mut self, x: i64, y: i64, w: i64, h: i64, color: Rgb<u8>, alpha: f32) {
         let (iw, ih) = (i64::from(self.0.width()), i64::from(self.0.height()));
         let (x0, y0) = (x.clamp(0, iw), y.clamp(0, ih));
-        let (x1, y1) = (x.saturating_add(w).clamp(0, iw), y.saturating_add(h).clamp(0, ih));
+        let (x1, y1) = (
+            x.saturating_add(w).clamp(0, iw),
+            y.saturating_add(h).clamp(0, ih),
+        );
         for py in y0..y1 {
             for px in x0..x1 {
                 let pixel = self.0.get_pixel_mut(px as u32, py as u32);
-                *pixel = if alpha >= 1.0 { color } else { blend(*pixel, color, alpha) };
+                *pixel = if alpha >= 1.0 {
+                    color
+                } else {
+                    blend(*pixel, color, alpha)
+                };
             }
         }
     }
@@ -208,8 +284,16 @@ fn luminance(c: Rgb<u8>) -> f32 {
 
 /// `#rrggbb` to RGB; anything else is grey (validation reports the bad colour).
 fn parse_hex(hex: &str) -> Rgb<u8> {
-    let channel = |i: usize| hex.get(i..i + 2).and_then(|s| u8::from_str_radix(s, 16).ok());
-    match (crate::model::is_hex_color(hex), channel(1), channel(3), channel(5)) {
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|s| u8::from_str_radix(s, 16).ok())
+    };
+    match (
+        crate::model::is_hex_color(hex),
+        channel(1),
+        channel(3),
+        channel(5),
+    ) {
         (true, Some(r), Some(g), Some(b)) => Rgb([r, g, b]),
         _ => Rgb([128, 128, 128]),
     }

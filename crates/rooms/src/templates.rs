@@ -35,13 +35,14 @@ pub fn template_names() -> impl Iterator<Item = &'static str> {
 
 /// A fresh copy of the template `name`.
 pub fn template(name: &str) -> Result<Room, RoomError> {
-    let builtin = BUILTIN
-        .iter()
-        .find(|b| b.name == name)
-        .ok_or_else(|| RoomError::UnknownTemplate {
-            name: name.to_string(),
-            known: template_names().collect::<Vec<_>>().join(", "),
-        })?;
+    let builtin =
+        BUILTIN
+            .iter()
+            .find(|b| b.name == name)
+            .ok_or_else(|| RoomError::UnknownTemplate {
+                name: name.to_string(),
+                known: template_names().collect::<Vec<_>>().join(", "),
+            })?;
     read_room(builtin.source.as_bytes(), &Limits::default())
 }
 
@@ -56,7 +57,11 @@ mod tests {
             let room = template(name).unwrap();
             let findings = validate(&room);
             assert!(findings.is_empty(), "{name}: {findings:#?}");
-            assert!(room.objects.len() >= 15, "{name} has {} objects", room.objects.len());
+            assert!(
+                room.objects.len() >= 15,
+                "{name} has {} objects",
+                room.objects.len()
+            );
         }
     }
 
@@ -73,7 +78,12 @@ mod tests {
                         .collect()
                 };
                 let shared = cells(a).iter().filter(|c| cells(b).contains(c)).count();
-                assert!(shared * 4 < a.objects.len(), "{} and {} share {shared} placements", a.id, b.id);
+                assert!(
+                    shared * 4 < a.objects.len(),
+                    "{} and {} share {shared} placements",
+                    a.id,
+                    b.id
+                );
             }
         }
     }

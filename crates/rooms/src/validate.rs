@@ -140,16 +140,22 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
         let label = describe(object);
         if !is_valid_id(&object.id) {
             out.push(
-                Diagnostic::error("room.bad_id", format!("object {index} has the id `{}`", object.id))
-                    .at(&path)
-                    .hint("use 1 to 64 letters, digits, `_` or `-`, e.g. `reading_lamp`"),
+                Diagnostic::error(
+                    "room.bad_id",
+                    format!("object {index} has the id `{}`", object.id),
+                )
+                .at(&path)
+                .hint("use 1 to 64 letters, digits, `_` or `-`, e.g. `reading_lamp`"),
             );
         } else if let Some(first) = first_index.insert(&object.id, index) {
             first_index.insert(&object.id, first);
             out.push(
                 Diagnostic::error(
                     "room.duplicate_id",
-                    format!("objects {first} and {index} both have the id `{}`", object.id),
+                    format!(
+                        "objects {first} and {index} both have the id `{}`",
+                        object.id
+                    ),
                 )
                 .at(&path)
                 .hint("give each object its own id, e.g. add a number: `lamp_2`"),
@@ -159,7 +165,10 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
             out.push(
                 Diagnostic::error(
                     "room.bad_size",
-                    format!("{label} is {}x{} cells", object.size_width, object.size_height),
+                    format!(
+                        "{label} is {}x{} cells",
+                        object.size_width, object.size_height
+                    ),
                 )
                 .at(&path)
                 .hint("an object covers at least one cell: set its width and height to 1 or more"),
@@ -173,9 +182,12 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
             && !is_valid_sprite_name(sprite)
         {
             out.push(
-                Diagnostic::error("room.bad_sprite_name", format!("{label} names the sprite `{sprite}`"))
-                    .at(format!("{path}.sprite_name"))
-                    .hint("a sprite is a plain file name such as `lamp.png`, without folders"),
+                Diagnostic::error(
+                    "room.bad_sprite_name",
+                    format!("{label} names the sprite `{sprite}`"),
+                )
+                .at(format!("{path}.sprite_name"))
+                .hint("a sprite is a plain file name such as `lamp.png`, without folders"),
             );
         }
         if grid_ok
@@ -186,7 +198,10 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
             out.push(
                 Diagnostic::warning(
                     "room.not_on_wall",
-                    format!("{label} is a {} but does not touch the room's edge", object.kind.as_str()),
+                    format!(
+                        "{label} is a {} but does not touch the room's edge",
+                        object.kind.as_str()
+                    ),
                 )
                 .at(&path)
                 .hint("move it so one side lies on the outer row or column of the grid"),
@@ -232,19 +247,28 @@ fn touches_edge(r: Rect, room: &Room) -> bool {
         || r.bottom() == i64::from(room.grid.height)
 }
 
-fn check_object_color(room: &Room, object: &RoomObject, path: &str, label: &str, out: &mut Findings) {
+fn check_object_color(
+    room: &Room,
+    object: &RoomObject,
+    path: &str,
+    label: &str,
+    out: &mut Findings,
+) {
     let Some(reference) = &object.color_scheme else {
         return;
     };
     if room.resolve_color(reference).is_none() {
         let roles: Vec<_> = room.theme.palette.roles().iter().map(|(r, _)| *r).collect();
         out.push(
-            Diagnostic::error("room.bad_color", format!("{label} has the colour `{reference}`, which the theme does not define"))
-                .at(format!("{path}.color_scheme"))
-                .hint(format!(
-                    "use a palette role ({}), one of the theme's custom colours, or #rrggbb",
-                    roles.join(", ")
-                )),
+            Diagnostic::error(
+                "room.bad_color",
+                format!("{label} has the colour `{reference}`, which the theme does not define"),
+            )
+            .at(format!("{path}.color_scheme"))
+            .hint(format!(
+                "use a palette role ({}), one of the theme's custom colours, or #rrggbb",
+                roles.join(", ")
+            )),
         );
     }
 }
@@ -259,9 +283,12 @@ fn check_states(object: &RoomObject, path: &str, label: &str, out: &mut Findings
             );
         } else if !object.states.contains_key(key) {
             out.push(
-                Diagnostic::warning("room.missing_state", format!("{label} has no current `{key}`"))
-                    .at(format!("{path}.states.{key}"))
-                    .hint(format!("set `{key}` to one of: {}", allowed.join(", "))),
+                Diagnostic::warning(
+                    "room.missing_state",
+                    format!("{label} has no current `{key}`"),
+                )
+                .at(format!("{path}.states.{key}"))
+                .hint(format!("set `{key}` to one of: {}", allowed.join(", "))),
             );
         }
     }
@@ -273,7 +300,9 @@ fn check_states(object: &RoomObject, path: &str, label: &str, out: &mut Findings
             out.push(
                 Diagnostic::error(
                     "room.bad_state",
-                    format!("{label} has `{key}` = `{value}`, which is not one of its allowed values"),
+                    format!(
+                        "{label} has `{key}` = `{value}`, which is not one of its allowed values"
+                    ),
                 )
                 .at(format!("{path}.states.{key}"))
                 .hint(format!("set `{key}` to one of: {}", allowed.join(", "))),
@@ -309,12 +338,20 @@ impl Coverage {
             let mut run = 0i32;
             for x in 0..w {
                 run += diff[y * (w + 1) + x];
-                let above = if y > 0 { i32::from(solid[(y - 1) * w + x]) } else { 0 };
+                let above = if y > 0 {
+                    i32::from(solid[(y - 1) * w + x])
+                } else {
+                    0
+                };
                 let total = run + above;
                 solid[y * w + x] = total.clamp(0, i32::from(u16::MAX)) as u16;
             }
         }
-        Coverage { width: w, height: h, solid }
+        Coverage {
+            width: w,
+            height: h,
+            solid,
+        }
     }
 
     fn blocked(&self, x: usize, y: usize) -> bool {
@@ -374,12 +411,15 @@ fn check_spawn(room: &Room, coverage: &Coverage, out: &mut Findings) -> bool {
         && (s.y as i64) < i64::from(room.grid.height);
     if !inside {
         out.push(
-            Diagnostic::error("room.out_of_bounds", format!("the spawn point ({}, {}) is outside the grid", s.x, s.y))
-                .at("spawn")
-                .hint(format!(
-                    "put it inside the {}x{} grid, on a free floor cell",
-                    room.grid.width, room.grid.height
-                )),
+            Diagnostic::error(
+                "room.out_of_bounds",
+                format!("the spawn point ({}, {}) is outside the grid", s.x, s.y),
+            )
+            .at("spawn")
+            .hint(format!(
+                "put it inside the {}x{} grid, on a free floor cell",
+                room.grid.width, room.grid.height
+            )),
         );
         return false;
     }
@@ -387,13 +427,24 @@ fn check_spawn(room: &Room, coverage: &Coverage, out: &mut Findings) -> bool {
         let on = room
             .objects
             .iter()
-            .find(|o| o.is_solid && o.rect().intersects(&Rect { x: s.x.into(), y: s.y.into(), w: 1, h: 1 }))
+            .find(|o| {
+                o.is_solid
+                    && o.rect().intersects(&Rect {
+                        x: s.x.into(),
+                        y: s.y.into(),
+                        w: 1,
+                        h: 1,
+                    })
+            })
             .map(describe)
             .unwrap_or_default();
         out.push(
-            Diagnostic::error("room.spawn_blocked", format!("the spawn point ({}, {}) is inside {on}", s.x, s.y))
-                .at("spawn")
-                .hint("move the spawn point to a free floor cell"),
+            Diagnostic::error(
+                "room.spawn_blocked",
+                format!("the spawn point ({}, {}) is inside {on}", s.x, s.y),
+            )
+            .at("spawn")
+            .hint("move the spawn point to a free floor cell"),
         );
         return false;
     }
@@ -423,7 +474,11 @@ fn check_reachability(room: &Room, coverage: &Coverage, out: &mut Findings) {
         }
     }
     let reachable = |x: i64, y: i64| {
-        x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h && reached[y as usize * w + x as usize]
+        x >= 0
+            && y >= 0
+            && (x as usize) < w
+            && (y as usize) < h
+            && reached[y as usize * w + x as usize]
     };
     for (index, object) in room.objects.iter().enumerate() {
         if !object.is_interactive || object.size_width < 1 || object.size_height < 1 {

@@ -1,0 +1,355 @@
+//! Room actions: templates, new, validate, edit, render, export, package import, and the
+//! editing session the app holds while the owner drags things around.
+//!
+//! Files are read within `deskmate-rooms`' limits and written atomically. Sprites live in a
+//! `sprites/` folder beside the room file, which is where a package's sprites are unpacked
+//! and where export looks for them.
+
+use std::path::{Path, PathBuf};
+
+use deskmate_diagnostics::{Diagnostic, has_errors};
+use deskmate_rooms::{
+    self as rooms, Command, Editor, Limits, RenderOptions, Room, RoomError, package::Sprite,
+};
+use serde::Serialize;
+
+use crate::ApiError;
+use crate::files::{read_limited, write_atomic};
+
+/// A template in the gallery.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateSummary {
+    pub name: &'static str,
+    pub title: String,
+    pub description: String,
+    pub theme: String,
+    pub objects: usize,
+}
+
+/// The outcome of any action that reads or writes one room: where, what, and its findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoomReport {
+    pub path: PathBuf,
+    pub id: String,
+    pub name: String,
+    pub objects: usize,
+    pub valid: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RoomReport {
+    fn new(path: &Path, room: &Room, diagnostics: Vec<Diagnostic>) -> Self {
+        RoomReport {
+            path: path.to_path_buf(),
+            id: room.id.clone(),
+            name: room.name.clone(),
+            objects: room.objects.len(),
+            valid: !has_errors(&diagnostics),
+            diagnostics,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderReport {
+    pub output: PathBuf,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The server formats and the sharing package a room can be exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    /// Request bodies for the server's `POST /room/objects`.
+    GridObjects,
+    /// The server's floor-plan template file.
+    FloorPlan,
+    /// A `.dmroom` package with the sprites.
+    Package,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub output: PathBuf,
+    pub format: ExportFormat,
+    pub objects: usize,
+    pub sprites: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    #[serde(flatten)]
+    pub room: RoomReport,
+    /// Sprite files written beside the room.
+    pub sprites: Vec<PathBuf>,
+}
+
+/// The built-in templates, in gallery order.
+pub fn room_templates() -> Result<Vec<TemplateSummary>, ApiError> {
+    rooms::template_names()
+        .map(|name| {
+            let room = rooms::template(name)?;
+            Ok(TemplateSummary {
+                name,
+                title: room.name,
+                description: room.description,
+                theme: room.theme.name,
+                objects: room.objects.len(),
+            })
+        })
+        .collect()
+}
+
+/// The JSON Schema of `deskmate.room/1`.
+pub fn room_schema() -> serde_json::Value {
+    rooms::schema()
+}
+
+/// Writes a new room made from `template` to `out`.
+pub fn new_room(template: &str, out: &Path) -> Result<RoomReport, ApiError> {
+    let room = rooms::template(template)?;
+    write_atomic(out, &rooms::write_room(&room))?;
+    Ok(RoomReport::new(out, &room, rooms::validate(&room)))
+}
+
+/// Reads and checks a room (JSON or YAML).
+pub fn validate_room(path: &Path) -> Result<RoomReport, ApiError> {
+    let room = load(path)?;
+    Ok(RoomReport::new(path, &room, rooms::validate(&room)))
+}
+
+/// Applies `commands` in order, each as the editor would, and writes the result to `out`.
+/// Nothing is written when any command is refused.
+pub fn edit_room(path: &Path, commands: &[Command], out: &Path) -> Result<RoomReport, ApiError> {
+    let mut session = RoomSession::open(path)?;
+    for command in commands {
+        session.apply(command)?;
+    }
+    session.save(out)
+}
+
+/// Draws a PNG preview of the room.
+pub fn render_room(path: &Path, out: &Path, labels: bool) -> Result<RenderReport, ApiError> {
+    let room = load(path)?;
+    let options = RenderOptions {
+        labels,
+        ..RenderOptions::default()
+    };
+    let preview = rooms::render_png(&room, &options)?;
+    write_atomic(out, &preview.png)?;
+    Ok(RenderReport {
+        output: out.to_path_buf(),
+        width: preview.width,
+        height: preview.height,
+    })
+}
+
+/// Exports the room. The server formats need a valid room; a package may carry work in
+/// progress, so it is written with its findings.
+pub fn export_room(
+    path: &Path,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<ExportReport, ApiError> {
+    let room = load(path)?;
+    let mut diagnostics = rooms::validate(&room);
+    let mut sprite_names = Vec::new();
+    let bytes = match format {
+        ExportFormat::Package => {
+            let (sprites, missing) = gather_sprites(path, &room)?;
+            diagnostics.extend(missing);
+            sprite_names = sprites.iter().map(|s| s.name.clone()).collect();
+            rooms::package::pack(&room, &sprites)?
+        }
+        _ if has_errors(&diagnostics) => {
+            return Err(ApiError::new(
+                "room.invalid",
+                format!("{} has problems the server would trip over", path.display()),
+                "run `deskmate room validate` and fix the errors it lists, then export again",
+            ));
+        }
+        ExportFormat::GridObjects => pretty(&rooms::export::grid_objects(&room)),
+        ExportFormat::FloorPlan => pretty(&rooms::export::floor_plan(&room)),
+    };
+    write_atomic(out, &bytes)?;
+    Ok(ExportReport {
+        output: out.to_path_buf(),
+        format,
+        objects: room.objects.len(),
+        sprites: sprite_names,
+        diagnostics,
+    })
+}
+
+/// Unpacks a `.dmroom` package: its sprites into `sprites/` beside `out`, then the room to
+/// `out`, last, so a room file never points at sprites that are not there yet.
+pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, ApiError> {
+    let limits = Limits::default();
+    let bytes = read_limited(package, limits.max_package_bytes, too_large)?;
+    let unpacked = rooms::package::unpack(&bytes, &limits)?;
+    let sprite_dir = sprite_dir(out);
+    let mut written = Vec::new();
+    for sprite in &unpacked.sprites {
+        let target = sprite_dir.join(&sprite.name);
+        match std::fs::read(&target) {
+            Ok(existing) if existing == sprite.bytes => {}
+            Ok(_) => {
+                return Err(ApiError::new(
+                    "io.would_overwrite",
+                    format!("{} already exists with different content", target.display()),
+                    "import into another folder, or move that sprite away first",
+                ));
+            }
+            Err(_) => {
+                std::fs::create_dir_all(&sprite_dir)
+                    .map_err(|e| ApiError::io("io.write_failed", &sprite_dir, &e))?;
+                write_atomic(&target, &sprite.bytes)?;
+            }
+        }
+        written.push(target);
+    }
+    write_atomic(out, &rooms::write_room(&unpacked.room))?;
+    let mut diagnostics = unpacked.diagnostics;
+    diagnostics.extend(rooms::validate(&unpacked.room));
+    Ok(ImportReport {
+        room: RoomReport::new(out, &unpacked.room, diagnostics),
+        sprites: written,
+    })
+}
+
+/// A room open in the editor: every change goes through the room engine's commands, and each
+/// returns the room's findings so the validation panel stays current.
+pub struct RoomSession {
+    editor: Editor,
+}
+
+impl RoomSession {
+    pub fn open(path: &Path) -> Result<Self, ApiError> {
+        Ok(RoomSession::new(load(path)?))
+    }
+
+    pub fn new(room: Room) -> Self {
+        RoomSession {
+            editor: Editor::new(room),
+        }
+    }
+
+    pub fn room(&self) -> &Room {
+        self.editor.room()
+    }
+
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        rooms::validate(self.editor.room())
+    }
+
+    /// Applies one command; a refusal leaves the room as it was.
+    pub fn apply(&mut self, command: &Command) -> Result<Vec<Diagnostic>, ApiError> {
+        self.editor.apply(command).map_err(edit_error)?;
+        Ok(self.diagnostics())
+    }
+
+    /// Whether `command` would apply (the drag ghost), without changing anything.
+    pub fn check(&self, command: &Command) -> Result<(), ApiError> {
+        self.editor.check(command).map_err(edit_error)
+    }
+
+    pub fn undo(&mut self) -> bool {
+        self.editor.undo()
+    }
+
+    pub fn redo(&mut self) -> bool {
+        self.editor.redo()
+    }
+
+    pub fn save(&self, out: &Path) -> Result<RoomReport, ApiError> {
+        let room = self.editor.room();
+        write_atomic(out, &rooms::write_room(room))?;
+        Ok(RoomReport::new(out, room, rooms::validate(room)))
+    }
+}
+
+fn load(path: &Path) -> Result<Room, ApiError> {
+    let limits = Limits::default();
+    let bytes = read_limited(path, limits.max_room_bytes, too_large)?;
+    Ok(rooms::read_room(&bytes, &limits)?)
+}
+
+fn too_large(size: u64, limit: u64) -> ApiError {
+    RoomError::TooLarge { size, limit }.into()
+}
+
+fn pretty(value: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON values serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn sprite_dir(room_path: &Path) -> PathBuf {
+    match room_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join("sprites"),
+        _ => PathBuf::from("sprites"),
+    }
+}
+
+/// The sprites the room names, read from `sprites/` beside it, and a warning for each one
+/// that is not there.
+fn gather_sprites(path: &Path, room: &Room) -> Result<(Vec<Sprite>, Vec<Diagnostic>), ApiError> {
+    let limits = Limits::default();
+    let dir = sprite_dir(path);
+    let mut names: Vec<&str> = room
+        .objects
+        .iter()
+        .filter_map(|o| o.sprite_name.as_deref())
+        .filter(|n| rooms::is_valid_sprite_name(n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut sprites = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        let file = dir.join(name);
+        if !file.is_file() {
+            missing.push(
+                Diagnostic::warning("package.sprite_not_found", format!("{} does not exist, so it is not in the package", file.display()))
+                    .hint("put the picture in the sprites folder beside the room, or clear the object's sprite"),
+            );
+            continue;
+        }
+        let bytes = read_limited(&file, limits.max_sprite_bytes, too_large)?;
+        let sprite = Sprite {
+            name: name.to_string(),
+            bytes,
+        };
+        rooms::package::check_sprite(&sprite, limits.max_sprite_bytes)?;
+        sprites.push(sprite);
+    }
+    Ok((sprites, missing))
+}
+
+fn edit_error(err: rooms::EditError) -> ApiError {
+    let hint = match (&err, err.nearest_free()) {
+        (_, Some(cell)) => format!("the nearest free spot is ({}, {})", cell.x, cell.y),
+        (rooms::EditError::Collision { .. } | rooms::EditError::OutOfBounds { .. }, None) => {
+            "there is no free spot of that size; make room or make the object smaller".into()
+        }
+        (rooms::EditError::UnknownObject { .. }, _) => {
+            "check the object's id in the room file".into()
+        }
+        (rooms::EditError::DuplicateId { .. } | rooms::EditError::BadId { .. }, _) => {
+            "use a new id of letters, digits, `_` or `-`".into()
+        }
+        (rooms::EditError::BadState { .. }, _) => {
+            "pick one of the allowed values, or change the allowed values first".into()
+        }
+        (rooms::EditError::BadValue { .. }, _) => "check the value's type".into(),
+        (rooms::EditError::UnknownTemplate { .. }, _) => {
+            format!(
+                "pick one of: {}",
+                rooms::template_names().collect::<Vec<_>>().join(", ")
+            )
+        }
+    };
+    ApiError::new(err.code(), err.to_string(), hint)
+}

@@ -1,0 +1,213 @@
+//! `deskmate room …`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+use deskmate_api::{ExportFormat, RoomCommand, RoomReport};
+
+use crate::output::{self, INVALID, OK, ok};
+
+#[derive(Subcommand)]
+pub enum RoomCommandLine {
+    /// List the built-in templates (modern, cozy, office, futuristic)
+    Templates {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new room from a template
+    New {
+        #[arg(long, value_name = "NAME")]
+        template: String,
+        output: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a room (JSON or YAML); exit 0 when valid (warnings allowed), 1 when not
+    Validate {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply edit commands (the editor's own) in order and write the result; nothing is
+    /// written if any command is refused
+    Edit {
+        file: PathBuf,
+        output: PathBuf,
+        /// A command as JSON, e.g. '{"op":"move","id":"sofa","x":12,"y":9}'; repeatable
+        #[arg(long = "command", value_name = "JSON", required = true)]
+        commands: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw a PNG preview of the room
+    Render {
+        file: PathBuf,
+        output: PathBuf,
+        /// Leave object names off the picture
+        #[arg(long)]
+        no_labels: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export for the DeskMate server (grid-objects, floor-plan) or as a .dmroom package
+    Export {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        output: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unpack a .dmroom package: the room to OUT, its sprites to sprites/ beside it
+    Import {
+        package: PathBuf,
+        output: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema of the room format
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    GridObjects,
+    FloorPlan,
+    Package,
+}
+
+pub fn run(command: RoomCommandLine) -> ExitCode {
+    use RoomCommandLine::*;
+    match command {
+        Templates { json } => output::finish(deskmate_api::room_templates(), json, ok, |list| {
+            for t in list {
+                println!(
+                    "{:<11} {} — {} objects, {} theme",
+                    t.name, t.title, t.objects, t.theme
+                );
+                println!("            {}", t.description);
+            }
+        }),
+        New {
+            template,
+            output,
+            json,
+        } => output::finish(deskmate_api::new_room(&template, &output), json, ok, |r| {
+            print_room(r, "wrote")
+        }),
+        Validate { file, json } => output::finish(
+            deskmate_api::validate_room(&file),
+            json,
+            |r| if r.valid { OK } else { INVALID },
+            |r| print_room(r, "checked"),
+        ),
+        Edit {
+            file,
+            output,
+            commands,
+            json,
+        } => {
+            let parsed: Result<Vec<RoomCommand>, _> = commands
+                .iter()
+                .map(|c| serde_json::from_str::<RoomCommand>(c).map_err(|e| (c, e)))
+                .collect();
+            match parsed {
+                Ok(commands) => output::finish(
+                    deskmate_api::edit_room(&file, &commands, &output),
+                    json,
+                    ok,
+                    |r| print_room(r, "wrote"),
+                ),
+                Err((text, e)) => output::error(
+                    &deskmate_api::ApiError::new(
+                        "usage.bad_command",
+                        format!("`{text}` is not an edit command: {e}"),
+                        "see docs/rooms.md for the commands, e.g. {\"op\":\"move\",\"id\":\"sofa\",\"x\":12,\"y\":9}",
+                    ),
+                    json,
+                ),
+            }
+        }
+        Render {
+            file,
+            output,
+            no_labels,
+            json,
+        } => output::finish(
+            deskmate_api::render_room(&file, &output, !no_labels),
+            json,
+            ok,
+            |r| {
+                println!(
+                    "wrote {} ({}x{} pixels)",
+                    r.output.display(),
+                    r.width,
+                    r.height
+                )
+            },
+        ),
+        Export {
+            file,
+            format,
+            output,
+            json,
+        } => {
+            let format = match format {
+                FormatArg::GridObjects => ExportFormat::GridObjects,
+                FormatArg::FloorPlan => ExportFormat::FloorPlan,
+                FormatArg::Package => ExportFormat::Package,
+            };
+            output::finish(
+                deskmate_api::export_room(&file, format, &output),
+                json,
+                ok,
+                |r| {
+                    println!("wrote {} ({} objects)", r.output.display(), r.objects);
+                    for s in &r.sprites {
+                        println!("  sprite: {s}");
+                    }
+                    output::print_diagnostics(&r.diagnostics);
+                },
+            )
+        }
+        Import {
+            package,
+            output,
+            json,
+        } => output::finish(
+            deskmate_api::import_room_package(&package, &output),
+            json,
+            ok,
+            |r| {
+                for s in &r.sprites {
+                    println!("  sprite: {}", s.display());
+                }
+                print_room(&r.room, "wrote");
+            },
+        ),
+        Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&deskmate_api::room_schema())
+                    .expect("schema serializes")
+            );
+            ExitCode::from(OK)
+        }
+    }
+}
+
+fn print_room(r: &RoomReport, verb: &str) {
+    println!(
+        "{verb} {} — {} ({} objects)",
+        r.path.display(),
+        r.name,
+        r.objects
+    );
+    println!(
+        "valid: {} ({})",
+        if r.valid { "yes" } else { "no" },
+        output::summary(&r.diagnostics)
+    );
+    output::print_diagnostics(&r.diagnostics);
+}
