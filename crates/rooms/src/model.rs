@@ -20,6 +20,7 @@ pub const FORMAT: &str = "deskmate.room/1";
 #[schemars(title = "DeskMate room (deskmate.room/1)")]
 pub struct Room {
     /// Always `deskmate.room/1`.
+    #[schemars(extend("const" = "deskmate.room/1"))]
     pub format: String,
     /// Short identifier used when publishing, e.g. `reading_nook`.
     pub id: String,
