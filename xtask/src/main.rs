@@ -23,7 +23,7 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// Folders with a package-lock.json whose node_modules the tests need.
 const NPM_PROJECTS: &[&str] = &["tests/interop"];
 
-const FUZZ_TARGETS: &[&str] = &["png_reader", "charx_reader"];
+const FUZZ_TARGETS: &[&str] = &["png_reader", "charx_reader", "room_reader", "room_package"];
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Some("run") => run(),
         Some("test") => test(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
-        Some("bench") => cargo(&["bench", "-p", "deskmate-cards"]),
+        Some("bench") => cargo(&["bench", "-p", "deskmate-cards", "-p", "deskmate-rooms"]),
         _ => {
             eprintln!("usage: cargo xtask <setup|run|test|fuzz [SECONDS]|bench>");
             return ExitCode::from(2);

@@ -5,6 +5,7 @@
 //! found with a sort-and-sweep), so the editor can re-run it on every drag step.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 
 use deskmate_diagnostics::Diagnostic;
 
@@ -136,15 +137,16 @@ fn check_grid(room: &Room, out: &mut Findings) -> bool {
 fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
     let mut first_index: HashMap<&str, usize> = HashMap::new();
     for (index, object) in room.objects.iter().enumerate() {
-        let path = object_path(room, index);
-        let label = describe(object);
+        // Formatted only when a finding needs them: a valid room allocates nothing per object.
+        let path = PathOf(room, index);
+        let label = Label(object);
         if !is_valid_id(&object.id) {
             out.push(
                 Diagnostic::error(
                     "room.bad_id",
                     format!("object {index} has the id `{}`", object.id),
                 )
-                .at(&path)
+                .at(path.to_string())
                 .hint("use 1 to 64 letters, digits, `_` or `-`, e.g. `reading_lamp`"),
             );
         } else if let Some(first) = first_index.insert(&object.id, index) {
@@ -157,7 +159,7 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
                         object.id
                     ),
                 )
-                .at(&path)
+                .at(path.to_string())
                 .hint("give each object its own id, e.g. add a number: `lamp_2`"),
             );
         }
@@ -170,7 +172,7 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
                         object.size_width, object.size_height
                     ),
                 )
-                .at(&path)
+                .at(path.to_string())
                 .hint("an object covers at least one cell: set its width and height to 1 or more"),
             );
         } else if grid_ok && !object.rect().within(room.grid) {
@@ -203,7 +205,7 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
                         object.kind.as_str()
                     ),
                 )
-                .at(&path)
+                .at(path.to_string())
                 .hint("move it so one side lies on the outer row or column of the grid"),
             );
         }
@@ -211,14 +213,32 @@ fn check_objects(room: &Room, out: &mut Findings, grid_ok: bool) {
 }
 
 fn describe(object: &RoomObject) -> String {
-    if object.name.trim().is_empty() {
-        format!("`{}`", object.id)
-    } else {
-        format!("`{}` ({})", object.name, object.id)
+    Label(object).to_string()
+}
+
+/// An object as findings name it: `` `Desk` (desk) ``.
+struct Label<'a>(&'a RoomObject);
+
+impl fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.name.trim().is_empty() {
+            write!(f, "`{}`", self.0.id)
+        } else {
+            write!(f, "`{}` ({})", self.0.name, self.0.id)
+        }
     }
 }
 
-fn out_of_bounds(room: &Room, object: &RoomObject, path: &str, label: &str) -> Diagnostic {
+/// [`object_path`], formatted on demand.
+struct PathOf<'a>(&'a Room, usize);
+
+impl fmt::Display for PathOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&object_path(self.0, self.1))
+    }
+}
+
+fn out_of_bounds(room: &Room, object: &RoomObject, path: &PathOf, label: &Label) -> Diagnostic {
     let (gw, gh) = (i64::from(room.grid.width), i64::from(room.grid.height));
     let r = object.rect();
     let hint = if r.w > gw || r.h > gh {
@@ -236,7 +256,7 @@ fn out_of_bounds(room: &Room, object: &RoomObject, path: &str, label: &str) -> D
         "room.out_of_bounds",
         format!("{label} at ({}, {}) sticks out of the grid", r.x, r.y),
     )
-    .at(path)
+    .at(path.to_string())
     .hint(hint)
 }
 
@@ -250,8 +270,8 @@ fn touches_edge(r: Rect, room: &Room) -> bool {
 fn check_object_color(
     room: &Room,
     object: &RoomObject,
-    path: &str,
-    label: &str,
+    path: &PathOf,
+    label: &Label,
     out: &mut Findings,
 ) {
     let Some(reference) = &object.color_scheme else {
@@ -273,7 +293,7 @@ fn check_object_color(
     }
 }
 
-fn check_states(object: &RoomObject, path: &str, label: &str, out: &mut Findings) {
+fn check_states(object: &RoomObject, path: &PathOf, label: &Label, out: &mut Findings) {
     for (key, allowed) in &object.allowed_states {
         if allowed.is_empty() {
             out.push(
