@@ -197,7 +197,7 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
     }
 }
 
-fn print_room(r: &RoomReport, verb: &str) {
+pub fn print_room(r: &RoomReport, verb: &str) {
     println!(
         "{verb} {} — {} ({} objects)",
         r.path.display(),

@@ -1,4 +1,4 @@
-//! `deskmate tour`: a guided walk through the card engine on the shipped sample cards. It
+//! `deskmate tour`: a guided walk through the card and room engines on the shipped samples. It
 //! runs the same API calls as the real commands, on copies in a fresh temporary folder, so
 //! everything it shows is real output.
 
@@ -48,7 +48,7 @@ fn tour(dir: &Path) -> Result<(), ApiError> {
     let path = |name: &str| -> PathBuf { dir.join(name) };
     println!("DeskMate Studio — guided tour");
     println!(
-        "The desktop app is not built yet; this tour runs the card engine it will use, through the CLI."
+        "The desktop app is not built yet; this tour runs the card and room engines it will use, through the CLI."
     );
 
     step(
@@ -114,8 +114,54 @@ fn tour(dir: &Path) -> Result<(), ApiError> {
     );
     print_inspect(&deskmate_api::inspect_card(&path("aster-vale.charx"))?);
 
+    step(
+        6,
+        "Start a room from the cozy template and check it",
+        "room new --template cozy cabin.json",
+    );
+    crate::room::print_room(
+        &deskmate_api::new_room("cozy", &path("cabin.json"))?,
+        "wrote",
+    );
+
+    step(
+        7,
+        "Drag the rocking chair onto the tea table: refused, with the nearest free spot",
+        r#"room edit cabin.json cabin-2.json --command '{"op":"move","id":"armchair_right","x":30,"y":5}'"#,
+    );
+    let onto_table: deskmate_api::RoomCommand =
+        serde_json::from_str(r#"{"op":"move","id":"armchair_right","x":30,"y":5}"#)
+            .expect("a valid command");
+    match deskmate_api::edit_room(&path("cabin.json"), &[onto_table], &path("cabin-2.json")) {
+        Ok(report) => crate::room::print_room(&report, "wrote"),
+        Err(e) => println!("refused [{}]: {}\n  hint: {}", e.code, e.message, e.hint),
+    }
+
+    step(
+        8,
+        "Draw a preview and export it for the DeskMate server",
+        "room render cabin.json cabin.png   (then: deskmate room export cabin.json --format grid-objects objects.json)",
+    );
+    let preview = deskmate_api::render_room(&path("cabin.json"), &path("cabin.png"), true)?;
     println!(
-        "\nNext: `deskmate card --help` lists every card command; add --json to any of them for scripts."
+        "wrote {} ({}x{} pixels)",
+        preview.output.display(),
+        preview.width,
+        preview.height
+    );
+    let export = deskmate_api::export_room(
+        &path("cabin.json"),
+        deskmate_api::ExportFormat::GridObjects,
+        &path("objects.json"),
+    )?;
+    println!(
+        "wrote {} ({} objects)",
+        export.output.display(),
+        export.objects
+    );
+
+    println!(
+        "\nNext: `deskmate card --help` and `deskmate room --help` list every command; add --json to any of them for scripts."
     );
     Ok(())
 }

@@ -137,7 +137,7 @@ proptest! {
         let room = editor.into_room();
         prop_assert_eq!(&read_room(&write_room(&room), &Limits::default()).unwrap(), &room);
         let sprite = package::Sprite { name: "lamp.png".into(), bytes: b"\x89PNG\r\n\x1a\nrest".to_vec() };
-        let unpacked = package::unpack(&package::pack(&room, &[sprite.clone()]).unwrap(), &Limits::default()).unwrap();
+        let unpacked = package::unpack(&package::pack(&room, std::slice::from_ref(&sprite)).unwrap(), &Limits::default()).unwrap();
         prop_assert_eq!(unpacked.room, room);
         prop_assert_eq!(unpacked.sprites, vec![sprite]);
     }
