@@ -84,59 +84,58 @@ fn room_with(objects: &str, spawn: &str) -> String {
 
 const DOOR: &str = r#"{"id":"door","name":"Door","kind":"door","position_x":0,"position_y":7,"size_width":1,"size_height":2,"is_solid":false}"#;
 
+/// A solid, interactive object of `kind` as room JSON.
+fn thing(id: &str, kind: &str, (x, y, w, h): (i32, i32, i32, i32)) -> String {
+    format!(
+        r#"{{"id":"{id}","name":"{id}","kind":"{kind}","position_x":{x},"position_y":{y},"size_width":{w},"size_height":{h}}}"#
+    )
+}
+
 #[test]
 fn unseen_broken_rooms_get_the_right_codes_and_exit_1() {
-    let overlapping = room_with(
-        &format!(
-            r#"{DOOR},{{"id":"bed","name":"Bed","kind":"furniture","position_x":10,"position_y":5,"size_width":6,"size_height":4}},{{"id":"desk","name":"Desk","kind":"furniture","position_x":14,"position_y":8,"size_width":4,"size_height":2}}"#
-        ),
-        r#"{"x":5,"y":5}"#,
-    );
-    assert_eq!(
-        validate_text(&overlapping, "json"),
-        (1, vec!["room.overlap".into()])
-    );
-
-    // A box of shelves around a safe in the middle of the room.
-    let walls = [(30, 4, 8, 1), (30, 11, 8, 1), (30, 5, 1, 6), (37, 5, 1, 6)]
-        .iter()
+    // A box of shelves (not interactive) around a safe in the middle of the room.
+    let walls: Vec<String> = [(30, 4, 8, 1), (30, 11, 8, 1), (30, 5, 1, 6), (37, 5, 1, 6)]
+        .into_iter()
         .enumerate()
-        .map(|(i, (x, y, w, h))| format!(r#"{{"id":"shelf{i}","name":"Shelf","kind":"storage","is_interactive":false,"position_x":{x},"position_y":{y},"size_width":{w},"size_height":{h}}}"#))
-        .collect::<Vec<_>>()
-        .join(",");
-    let unreachable = room_with(
-        &format!(
-            r#"{DOOR},{walls},{{"id":"safe","name":"Safe","kind":"storage","position_x":33,"position_y":7,"size_width":2,"size_height":2}}"#
+        .map(|(i, rect)| {
+            thing(&format!("shelf{i}"), "storage", rect).replace('}', r#","is_interactive":false}"#)
+        })
+        .collect();
+    let cases = [
+        (
+            vec![
+                DOOR.to_string(),
+                thing("bed", "furniture", (10, 5, 6, 4)),
+                thing("desk", "furniture", (14, 8, 4, 2)),
+            ],
+            "room.overlap",
         ),
-        r#"{"x":5,"y":5}"#,
-    );
-    assert_eq!(
-        validate_text(&unreachable, "json"),
-        (1, vec!["room.unreachable".into()])
-    );
-
-    let outside = room_with(
-        &format!(
-            r#"{DOOR},{{"id":"bed","name":"Bed","kind":"furniture","position_x":60,"position_y":14,"size_width":6,"size_height":4}}"#
+        (
+            [
+                vec![DOOR.to_string(), thing("safe", "storage", (33, 7, 2, 2))],
+                walls,
+            ]
+            .concat(),
+            "room.unreachable",
         ),
-        r#"{"x":5,"y":5}"#,
-    );
-    assert_eq!(
-        validate_text(&outside, "json"),
-        (1, vec!["room.out_of_bounds".into()])
-    );
-
-    let doorless = room_with("", r#"{"x":5,"y":5}"#);
-    assert_eq!(
-        validate_text(&doorless, "json"),
-        (1, vec!["room.no_door".into()])
-    );
-
-    let dup = room_with(&format!("{DOOR},{DOOR}"), r#"{"x":5,"y":5}"#);
-    assert_eq!(
-        validate_text(&dup, "json").1,
-        vec!["room.duplicate_id".to_string()]
-    );
+        (
+            vec![DOOR.to_string(), thing("bed", "furniture", (60, 14, 6, 4))],
+            "room.out_of_bounds",
+        ),
+        (vec![], "room.no_door"),
+        (
+            vec![DOOR.to_string(), DOOR.to_string()],
+            "room.duplicate_id",
+        ),
+    ];
+    for (objects, code) in cases {
+        let room = room_with(&objects.join(","), r#"{"x":5,"y":5}"#);
+        assert_eq!(
+            validate_text(&room, "json"),
+            (1, vec![code.to_string()]),
+            "{room}"
+        );
+    }
 }
 
 #[test]
