@@ -19,29 +19,12 @@ impl<'a> Occupancy<'a> {
     /// Coverage of every solid object except those at `ignore` (indices into `room.objects`).
     pub fn new(room: &'a Room, ignore: &[usize]) -> Self {
         let (w, h) = (room.grid.width as usize, room.grid.height as usize);
-        let mut covered = vec![false; w * h];
-        for (i, o) in room.objects.iter().enumerate() {
-            if !o.is_solid || ignore.contains(&i) {
-                continue;
-            }
-            let r = o.rect();
-            let (x0, x1) = (
-                r.x.clamp(0, w as i64) as usize,
-                r.right().clamp(0, w as i64) as usize,
-            );
-            let (y0, y1) = (
-                r.y.clamp(0, h as i64) as usize,
-                r.bottom().clamp(0, h as i64) as usize,
-            );
-            for y in y0..y1 {
-                covered[y * w + x0..y * w + x1].fill(true);
-            }
-        }
+        let counts = solid_counts(room, ignore);
         let mut sum = vec![0u32; (w + 1) * (h + 1)];
         for y in 0..h {
             let mut row = 0u32;
             for x in 0..w {
-                row += u32::from(covered[y * w + x]);
+                row += u32::from(counts[y * w + x] > 0);
                 sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + row;
             }
         }
@@ -100,6 +83,45 @@ impl<'a> Occupancy<'a> {
         }
         best.map(|(_, c)| c)
     }
+}
+
+/// How many solid objects (other than those at `ignore`) cover each cell, row-major, clipped
+/// to the grid. A difference array (+1/-1 at each rectangle's corners, then prefix sums) makes
+/// this O(objects + cells) however large the objects are, so a hostile room cannot make it slow.
+pub(crate) fn solid_counts(room: &Room, ignore: &[usize]) -> Vec<u32> {
+    let (w, h) = (room.grid.width as usize, room.grid.height as usize);
+    let mut diff = vec![0i64; (w + 1) * (h + 1)];
+    for (i, o) in room.objects.iter().enumerate() {
+        if !o.is_solid || ignore.contains(&i) || o.size_width < 1 || o.size_height < 1 {
+            continue;
+        }
+        let r = o.rect();
+        let (x0, x1) = (
+            r.x.clamp(0, w as i64) as usize,
+            r.right().clamp(0, w as i64) as usize,
+        );
+        let (y0, y1) = (
+            r.y.clamp(0, h as i64) as usize,
+            r.bottom().clamp(0, h as i64) as usize,
+        );
+        if x0 < x1 && y0 < y1 {
+            diff[y0 * (w + 1) + x0] += 1;
+            diff[y0 * (w + 1) + x1] -= 1;
+            diff[y1 * (w + 1) + x0] -= 1;
+            diff[y1 * (w + 1) + x1] += 1;
+        }
+    }
+    let mut column = vec![0i64; w];
+    let mut counts = vec![0u32; w * h];
+    for y in 0..h {
+        let mut run = 0i64;
+        for x in 0..w {
+            run += diff[y * (w + 1) + x];
+            column[x] += run;
+            counts[y * w + x] = column[x].clamp(0, i64::from(u32::MAX)) as u32;
+        }
+    }
+    counts
 }
 
 /// Rounds a pointer position (in cells, possibly fractional) to the cell it snaps to.

@@ -52,14 +52,27 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
 
     let mut order: Vec<&RoomObject> = room.objects.iter().collect();
     order.sort_by_key(|o| o.z); // stable: equal z keeps file order
+    // Filled objects may repaint the picture this many times over; past that (only a hostile
+    // file gets there: thousands of grid-sized objects) the rest are drawn as outlines, so
+    // drawing time stays bounded by the picture's size.
+    let mut budget = 64 * u64::from(width) * u64::from(height);
     for object in &order {
-        draw_object(
-            &mut canvas,
-            room,
-            object,
-            cell,
-            color(room.color_reference(object)),
-        );
+        let fill = color(room.color_reference(object));
+        let (x, y, w, h) = pixel_rect(object, cell);
+        let area = canvas.clipped_area(x, y, w, h);
+        if area <= budget {
+            budget -= area;
+            draw_object(&mut canvas, room, object, cell, fill);
+        } else {
+            for (ex, ey, ew, eh) in [
+                (x, y, w, 1),
+                (x, y + h - 1, w, 1),
+                (x, y, 1, h),
+                (x + w - 1, y, 1, h),
+            ] {
+                canvas.fill(ex, ey, ew, eh, fill, 1.0);
+            }
+        }
     }
     draw_spawn(&mut canvas, room, cell, color("accent"), color("text"));
     if options.labels {
@@ -248,6 +261,14 @@ fn draw_label(canvas: &mut Canvas, o: &RoomObject, cell: CellSize, fill: Rgb<u8>
 struct Canvas(RgbImage);
 
 impl Canvas {
+    /// How many pixels of the rectangle lie on the picture.
+    fn clipped_area(&self, x: i64, y: i64, w: i64, h: i64) -> u64 {
+        let (iw, ih) = (i64::from(self.0.width()), i64::from(self.0.height()));
+        let cw = x.saturating_add(w).clamp(0, iw) - x.clamp(0, iw);
+        let ch = y.saturating_add(h).clamp(0, ih) - y.clamp(0, ih);
+        (cw.max(0) * ch.max(0)) as u64
+    }
+
     fn fill(&mut self, x: i64, y: i64, w: i64, h: i64, color: Rgb<u8>, alpha: f32) {
         let (iw, ih) = (i64::from(self.0.width()), i64::from(self.0.height()));
         let (x0, y0) = (x.clamp(0, iw), y.clamp(0, ih));

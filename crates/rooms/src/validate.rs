@@ -331,46 +331,19 @@ fn check_states(object: &RoomObject, path: &PathOf, label: &Label, out: &mut Fin
     }
 }
 
-/// How many solid objects cover each cell (clipped to the grid).
+/// Which cells solid objects cover.
 struct Coverage {
     width: usize,
     height: usize,
-    solid: Vec<u16>,
+    solid: Vec<u32>,
 }
 
 impl Coverage {
     fn of(room: &Room) -> Coverage {
-        let (w, h) = (room.grid.width as usize, room.grid.height as usize);
-        // A difference array: +1/-1 at each rectangle's corners, then prefix sums give the
-        // count per cell in O(objects + cells) however large the objects are.
-        let mut diff = vec![0i32; (w + 1) * (h + 1)];
-        for o in room.objects.iter().filter(|o| o.is_solid) {
-            let Some((x0, y0, x1, y1)) = clip(o.rect(), w, h) else {
-                continue;
-            };
-            diff[y0 * (w + 1) + x0] += 1;
-            diff[y0 * (w + 1) + x1] -= 1;
-            diff[y1 * (w + 1) + x0] -= 1;
-            diff[y1 * (w + 1) + x1] += 1;
-        }
-        let mut solid = vec![0u16; w * h];
-        for y in 0..h {
-            let mut run = 0i32;
-            for x in 0..w {
-                run += diff[y * (w + 1) + x];
-                let above = if y > 0 {
-                    i32::from(solid[(y - 1) * w + x])
-                } else {
-                    0
-                };
-                let total = run + above;
-                solid[y * w + x] = total.clamp(0, i32::from(u16::MAX)) as u16;
-            }
-        }
         Coverage {
-            width: w,
-            height: h,
-            solid,
+            width: room.grid.width as usize,
+            height: room.grid.height as usize,
+            solid: crate::placement::solid_counts(room, &[]),
         }
     }
 

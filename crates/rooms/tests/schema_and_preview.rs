@@ -105,3 +105,16 @@ fn huge_grids_shrink_cells_to_stay_within_the_pixel_budget() {
     assert!(u64::from(preview.width) * u64::from(preview.height) <= 1_000_000);
     assert!(preview.png.starts_with(b"\x89PNG"));
 }
+
+#[test]
+fn thousands_of_grid_sized_objects_still_render() {
+    // Filled, these would be 1.2 billion pixel writes; past the fill budget they are drawn
+    // as outlines, and only the top one is labelled.
+    let mut room = common::empty_room();
+    for i in 0..2_000 {
+        room.objects
+            .push(common::object(&format!("slab_{i}"), 0, 0, 64, 16));
+    }
+    let picture = render(&room, &RenderOptions::default());
+    assert_eq!(picture.dimensions(), (1280, 480));
+}
