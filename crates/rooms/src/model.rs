@@ -149,17 +149,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
-        Kind::Furniture,
-        Kind::Decoration,
-        Kind::Tool,
-        Kind::Appliance,
-        Kind::Lighting,
-        Kind::Door,
-        Kind::Window,
-        Kind::Storage,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Furniture => "furniture",

@@ -138,3 +138,22 @@ pub fn cell_at_pixel(room: &Room, px: f64, py: f64) -> Option<Cell> {
     let y = snap((py / f64::from(room.cell.height.max(1))).floor())?;
     Some(Cell { x, y })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_pixels_map_to_the_cell_under_them_and_snap_rounds() {
+        let room = crate::template("modern").unwrap(); // 20x30-pixel cells
+        assert_eq!(cell_at_pixel(&room, 0.0, 0.0), Some(Cell { x: 0, y: 0 }));
+        assert_eq!(cell_at_pixel(&room, 39.9, 59.9), Some(Cell { x: 1, y: 1 }));
+        assert_eq!(cell_at_pixel(&room, -1.0, 30.0), Some(Cell { x: -1, y: 1 }));
+        assert_eq!(cell_at_pixel(&room, f64::NAN, 0.0), None);
+        assert_eq!(
+            (snap(2.49), snap(2.5), snap(-0.6)),
+            (Some(2), Some(3), Some(-1))
+        );
+        assert_eq!(snap(1e12), None);
+    }
+}

@@ -257,3 +257,21 @@ fn check_predicts_without_changing_anything() {
     );
     assert!(!editor.can_undo());
 }
+
+#[test]
+fn history_is_bounded() {
+    let mut editor = editor_with_desk_and_chair();
+    for i in 0..Editor::DEFAULT_HISTORY + 20 {
+        let x = 30 + (i % 2) as i32;
+        editor
+            .apply(&command(
+                json!({"op": "move", "id": "chair", "x": x, "y": 3}),
+            ))
+            .unwrap();
+    }
+    let mut undone = 0;
+    while editor.undo() {
+        undone += 1;
+    }
+    assert_eq!(undone, Editor::DEFAULT_HISTORY);
+}
