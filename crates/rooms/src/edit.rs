@@ -8,7 +8,7 @@
 //! History stores, for each applied command, the objects (or theme, or whole room) before and
 //! after, so undo restores the room exactly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -193,7 +193,7 @@ type Change = Vec<Step>;
 #[derive(Debug, Clone)]
 pub struct Editor {
     room: Room,
-    undo: Vec<Change>,
+    undo: VecDeque<Change>,
     redo: Vec<Change>,
     history_limit: usize,
 }
@@ -205,7 +205,7 @@ impl Editor {
     pub fn new(room: Room) -> Self {
         Editor {
             room,
-            undo: Vec::new(),
+            undo: VecDeque::new(),
             redo: Vec::new(),
             history_limit: Self::DEFAULT_HISTORY,
         }
@@ -237,9 +237,9 @@ impl Editor {
             return Err(e);
         }
         if !change.is_empty() {
-            self.undo.push(change);
+            self.undo.push_back(change);
             if self.undo.len() > self.history_limit {
-                self.undo.remove(0);
+                self.undo.pop_front();
             }
             self.redo.clear();
         }
@@ -254,7 +254,7 @@ impl Editor {
 
     /// Reverts the last applied command. False when there is nothing to undo.
     pub fn undo(&mut self) -> bool {
-        let Some(change) = self.undo.pop() else {
+        let Some(change) = self.undo.pop_back() else {
             return false;
         };
         for step in change.iter().rev() {
@@ -272,7 +272,7 @@ impl Editor {
         for step in &change {
             step.apply(&mut self.room, true);
         }
-        self.undo.push(change);
+        self.undo.push_back(change);
         true
     }
 }
