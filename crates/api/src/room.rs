@@ -109,9 +109,7 @@ pub fn room_schema() -> serde_json::Value {
 
 /// Writes a new room made from `template` to `out`.
 pub fn new_room(template: &str, out: &Path) -> Result<RoomReport, ApiError> {
-    let room = rooms::template(template)?;
-    write_atomic(out, &rooms::write_room(&room))?;
-    Ok(RoomReport::new(out, &room, rooms::validate(&room)))
+    save(&rooms::template(template)?, out)
 }
 
 /// Reads and checks a room (JSON or YAML).
@@ -123,11 +121,13 @@ pub fn validate_room(path: &Path) -> Result<RoomReport, ApiError> {
 /// Applies `commands` in order, each as the editor would, and writes the result to `out`.
 /// Nothing is written when any command is refused.
 pub fn edit_room(path: &Path, commands: &[Command], out: &Path) -> Result<RoomReport, ApiError> {
-    let mut session = RoomSession::open(path)?;
+    // The editor directly, not a RoomSession: findings are wanted once, at the end, not after
+    // every command.
+    let mut editor = Editor::new(load(path)?);
     for command in commands {
-        session.apply(command)?;
+        editor.apply(command).map_err(edit_error)?;
     }
-    session.save(out)
+    save(editor.room(), out)
 }
 
 /// Draws a PNG preview of the room.
@@ -264,10 +264,13 @@ impl RoomSession {
     }
 
     pub fn save(&self, out: &Path) -> Result<RoomReport, ApiError> {
-        let room = self.editor.room();
-        write_atomic(out, &rooms::write_room(room))?;
-        Ok(RoomReport::new(out, room, rooms::validate(room)))
+        save(self.editor.room(), out)
     }
+}
+
+fn save(room: &Room, out: &Path) -> Result<RoomReport, ApiError> {
+    write_atomic(out, &rooms::write_room(room))?;
+    Ok(RoomReport::new(out, room, rooms::validate(room)))
 }
 
 fn load(path: &Path) -> Result<Room, ApiError> {
