@@ -47,7 +47,18 @@ pub struct Diagnostic {
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Who reported it: `None` for DeskMate Studio's built-in checks, a plugin's id for a
+    /// plugin's. Serialized as `"source": "builtin"` or the id, so lists can be merged.
+    #[serde(serialize_with = "serialize_source")]
+    pub source: Option<String>,
 }
+
+fn serialize_source<S: serde::Serializer>(source: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(source.as_deref().unwrap_or(BUILTIN))
+}
+
+/// The `source` of a built-in finding.
+pub const BUILTIN: &str = "builtin";
 
 impl Diagnostic {
     pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -57,6 +68,7 @@ impl Diagnostic {
             message: message.into(),
             path: None,
             hint: None,
+            source: None,
         }
     }
 
@@ -81,6 +93,12 @@ impl Diagnostic {
         self.hint = Some(hint.into());
         self
     }
+
+    /// Attributes the finding to a plugin.
+    pub fn from_source(mut self, plugin_id: impl Into<String>) -> Self {
+        self.source = Some(plugin_id.into());
+        self
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -92,6 +110,9 @@ impl fmt::Display for Diagnostic {
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[{}]", self.severity, self.code)?;
+        if let Some(source) = &self.source {
+            write!(f, " from plugin {source}")?;
+        }
         if let Some(path) = &self.path {
             write!(f, " at {path}")?;
         }

@@ -1,0 +1,104 @@
+//! Room essentials: a room the companion lives in needs a bed, a way in, a light and a seat.
+//!
+//! An example validator plugin for DeskMate Studio (`deskmate:validator@0.1.0`). It reads
+//! the room JSON the host passes and reports what is missing, in the same shape as the
+//! built-in checks. See docs/plugins.md for how to build and install it.
+
+wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "validator" });
+
+use deskmate::validator::host::{LogLevel, log};
+use deskmate::validator::types::Severity;
+use serde_json::Value;
+
+struct RoomEssentials;
+
+impl Guest for RoomEssentials {
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: "room-essentials".into(),
+            name: "Room essentials".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            targets: vec![Target::Room],
+        }
+    }
+
+    fn validate(target: Target, document: String) -> Vec<Diagnostic> {
+        if target != Target::Room {
+            return Vec::new();
+        }
+        let room: Value = match serde_json::from_str(&document) {
+            Ok(room) => room,
+            Err(e) => return vec![finding(Severity::Error, "essentials.unreadable", &format!("the room is not JSON: {e}"), None, None)],
+        };
+        let objects = room["objects"].as_array().map(Vec::as_slice).unwrap_or_default();
+        log(LogLevel::Debug, &format!("checking {} objects", objects.len()));
+        check(objects)
+    }
+}
+
+/// One rule: what to look for, and what to say when nothing matches.
+struct Need {
+    code: &'static str,
+    severity: Severity,
+    found: fn(&Value) -> bool,
+    message: &'static str,
+    hint: &'static str,
+}
+
+const NEEDS: &[Need] = &[
+    Need {
+        code: "essentials.no_bed",
+        severity: Severity::Error,
+        found: |o| names(o, &["bed", "futon", "bunk", "cot", "sleeping pod"]) && !names(o, &["bedside"]),
+        message: "the room has no bed, so your companion has nowhere to sleep",
+        hint: "add a bed from the Furniture palette",
+    },
+    Need {
+        code: "essentials.no_door",
+        severity: Severity::Error,
+        found: |o| o["kind"] == "door",
+        message: "the room has no door, so nobody can come in or leave",
+        hint: "add a door on one of the outer walls",
+    },
+    Need {
+        code: "essentials.no_light",
+        severity: Severity::Warning,
+        found: |o| o["kind"] == "lighting",
+        message: "the room has no lamp or light",
+        hint: "add a lamp so the room is not dark at night",
+    },
+    Need {
+        code: "essentials.no_seat",
+        severity: Severity::Warning,
+        found: |o| names(o, &["chair", "sofa", "couch", "stool", "bench", "armchair", "seat"]),
+        message: "the room has nothing to sit on",
+        hint: "add a chair or a sofa",
+    },
+];
+
+fn check(objects: &[Value]) -> Vec<Diagnostic> {
+    NEEDS
+        .iter()
+        .filter(|need| !objects.iter().any(need.found))
+        .map(|need| finding(need.severity, need.code, need.message, Some("objects"), Some(need.hint)))
+        .collect()
+}
+
+/// Whether the object's id or name mentions any of `words`.
+fn names(object: &Value, words: &[&str]) -> bool {
+    let id = object["id"].as_str().unwrap_or_default().to_lowercase().replace('_', " ");
+    let name = object["name"].as_str().unwrap_or_default().to_lowercase();
+    words.iter().any(|w| id.contains(w) || name.contains(w))
+}
+
+fn finding(severity: Severity, code: &str, message: &str, path: Option<&str>, hint: Option<&str>) -> Diagnostic {
+    Diagnostic {
+        severity,
+        code: code.into(),
+        message: message.into(),
+        path: path.map(Into::into),
+        hint: hint.map(Into::into),
+    }
+}
+
+export!(RoomEssentials);
