@@ -220,9 +220,9 @@ mod tests {
         out.write(Bytes::from_static(b"ld and much more\n")).unwrap();
         let log = sink.finish();
         assert_eq!(log.lines[0].message, "hello");
-        assert_eq!(log.lines[1].message, "worl");
+        assert_eq!(log.lines[1].message, "world");
         assert_eq!(log.lines.len(), 2);
-        assert_eq!(log.dropped_bytes, "d and much more".len() as u64);
+        assert_eq!(log.dropped_bytes, " and much more".len() as u64);
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Guest for Hostile {
             }
             "trap" => panic!("deliberate"),
             "recurse" => vec![note(&format!("{}", recurse(std::hint::black_box(1))))],
-            "flood" => (0..100_000).map(|i| note(&i.to_string())).collect(),
+            "flood" => (0..5_000).map(|i| note(&i.to_string())).collect(),
             "huge" => vec![note(&"x".repeat(16 << 20))],
             "bad-code" => vec![Diagnostic { code: "Not A Code!".into(), ..note("") }],
             "chatty" => {
