@@ -49,7 +49,7 @@ const NEEDS: &[Need] = &[
     Need {
         code: "essentials.no_bed",
         severity: Severity::Error,
-        found: |o| names(o, &["bed", "futon", "bunk", "cot", "sleeping pod"]) && !names(o, &["bedside"]),
+        found: |o| names(o, &["bed", "futon", "bunk", "cot", "hammock", "sleep pod"]) && !names(o, &["bedside"]),
         message: "the room has no bed, so your companion has nowhere to sleep",
         hint: "add a bed from the Furniture palette",
     },
