@@ -96,7 +96,7 @@ pub fn run(command: CardCommand) -> ExitCode {
             output::finish(deskmate_api::inspect_card(&file), json, ok, print_inspect)
         }
         CardCommand::Validate { file, json } => output::finish(
-            deskmate_api::validate_card(&file),
+            crate::plugin::open().and_then(|plugins| deskmate_api::validate_card(&file, &plugins)),
             json,
             |r| if r.valid { OK } else { INVALID },
             print_validation,

@@ -7,6 +7,7 @@
 
 mod card;
 mod output;
+mod plugin;
 mod room;
 mod tour;
 
@@ -33,6 +34,9 @@ enum Command {
     /// Make, check, edit, preview, share and export rooms
     #[command(subcommand)]
     Room(room::RoomCommandLine),
+    /// Install, list, run, enable, disable and remove validator plugins (WebAssembly)
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards
     Tour,
 }
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Card(command) => card::run(command),
         Command::Room(command) => room::run(command),
+        Command::Plugin(command) => plugin::run(command),
         Command::Tour => tour::run(),
     }
 }

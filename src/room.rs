@@ -23,7 +23,8 @@ pub enum RoomCommandLine {
         #[arg(long)]
         json: bool,
     },
-    /// Check a room (JSON or YAML); exit 0 when valid (warnings allowed), 1 when not
+    /// Check a room (JSON or YAML) with the built-in rules and every enabled plugin; exit 0
+    /// when valid (warnings allowed), 1 when not
     Validate {
         file: PathBuf,
         #[arg(long)]
@@ -97,7 +98,7 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
             print_room(r, "wrote")
         }),
         Validate { file, json } => output::finish(
-            deskmate_api::validate_room(&file),
+            crate::plugin::open().and_then(|plugins| deskmate_api::validate_room(&file, &plugins)),
             json,
             |r| if r.valid { OK } else { INVALID },
             |r| print_room(r, "checked"),

@@ -21,9 +21,17 @@ impl Run {
     }
 }
 
+/// Runs the CLI with an empty data folder of its own, so no plugin of this machine's joins in.
 pub fn deskmate(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
+    let empty = std::env::temp_dir().join(format!("deskmate-tests-empty-{}", std::process::id()));
+    deskmate_with_data(&empty, args)
+}
+
+/// Runs the CLI with `data` as its data folder (plugins, cache).
+pub fn deskmate_with_data(data: &Path, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
     let output: Output = Command::new(env!("CARGO_BIN_EXE_deskmate"))
         .args(args.iter().map(|a| a.as_ref()))
+        .env("DESKMATE_DATA_DIR", data)
         .output()
         .unwrap();
     Run {
@@ -63,4 +71,20 @@ pub fn idat(bytes: &[u8]) -> Vec<Vec<u8>> {
         .filter(|c| c.is(b"IDAT"))
         .map(|c| c.data.to_vec())
         .collect()
+}
+
+/// The example plugins, built and packaged by `cargo xtask plugins` (run once per test
+/// process), each in `target/plugins/<id>/`.
+pub fn example_plugin(id: &str) -> PathBuf {
+    static PACKAGED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    PACKAGED.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["xtask", "plugins"])
+            .current_dir(repo())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo xtask plugins failed");
+    });
+    repo().join("target/plugins").join(id)
 }

@@ -4,6 +4,8 @@
 //! - `setup`: install what builds and tests need (each step idempotent, and says what it does);
 //! - `run`: open the app (until it exists: the CLI's guided tour);
 //! - `test`: setup, then format check, clippy with warnings as errors, and every test;
+//! - `plugins`: build the example plugins for wasm32-wasip2 and package each, with its
+//!   manifest and hash, into `target/plugins/<id>/`, ready for `deskmate plugin install`;
 //! - `fuzz [SECONDS]`: a bounded run of every fuzz target;
 //! - `bench`: the criterion benches.
 //!
@@ -23,7 +25,17 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// Folders with a package-lock.json whose node_modules the tests need.
 const NPM_PROJECTS: &[&str] = &["tests/interop"];
 
-const FUZZ_TARGETS: &[&str] = &["png_reader", "charx_reader", "room_reader", "room_package"];
+const FUZZ_TARGETS: &[&str] = &[
+    "png_reader",
+    "charx_reader",
+    "room_reader",
+    "room_package",
+    "plugin_manifest",
+];
+
+/// The example plugins under plugins/examples, by id.
+const PLUGIN_EXAMPLES: &[&str] = &["room-essentials", "persona-rating", "expression-coverage"];
+const WASM_TARGET: &str = "wasm32-wasip2";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -33,10 +45,21 @@ fn main() -> ExitCode {
         Some("setup") => setup(),
         Some("run") => run(),
         Some("test") => test(),
+        Some("plugins") => plugins(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
-        Some("bench") => cargo(&["bench", "-p", "deskmate-cards", "-p", "deskmate-rooms"]),
+        Some("bench") => plugins().and_then(|()| {
+            cargo(&[
+                "bench",
+                "-p",
+                "deskmate-cards",
+                "-p",
+                "deskmate-rooms",
+                "-p",
+                "deskmate-plugins",
+            ])
+        }),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|fuzz [SECONDS]|bench>");
+            eprintln!("usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS]|bench>");
             return ExitCode::from(2);
         }
     };
@@ -128,7 +151,71 @@ fn install_rust_components() -> Result {
             sh("rustup", &["component", "add", component])?;
         }
     }
+    install_wasm_target()
+}
+
+/// Plugins, and the hostile ones the tests build, are compiled for this target.
+fn install_wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("could not run rustup: {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|t| t.trim() == WASM_TARGET)
+    {
+        say(&format!("Rust target {WASM_TARGET}: present"));
+        return Ok(());
+    }
+    say(&format!("Rust target {WASM_TARGET}: installing"));
+    sh("rustup", &["target", "add", WASM_TARGET])
+}
+
+fn plugins() -> Result {
+    install_wasm_target()?;
+    let root = root();
+    let guests = root.join("target/wasm-guests");
+    say("building the example plugins");
+    cargo(&[
+        "build",
+        "--release",
+        "--quiet",
+        "--target",
+        WASM_TARGET,
+        "--manifest-path",
+        &root.join("plugins/examples/Cargo.toml").to_string_lossy(),
+        "--target-dir",
+        &guests.to_string_lossy(),
+    ])?;
+    for id in PLUGIN_EXAMPLES {
+        let wasm_name = format!("{}.wasm", id.replace('-', "_"));
+        let built = guests.join(WASM_TARGET).join("release").join(&wasm_name);
+        let out = root.join("target/plugins").join(id);
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        std::fs::copy(&built, out.join(&wasm_name))
+            .map_err(|e| format!("{}: {e}", built.display()))?;
+        let source = root.join("plugins/examples").join(id).join("plugin.toml");
+        let manifest =
+            std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let manifest = format!("{manifest}sha256 = \"{}\"\n", sha256_of(&built)?);
+        std::fs::write(out.join("plugin.toml"), manifest)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        say(&format!("packaged {}", out.display()));
+    }
     Ok(())
+}
+
+/// xtask stays std-only, so the hash comes from coreutils.
+fn sha256_of(path: &Path) -> Result<String> {
+    let output = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("could not run sha256sum: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    match text.split_whitespace().next() {
+        Some(hash) if output.status.success() && hash.len() == 64 => Ok(hash.to_string()),
+        _ => Err(format!("sha256sum failed on {}", path.display())),
+    }
 }
 
 fn install_npm_projects() -> Result {
@@ -183,6 +270,16 @@ fn test() -> Result {
         "-D",
         "warnings",
     ])?;
+    for guests in ["plugins/examples", "crates/plugins/tests/guests"] {
+        let manifest = root().join(guests).join("Cargo.toml");
+        cargo(&[
+            "fmt",
+            "--check",
+            "--manifest-path",
+            &manifest.to_string_lossy(),
+        ])?;
+    }
+    plugins()?;
     say("cargo test");
     cargo(&["test", "--workspace"])
 }

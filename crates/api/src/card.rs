@@ -10,8 +10,11 @@ use deskmate_cards::{
 };
 use serde::Serialize;
 
-use crate::ApiError;
+use deskmate_plugins::Target;
+
+use crate::documents::card_document;
 use crate::files::{read_limited, write_atomic};
+use crate::{ApiError, Plugins};
 
 /// What `card inspect` shows: the validation summary plus the file's layout and the card.
 #[derive(Debug, Clone, Serialize)]
@@ -153,9 +156,16 @@ fn chunk_layout(
         .collect())
 }
 
-/// `card validate`: valid when no finding is an error.
-pub fn validate_card(path: &Path) -> Result<ValidationReport, ApiError> {
-    Ok(summarize(path, &load(path, &Limits::default())?.loaded))
+/// `card validate`: the built-in checks and every enabled persona plugin; valid when no
+/// finding is an error.
+pub fn validate_card(path: &Path, plugins: &Plugins) -> Result<ValidationReport, ApiError> {
+    let input = load(path, &Limits::default())?;
+    let mut report = summarize(path, &input.loaded);
+    report
+        .diagnostics
+        .extend(plugins.check(Target::Persona, &card_document(&input.loaded.card)));
+    report.valid = !deskmate_diagnostics::has_errors(&report.diagnostics);
+    Ok(report)
 }
 
 /// What reading noticed plus what the checks find.

@@ -2,13 +2,17 @@
 //!
 //! The `deskmate` CLI and the Tauri app both call these functions and nothing below them, so
 //! the two always behave the same. Each function takes plain paths and options, composes the
-//! domain crates (`deskmate-cards`, and later rooms, plugins, library and remote), does the
+//! domain crates (`deskmate-cards`, `deskmate-rooms`, `deskmate-plugins`, and later library
+//! and remote), does the
 //! file I/O (bounded reads, atomic writes), and returns a serde-serializable report or an
 //! [`ApiError`] carrying `{code, message, hint}`.
 
 pub mod card;
+mod data_dir;
+mod documents;
 mod error;
 mod files;
+pub mod plugins;
 pub mod room;
 pub mod samples;
 
@@ -16,9 +20,12 @@ pub use card::{
     CardReport, CardWriteOptions, ValidationReport, WriteReport, convert_card, inspect_card,
     repair_card, validate_card,
 };
+pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use deskmate_cards::{AvatarSize, Spec};
+pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
+pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
     ExportFormat, ExportReport, ImportReport, RenderReport, RoomReport, RoomSession,
     TemplateSummary, edit_room, export_room, import_room_package, new_room, render_room,

@@ -6,6 +6,7 @@
 //! and where export looks for them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use deskmate_diagnostics::{Diagnostic, has_errors};
 use deskmate_rooms::{
@@ -13,8 +14,11 @@ use deskmate_rooms::{
 };
 use serde::Serialize;
 
-use crate::ApiError;
+use deskmate_plugins::Target;
+
+use crate::documents::room_document;
 use crate::files::{read_limited, write_atomic};
+use crate::{ApiError, Plugins};
 
 /// A template in the gallery.
 #[derive(Debug, Clone, Serialize)]
@@ -112,10 +116,17 @@ pub fn new_room(template: &str, out: &Path) -> Result<RoomReport, ApiError> {
     save(&rooms::template(template)?, out)
 }
 
-/// Reads and checks a room (JSON or YAML).
-pub fn validate_room(path: &Path) -> Result<RoomReport, ApiError> {
+/// Reads and checks a room (JSON or YAML) with the built-in rules and every enabled plugin.
+pub fn validate_room(path: &Path, plugins: &Plugins) -> Result<RoomReport, ApiError> {
     let room = load(path)?;
-    Ok(RoomReport::new(path, &room, rooms::validate(&room)))
+    Ok(RoomReport::new(path, &room, check(&room, plugins)))
+}
+
+/// Built-in findings first, then each plugin's, each tagged with where it came from.
+fn check(room: &Room, plugins: &Plugins) -> Vec<Diagnostic> {
+    let mut found = rooms::validate(room);
+    found.extend(plugins.check(Target::Room, &room_document(room)));
+    found
 }
 
 /// Applies `commands` in order, each as the editor would, and writes the result to `out`.
@@ -223,16 +234,18 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
 /// returns the room's findings so the validation panel stays current.
 pub struct RoomSession {
     editor: Editor,
+    plugins: Arc<Plugins>,
 }
 
 impl RoomSession {
-    pub fn open(path: &Path) -> Result<Self, ApiError> {
-        Ok(RoomSession::new(load(path)?))
+    pub fn open(path: &Path, plugins: Arc<Plugins>) -> Result<Self, ApiError> {
+        Ok(RoomSession::new(load(path)?, plugins))
     }
 
-    pub fn new(room: Room) -> Self {
+    pub fn new(room: Room, plugins: Arc<Plugins>) -> Self {
         RoomSession {
             editor: Editor::new(room),
+            plugins,
         }
     }
 
@@ -240,8 +253,9 @@ impl RoomSession {
         self.editor.room()
     }
 
+    /// Built-in and plugin findings; the validation panel calls this while dragging.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        rooms::validate(self.editor.room())
+        check(self.editor.room(), &self.plugins)
     }
 
     /// Applies one command; a refusal leaves the room as it was.

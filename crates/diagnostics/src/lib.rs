@@ -53,7 +53,10 @@ pub struct Diagnostic {
     pub source: Option<String>,
 }
 
-fn serialize_source<S: serde::Serializer>(source: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_source<S: serde::Serializer>(
+    source: &Option<String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_str(source.as_deref().unwrap_or(BUILTIN))
 }
 

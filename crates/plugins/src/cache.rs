@@ -44,12 +44,18 @@ impl ComponentCache {
     }
 
     fn entry(&self, sha256: &str) -> PathBuf {
-        self.dir.join(format!("{sha256}-{:016x}.cwasm", self.engine_hash))
+        self.dir
+            .join(format!("{sha256}-{:016x}.cwasm", self.engine_hash))
     }
 
     /// The component for `wasm`, from the cache when possible. `sha256` must already have
     /// been checked against `wasm`.
-    pub(crate) fn load(&self, engine: &Engine, sha256: &str, wasm: &[u8]) -> Result<(Component, CacheUse)> {
+    pub(crate) fn load(
+        &self,
+        engine: &Engine,
+        sha256: &str,
+        wasm: &[u8],
+    ) -> Result<(Component, CacheUse)> {
         let entry = self.entry(sha256);
         if entry.is_file() {
             // SAFETY: the entry was written by `store` below from a component this engine
@@ -66,15 +72,19 @@ impl ComponentCache {
     }
 
     fn store(&self, entry: &Path, component: &Component) -> Result<()> {
-        let bytes = component.serialize().map_err(|e| PluginError::BadComponent {
-            message: format!("{e:#}"),
-        })?;
+        let bytes = component
+            .serialize()
+            .map_err(|e| PluginError::BadComponent {
+                message: format!("{e:#}"),
+            })?;
         std::fs::create_dir_all(&self.dir).map_err(PluginError::io("create", &self.dir))?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir).map_err(PluginError::io("write to", &self.dir))?;
+        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)
+            .map_err(PluginError::io("write to", &self.dir))?;
         temp.write_all(&bytes)
             .and_then(|()| temp.as_file().sync_all())
             .map_err(PluginError::io("write", entry))?;
-        temp.persist(entry).map_err(|e| PluginError::io("write", entry)(e.error))?;
+        temp.persist(entry)
+            .map_err(|e| PluginError::io("write", entry)(e.error))?;
         Ok(())
     }
 }

@@ -29,7 +29,9 @@ pub enum PluginError {
         supported: &'static [&'static str],
     },
 
-    #[error("the plugin's wasm file does not match its manifest (expected sha256 {expected}, found {actual})")]
+    #[error(
+        "the plugin's wasm file does not match its manifest (expected sha256 {expected}, found {actual})"
+    )]
     HashMismatch { expected: String, actual: String },
 
     #[error("the plugin's wasm file is {size} bytes; the limit is {limit}")]
@@ -68,8 +70,15 @@ impl PluginError {
         }
     }
 
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| PluginError::Io { action, path, source }
+        move |source| PluginError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

@@ -33,6 +33,6 @@ pub use error::{PluginError, Result};
 pub use failure::{Failure, FailureKind};
 pub use limits::Limits;
 pub use log::{Log, LogLevel, LogLine, LogSource};
-pub use manifest::{MANIFEST_FILE, Manifest, Target};
+pub use manifest::{MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, Target};
 pub use registry::{Installed, Listing, Registry};
 pub use runtime::{EPOCH_TICK, Outcome, Plugin, Runtime, sha256_hex};

@@ -178,7 +178,11 @@ impl Pollable for GuestOutput {
 }
 
 impl tokio::io::AsyncWrite for GuestOutput {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.sink.lock().write(self.source, buf);
         Poll::Ready(Ok(buf.len()))
     }
@@ -217,7 +221,8 @@ mod tests {
         let sink = LogSink::new(10);
         let mut out = sink.stream(LogSource::Stdout);
         out.write(Bytes::from_static(b"hello\nwor")).unwrap();
-        out.write(Bytes::from_static(b"ld and much more\n")).unwrap();
+        out.write(Bytes::from_static(b"ld and much more\n"))
+            .unwrap();
         let log = sink.finish();
         assert_eq!(log.lines[0].message, "hello");
         assert_eq!(log.lines[1].message, "world");

@@ -76,7 +76,8 @@ impl Manifest {
                 text.len()
             )));
         }
-        let manifest: Manifest = toml::from_str(text).map_err(|e| invalid(describe_toml_error(&e, text)))?;
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| invalid(describe_toml_error(&e, text)))?;
         manifest.check().map_err(invalid)?;
         Ok(manifest)
     }
@@ -97,7 +98,9 @@ impl Manifest {
         check_text("author", &self.author, 200, true)?;
         check_text("api_version", &self.api_version, 32, false)?;
         if self.targets.is_empty() {
-            return Err("`targets` is empty; list what the plugin validates: \"room\", \"persona\"".into());
+            return Err(
+                "`targets` is empty; list what the plugin validates: \"room\", \"persona\"".into(),
+            );
         }
         for (i, target) in self.targets.iter().enumerate() {
             if self.targets[..i].contains(target) {
@@ -105,8 +108,15 @@ impl Manifest {
             }
         }
         check_wasm_name(&self.wasm)?;
-        if self.sha256.len() != 64 || !self.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err("`sha256` must be the wasm file's SHA-256 as 64 lowercase hex digits".into());
+        if self.sha256.len() != 64
+            || !self
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(
+                "`sha256` must be the wasm file's SHA-256 as 64 lowercase hex digits".into(),
+            );
         }
         Ok(())
     }
@@ -125,7 +135,9 @@ fn describe_toml_error(error: &toml::de::Error, text: &str) -> String {
 
 fn check_id(id: &str) -> std::result::Result<(), String> {
     let ok = (1..=64).contains(&id.len())
-        && id.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        && id
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
         && !id.starts_with('-')
         && !id.ends_with('-');
     if ok {
@@ -141,7 +153,9 @@ fn check_id(id: &str) -> std::result::Result<(), String> {
 fn check_version(version: &str) -> std::result::Result<(), String> {
     let parts: Vec<&str> = version.split('.').collect();
     let ok = parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()));
     if ok {
         Ok(())
     } else {
@@ -152,7 +166,12 @@ fn check_version(version: &str) -> std::result::Result<(), String> {
     }
 }
 
-fn check_text(field: &str, value: &str, max_chars: usize, may_be_empty: bool) -> std::result::Result<(), String> {
+fn check_text(
+    field: &str,
+    value: &str,
+    max_chars: usize,
+    may_be_empty: bool,
+) -> std::result::Result<(), String> {
     if !may_be_empty && value.trim().is_empty() {
         return Err(format!("`{field}` is empty"));
     }
@@ -170,7 +189,9 @@ fn check_wasm_name(name: &str) -> std::result::Result<(), String> {
         && name.len() <= 128
         && name.ends_with(".wasm")
         && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if plain {
         Ok(())
     } else {
@@ -216,8 +237,16 @@ author = "Someone"
             ("\"1.0.0\"", "\"one\"", "`version`"),
             ("[\"room\"]", "[]", "`targets` is empty"),
             ("[\"room\"]", "[\"room\", \"room\"]", "twice"),
-            ("\"0000000000000000000000000000000000000000000000000000000000000000\"", "\"abc\"", "`sha256`"),
-            ("author = \"Someone\"", "author = \"Someone\"\nhomepage = \"x\"", "line 11: unknown field `homepage`"),
+            (
+                "\"0000000000000000000000000000000000000000000000000000000000000000\"",
+                "\"abc\"",
+                "`sha256`",
+            ),
+            (
+                "author = \"Someone\"",
+                "author = \"Someone\"\nhomepage = \"x\"",
+                "line 11: unknown field `homepage`",
+            ),
             ("author = \"Someone\"\n", "", "missing field `author`"),
             ("[\"room\"]", "[\"kitchen\"]", "unknown variant `kitchen`"),
         ] {

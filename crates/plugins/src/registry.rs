@@ -73,7 +73,10 @@ impl Registry {
                 Ok(installed) => listing.problems.push(
                     Diagnostic::warning(
                         "plugin.manifest_mismatch",
-                        format!("the folder `{name}` holds plugin `{}`", installed.manifest.id),
+                        format!(
+                            "the folder `{name}` holds plugin `{}`",
+                            installed.manifest.id
+                        ),
                     )
                     .at(entry.path().display().to_string())
                     .hint("remove the folder and install the plugin again"),
@@ -85,7 +88,9 @@ impl Registry {
                 ),
             }
         }
-        listing.plugins.sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
+        listing
+            .plugins
+            .sort_by(|a, b| a.manifest.id.cmp(&b.manifest.id));
         Ok(listing)
     }
 
@@ -109,14 +114,20 @@ impl Registry {
             source.to_path_buf()
         };
         let manifest = read_manifest(&manifest_path)?;
-        let wasm_path = manifest_path.parent().unwrap_or(Path::new(".")).join(&manifest.wasm);
+        let wasm_path = manifest_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&manifest.wasm);
         let wasm = read_wasm(&wasm_path, runtime.limits().max_wasm_bytes)?;
         let plugin = runtime.load(&manifest, &wasm)?;
         check_info(runtime, &plugin)?;
 
         let target = self.root.join(&manifest.id);
         if target.exists() && !replace {
-            let version = self.read(&target).map(|i| i.manifest.version).unwrap_or_else(|_| "unknown".into());
+            let version = self
+                .read(&target)
+                .map(|i| i.manifest.version)
+                .unwrap_or_else(|_| "unknown".into());
             return Err(PluginError::AlreadyInstalled {
                 id: manifest.id,
                 version,
@@ -127,7 +138,10 @@ impl Registry {
             .prefix(".install-")
             .tempdir_in(&self.root)
             .map_err(PluginError::io("create a folder in", &self.root))?;
-        write_synced(&staging.path().join(MANIFEST_FILE), manifest.to_toml().as_bytes())?;
+        write_synced(
+            &staging.path().join(MANIFEST_FILE),
+            manifest.to_toml().as_bytes(),
+        )?;
         write_synced(&staging.path().join(&manifest.wasm), &wasm)?;
         if target.exists() {
             // Move the old one aside first, so a failure below leaves it restorable, and the
@@ -143,7 +157,8 @@ impl Registry {
                 return Err(PluginError::io("install into", &target)(e));
             }
         } else {
-            fs::rename(staging.path(), &target).map_err(PluginError::io("install into", &target))?;
+            fs::rename(staging.path(), &target)
+                .map_err(PluginError::io("install into", &target))?;
         }
         // The staging folder was renamed away; keep tempfile from deleting the new target's
         // old name (it no longer exists).
@@ -159,7 +174,8 @@ impl Registry {
             .prefix(".removed-")
             .tempdir_in(&self.root)
             .map_err(PluginError::io("create a folder in", &self.root))?;
-        fs::rename(&installed.dir, trash.path().join(id)).map_err(PluginError::io("remove", &installed.dir))?;
+        fs::rename(&installed.dir, trash.path().join(id))
+            .map_err(PluginError::io("remove", &installed.dir))?;
         Ok(installed)
     }
 
@@ -181,7 +197,11 @@ impl Registry {
 
     /// Loads every enabled plugin that serves `target`. A plugin that no longer loads (its
     /// files changed on disk, say) is reported as a finding instead.
-    pub fn load_enabled(&self, runtime: &Runtime, target: Target) -> Result<(Vec<Plugin>, Vec<Diagnostic>)> {
+    pub fn load_enabled(
+        &self,
+        runtime: &Runtime,
+        target: Target,
+    ) -> Result<(Vec<Plugin>, Vec<Diagnostic>)> {
         let listing = self.list()?;
         let mut plugins = Vec::new();
         let mut problems = listing.problems;
@@ -192,12 +212,15 @@ impl Registry {
             match self.load(runtime, &installed) {
                 Ok(plugin) => plugins.push(plugin),
                 Err(e) => problems.push(
-                    Diagnostic::error(e.code(), format!("plugin `{}` was not run: {e}", installed.manifest.id))
-                        .hint(format!(
-                            "reinstall it, or run `deskmate plugin disable {}`",
-                            installed.manifest.id
-                        ))
-                        .from_source(&installed.manifest.id),
+                    Diagnostic::error(
+                        e.code(),
+                        format!("plugin `{}` was not run: {e}", installed.manifest.id),
+                    )
+                    .hint(format!(
+                        "reinstall it, or run `deskmate plugin disable {}`",
+                        installed.manifest.id
+                    ))
+                    .from_source(&installed.manifest.id),
                 ),
             }
         }
@@ -206,7 +229,10 @@ impl Registry {
 
     /// Loads an installed plugin, checking its hash again.
     pub fn load(&self, runtime: &Runtime, installed: &Installed) -> Result<Plugin> {
-        let wasm = read_wasm(&installed.dir.join(&installed.manifest.wasm), runtime.limits().max_wasm_bytes)?;
+        let wasm = read_wasm(
+            &installed.dir.join(&installed.manifest.wasm),
+            runtime.limits().max_wasm_bytes,
+        )?;
         runtime.load(&installed.manifest, &wasm)
     }
 
@@ -266,7 +292,9 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(PluginError::io("read", path))?;
     if bytes.len() as u64 > limit {
-        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+        let size = fs::metadata(path)
+            .map(|m| m.len())
+            .unwrap_or(bytes.len() as u64);
         return Err(PluginError::TooLarge { size, limit });
     }
     Ok(bytes)
@@ -281,5 +309,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn valid_folder_name(id: &str) -> bool {
-    !id.is_empty() && !id.starts_with('.') && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }

@@ -51,7 +51,15 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     pub failure: Option<Failure>,
     pub log: Log,
+    #[serde(rename = "elapsed_ms", serialize_with = "as_millis")]
     pub elapsed: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(
+    elapsed: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(elapsed.as_secs_f64() * 1e3)
 }
 
 impl Runtime {
@@ -147,7 +155,12 @@ impl Runtime {
     }
 
     fn store(&self) -> wasmtime::Store<Sandbox> {
-        let ticks = self.limits.deadline.as_nanos().div_ceil(EPOCH_TICK.as_nanos()).max(1);
+        let ticks = self
+            .limits
+            .deadline
+            .as_nanos()
+            .div_ceil(EPOCH_TICK.as_nanos())
+            .max(1);
         Sandbox::store(&self.engine, &self.limits, ticks as u64)
     }
 }

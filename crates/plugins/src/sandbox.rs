@@ -14,7 +14,9 @@ use std::time::Duration;
 use wasmtime::component::{Linker, Resource};
 use wasmtime::{ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::DynPollable;
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, ResourceTable, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, ResourceTable, WasiCtx, WasiCtxView, WasiView,
+};
 
 use crate::failure::{Failure, FailureKind};
 use crate::limits::Limits;
@@ -39,7 +41,9 @@ impl Sandbox {
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock)
             .monotonic_clock(FrozenClock)
-            .secure_random(wasmtime_wasi::Deterministic::new(vec![0x5a, 0xa5, 0x3c, 0xc3]))
+            .secure_random(wasmtime_wasi::Deterministic::new(vec![
+                0x5a, 0xa5, 0x3c, 0xc3,
+            ]))
             .insecure_random(wasmtime_wasi::Deterministic::new(vec![0x42]))
             .insecure_random_seed(0)
             .build();
@@ -56,7 +60,11 @@ impl Sandbox {
     }
 
     /// A store for one call, already carrying its memory limiter.
-    pub(crate) fn store(engine: &wasmtime::Engine, limits: &Limits, deadline_ticks: u64) -> Store<Sandbox> {
+    pub(crate) fn store(
+        engine: &wasmtime::Engine,
+        limits: &Limits,
+        deadline_ticks: u64,
+    ) -> Store<Sandbox> {
         let mut store = Store::new(engine, Sandbox::new(limits));
         store.limiter(|sandbox| &mut sandbox.memory);
         store.set_epoch_deadline(deadline_ticks);
@@ -85,7 +93,12 @@ const MAX_INSTANCES: usize = 64;
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 impl ResourceLimiter for MemoryGuard {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.refused = Some(desired);
             return Ok(false);
@@ -93,7 +106,12 @@ impl ResourceLimiter for MemoryGuard {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 
@@ -126,7 +144,10 @@ pub(crate) fn call_failure(store: &Store<Sandbox>, error: wasmtime::Error) -> Fa
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => Failure::new(
             FailureKind::Timeout,
-            format!("it ran longer than {} ms and was stopped", limits.deadline.as_millis()),
+            format!(
+                "it ran longer than {} ms and was stopped",
+                limits.deadline.as_millis()
+            ),
         ),
         Some(trap) => Failure::new(FailureKind::Trap, format!("it crashed: {trap}")),
         None => Failure::new(FailureKind::Trap, format!("it failed: {error:#}")),
@@ -142,12 +163,18 @@ pub(crate) fn call_failure(store: &Store<Sandbox>, error: wasmtime::Error) -> Fa
 pub(crate) fn forbid_waiting(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let mut clock = linker.instance(MONOTONIC_CLOCK)?;
-    clock.func_wrap("subscribe-duration", |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
-        Err(wasmtime::format_err!("plugins may not wait on a clock"))
-    })?;
-    clock.func_wrap("subscribe-instant", |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
-        Err(wasmtime::format_err!("plugins may not wait on a clock"))
-    })?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
+            Err(wasmtime::format_err!("plugins may not wait on a clock"))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |_, (_,): (u64,)| -> wasmtime::Result<(Resource<DynPollable>,)> {
+            Err(wasmtime::format_err!("plugins may not wait on a clock"))
+        },
+    )?;
     linker.allow_shadowing(false);
     Ok(())
 }

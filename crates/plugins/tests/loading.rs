@@ -39,8 +39,21 @@ fn something_that_is_not_a_validator_component_is_refused() {
 #[test]
 fn an_oversized_wasm_is_refused() {
     let bytes = wasm("room_essentials");
-    let runtime = Runtime::new(None, Limits { max_wasm_bytes: 1_000, ..Limits::default() }).unwrap();
-    let error = runtime.load(&manifest("room-essentials", &bytes, &[Target::Room]), &bytes).err().unwrap();
+    let runtime = Runtime::new(
+        None,
+        Limits {
+            max_wasm_bytes: 1_000,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let error = runtime
+        .load(
+            &manifest("room-essentials", &bytes, &[Target::Room]),
+            &bytes,
+        )
+        .err()
+        .unwrap();
     assert_eq!(error.code(), "plugin.too_large");
 }
 
@@ -54,14 +67,26 @@ fn compiled_components_are_cached_and_a_corrupt_entry_is_replaced() {
     let second = Runtime::new(Some(cache.path().into()), Limits::default()).unwrap();
     assert_eq!(second.load(&manifest, &bytes).unwrap().cache, CacheUse::Hit);
 
-    let entries: Vec<_> = std::fs::read_dir(cache.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(entries.len(), 1);
-    let name = entries[0].file_name().unwrap().to_string_lossy().into_owned();
+    let name = entries[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(name.starts_with(&manifest.sha256), "{name}");
     std::fs::write(&entries[0], b"not machine code").unwrap();
     let plugin = second.load(&manifest, &bytes).unwrap();
     assert_eq!(plugin.cache, CacheUse::Miss);
-    assert!(second.validate(&plugin, Target::Room, &template_json("modern")).failure.is_none());
+    assert!(
+        second
+            .validate(&plugin, Target::Room, &template_json("modern"))
+            .failure
+            .is_none()
+    );
     assert_eq!(second.load(&manifest, &bytes).unwrap().cache, CacheUse::Hit);
 }
 
@@ -79,29 +104,68 @@ fn install_list_disable_enable_and_remove() {
     assert!(installed.enabled);
     assert_eq!(installed.dir, work.path().join("plugins/room-essentials"));
 
-    let again = registry.install(&runtime, &source.join("plugin.toml"), false).err().unwrap();
+    let again = registry
+        .install(&runtime, &source.join("plugin.toml"), false)
+        .err()
+        .unwrap();
     assert_eq!(again.code(), "plugin.already_installed");
     registry.install(&runtime, &source, true).unwrap();
 
     let listing = registry.list().unwrap();
     assert_eq!(listing.plugins.len(), 1);
     assert!(listing.problems.is_empty());
-    let names: Vec<_> = std::fs::read_dir(registry.root()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert!(names.iter().all(|n| !n.to_string_lossy().starts_with(".install")), "{names:?}");
+    let names: Vec<_> = std::fs::read_dir(registry.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.to_string_lossy().starts_with(".install")),
+        "{names:?}"
+    );
 
     let (plugins, problems) = registry.load_enabled(&runtime, Target::Room).unwrap();
     assert_eq!((plugins.len(), problems.len()), (1, 0));
-    assert!(registry.load_enabled(&runtime, Target::Persona).unwrap().0.is_empty());
+    assert!(
+        registry
+            .load_enabled(&runtime, Target::Persona)
+            .unwrap()
+            .0
+            .is_empty()
+    );
 
-    assert!(!registry.set_enabled("room-essentials", false).unwrap().enabled);
+    assert!(
+        !registry
+            .set_enabled("room-essentials", false)
+            .unwrap()
+            .enabled
+    );
     assert!(!registry.list().unwrap().plugins[0].enabled);
-    assert!(registry.load_enabled(&runtime, Target::Room).unwrap().0.is_empty());
-    assert!(registry.set_enabled("room-essentials", true).unwrap().enabled);
+    assert!(
+        registry
+            .load_enabled(&runtime, Target::Room)
+            .unwrap()
+            .0
+            .is_empty()
+    );
+    assert!(
+        registry
+            .set_enabled("room-essentials", true)
+            .unwrap()
+            .enabled
+    );
 
     registry.remove("room-essentials").unwrap();
     assert!(registry.list().unwrap().plugins.is_empty());
-    assert_eq!(registry.remove("room-essentials").err().unwrap().code(), "plugin.not_found");
-    assert_eq!(registry.set_enabled("../etc", true).err().unwrap().code(), "plugin.not_found");
+    assert_eq!(
+        registry.remove("room-essentials").err().unwrap().code(),
+        "plugin.not_found"
+    );
+    assert_eq!(
+        registry.set_enabled("../etc", true).err().unwrap().code(),
+        "plugin.not_found"
+    );
 }
 
 #[test]
@@ -118,7 +182,14 @@ fn install_refuses_a_plugin_whose_own_info_disagrees_with_its_manifest() {
     manifest.targets = vec![Target::Room];
     manifest.id = "impostor".into();
     let source = plugin_folder(work.path(), &manifest, &bytes);
-    assert_eq!(registry.install(&runtime(), &source, false).err().unwrap().code(), "plugin.manifest_mismatch");
+    assert_eq!(
+        registry
+            .install(&runtime(), &source, false)
+            .err()
+            .unwrap()
+            .code(),
+        "plugin.manifest_mismatch"
+    );
     assert!(!registry.root().join("impostor").exists());
 }
 
@@ -128,7 +199,11 @@ fn a_plugin_changed_on_disk_after_install_is_not_run() {
     let registry = Registry::new(work.path().join("plugins"));
     let runtime = runtime();
     let bytes = wasm("room_essentials");
-    let source = plugin_folder(work.path(), &manifest("room-essentials", &bytes, &[Target::Room]), &bytes);
+    let source = plugin_folder(
+        work.path(),
+        &manifest("room-essentials", &bytes, &[Target::Room]),
+        &bytes,
+    );
     let installed = registry.install(&runtime, &source, false).unwrap();
     std::fs::write(installed.dir.join("room_essentials.wasm"), wasm("hostile")).unwrap();
     let (plugins, problems) = registry.load_enabled(&runtime, Target::Room).unwrap();

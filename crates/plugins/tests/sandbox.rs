@@ -10,7 +10,14 @@ use support::*;
 /// For tests about something other than time: a deadline long enough that two cores shared
 /// with the other tests never trip it.
 fn unhurried_runtime() -> Runtime {
-    Runtime::new(None, Limits { deadline: Duration::from_millis(1500), ..Limits::default() }).unwrap()
+    Runtime::new(
+        None,
+        Limits {
+            deadline: Duration::from_millis(1500),
+            ..Limits::default()
+        },
+    )
+    .unwrap()
 }
 
 fn run(runtime: &Runtime, misdeed: &str) -> Outcome {
@@ -18,13 +25,22 @@ fn run(runtime: &Runtime, misdeed: &str) -> Outcome {
 }
 
 fn failed_with(outcome: &Outcome, kind: FailureKind) {
-    let failure = outcome.failure.as_ref().unwrap_or_else(|| panic!("expected {kind:?}, got {outcome:?}"));
+    let failure = outcome
+        .failure
+        .as_ref()
+        .unwrap_or_else(|| panic!("expected {kind:?}, got {outcome:?}"));
     assert_eq!(failure.kind, kind, "{failure}");
     assert_eq!(outcome.diagnostics.len(), 1);
     let diagnostic = &outcome.diagnostics[0];
     assert_eq!(diagnostic.code, kind.code());
     assert_eq!(diagnostic.source.as_deref(), Some("hostile"));
-    assert!(diagnostic.hint.as_deref().unwrap().contains("deskmate plugin disable hostile"));
+    assert!(
+        diagnostic
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("deskmate plugin disable hostile")
+    );
 }
 
 fn still_serves(runtime: &Runtime) {
@@ -39,17 +55,36 @@ fn an_infinite_loop_is_stopped_within_twice_the_deadline() {
     let outcome = run(&runtime, "loop");
     failed_with(&outcome, FailureKind::Timeout);
     let deadline = runtime.limits().deadline;
-    assert!(outcome.elapsed >= deadline - Duration::from_millis(10), "{:?}", outcome.elapsed);
-    assert!(outcome.elapsed < deadline * 2, "stopped after {:?}", outcome.elapsed);
+    assert!(
+        outcome.elapsed >= deadline - Duration::from_millis(10),
+        "{:?}",
+        outcome.elapsed
+    );
+    assert!(
+        outcome.elapsed < deadline * 2,
+        "stopped after {:?}",
+        outcome.elapsed
+    );
     still_serves(&runtime);
 }
 
 #[test]
 fn a_shorter_deadline_is_honoured() {
-    let runtime = Runtime::new(None, Limits { deadline: Duration::from_millis(20), ..Limits::default() }).unwrap();
+    let runtime = Runtime::new(
+        None,
+        Limits {
+            deadline: Duration::from_millis(20),
+            ..Limits::default()
+        },
+    )
+    .unwrap();
     let outcome = run(&runtime, "loop");
     failed_with(&outcome, FailureKind::Timeout);
-    assert!(outcome.elapsed < Duration::from_millis(40), "stopped after {:?}", outcome.elapsed);
+    assert!(
+        outcome.elapsed < Duration::from_millis(40),
+        "stopped after {:?}",
+        outcome.elapsed
+    );
 }
 
 #[test]
@@ -57,7 +92,13 @@ fn unbounded_memory_growth_stops_at_the_limit() {
     let runtime = unhurried_runtime();
     let outcome = run(&runtime, "hog");
     failed_with(&outcome, FailureKind::MemoryLimit);
-    assert!(outcome.failure.unwrap().message.contains("plugins may use 64 MiB"));
+    assert!(
+        outcome
+            .failure
+            .unwrap()
+            .message
+            .contains("plugins may use 64 MiB")
+    );
     still_serves(&runtime);
 }
 
@@ -78,7 +119,12 @@ fn too_many_findings_too_much_text_or_a_bad_code_is_bad_output() {
     assert!(flood.failure.unwrap().message.contains("5000 findings"));
     let huge = run(&runtime, "huge");
     failed_with(&huge, FailureKind::BadOutput);
-    assert!(huge.failure.unwrap().message.contains("larger than the output limit"));
+    assert!(
+        huge.failure
+            .unwrap()
+            .message
+            .contains("larger than the output limit")
+    );
     failed_with(&run(&runtime, "bad-code"), FailureKind::BadOutput);
     still_serves(&runtime);
 }
@@ -91,7 +137,11 @@ fn a_chatty_plugin_keeps_working_with_its_log_bounded() {
     assert_eq!(outcome.diagnostics[0].message, "still here");
     let kept: usize = outcome.log.lines.iter().map(|l| l.message.len()).sum();
     assert!(kept <= runtime.limits().max_log_bytes, "{kept}");
-    assert!(outcome.log.dropped_bytes > 5_000_000, "{}", outcome.log.dropped_bytes);
+    assert!(
+        outcome.log.dropped_bytes > 5_000_000,
+        "{}",
+        outcome.log.dropped_bytes
+    );
 }
 
 #[test]
@@ -107,7 +157,11 @@ fn a_plugin_may_not_wait_on_the_clock() {
 fn the_sandbox_has_no_files_environment_network_or_clock() {
     let runtime = unhurried_runtime();
     let outcome = run(&runtime, "snoop");
-    let opened: Vec<&str> = outcome.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let opened: Vec<&str> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     assert_eq!(opened, ["done"], "{outcome:?}");
 }
 
@@ -115,7 +169,9 @@ fn the_sandbox_has_no_files_environment_network_or_clock() {
 fn the_host_keeps_serving_after_every_misdeed_in_turn() {
     let runtime = unhurried_runtime();
     let plugin = hostile(&runtime);
-    for misdeed in ["loop", "hog", "trap", "recurse", "flood", "huge", "bad-code", "chatty", "sleep", "snoop"] {
+    for misdeed in [
+        "loop", "hog", "trap", "recurse", "flood", "huge", "bad-code", "chatty", "sleep", "snoop",
+    ] {
         let _ = runtime.validate(&plugin, Target::Persona, misdeed);
         let fine = runtime.validate(&plugin, Target::Persona, "fine");
         assert!(fine.failure.is_none(), "after {misdeed}: {fine:?}");
@@ -124,6 +180,16 @@ fn the_host_keeps_serving_after_every_misdeed_in_turn() {
 
 #[test]
 fn an_oversized_document_is_not_handed_over() {
-    let runtime = Runtime::new(None, Limits { max_document_bytes: 10, ..Limits::default() }).unwrap();
-    failed_with(&run(&runtime, "a document that is too long"), FailureKind::BadOutput);
+    let runtime = Runtime::new(
+        None,
+        Limits {
+            max_document_bytes: 10,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    failed_with(
+        &run(&runtime, "a document that is too long"),
+        FailureKind::BadOutput,
+    );
 }

@@ -64,18 +64,27 @@ pub struct PluginInfo {
 }
 
 impl Prepared {
-    pub(crate) fn new(version: ApiVersion, linkers: &Linkers, component: &Component) -> Result<Self> {
+    pub(crate) fn new(
+        version: ApiVersion,
+        linkers: &Linkers,
+        component: &Component,
+    ) -> Result<Self> {
         let bad = |e: wasmtime::Error| PluginError::BadComponent {
             message: format!("{e:#}"),
         };
         match version {
-            ApiVersion::V0_1 => Ok(Prepared::V0_1(v0_1::Prepared::new(&linkers.v0_1, component).map_err(bad)?)),
+            ApiVersion::V0_1 => Ok(Prepared::V0_1(
+                v0_1::Prepared::new(&linkers.v0_1, component).map_err(bad)?,
+            )),
         }
     }
 
     /// Instantiates once to check the exports' types, so a mismatch is refused at install
     /// rather than surfacing at every validation.
-    pub(crate) fn check_exports(&self, store: &mut wasmtime::Store<Sandbox>) -> Result<(), Failure> {
+    pub(crate) fn check_exports(
+        &self,
+        store: &mut wasmtime::Store<Sandbox>,
+    ) -> Result<(), Failure> {
         match self {
             Prepared::V0_1(p) => p.check_exports(store),
         }

@@ -57,12 +57,20 @@ impl Prepared {
     }
 
     pub(crate) fn check_exports(&self, store: &mut Store<Sandbox>) -> Result<(), Failure> {
-        self.pre.instantiate(&mut *store).map(|_| ()).map_err(|e| call_failure(store, e))
+        self.pre
+            .instantiate(&mut *store)
+            .map(|_| ())
+            .map_err(|e| call_failure(store, e))
     }
 
     pub(crate) fn info(&self, store: &mut Store<Sandbox>) -> Result<PluginInfo, Failure> {
-        let validator = self.pre.instantiate(&mut *store).map_err(|e| call_failure(store, e))?;
-        let info = validator.call_info(&mut *store).map_err(|e| call_failure(store, e))?;
+        let validator = self
+            .pre
+            .instantiate(&mut *store)
+            .map_err(|e| call_failure(store, e))?;
+        let info = validator
+            .call_info(&mut *store)
+            .map_err(|e| call_failure(store, e))?;
         let mut budget = Budget::new(store.data().limits.max_output_bytes);
         Ok(PluginInfo {
             id: budget.take(info.id, "id", 64)?,
@@ -78,7 +86,10 @@ impl Prepared {
         target: HostTarget,
         document: &str,
     ) -> Result<Vec<Diagnostic>, Failure> {
-        let validator = self.pre.instantiate(&mut *store).map_err(|e| call_failure(store, e))?;
+        let validator = self
+            .pre
+            .instantiate(&mut *store)
+            .map_err(|e| call_failure(store, e))?;
         // The answer is copied out of the guest as the call returns (the guest frees it
         // right after), so its size is bounded first by the guest's memory limit, then
         // checked against the output limits below.
@@ -130,10 +141,14 @@ impl Budget {
     /// Accepts one string of the answer if it fits both its field's limit and what is left.
     fn take(&mut self, text: String, field: &str, max: usize) -> Result<String, Failure> {
         if text.len() > max {
-            return Err(Failure::bad_output(format!("its `{field}` is longer than {max} bytes")));
+            return Err(Failure::bad_output(format!(
+                "its `{field}` is longer than {max} bytes"
+            )));
         }
         if text.len() > self.0 {
-            return Err(Failure::bad_output("its answer is larger than the output limit"));
+            return Err(Failure::bad_output(
+                "its answer is larger than the output limit",
+            ));
         }
         self.0 -= text.len();
         Ok(text)
@@ -141,7 +156,10 @@ impl Budget {
 }
 
 fn valid_code(code: &str) -> bool {
-    !code.is_empty() && code.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+    !code.is_empty()
+        && code
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
 }
 
 fn guest_target(target: HostTarget) -> Target {

@@ -10,7 +10,10 @@ use std::sync::OnceLock;
 use deskmate_plugins::{Limits, Manifest, Plugin, Runtime, Target, sha256_hex};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// The folder holding every built guest `.wasm`.
@@ -61,7 +64,12 @@ pub fn runtime() -> Runtime {
 
 pub fn hostile(runtime: &Runtime) -> Plugin {
     let bytes = wasm("hostile");
-    runtime.load(&manifest("hostile", &bytes, &[Target::Room, Target::Persona]), &bytes).unwrap()
+    runtime
+        .load(
+            &manifest("hostile", &bytes, &[Target::Room, Target::Persona]),
+            &bytes,
+        )
+        .unwrap()
 }
 
 /// Writes an installable plugin folder (manifest + wasm) and returns it.
