@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use deskmate_diagnostics::Diagnostic;
 use sha2::{Digest, Sha256};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::api::{ApiVersion, Linkers, PluginInfo, Prepared};
 use crate::cache::{CacheUse, ComponentCache, compile};
@@ -22,6 +22,10 @@ use crate::sandbox::Sandbox;
 /// How often the engine's epoch advances. A call is stopped at most one tick after its
 /// deadline.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Calls that can be in flight at once across all plugins (the pool's size). More than this
+/// and the extra calls fail with a `plugin.trap` finding instead of waiting.
+const CONCURRENT_CALLS: u32 = 32;
 
 /// Runs plugins. Create one per app and share it: the engine, the linkers and the epoch
 /// ticker thread are all meant to be shared.
@@ -67,6 +71,15 @@ impl Runtime {
     pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> Result<Runtime> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        // Every call instantiates afresh, so instances come from a pool of pre-reserved
+        // slots instead of fresh mappings: this is most of what makes a warm call cheap.
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(CONCURRENT_CALLS)
+            .total_core_instances(CONCURRENT_CALLS * 16)
+            .total_memories(CONCURRENT_CALLS * 4)
+            .total_tables(CONCURRENT_CALLS * 8)
+            .max_memory_size(limits.memory_bytes);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| PluginError::BadComponent {
             message: format!("the plugin engine could not start: {e:#}"),
         })?;

@@ -13,8 +13,22 @@ use serde_json::Value;
 
 /// The labels the DeskMate server shows, in its own order.
 const DESKMATE_LABELS: [&str; 16] = [
-    "happy", "sad", "angry", "surprised", "confused", "excited", "tired", "worried", "neutral",
-    "thinking", "embarrassed", "annoyed", "sleepy", "curious", "proud", "disappointed",
+    "happy",
+    "sad",
+    "angry",
+    "surprised",
+    "confused",
+    "excited",
+    "tired",
+    "worried",
+    "neutral",
+    "thinking",
+    "embarrassed",
+    "annoyed",
+    "sleepy",
+    "curious",
+    "proud",
+    "disappointed",
 ];
 
 struct ExpressionCoverage;
@@ -35,7 +49,13 @@ impl Guest for ExpressionCoverage {
         }
         match serde_json::from_str::<Value>(&document) {
             Ok(card) => check(&card),
-            Err(e) => vec![finding(Severity::Error, "expressions.unreadable", format!("the card is not JSON: {e}"), None, None)],
+            Err(e) => vec![finding(
+                Severity::Error,
+                "expressions.unreadable",
+                format!("the card is not JSON: {e}"),
+                None,
+                None,
+            )],
         }
     }
 }
@@ -50,20 +70,34 @@ fn check(card: &Value) -> Vec<Diagnostic> {
         .filter_map(|asset| asset["name"].as_str())
         .map(|name| name.trim().to_lowercase())
         .collect();
-    log(LogLevel::Debug, &format!("found {} emotion assets", labels.len()));
+    log(
+        LogLevel::Debug,
+        &format!("found {} emotion assets", labels.len()),
+    );
     if labels.is_empty() {
         return vec![finding(
             Severity::Info,
             "expressions.none",
-            "the card carries no expression sprites, so the companion will always look the same".into(),
+            "the card carries no expression sprites, so the companion will always look the same"
+                .into(),
             Some("data.assets"),
-            Some("add sprites on the persona's Expressions tab, or save the card as CHARX to keep them inside it"),
+            Some(
+                "add sprites on the persona's Expressions tab, or save the card as CHARX to keep them inside it",
+            ),
         )];
     }
-    let missing: Vec<&str> = DESKMATE_LABELS.iter().copied().filter(|l| !labels.iter().any(|have| have == l)).collect();
+    let missing: Vec<&str> = DESKMATE_LABELS
+        .iter()
+        .copied()
+        .filter(|l| !labels.iter().any(|have| have == l))
+        .collect();
     let mut found = Vec::new();
     if !missing.is_empty() {
-        let severity = if missing.contains(&"neutral") { Severity::Error } else { Severity::Warning };
+        let severity = if missing.contains(&"neutral") {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         found.push(finding(
             severity,
             "expressions.missing",
@@ -95,7 +129,13 @@ fn check(card: &Value) -> Vec<Diagnostic> {
     found
 }
 
-fn finding(severity: Severity, code: &str, message: String, path: Option<&str>, hint: Option<&str>) -> Diagnostic {
+fn finding(
+    severity: Severity,
+    code: &str,
+    message: String,
+    path: Option<&str>,
+    hint: Option<&str>,
+) -> Diagnostic {
     Diagnostic {
         severity,
         code: code.into(),

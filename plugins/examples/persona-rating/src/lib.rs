@@ -28,7 +28,13 @@ impl Guest for PersonaRating {
         }
         match serde_json::from_str::<Value>(&document) {
             Ok(card) => check(&card),
-            Err(e) => vec![finding(Severity::Error, "rating.unreadable", &format!("the card is not JSON: {e}"), None, None)],
+            Err(e) => vec![finding(
+                Severity::Error,
+                "rating.unreadable",
+                &format!("the card is not JSON: {e}"),
+                None,
+                None,
+            )],
         }
     }
 }
@@ -45,8 +51,14 @@ fn check(card: &Value) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (field, why) in [
         ("name", "the companion has no name"),
-        ("description", "the companion has no description, so it has no personality to play"),
-        ("first_mes", "the companion has no first message to greet you with"),
+        (
+            "description",
+            "the companion has no description, so it has no personality to play",
+        ),
+        (
+            "first_mes",
+            "the companion has no first message to greet you with",
+        ),
     ] {
         if fields[field].as_str().is_none_or(|s| s.trim().is_empty()) {
             found.push(finding(
@@ -58,7 +70,10 @@ fn check(card: &Value) -> Vec<Diagnostic> {
             ));
         }
     }
-    if fields["creator"].as_str().is_none_or(|s| s.trim().is_empty()) {
+    if fields["creator"]
+        .as_str()
+        .is_none_or(|s| s.trim().is_empty())
+    {
         found.push(finding(
             Severity::Warning,
             "rating.no_creator",
@@ -70,10 +85,18 @@ fn check(card: &Value) -> Vec<Diagnostic> {
 
     let tags: Vec<String> = fields["tags"]
         .as_array()
-        .map(|tags| tags.iter().filter_map(Value::as_str).map(|t| t.trim().to_lowercase()).collect())
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Value::as_str)
+                .map(|t| t.trim().to_lowercase())
+                .collect()
+        })
         .unwrap_or_default();
     let path = format!("{prefix}tags");
-    match (tags.iter().any(|t| t == SFW), tags.iter().any(|t| t == NSFW)) {
+    match (
+        tags.iter().any(|t| t == SFW),
+        tags.iter().any(|t| t == NSFW),
+    ) {
         (true, true) => found.push(finding(
             Severity::Error,
             "rating.conflicting",
@@ -93,7 +116,13 @@ fn check(card: &Value) -> Vec<Diagnostic> {
     found
 }
 
-fn finding(severity: Severity, code: &str, message: &str, path: Option<&str>, hint: Option<&str>) -> Diagnostic {
+fn finding(
+    severity: Severity,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+    hint: Option<&str>,
+) -> Diagnostic {
     Diagnostic {
         severity,
         code: code.into(),

@@ -8,7 +8,7 @@ wit_bindgen::generate!({ path: "../../wit/0.1.0", world: "validator" });
 
 use deskmate::validator::host::{LogLevel, log};
 use deskmate::validator::types::Severity;
-use serde_json::Value;
+use serde::Deserialize;
 
 struct RoomEssentials;
 
@@ -26,21 +26,50 @@ impl Guest for RoomEssentials {
         if target != Target::Room {
             return Vec::new();
         }
-        let room: Value = match serde_json::from_str(&document) {
+        let room: Room = match serde_json::from_str(&document) {
             Ok(room) => room,
-            Err(e) => return vec![finding(Severity::Error, "essentials.unreadable", &format!("the room is not JSON: {e}"), None, None)],
+            Err(e) => {
+                return vec![finding(
+                    Severity::Error,
+                    "essentials.unreadable",
+                    &format!("the room is not readable: {e}"),
+                    None,
+                    None,
+                )];
+            }
         };
-        let objects = room["objects"].as_array().map(Vec::as_slice).unwrap_or_default();
-        log(LogLevel::Debug, &format!("checking {} objects", objects.len()));
-        check(objects)
+        log(
+            LogLevel::Debug,
+            &format!("checking {} objects", room.objects.len()),
+        );
+        check(&room.objects)
     }
+}
+
+/// Only the fields this plugin reads. Everything else in the document is skipped without
+/// being stored, which is faster than a full `serde_json::Value`, and fields added to the
+/// room format later cannot break it.
+#[derive(Deserialize)]
+struct Room {
+    #[serde(default)]
+    objects: Vec<Object>,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
 }
 
 /// One rule: what to look for, and what to say when nothing matches.
 struct Need {
     code: &'static str,
     severity: Severity,
-    found: fn(&Value) -> bool,
+    found: fn(&Object) -> bool,
     message: &'static str,
     hint: &'static str,
 }
@@ -49,49 +78,73 @@ const NEEDS: &[Need] = &[
     Need {
         code: "essentials.no_bed",
         severity: Severity::Error,
-        found: |o| names(o, &["bed", "futon", "bunk", "cot", "hammock", "sleep pod"]) && !names(o, &["bedside"]),
+        found: |o| {
+            names(o, &["bed", "futon", "bunk", "cot", "hammock", "sleep pod"])
+                && !names(o, &["bedside"])
+        },
         message: "the room has no bed, so your companion has nowhere to sleep",
         hint: "add a bed from the Furniture palette",
     },
     Need {
         code: "essentials.no_door",
         severity: Severity::Error,
-        found: |o| o["kind"] == "door",
+        found: |o| o.kind == "door",
         message: "the room has no door, so nobody can come in or leave",
         hint: "add a door on one of the outer walls",
     },
     Need {
         code: "essentials.no_light",
         severity: Severity::Warning,
-        found: |o| o["kind"] == "lighting",
+        found: |o| o.kind == "lighting",
         message: "the room has no lamp or light",
         hint: "add a lamp so the room is not dark at night",
     },
     Need {
         code: "essentials.no_seat",
         severity: Severity::Warning,
-        found: |o| names(o, &["chair", "sofa", "couch", "stool", "bench", "armchair", "seat"]),
+        found: |o| {
+            names(
+                o,
+                &[
+                    "chair", "sofa", "couch", "stool", "bench", "armchair", "seat",
+                ],
+            )
+        },
         message: "the room has nothing to sit on",
         hint: "add a chair or a sofa",
     },
 ];
 
-fn check(objects: &[Value]) -> Vec<Diagnostic> {
+fn check(objects: &[Object]) -> Vec<Diagnostic> {
     NEEDS
         .iter()
         .filter(|need| !objects.iter().any(need.found))
-        .map(|need| finding(need.severity, need.code, need.message, Some("objects"), Some(need.hint)))
+        .map(|need| {
+            finding(
+                need.severity,
+                need.code,
+                need.message,
+                Some("objects"),
+                Some(need.hint),
+            )
+        })
         .collect()
 }
 
 /// Whether the object's id or name mentions any of `words`.
-fn names(object: &Value, words: &[&str]) -> bool {
-    let id = object["id"].as_str().unwrap_or_default().to_lowercase().replace('_', " ");
-    let name = object["name"].as_str().unwrap_or_default().to_lowercase();
+fn names(object: &Object, words: &[&str]) -> bool {
+    let id = object.id.to_lowercase().replace('_', " ");
+    let name = object.name.to_lowercase();
     words.iter().any(|w| id.contains(w) || name.contains(w))
 }
 
-fn finding(severity: Severity, code: &str, message: &str, path: Option<&str>, hint: Option<&str>) -> Diagnostic {
+fn finding(
+    severity: Severity,
+    code: &str,
+    message: &str,
+    path: Option<&str>,
+    hint: Option<&str>,
+) -> Diagnostic {
     Diagnostic {
         severity,
         code: code.into(),
