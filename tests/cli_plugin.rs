@@ -204,3 +204,39 @@ fn copy_plugin(from: &Path, to: &Path) -> std::path::PathBuf {
     }
     to.to_path_buf()
 }
+
+#[test]
+fn a_plugin_written_in_javascript_runs_like_the_rust_ones() {
+    let data = data_dir();
+    let dm = |args: &[&dyn AsRef<std::ffi::OsStr>]| deskmate_with_data(data.path(), args);
+    let installed = dm(&[
+        &"plugin",
+        &"install",
+        &example_plugin("greeting-variety"),
+        &"--json",
+    ]);
+    assert_eq!(
+        installed.code, 0,
+        "{}{}",
+        installed.stdout, installed.stderr
+    );
+    let work = tempfile::tempdir().unwrap();
+    let card = work.path().join("card.json");
+    std::fs::write(
+        &card,
+        r#"{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Mira","first_mes":"Hello.","alternate_greetings":["Hi!","Hello."]}}"#,
+    )
+    .unwrap();
+    let run = dm(&[&"plugin", &"run", &"greeting-variety", &card, &"--json"]).json();
+    let outcome = &run["outcome"];
+    assert_eq!(outcome["diagnostics"][0]["code"], "greetings.duplicate");
+    assert_eq!(
+        outcome["diagnostics"][0]["path"],
+        "data.alternate_greetings[1]"
+    );
+    assert_eq!(outcome["diagnostics"][0]["source"], "greeting-variety");
+    assert_eq!(
+        outcome["log"]["lines"][0]["message"],
+        "first message of 6 characters, 2 alternates"
+    );
+}

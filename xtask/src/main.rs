@@ -23,7 +23,11 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.
-const NPM_PROJECTS: &[&str] = &["tests/interop"];
+/// `npm ci` refuses componentize-js's lock file (npm records only this platform's optional
+/// native packages, then `ci` reports the others missing), so that project uses
+/// `npm install`, which installs the locked versions all the same. (Its package.json also
+/// pins `preview2-shim`, which npm otherwise drops when installing from that lock file.)
+const NPM_PROJECTS: &[(&str, &str)] = &[("tests/interop", "ci"), (JS_EXAMPLE, "install")];
 
 const FUZZ_TARGETS: &[&str] = &[
     "png_reader",
@@ -33,8 +37,11 @@ const FUZZ_TARGETS: &[&str] = &[
     "plugin_manifest",
 ];
 
-/// The example plugins under plugins/examples, by id.
+/// The Rust example plugins under plugins/examples, by id.
 const PLUGIN_EXAMPLES: &[&str] = &["room-essentials", "persona-rating", "expression-coverage"];
+/// The JavaScript example, built by componentize-js from npm.
+const JS_EXAMPLE: &str = "plugins/examples/greeting-variety-js";
+const JS_EXAMPLE_ID: &str = "greeting-variety";
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -190,18 +197,33 @@ fn plugins() -> Result {
     for id in PLUGIN_EXAMPLES {
         let wasm_name = format!("{}.wasm", id.replace('-', "_"));
         let built = guests.join(WASM_TARGET).join("release").join(&wasm_name);
-        let out = root.join("target/plugins").join(id);
-        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        std::fs::copy(&built, out.join(&wasm_name))
-            .map_err(|e| format!("{}: {e}", built.display()))?;
-        let source = root.join("plugins/examples").join(id).join("plugin.toml");
-        let manifest =
-            std::fs::read_to_string(&source).map_err(|e| format!("{}: {e}", source.display()))?;
-        let manifest = format!("{manifest}sha256 = \"{}\"\n", sha256_of(&built)?);
-        std::fs::write(out.join("plugin.toml"), manifest)
-            .map_err(|e| format!("{}: {e}", out.display()))?;
-        say(&format!("packaged {}", out.display()));
+        package_plugin(id, &root.join("plugins/examples").join(id), &built)?;
     }
+    install_npm_projects()?;
+    let js = root.join(JS_EXAMPLE);
+    let wasm = js.join(format!("{}.wasm", JS_EXAMPLE_ID.replace('-', "_")));
+    let sources = ["plugin.js", "build.mjs", "package-lock.json"].map(|f| modified(&js.join(f)));
+    if sources.iter().any(|s| s.is_none() || s > &modified(&wasm)) {
+        say("building the JavaScript example plugin (componentize-js)");
+        sh_in(&js, "node", &["build.mjs"], &[])?;
+    }
+    package_plugin(JS_EXAMPLE_ID, &js, &wasm)
+}
+
+/// Copies a built plugin and its manifest, with the wasm's hash added, into
+/// target/plugins/<id>/.
+fn package_plugin(id: &str, source: &Path, built: &Path) -> Result {
+    let out = root().join("target/plugins").join(id);
+    let wasm_name = built.file_name().expect("a wasm file name");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::copy(built, out.join(wasm_name)).map_err(|e| format!("{}: {e}", built.display()))?;
+    let manifest_path = source.join("plugin.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let manifest = format!("{manifest}sha256 = \"{}\"\n", sha256_of(built)?);
+    std::fs::write(out.join("plugin.toml"), manifest)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    say(&format!("packaged {}", out.display()));
     Ok(())
 }
 
@@ -219,7 +241,7 @@ fn sha256_of(path: &Path) -> Result<String> {
 }
 
 fn install_npm_projects() -> Result {
-    for project in NPM_PROJECTS {
+    for (project, command) in NPM_PROJECTS {
         let dir = root().join(project);
         let stamp = dir.join("node_modules/.package-lock.json");
         let lock = dir.join("package-lock.json");
@@ -229,8 +251,8 @@ fn install_npm_projects() -> Result {
         if fresh {
             say(&format!("npm packages in {project}: up to date"));
         } else {
-            say(&format!("npm packages in {project}: npm ci"));
-            sh_in(&dir, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+            say(&format!("npm packages in {project}: npm {command}"));
+            sh_in(&dir, "npm", &[command, "--no-audit", "--no-fund"], &[])?;
         }
     }
     Ok(())
