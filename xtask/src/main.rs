@@ -328,16 +328,11 @@ fn fuzz(seconds: Option<&str>) -> Result {
         let corpus = format!("fuzz/corpus/{target}");
         let seeds = format!("fuzz/seeds/{target}");
         std::fs::create_dir_all(root().join(&corpus)).map_err(|e| format!("{corpus}: {e}"))?;
-        let args = [
-            "fuzz",
-            "run",
-            target,
-            &corpus,
-            &seeds,
-            "--",
-            &max_time,
-            "-max_len=262144",
-        ];
+        let mut args = vec!["fuzz", "run"];
+        if target.starts_with("plugin_") {
+            args.extend(["--features", "plugins"]);
+        }
+        args.extend([*target, &corpus, &seeds, "--", &max_time, "-max_len=262144"]);
         sh_in(&root(), env!("CARGO"), &args, &envs)?;
     }
     Ok(())
