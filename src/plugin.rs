@@ -56,6 +56,18 @@ pub enum PluginCommand {
     },
 }
 
+impl PluginCommand {
+    fn json(&self) -> bool {
+        use PluginCommand::*;
+        match self {
+            Install { json, .. } | List { json } | Remove { json, .. } | Enable { json, .. } => {
+                *json
+            }
+            Disable { json, .. } | Run { json, .. } => *json,
+        }
+    }
+}
+
 /// The plugins in the app's data folder.
 pub fn open() -> Result<Plugins, ApiError> {
     Plugins::open(&DataDir::from_env()?)
@@ -65,7 +77,7 @@ pub fn run(command: PluginCommand) -> ExitCode {
     use PluginCommand::*;
     let plugins = match open() {
         Ok(plugins) => plugins,
-        Err(e) => return output::error(&e, false),
+        Err(e) => return output::error(&e, command.json()),
     };
     match command {
         Install {

@@ -379,7 +379,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("room.json");
         new_room("office", &path).unwrap();
-        let session = RoomSession::open(&path).unwrap();
+        let session =
+            RoomSession::open(&path, std::sync::Arc::new(Plugins::none().unwrap())).unwrap();
         (dir, path, session)
     }
 
@@ -421,7 +422,8 @@ mod tests {
 
         let report = session.save(&path).unwrap();
         assert!(report.valid);
-        let saved = RoomSession::open(&path).unwrap();
+        let saved =
+            RoomSession::open(&path, std::sync::Arc::new(Plugins::none().unwrap())).unwrap();
         assert_eq!(saved.room(), session.room());
         assert_eq!(saved.room().object("lounge_sofa").unwrap().position_y, 11);
     }
@@ -431,7 +433,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("card.json");
         std::fs::write(&path, r#"{"spec":"chara_card_v3","data":{}}"#).unwrap();
-        let err = validate_room(&path).unwrap_err();
+        let err = validate_room(&path, &Plugins::none().unwrap()).unwrap_err();
         assert_eq!(err.code, "room.unsupported_format");
         assert!(err.hint.contains("room new"), "{}", err.hint);
         let err = new_room("castle", &dir.path().join("x.json")).unwrap_err();

@@ -94,7 +94,7 @@ fn native_room_essentials(document: &str) -> usize {
     ];
     needs
         .iter()
-        .filter(|need| !room.objects.iter().any(|o| need(o)))
+        .filter(|need| !room.objects.iter().any(need))
         .count()
 }
 
