@@ -158,11 +158,5 @@ pub fn run(command: PluginCommand) -> ExitCode {
 }
 
 fn targets(plugin: &InstalledPlugin) -> String {
-    plugin
-        .manifest
-        .targets
-        .iter()
-        .map(|t| t.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    deskmate_api::PluginTarget::list(&plugin.manifest.targets)
 }

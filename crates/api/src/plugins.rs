@@ -106,13 +106,7 @@ impl Plugins {
     /// Installs from a plugin folder or its `plugin.toml`; `replace` upgrades one with the
     /// same id.
     pub fn install(&self, source: &Path, replace: bool) -> Result<InstallReport, ApiError> {
-        let registry = self.registry()?;
-        let plugin = registry.install(&self.runtime, source, replace)?;
-        let loaded = registry.load(&self.runtime, &plugin)?;
-        let info = self
-            .runtime
-            .info(&loaded)
-            .map_err(|failure| ApiError::from(PluginError::Misbehaved(failure)))?;
+        let (plugin, info) = self.registry()?.install(&self.runtime, source, replace)?;
         self.forget_loaded();
         Ok(InstallReport { plugin, info })
     }
@@ -141,13 +135,7 @@ impl Plugins {
                 format!(
                     "plugin `{}` validates {}, and {} is a {}",
                     loaded.manifest.id,
-                    loaded
-                        .manifest
-                        .targets
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" and "),
+                    Target::list(&loaded.manifest.targets),
                     file.display(),
                     target.as_str()
                 ),

@@ -43,6 +43,15 @@ impl Target {
             Target::Persona => "persona",
         }
     }
+
+    /// "room, persona", for messages.
+    pub fn list(targets: &[Target]) -> String {
+        targets
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use deskmate_diagnostics::Diagnostic;
 use serde::Serialize;
 
+use crate::api::PluginInfo;
 use crate::error::{PluginError, Result};
 use crate::manifest::{MANIFEST_FILE, Manifest, Target};
 use crate::runtime::{Plugin, Runtime};
@@ -106,8 +107,14 @@ impl Registry {
     ///
     /// The plugin is loaded (hash, API version, exports) and asked for its info, which must
     /// agree with the manifest, before anything is copied. `replace` swaps out an installed
-    /// plugin with the same id; without it that is refused.
-    pub fn install(&self, runtime: &Runtime, source: &Path, replace: bool) -> Result<Installed> {
+    /// plugin with the same id; without it that is refused. Returns what was installed and
+    /// what the plugin says about itself.
+    pub fn install(
+        &self,
+        runtime: &Runtime,
+        source: &Path,
+        replace: bool,
+    ) -> Result<(Installed, PluginInfo)> {
         let manifest_path = if source.is_dir() {
             source.join(MANIFEST_FILE)
         } else {
@@ -120,7 +127,7 @@ impl Registry {
             .join(&manifest.wasm);
         let wasm = read_wasm(&wasm_path, runtime.limits().max_wasm_bytes)?;
         let plugin = runtime.load(&manifest, &wasm)?;
-        check_info(runtime, &plugin)?;
+        let info = check_info(runtime, &plugin)?;
 
         let target = self.root.join(&manifest.id);
         if target.exists() && !replace {
@@ -163,7 +170,7 @@ impl Registry {
         // The staging folder was renamed away; keep tempfile from deleting the new target's
         // old name (it no longer exists).
         let _ = staging.keep();
-        self.read(&target)
+        Ok((self.read(&target)?, info))
     }
 
     /// Removes a plugin's folder.
@@ -245,7 +252,7 @@ impl Registry {
     }
 }
 
-fn check_info(runtime: &Runtime, plugin: &Plugin) -> Result<()> {
+fn check_info(runtime: &Runtime, plugin: &Plugin) -> Result<PluginInfo> {
     let info = runtime.info(plugin).map_err(PluginError::Misbehaved)?;
     let manifest = &plugin.manifest;
     let mismatch = |what: &str, theirs: &str, ours: &str| PluginError::InfoMismatch {
@@ -263,10 +270,13 @@ fn check_info(runtime: &Runtime, plugin: &Plugin) -> Result<()> {
     theirs.dedup();
     ours.sort();
     if theirs != ours {
-        let names = |t: &[Target]| t.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ");
-        return Err(mismatch("targets", &names(&theirs), &names(&ours)));
+        return Err(mismatch(
+            "targets",
+            &Target::list(&theirs),
+            &Target::list(&ours),
+        ));
     }
-    Ok(())
+    Ok(info)
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest> {

@@ -100,8 +100,9 @@ fn install_list_disable_enable_and_remove() {
     let bytes = wasm("room_essentials");
     let manifest = manifest("room-essentials", &bytes, &[Target::Room]);
     let source = plugin_folder(work.path(), &manifest, &bytes);
-    let installed = registry.install(&runtime, &source, false).unwrap();
+    let (installed, info) = registry.install(&runtime, &source, false).unwrap();
     assert!(installed.enabled);
+    assert_eq!(info.targets, [Target::Room]);
     assert_eq!(installed.dir, work.path().join("plugins/room-essentials"));
 
     let again = registry
@@ -204,7 +205,7 @@ fn a_plugin_changed_on_disk_after_install_is_not_run() {
         &manifest("room-essentials", &bytes, &[Target::Room]),
         &bytes,
     );
-    let installed = registry.install(&runtime, &source, false).unwrap();
+    let (installed, _) = registry.install(&runtime, &source, false).unwrap();
     std::fs::write(installed.dir.join("room_essentials.wasm"), wasm("hostile")).unwrap();
     let (plugins, problems) = registry.load_enabled(&runtime, Target::Room).unwrap();
     assert!(plugins.is_empty());
