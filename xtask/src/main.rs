@@ -296,6 +296,7 @@ fn test() -> Result {
         let manifest = root().join(guests).join("Cargo.toml");
         cargo(&[
             "fmt",
+            "--all",
             "--check",
             "--manifest-path",
             &manifest.to_string_lossy(),

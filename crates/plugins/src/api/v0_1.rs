@@ -1,5 +1,6 @@
-//! `deskmate:validator@0.1.0`, generated from `plugins/wit/0.1.0`.
-//!
+//! `deskmate:validator@0.1.0`, generated from `plugins/wit/0.1.0`: the host's `log` import,
+//! and calls to `info` and `validate` whose answers are checked against the output limits
+//! before the host uses them.
 
 use deskmate_diagnostics::{Diagnostic, Severity as HostSeverity};
 use wasmtime::component::{Component, Linker};
@@ -109,13 +110,13 @@ impl Prepared {
             .into_iter()
             .enumerate()
             .map(|(i, raw)| {
-                if !valid_code(&raw.code) {
+                let code = budget.take(raw.code, "code", 64)?;
+                if !valid_code(&code) {
                     return Err(Failure::bad_output(format!(
                         "finding {i} has the code \"{}\"; codes are lowercase letters, digits, `.`, `_` and `-`",
-                        raw.code.escape_debug()
+                        code.escape_debug()
                     )));
                 }
-                let code = budget.take(raw.code, "code", 64)?;
                 let mut diagnostic =
                     Diagnostic::new(host_severity(raw.severity), code, budget.take(raw.message, "message", usize::MAX)?);
                 if let Some(path) = raw.path {

@@ -37,7 +37,10 @@ impl Guest for Hostile {
             "recurse" => vec![note(&format!("{}", recurse(std::hint::black_box(1))))],
             "flood" => (0..5_000).map(|i| note(&i.to_string())).collect(),
             "huge" => vec![note(&"x".repeat(16 << 20))],
-            "bad-code" => vec![Diagnostic { code: "Not A Code!".into(), ..note("") }],
+            "bad-code" => vec![Diagnostic {
+                code: "Not A Code!".into(),
+                ..note("")
+            }],
             "chatty" => {
                 let line = "y".repeat(1023);
                 for _ in 0..2_000 {
@@ -58,7 +61,11 @@ impl Guest for Hostile {
 }
 
 fn recurse(n: u64) -> u64 {
-    if n == 0 { 0 } else { recurse(std::hint::black_box(n + 1)) + 1 }
+    if n == 0 {
+        0
+    } else {
+        recurse(std::hint::black_box(n + 1)) + 1
+    }
 }
 
 /// Tries every door out of the sandbox and reports, as findings, each one that opened.
@@ -76,7 +83,9 @@ fn snoop() -> Vec<Diagnostic> {
     if std::net::TcpStream::connect("127.0.0.1:22").is_ok() {
         opened.push(note("network"));
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     if now.as_secs() > 0 {
         opened.push(note("clock"));
     }
