@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use deskmate_diagnostics::{Diagnostic, has_errors};
 use deskmate_plugins::{
@@ -22,7 +22,7 @@ pub struct Plugins {
     runtime: Runtime,
     registry: Option<Registry>,
     /// Enabled plugins per target, loaded on first use and dropped on any change.
-    loaded: Mutex<HashMap<Target, Loaded>>,
+    loaded: Mutex<HashMap<Target, Arc<Loaded>>>,
 }
 
 struct Loaded {
@@ -158,20 +158,17 @@ impl Plugins {
         let Some(registry) = &self.registry else {
             return Vec::new();
         };
-        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = loaded.entry(target).or_insert_with(|| {
-            match registry.load_enabled(&self.runtime, target) {
-                Ok((plugins, problems)) => Loaded { plugins, problems },
-                Err(e) => Loaded {
-                    plugins: Vec::new(),
-                    problems: vec![
-                        Diagnostic::error(e.code(), e.to_string()).hint(plugin_hint(&e)),
-                    ],
-                },
-            }
-        });
-        let mut found = entry.problems.clone();
-        for plugin in &entry.plugins {
+        // Hold the lock only to find (or load) the plugins, not while they run, so two
+        // validations at once (the editor and a command) do not wait on each other.
+        let loaded = Arc::clone(
+            self.loaded
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(target)
+                .or_insert_with(|| Arc::new(load_enabled(registry, &self.runtime, target))),
+        );
+        let mut found = loaded.problems.clone();
+        for plugin in &loaded.plugins {
             found.extend(self.runtime.validate(plugin, target, document).diagnostics);
         }
         found
@@ -226,6 +223,16 @@ impl Plugins {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clear();
+    }
+}
+
+fn load_enabled(registry: &Registry, runtime: &Runtime, target: Target) -> Loaded {
+    match registry.load_enabled(runtime, target) {
+        Ok((plugins, problems)) => Loaded { plugins, problems },
+        Err(e) => Loaded {
+            plugins: Vec::new(),
+            problems: vec![Diagnostic::error(e.code(), e.to_string()).hint(plugin_hint(&e))],
+        },
     }
 }
 
