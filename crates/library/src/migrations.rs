@@ -1,0 +1,47 @@
+//! The schema, as the ordered steps that build it.
+//!
+//! Step N (1-based) takes a database from `user_version` N-1 to N. A published step never
+//! changes; a new need is a new step at the end.
+
+use rusqlite::Connection;
+
+use crate::error::{LibraryError, Result};
+
+/// Every step, oldest first.
+pub const STEPS: &[&str] = &[
+    // 1: server profiles. Secrets are not here: the keychain holds them.
+    "CREATE TABLE servers (
+        name        TEXT PRIMARY KEY NOT NULL,
+        host        TEXT NOT NULL,
+        port        INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+        user        TEXT NOT NULL,
+        auth        TEXT NOT NULL CHECK (auth IN ('agent', 'key', 'password')),
+        key_path    TEXT,
+        stack_dir   TEXT NOT NULL,
+        domain      TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        CHECK ((auth = 'key') = (key_path IS NOT NULL))
+    ) STRICT;",
+];
+
+pub fn version(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Applies the steps this database has not had yet, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let known = STEPS.len() as u32;
+    let found = version(conn)?;
+    if found > known {
+        return Err(LibraryError::NewerSchema { found, known });
+    }
+    for (index, step) in STEPS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        // `user_version` cannot take a bound parameter; the value is our own integer.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

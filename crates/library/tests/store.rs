@@ -1,0 +1,184 @@
+//! The store on disk: migrations, WAL, server profiles, and what is refused.
+
+use deskmate_library::{Auth, DEFAULT_STACK_DIR, Library, NewServer, migrations};
+use proptest::prelude::*;
+
+fn server(name: &str) -> NewServer {
+    NewServer {
+        name: name.into(),
+        host: "deskmate.example.org".into(),
+        port: 22,
+        user: "owner".into(),
+        auth: Auth::Key {
+            path: "/home/owner/.ssh/id_ed25519".into(),
+        },
+        stack_dir: DEFAULT_STACK_DIR.into(),
+        domain: Some("companion.example.org".into()),
+    }
+}
+
+#[test]
+fn a_new_library_is_migrated_and_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/library.sqlite");
+    let library = Library::open(&path).unwrap();
+    assert_eq!(
+        library.schema_version().unwrap() as usize,
+        migrations::STEPS.len()
+    );
+    assert_eq!(library.journal_mode().unwrap(), "wal");
+    drop(library);
+    // Opening again applies nothing new and keeps the data.
+    assert_eq!(
+        Library::open(&path).unwrap().schema_version().unwrap() as usize,
+        migrations::STEPS.len()
+    );
+}
+
+#[test]
+fn a_library_from_a_newer_app_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    drop(Library::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA user_version = 999").unwrap();
+    drop(conn);
+    let error = Library::open(&path).err().unwrap();
+    assert_eq!(error.code(), "library.newer_schema");
+}
+
+#[test]
+fn server_profiles_are_added_listed_read_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    let mut library = Library::open(&path).unwrap();
+    let added = library.add_server(&server("home")).unwrap();
+    assert_eq!(
+        added.auth,
+        Auth::Key {
+            path: "/home/owner/.ssh/id_ed25519".into()
+        }
+    );
+    assert!(added.created_at > 0);
+    library
+        .add_server(&NewServer {
+            auth: Auth::Agent,
+            domain: None,
+            ..server("attic")
+        })
+        .unwrap();
+    library
+        .add_server(&NewServer {
+            auth: Auth::Password,
+            ..server("cloud")
+        })
+        .unwrap();
+
+    let names: Vec<_> = library
+        .servers()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["attic", "cloud", "home"]);
+    assert_eq!(
+        library.add_server(&server("home")).err().unwrap().code(),
+        "server.exists"
+    );
+
+    drop(library);
+    let mut library = Library::open(&path).unwrap();
+    assert_eq!(library.server("home").unwrap(), added);
+    assert_eq!(library.server("cloud").unwrap().auth, Auth::Password);
+    library.remove_server("home").unwrap();
+    assert_eq!(
+        library.server("home").err().unwrap().code(),
+        "server.not_found"
+    );
+    assert_eq!(
+        library.remove_server("home").err().unwrap().code(),
+        "server.not_found"
+    );
+}
+
+#[test]
+fn invalid_profiles_are_refused_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
+    for (bad, expect) in [
+        (
+            NewServer {
+                name: "my server".into(),
+                ..server("x")
+            },
+            "the name",
+        ),
+        (
+            NewServer {
+                host: "-oProxyCommand=x".into(),
+                ..server("x")
+            },
+            "the host",
+        ),
+        (
+            NewServer {
+                host: "a b".into(),
+                ..server("x")
+            },
+            "the host",
+        ),
+        (
+            NewServer {
+                user: "".into(),
+                ..server("x")
+            },
+            "the user",
+        ),
+        (
+            NewServer {
+                port: 0,
+                ..server("x")
+            },
+            "the port",
+        ),
+        (
+            NewServer {
+                stack_dir: "opt/deskmate".into(),
+                ..server("x")
+            },
+            "the stack folder",
+        ),
+        (
+            NewServer {
+                auth: Auth::Key {
+                    path: String::new(),
+                },
+                ..server("x")
+            },
+            "key file",
+        ),
+    ] {
+        let error = library.add_server(&bad).err().unwrap();
+        assert_eq!(error.code(), "server.invalid");
+        assert!(error.to_string().contains(expect), "{expect}: {error}");
+    }
+    assert!(library.servers().unwrap().is_empty());
+}
+
+proptest! {
+    #[test]
+    fn any_profile_is_stored_exactly_or_refused(
+        name in "\\PC{0,20}", host in "\\PC{0,20}", user in "\\PC{0,10}", port in any::<u16>(),
+        stack_dir in "\\PC{0,20}", domain in proptest::option::of("\\PC{0,20}"),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
+        let new = NewServer { name, host, port, user, auth: Auth::Agent, stack_dir, domain };
+        if let Ok(saved) = library.add_server(&new) {
+            let read = library.server(&new.name).unwrap();
+            prop_assert_eq!(&read, &saved);
+            prop_assert_eq!((read.host, read.port, read.user, read.stack_dir, read.domain),
+                (new.host, new.port, new.user, new.stack_dir, new.domain));
+        }
+    }
+}
