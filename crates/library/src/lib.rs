@@ -23,7 +23,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use error::{LibraryError, Result};
-pub use servers::{Auth, DEFAULT_STACK_DIR, NewServer, ServerProfile};
+pub use servers::{Auth, DEFAULT_STACK_DIR, Server, ServerProfile};
 
 /// The file name inside the app's data folder.
 pub const LIBRARY_FILE: &str = "library.sqlite";

@@ -24,9 +24,9 @@ pub enum Auth {
     Password,
 }
 
-/// What the owner enters to add a server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewServer {
+/// How to reach a server: what the owner enters to add one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Server {
     pub name: String,
     pub host: String,
     pub port: u16,
@@ -36,16 +36,11 @@ pub struct NewServer {
     pub domain: Option<String>,
 }
 
-/// A saved server.
+/// A saved server: the server and when it was saved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerProfile {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub user: String,
-    pub auth: Auth,
-    pub stack_dir: String,
-    pub domain: Option<String>,
+    #[serde(flatten)]
+    pub server: Server,
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
@@ -53,7 +48,7 @@ pub struct ServerProfile {
 
 impl Library {
     /// Saves a new profile; a name already in use is refused.
-    pub fn add_server(&mut self, server: &NewServer) -> Result<ServerProfile> {
+    pub fn add_server(&mut self, server: &Server) -> Result<ServerProfile> {
         check(server)?;
         let now = now();
         let (auth, key_path) = match &server.auth {
@@ -123,19 +118,21 @@ fn profile(row: &Row<'_>) -> rusqlite::Result<ServerProfile> {
         _ => Auth::Agent,
     };
     Ok(ServerProfile {
-        name: row.get(0)?,
-        host: row.get(1)?,
-        port: row.get(2)?,
-        user: row.get(3)?,
-        auth,
-        stack_dir: row.get(6)?,
-        domain: row.get(7)?,
+        server: Server {
+            name: row.get(0)?,
+            host: row.get(1)?,
+            port: row.get(2)?,
+            user: row.get(3)?,
+            auth,
+            stack_dir: row.get(6)?,
+            domain: row.get(7)?,
+        },
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
     })
 }
 
-fn check(server: &NewServer) -> Result<()> {
+fn check(server: &Server) -> Result<()> {
     let invalid = |message: String| Err(LibraryError::InvalidServer(message));
     let name_ok = (1..=64).contains(&server.name.len())
         && server

@@ -1,10 +1,10 @@
 //! The store on disk: migrations, WAL, server profiles, and what is refused.
 
-use deskmate_library::{Auth, DEFAULT_STACK_DIR, Library, NewServer, migrations};
+use deskmate_library::{Auth, DEFAULT_STACK_DIR, Library, Server, migrations};
 use proptest::prelude::*;
 
-fn server(name: &str) -> NewServer {
-    NewServer {
+fn server(name: &str) -> Server {
+    Server {
         name: name.into(),
         host: "deskmate.example.org".into(),
         port: 22,
@@ -54,21 +54,21 @@ fn server_profiles_are_added_listed_read_and_removed() {
     let mut library = Library::open(&path).unwrap();
     let added = library.add_server(&server("home")).unwrap();
     assert_eq!(
-        added.auth,
+        added.server.auth,
         Auth::Key {
             path: "/home/owner/.ssh/id_ed25519".into()
         }
     );
     assert!(added.created_at > 0);
     library
-        .add_server(&NewServer {
+        .add_server(&Server {
             auth: Auth::Agent,
             domain: None,
             ..server("attic")
         })
         .unwrap();
     library
-        .add_server(&NewServer {
+        .add_server(&Server {
             auth: Auth::Password,
             ..server("cloud")
         })
@@ -78,7 +78,7 @@ fn server_profiles_are_added_listed_read_and_removed() {
         .servers()
         .unwrap()
         .into_iter()
-        .map(|s| s.name)
+        .map(|s| s.server.name)
         .collect();
     assert_eq!(names, ["attic", "cloud", "home"]);
     assert_eq!(
@@ -89,7 +89,7 @@ fn server_profiles_are_added_listed_read_and_removed() {
     drop(library);
     let mut library = Library::open(&path).unwrap();
     assert_eq!(library.server("home").unwrap(), added);
-    assert_eq!(library.server("cloud").unwrap().auth, Auth::Password);
+    assert_eq!(library.server("cloud").unwrap().server.auth, Auth::Password);
     library.remove_server("home").unwrap();
     assert_eq!(
         library.server("home").err().unwrap().code(),
@@ -107,49 +107,49 @@ fn invalid_profiles_are_refused_with_the_field_named() {
     let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
     for (bad, expect) in [
         (
-            NewServer {
+            Server {
                 name: "my server".into(),
                 ..server("x")
             },
             "the name",
         ),
         (
-            NewServer {
+            Server {
                 host: "-oProxyCommand=x".into(),
                 ..server("x")
             },
             "the host",
         ),
         (
-            NewServer {
+            Server {
                 host: "a b".into(),
                 ..server("x")
             },
             "the host",
         ),
         (
-            NewServer {
+            Server {
                 user: "".into(),
                 ..server("x")
             },
             "the user",
         ),
         (
-            NewServer {
+            Server {
                 port: 0,
                 ..server("x")
             },
             "the port",
         ),
         (
-            NewServer {
+            Server {
                 stack_dir: "opt/deskmate".into(),
                 ..server("x")
             },
             "the stack folder",
         ),
         (
-            NewServer {
+            Server {
                 auth: Auth::Key {
                     path: String::new(),
                 },
@@ -173,12 +173,11 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
-        let new = NewServer { name, host, port, user, auth: Auth::Agent, stack_dir, domain };
+        let new = Server { name, host, port, user, auth: Auth::Agent, stack_dir, domain };
         if let Ok(saved) = library.add_server(&new) {
             let read = library.server(&new.name).unwrap();
             prop_assert_eq!(&read, &saved);
-            prop_assert_eq!((read.host, read.port, read.user, read.stack_dir, read.domain),
-                (new.host, new.port, new.user, new.stack_dir, new.domain));
+            prop_assert_eq!(read.server, new);
         }
     }
 }

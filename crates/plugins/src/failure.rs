@@ -29,21 +29,17 @@ impl FailureKind {
         }
     }
 
-    fn hint(self) -> &'static str {
-        match self {
-            FailureKind::Timeout => {
-                "the plugin may be stuck in a loop; disable it with `deskmate plugin disable ID` and tell its author"
-            }
-            FailureKind::Trap => {
-                "this is a bug in the plugin, not in your file; disable it with `deskmate plugin disable ID` and tell its author"
-            }
-            FailureKind::MemoryLimit => {
-                "the plugin needs more memory than plugins may use; disable it with `deskmate plugin disable ID` and tell its author"
-            }
-            FailureKind::BadOutput => {
-                "the plugin's answer was not used; disable it with `deskmate plugin disable ID` and tell its author"
-            }
-        }
+    /// What the owner should do; the remedy is the same for every kind.
+    fn hint(self, plugin_id: &str) -> String {
+        let cause = match self {
+            FailureKind::Timeout => "the plugin may be stuck in a loop",
+            FailureKind::Trap => "this is a bug in the plugin, not in your file",
+            FailureKind::MemoryLimit => "the plugin needs more memory than plugins may use",
+            FailureKind::BadOutput => "the plugin's answer was not used",
+        };
+        format!(
+            "{cause}; disable it with `deskmate plugin disable {plugin_id}` and tell its author"
+        )
     }
 }
 
@@ -72,7 +68,7 @@ impl Failure {
             self.kind.code(),
             format!("plugin `{plugin_id}`: {}", self.message),
         )
-        .hint(self.kind.hint().replace("ID", plugin_id))
+        .hint(self.kind.hint(plugin_id))
         .from_source(plugin_id)
     }
 }
