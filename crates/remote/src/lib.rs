@@ -1,9 +1,28 @@
-//! Talking to the owner's server: SSH sessions, host keys, remote commands, transfers,
-//! preflight and health (issue 5).
+//! Talking to the owner's server over SSH: sessions with pinned host keys, remote commands,
+//! verified transfers, secrets, and the preflight and health reports built on them.
 //!
-//! Built so far: [`quote`], the shell quoting every remote command's arguments go through.
-//! The SSH layer that uses it is not built yet, and nothing in the CLI or app offers it.
+//! - [`session`]: connect, check the host key against the app's own [`known_hosts`], sign in.
+//! - [`exec`] and [`pump`]: run a command, stream its output without deadlock, trust its exit
+//!   status only when the server really sent one, cancel it.
+//! - [`transfer`]: upload and download in 64 KiB pieces, verified by SHA-256 at both ends,
+//!   never leaving a file that looks complete but is not.
+//! - [`secrets`]: passwords and passphrases in the OS keychain or a 0600 file.
+//! - [`quote`]: the shell quoting every argument goes through.
 
+pub mod cancel;
+mod error;
+pub mod exec;
+mod exit_marker;
+pub mod known_hosts;
+pub mod pump;
 pub mod quote;
+pub mod secrets;
+pub mod session;
 
+pub use cancel::Cancel;
+pub use error::{RemoteError, Result};
+pub use exec::{Captured, Exit, script};
+pub use known_hosts::{HostKey, KnownHosts, fingerprint, parse_fingerprint};
 pub use quote::{QuoteError, command_line, quote};
+pub use secrets::{Secret, SecretStore};
+pub use session::{Credentials, HostKeyPolicy, Session, Target, Timeouts};

@@ -1,0 +1,128 @@
+//! Host-key pinning and sign-in against a real OpenSSH server.
+
+mod support;
+
+use deskmate_remote::{Credentials, HostKeyPolicy, RemoteError, Secret};
+use deskmate_test_server::TestServer;
+use support::{connect_with, key, password, quick};
+
+#[test]
+fn first_contact_needs_an_explicit_trust_and_is_then_pinned() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pins = dir.path().join("known_hosts");
+
+    let err = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick())
+        .err()
+        .expect("an unknown host is refused");
+    match &err {
+        RemoteError::HostKeyUnknown { fingerprint, key_type, .. } => {
+            assert_eq!(*fingerprint, server.host_fingerprint());
+            assert_eq!(key_type, "ssh-ed25519");
+        }
+        other => panic!("expected host_key_unknown, got {other:?}"),
+    }
+    assert_eq!(err.code(), "ssh.host_key_unknown");
+    assert!(!pins.exists(), "nothing is pinned without a trust");
+
+    let wrong = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+    let err = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::TrustNew(wrong.into()), quick())
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "ssh.fingerprint_mismatch");
+    assert!(!pins.exists());
+
+    let session = connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::TrustNew(server.host_fingerprint()),
+        quick(),
+    )
+    .unwrap();
+    assert!(session.newly_pinned());
+    drop(session);
+    let text = std::fs::read_to_string(&pins).unwrap();
+    assert!(
+        text.starts_with(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", server.port)),
+        "OpenSSH format: {text}"
+    );
+    let again = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick()).unwrap();
+    assert!(!again.newly_pinned());
+}
+
+#[test]
+fn a_changed_host_key_is_refused_until_the_owner_replaces_the_pin() {
+    let mut server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pins = dir.path().join("known_hosts");
+    let old = server.host_fingerprint();
+    connect_with(&server, &key(&server), &pins, &HostKeyPolicy::TrustNew(old.clone()), quick()).unwrap();
+
+    server.change_host_key();
+    let new = server.host_fingerprint();
+    assert_ne!(old, new);
+    for policy in [HostKeyPolicy::PinnedOnly, HostKeyPolicy::TrustNew(new.clone())] {
+        let err = connect_with(&server, &key(&server), &pins, &policy, quick()).err().unwrap();
+        match &err {
+            RemoteError::HostKeyChanged { expected, actual, .. } => {
+                assert_eq!(*expected, old);
+                assert_eq!(*actual, new);
+            }
+            other => panic!("expected host_key_changed, got {other:?}"),
+        }
+        assert_eq!(err.code(), "ssh.host_key_changed");
+    }
+    // The password was never sent to the changed server.
+    assert!(!server.log().contains("Accepted password"));
+
+    let session = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::Replace(new), quick()).unwrap();
+    assert!(session.newly_pinned());
+    drop(session);
+    connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick()).unwrap();
+    let text = std::fs::read_to_string(&pins).unwrap();
+    assert_eq!(text.lines().count(), 1, "the old pin is gone: {text}");
+}
+
+#[test]
+fn wrong_keys_and_passwords_are_refused_and_the_right_password_works() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pins = dir.path().join("known_hosts");
+    let trust = HostKeyPolicy::TrustNew(server.host_fingerprint());
+
+    let stranger = Credentials::Key { path: server.stranger_key(), passphrase: None };
+    let err = connect_with(&server, &stranger, &pins, &trust, quick()).err().unwrap();
+    assert_eq!(err.code(), "ssh.auth_failed", "{err}");
+
+    let wrong = Credentials::Password(Secret::new("not-the-password"));
+    let err = connect_with(&server, &wrong, &pins, &trust, quick()).err().unwrap();
+    assert_eq!(err.code(), "ssh.auth_failed", "{err}");
+
+    let missing = Credentials::Key { path: dir.path().join("no-such-key"), passphrase: None };
+    let err = connect_with(&server, &missing, &pins, &trust, quick()).err().unwrap();
+    assert_eq!(err.code(), "ssh.key_unreadable", "{err}");
+
+    let session = connect_with(&server, &password(), &pins, &trust, quick()).unwrap();
+    let out = session.capture("whoami", 1024).unwrap();
+    assert_eq!(out.stdout_text().trim(), "deskmate-test");
+}
+
+#[test]
+fn a_closed_port_is_unreachable() {
+    // Nothing listens on port 1; a port picked as "free" could be taken by a parallel test.
+    let port = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let mut pins = deskmate_remote::KnownHosts::load(&dir.path().join("kh")).unwrap();
+    let target = deskmate_remote::Target { host: "127.0.0.1".into(), port, user: "x".into() };
+    let err = deskmate_remote::Session::connect(
+        &target,
+        &Credentials::Agent,
+        &mut pins,
+        &HostKeyPolicy::PinnedOnly,
+        quick(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.code(), "ssh.unreachable", "{err}");
+}

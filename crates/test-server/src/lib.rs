@@ -1,0 +1,49 @@
+//! Real servers for DeskMate Studio's tests: an OpenSSH `sshd` on a free loopback port with
+//! throwaway keys, an HTTP server playing the DeskMate backend's `/health`, and a TLS server
+//! with a certificate of a chosen lifetime.
+//!
+//! The sshd is Debian's own (`cargo xtask setup` installs `openssh-server`), started with a
+//! config of its own in a temp folder. Its sessions run as the local user `deskmate-test`,
+//! created on first use with a password chosen afresh by each test process, because password
+//! sign-in needs a real account. This needs root, which CI is.
+//!
+//! The one double is the `docker` stand-in (`standin/docker`), first on the sessions' PATH:
+//! there is no Docker engine on these machines. Tests choose its answers with
+//! [`TestServer::docker_state`].
+
+mod http;
+mod sshd;
+mod tls;
+
+pub use http::HealthEndpoint;
+pub use sshd::{TEST_USER, TestServer, test_password};
+pub use tls::TlsEndpoint;
+
+use std::path::PathBuf;
+
+/// A committed fixture, by file name.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// A free TCP port on loopback (free when asked; the servers bind it right after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("loopback has a free port")
+}
+
+fn run(program: &str, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {program}: {e} (run `cargo xtask setup`)"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

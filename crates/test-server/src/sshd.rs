@@ -1,0 +1,210 @@
+use std::fs;
+use std::io::Write;
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::{free_port, run};
+
+/// The account test sessions sign in as.
+pub const TEST_USER: &str = "deskmate-test";
+
+/// The test user's password for this process (set with `chpasswd` on first use).
+pub fn test_password() -> &'static str {
+    static PASSWORD: OnceLock<String> = OnceLock::new();
+    PASSWORD.get_or_init(|| {
+        let password = format!("pw-{}-{:x}", std::process::id(), nanos());
+        if Command::new("id").arg(TEST_USER).output().is_ok_and(|o| !o.status.success()) {
+            run("useradd", &["--create-home", "--shell", "/bin/sh", TEST_USER]);
+        }
+        let mut chpasswd = Command::new("chpasswd")
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("chpasswd runs (tests that start sshd need root)");
+        writeln!(chpasswd.stdin.take().unwrap(), "{TEST_USER}:{password}").unwrap();
+        assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+        password
+    })
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// A running sshd, stopped when dropped.
+pub struct TestServer {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        test_password();
+        let dir = tempfile::Builder::new()
+            .prefix("deskmate-sshd-")
+            .tempdir()
+            .unwrap();
+        // sshd reads authorized_keys, and sessions run the stand-in, as the test user.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::create_dir_all("/run/sshd").unwrap();
+        let path = dir.path();
+        keygen(&path.join("host_ed25519"));
+        keygen(&path.join("client_ed25519"));
+        keygen(&path.join("stranger_ed25519"));
+        fs::copy(path.join("client_ed25519.pub"), path.join("authorized_keys")).unwrap();
+
+        let bin = path.join("bin");
+        fs::create_dir(&bin).unwrap();
+        let standin = bin.join("docker");
+        fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("standin/docker"),
+            &standin,
+        )
+        .unwrap();
+        fs::set_permissions(&standin, fs::Permissions::from_mode(0o755)).unwrap();
+        let state = path.join("docker-state");
+        fs::create_dir(&state).unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o777)).unwrap();
+
+        let home = path.join("home");
+        fs::create_dir(&home).unwrap();
+        run("chown", &[TEST_USER, home.to_str().unwrap()]);
+
+        let port = free_port();
+        let config = format!(
+            "Port {port}\n\
+             ListenAddress 127.0.0.1\n\
+             HostKey {p}/host_ed25519\n\
+             PidFile {p}/sshd.pid\n\
+             AuthorizedKeysFile {p}/authorized_keys\n\
+             StrictModes no\n\
+             UsePAM no\n\
+             PasswordAuthentication yes\n\
+             KbdInteractiveAuthentication no\n\
+             PermitRootLogin no\n\
+             AllowUsers {TEST_USER}\n\
+             AllowTcpForwarding local\n\
+             MaxSessions 50\n\
+             MaxStartups 50\n\
+             LogLevel DEBUG3\n\
+             SetEnv PATH={p}/bin:/usr/local/bin:/usr/bin:/bin DOCKER_STANDIN_STATE={p}/docker-state\n",
+            p = path.display()
+        );
+        fs::write(path.join("sshd_config"), config).unwrap();
+        let child = spawn_sshd(path);
+        let server = TestServer { port, dir, child };
+        server.wait_until_listening();
+        server
+    }
+
+    pub fn host(&self) -> &'static str {
+        "127.0.0.1"
+    }
+
+    pub fn user(&self) -> &'static str {
+        TEST_USER
+    }
+
+    /// The private key sshd accepts.
+    pub fn client_key(&self) -> PathBuf {
+        self.dir.path().join("client_ed25519")
+    }
+
+    /// A well-formed key sshd has never heard of.
+    pub fn stranger_key(&self) -> PathBuf {
+        self.dir.path().join("stranger_ed25519")
+    }
+
+    /// `SHA256:…` of the host key, as `ssh-keygen -lf` prints it.
+    pub fn host_fingerprint(&self) -> String {
+        let out = Command::new("ssh-keygen")
+            .args(["-lf"])
+            .arg(self.dir.path().join("host_ed25519.pub"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    }
+
+    /// A folder the test user owns: a stack folder, a transfer target.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Where the docker stand-in reads its answers (see `standin/docker`).
+    pub fn docker_state(&self) -> PathBuf {
+        self.dir.path().join("docker-state")
+    }
+
+    /// Writes one of the stand-in's answer files.
+    pub fn set_docker(&self, file: &str, contents: &str) {
+        fs::write(self.docker_state().join(file), contents).unwrap();
+    }
+
+    /// Everything sshd logged so far (at DEBUG3: every command line it ran).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+
+    /// Restarts sshd on the same port with a brand-new host key, as a reinstalled server
+    /// (or an attacker in between) would look.
+    pub fn change_host_key(&mut self) {
+        self.stop();
+        let key = self.dir.path().join("host_ed25519");
+        fs::remove_file(&key).unwrap();
+        fs::remove_file(key.with_extension("pub")).unwrap();
+        keygen(&key);
+        self.child = spawn_sshd(self.dir.path());
+        self.wait_until_listening();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn wait_until_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "sshd did not start:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_sshd(dir: &Path) -> Child {
+    Command::new("/usr/sbin/sshd")
+        .arg("-D")
+        .arg("-f")
+        .arg(dir.join("sshd_config"))
+        .arg("-E")
+        .arg(dir.join("sshd.log"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("/usr/sbin/sshd runs (run `cargo xtask setup` to install openssh-server)")
+}
+
+fn keygen(path: &Path) {
+    run(
+        "ssh-keygen",
+        &["-q", "-t", "ed25519", "-N", "", "-C", "deskmate-test", "-f", path.to_str().unwrap()],
+    );
+    fs::set_permissions(path.with_extension("pub"), fs::Permissions::from_mode(0o644)).unwrap();
+}
