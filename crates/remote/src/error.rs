@@ -24,9 +24,7 @@ pub enum RemoteError {
     #[error("the SSH handshake with {host} failed: {reason}")]
     Handshake { host: String, reason: String },
 
-    #[error(
-        "{host} is not known yet; its host key fingerprint is {fingerprint} ({key_type})"
-    )]
+    #[error("{host} is not known yet; its host key fingerprint is {fingerprint} ({key_type})")]
     HostKeyUnknown {
         host: String,
         fingerprint: String,
@@ -50,7 +48,9 @@ pub enum RemoteError {
         actual: String,
     },
 
-    #[error("`{given}` is not a fingerprint (they look like SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU)")]
+    #[error(
+        "`{given}` is not a fingerprint (they look like SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU)"
+    )]
     BadFingerprint { given: String },
 
     #[error("the known-hosts file {path} is damaged at line {line}: {reason}")]
@@ -85,9 +85,7 @@ pub enum RemoteError {
         detail: String,
     },
 
-    #[error(
-        "the copy of {path} does not match: {local_side} has {local}, the server has {remote}"
-    )]
+    #[error("the copy of {path} does not match: {local_side} has {local}, the server has {remote}")]
     HashMismatch {
         path: String,
         local_side: &'static str,

@@ -197,16 +197,16 @@ impl Session {
         ) else {
             return;
         };
-        let stopped = self
-            .ssh
-            .channel_session()
-            .and_then(|mut channel| {
-                channel.exec(&line)?;
-                let mut sink = Vec::new();
-                let _ = channel.read_to_end(&mut sink);
-                channel.wait_close()
-            });
-        tracing::info!(ok = stopped.is_ok(), "cancelled command stopped on the server");
+        let stopped = self.ssh.channel_session().and_then(|mut channel| {
+            channel.exec(&line)?;
+            let mut sink = Vec::new();
+            let _ = channel.read_to_end(&mut sink);
+            channel.wait_close()
+        });
+        tracing::info!(
+            ok = stopped.is_ok(),
+            "cancelled command stopped on the server"
+        );
     }
 }
 

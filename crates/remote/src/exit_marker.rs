@@ -28,11 +28,6 @@ impl ExitMarker {
         }
     }
 
-    /// The line the wrapper prints: `printf` format and argument order are in `exec`.
-    pub fn line_prefix(&self) -> &[u8] {
-        &self.prefix
-    }
-
     /// Takes a chunk of stderr and returns what can be passed on now.
     pub fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
         self.held.extend_from_slice(chunk);
@@ -98,7 +93,10 @@ mod tests {
 
     #[test]
     fn the_line_is_stripped_and_read() {
-        assert_eq!(run(&[b"warn\n\x1e3f9a exit 3\n"]), (Some(3), b"warn\n".to_vec()));
+        assert_eq!(
+            run(&[b"warn\n\x1e3f9a exit 3\n"]),
+            (Some(3), b"warn\n".to_vec())
+        );
     }
 
     #[test]

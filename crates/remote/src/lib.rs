@@ -18,6 +18,7 @@ pub mod pump;
 pub mod quote;
 pub mod secrets;
 pub mod session;
+pub mod transfer;
 
 pub use cancel::Cancel;
 pub use error::{RemoteError, Result};
@@ -26,3 +27,4 @@ pub use known_hosts::{HostKey, KnownHosts, fingerprint, parse_fingerprint};
 pub use quote::{QuoteError, command_line, quote};
 pub use secrets::{Secret, SecretStore};
 pub use session::{Credentials, HostKeyPolicy, Session, Target, Timeouts};
+pub use transfer::{Progress, Transferred, Visibility};

@@ -95,9 +95,11 @@ fn pump_nonblocking(
             match channel.send_eof() {
                 Ok(()) => eof_sent = true,
                 Err(e) if crate::session::is_would_block(&e) => {}
-                Err(e) => return Err(RemoteError::Protocol {
-                    reason: format!("ending input: {}", e.message()),
-                }),
+                Err(e) => {
+                    return Err(RemoteError::Protocol {
+                        reason: format!("ending input: {}", e.message()),
+                    });
+                }
             }
         }
 
@@ -150,7 +152,10 @@ fn wait_for_socket(session: &Session) -> Result<()> {
     if matches!(directions, BlockDirections::Inbound | BlockDirections::Both) {
         events |= libc::POLLIN;
     }
-    if matches!(directions, BlockDirections::Outbound | BlockDirections::Both) {
+    if matches!(
+        directions,
+        BlockDirections::Outbound | BlockDirections::Both
+    ) {
         events |= libc::POLLOUT;
     }
     if events == 0 {
@@ -178,11 +183,4 @@ fn channel_broke(what: &str, err: io::Error) -> RemoteError {
     RemoteError::Protocol {
         reason: format!("{what}: {err}"),
     }
-}
-
-/// Writes everything in blocking mode, for small requests.
-pub(crate) fn write_all_blocking(channel: &mut Channel, bytes: &[u8]) -> Result<()> {
-    channel
-        .write_all(bytes)
-        .map_err(|e| channel_broke("sending", e))
 }

@@ -164,6 +164,7 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<()> {
     out.write_all(&json)
         .and_then(|()| out.as_file().sync_all())
         .map_err(|e| RemoteError::io(path, e))?;
-    out.persist(path).map_err(|e| RemoteError::io(path, e.error))?;
+    out.persist(path)
+        .map_err(|e| RemoteError::io(path, e.error))?;
     Ok(())
 }

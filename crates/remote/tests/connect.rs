@@ -12,11 +12,21 @@ fn first_contact_needs_an_explicit_trust_and_is_then_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let pins = dir.path().join("known_hosts");
 
-    let err = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick())
-        .err()
-        .expect("an unknown host is refused");
+    let err = connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::PinnedOnly,
+        quick(),
+    )
+    .err()
+    .expect("an unknown host is refused");
     match &err {
-        RemoteError::HostKeyUnknown { fingerprint, key_type, .. } => {
+        RemoteError::HostKeyUnknown {
+            fingerprint,
+            key_type,
+            ..
+        } => {
             assert_eq!(*fingerprint, server.host_fingerprint());
             assert_eq!(key_type, "ssh-ed25519");
         }
@@ -26,9 +36,15 @@ fn first_contact_needs_an_explicit_trust_and_is_then_pinned() {
     assert!(!pins.exists(), "nothing is pinned without a trust");
 
     let wrong = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
-    let err = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::TrustNew(wrong.into()), quick())
-        .err()
-        .unwrap();
+    let err = connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::TrustNew(wrong.into()),
+        quick(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(err.code(), "ssh.fingerprint_mismatch");
     assert!(!pins.exists());
 
@@ -47,7 +63,14 @@ fn first_contact_needs_an_explicit_trust_and_is_then_pinned() {
         text.starts_with(&format!("[127.0.0.1]:{} ssh-ed25519 AAAA", server.port)),
         "OpenSSH format: {text}"
     );
-    let again = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick()).unwrap();
+    let again = connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::PinnedOnly,
+        quick(),
+    )
+    .unwrap();
     assert!(!again.newly_pinned());
 }
 
@@ -57,15 +80,29 @@ fn a_changed_host_key_is_refused_until_the_owner_replaces_the_pin() {
     let dir = tempfile::tempdir().unwrap();
     let pins = dir.path().join("known_hosts");
     let old = server.host_fingerprint();
-    connect_with(&server, &key(&server), &pins, &HostKeyPolicy::TrustNew(old.clone()), quick()).unwrap();
+    connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::TrustNew(old.clone()),
+        quick(),
+    )
+    .unwrap();
 
     server.change_host_key();
     let new = server.host_fingerprint();
     assert_ne!(old, new);
-    for policy in [HostKeyPolicy::PinnedOnly, HostKeyPolicy::TrustNew(new.clone())] {
-        let err = connect_with(&server, &key(&server), &pins, &policy, quick()).err().unwrap();
+    for policy in [
+        HostKeyPolicy::PinnedOnly,
+        HostKeyPolicy::TrustNew(new.clone()),
+    ] {
+        let err = connect_with(&server, &key(&server), &pins, &policy, quick())
+            .err()
+            .unwrap();
         match &err {
-            RemoteError::HostKeyChanged { expected, actual, .. } => {
+            RemoteError::HostKeyChanged {
+                expected, actual, ..
+            } => {
                 assert_eq!(*expected, old);
                 assert_eq!(*actual, new);
             }
@@ -76,10 +113,24 @@ fn a_changed_host_key_is_refused_until_the_owner_replaces_the_pin() {
     // The password was never sent to the changed server.
     assert!(!server.log().contains("Accepted password"));
 
-    let session = connect_with(&server, &key(&server), &pins, &HostKeyPolicy::Replace(new), quick()).unwrap();
+    let session = connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::Replace(new),
+        quick(),
+    )
+    .unwrap();
     assert!(session.newly_pinned());
     drop(session);
-    connect_with(&server, &key(&server), &pins, &HostKeyPolicy::PinnedOnly, quick()).unwrap();
+    connect_with(
+        &server,
+        &key(&server),
+        &pins,
+        &HostKeyPolicy::PinnedOnly,
+        quick(),
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&pins).unwrap();
     assert_eq!(text.lines().count(), 1, "the old pin is gone: {text}");
 }
@@ -91,16 +142,28 @@ fn wrong_keys_and_passwords_are_refused_and_the_right_password_works() {
     let pins = dir.path().join("known_hosts");
     let trust = HostKeyPolicy::TrustNew(server.host_fingerprint());
 
-    let stranger = Credentials::Key { path: server.stranger_key(), passphrase: None };
-    let err = connect_with(&server, &stranger, &pins, &trust, quick()).err().unwrap();
+    let stranger = Credentials::Key {
+        path: server.stranger_key(),
+        passphrase: None,
+    };
+    let err = connect_with(&server, &stranger, &pins, &trust, quick())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "ssh.auth_failed", "{err}");
 
     let wrong = Credentials::Password(Secret::new("not-the-password"));
-    let err = connect_with(&server, &wrong, &pins, &trust, quick()).err().unwrap();
+    let err = connect_with(&server, &wrong, &pins, &trust, quick())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "ssh.auth_failed", "{err}");
 
-    let missing = Credentials::Key { path: dir.path().join("no-such-key"), passphrase: None };
-    let err = connect_with(&server, &missing, &pins, &trust, quick()).err().unwrap();
+    let missing = Credentials::Key {
+        path: dir.path().join("no-such-key"),
+        passphrase: None,
+    };
+    let err = connect_with(&server, &missing, &pins, &trust, quick())
+        .err()
+        .unwrap();
     assert_eq!(err.code(), "ssh.key_unreadable", "{err}");
 
     let session = connect_with(&server, &password(), &pins, &trust, quick()).unwrap();
@@ -114,7 +177,11 @@ fn a_closed_port_is_unreachable() {
     let port = 1;
     let dir = tempfile::tempdir().unwrap();
     let mut pins = deskmate_remote::KnownHosts::load(&dir.path().join("kh")).unwrap();
-    let target = deskmate_remote::Target { host: "127.0.0.1".into(), port, user: "x".into() };
+    let target = deskmate_remote::Target {
+        host: "127.0.0.1".into(),
+        port,
+        user: "x".into(),
+    };
     let err = deskmate_remote::Session::connect(
         &target,
         &Credentials::Agent,

@@ -17,8 +17,15 @@ pub fn test_password() -> &'static str {
     static PASSWORD: OnceLock<String> = OnceLock::new();
     PASSWORD.get_or_init(|| {
         let password = format!("pw-{}-{:x}", std::process::id(), nanos());
-        if Command::new("id").arg(TEST_USER).output().is_ok_and(|o| !o.status.success()) {
-            run("useradd", &["--create-home", "--shell", "/bin/sh", TEST_USER]);
+        if Command::new("id")
+            .arg(TEST_USER)
+            .output()
+            .is_ok_and(|o| !o.status.success())
+        {
+            run(
+                "useradd",
+                &["--create-home", "--shell", "/bin/sh", TEST_USER],
+            );
         }
         let mut chpasswd = Command::new("chpasswd")
             .stdin(Stdio::piped())
@@ -58,7 +65,11 @@ impl TestServer {
         keygen(&path.join("host_ed25519"));
         keygen(&path.join("client_ed25519"));
         keygen(&path.join("stranger_ed25519"));
-        fs::copy(path.join("client_ed25519.pub"), path.join("authorized_keys")).unwrap();
+        fs::copy(
+            path.join("client_ed25519.pub"),
+            path.join("authorized_keys"),
+        )
+        .unwrap();
 
         let bin = path.join("bin");
         fs::create_dir(&bin).unwrap();
@@ -177,7 +188,11 @@ impl TestServer {
     fn wait_until_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "sshd did not start:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "sshd did not start:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -204,7 +219,31 @@ fn spawn_sshd(dir: &Path) -> Child {
 fn keygen(path: &Path) {
     run(
         "ssh-keygen",
-        &["-q", "-t", "ed25519", "-N", "", "-C", "deskmate-test", "-f", path.to_str().unwrap()],
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "deskmate-test",
+            "-f",
+            path.to_str().unwrap(),
+        ],
     );
-    fs::set_permissions(path.with_extension("pub"), fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(
+        path.with_extension("pub"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+}
+
+impl TestServer {
+    /// Kills this sshd's connection processes (its children): every connection drops
+    /// mid-operation, as when a laptop loses Wi-Fi.
+    pub fn drop_connections(&self) {
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &self.child.id().to_string()])
+            .status();
+    }
 }

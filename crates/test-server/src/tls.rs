@@ -19,10 +19,23 @@ impl TlsEndpoint {
         run(
             "openssl",
             &[
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-days", &days.to_string(), "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost",
-                "-keyout", key.to_str().unwrap(), "-out", cert.to_str().unwrap(),
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                &days.to_string(),
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost",
+                "-keyout",
+                key.to_str().unwrap(),
+                "-out",
+                cert.to_str().unwrap(),
             ],
         );
         let port = free_port();
