@@ -7,23 +7,35 @@
 //! - [`transfer`]: upload and download in 64 KiB pieces, verified by SHA-256 at both ends,
 //!   never leaving a file that looks complete but is not.
 //! - [`secrets`]: passwords and passphrases in the OS keychain or a 0600 file.
+//! - [`preflight`] and [`health`]: the server's readiness and the stack's health, as
+//!   [`Finding`]s an owner can act on.
 //! - [`quote`]: the shell quoting every argument goes through.
 
+pub mod backend;
 pub mod cancel;
+pub mod compose;
 mod error;
 pub mod exec;
 mod exit_marker;
+pub mod facts;
+pub mod findings;
+pub mod health;
 pub mod known_hosts;
+pub mod preflight;
 pub mod pump;
 pub mod quote;
 pub mod secrets;
 pub mod session;
+pub mod tls;
 pub mod transfer;
 
 pub use cancel::Cancel;
 pub use error::{RemoteError, Result};
 pub use exec::{Captured, Exit, script};
+pub use findings::{Finding, Level};
+pub use health::{HealthOptions, HealthReport};
 pub use known_hosts::{HostKey, KnownHosts, fingerprint, parse_fingerprint};
+pub use preflight::Preflight;
 pub use quote::{QuoteError, command_line, quote};
 pub use secrets::{Secret, SecretStore};
 pub use session::{Credentials, HostKeyPolicy, Session, Target, Timeouts};

@@ -1,0 +1,160 @@
+//! The DeskMate backend's own `/health`, read through the SSH session.
+//!
+//! The request goes through an SSH `direct-tcpip` channel to the backend's port on the
+//! server's loopback, the way `ssh -L` forwards, so no port is opened to the internet and no
+//! tool (curl, wget) is needed on the server. The backend answers with JSON: `status`
+//! (healthy or degraded), `services` (api, postgres, qdrant, each with a status and
+//! `response_time_ms`) and `system` (cpu, memory, disk).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cancel::Cancel;
+use crate::error::RemoteError;
+use crate::pump::{Input, pump};
+use crate::session::Session;
+
+/// The backend's port on the server, as DeskMate's compose file publishes it (8001 -> 8000).
+pub const DEFAULT_BACKEND_PORT: u16 = 8001;
+pub const MAX_RESPONSE: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct BackendHealth {
+    pub status: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceHealth>,
+    #[serde(default)]
+    pub system: Option<SystemMetrics>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ServiceHealth {
+    pub status: String,
+    #[serde(default)]
+    pub response_time_ms: Option<f64>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct SystemMetrics {
+    pub cpu_percent: Option<f64>,
+    pub memory_percent: Option<f64>,
+    pub memory_available_mb: Option<f64>,
+    pub disk_usage_percent: Option<f64>,
+    pub disk_free_gb: Option<f64>,
+    pub uptime_seconds: Option<f64>,
+}
+
+/// `GET /health` on the server's `127.0.0.1:port`. The error is a sentence for the report.
+pub fn fetch(session: &Session, port: u16) -> Result<BackendHealth, String> {
+    let mut channel = session
+        .ssh
+        .channel_direct_tcpip("127.0.0.1", port, None)
+        .map_err(|e| {
+            format!(
+                "nothing answered on the server's port {port} ({})",
+                e.message()
+            )
+        })?;
+    let request = format!(
+        "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nConnection: close\r\n\r\n"
+    );
+    let mut response = Vec::new();
+    let mut reader = request.as_bytes();
+    pump(
+        session,
+        &mut channel,
+        Some(Input {
+            reader: &mut reader,
+            send_eof: false,
+        }),
+        &mut |_, bytes| {
+            if response.len() + bytes.len() > MAX_RESPONSE {
+                return Err(RemoteError::Protocol {
+                    reason: "the backend's answer is larger than 1 MiB".into(),
+                });
+            }
+            response.extend_from_slice(bytes);
+            Ok(())
+        },
+        &Cancel::new(),
+    )
+    .map_err(|e| format!("the backend did not answer: {e}"))?;
+    let _ = channel.close();
+    let (status, body) = parse_response(&response)?;
+    if status != 200 && status != 503 {
+        return Err(format!("the backend answered HTTP {status}"));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the backend's answer is not its health JSON: {e}"))
+}
+
+/// Status code and body of an HTTP/1.x response (Content-Length, chunked, or up to the end).
+pub fn parse_response(bytes: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    let head_end = find(bytes, b"\r\n\r\n").ok_or("the backend's answer is not HTTP")?;
+    let head =
+        std::str::from_utf8(&bytes[..head_end]).map_err(|_| "the HTTP header is not text")?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let (version, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if !version.starts_with("HTTP/1.") {
+        return Err("the backend's answer is not HTTP/1".into());
+    }
+    let status: u16 = code
+        .parse()
+        .map_err(|_| "the HTTP status is not a number")?;
+    let mut length = None;
+    let mut chunked = false;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = Some(value.parse::<usize>().map_err(|_| "a bad Content-Length")?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding")
+            && value.eq_ignore_ascii_case("chunked")
+        {
+            chunked = true;
+        }
+    }
+    let rest = &bytes[head_end + 4..];
+    let body = if chunked {
+        dechunk(rest)?
+    } else if let Some(length) = length {
+        rest.get(..length)
+            .ok_or("the HTTP body is cut short")?
+            .to_vec()
+    } else {
+        rest.to_vec()
+    };
+    Ok((status, body))
+}
+
+fn dechunk(mut rest: &[u8]) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = find(rest, b"\r\n").ok_or("a chunk is cut short")?;
+        let size_text = std::str::from_utf8(&rest[..line_end]).map_err(|_| "a bad chunk size")?;
+        let size_text = size_text.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| "a bad chunk size")?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        let chunk = rest.get(..size).ok_or("a chunk is cut short")?;
+        body.extend_from_slice(chunk);
+        rest = rest.get(size + 2..).ok_or("a chunk is cut short")?;
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}

@@ -1,0 +1,283 @@
+//! `server health`: is DeskMate up, and is the server coping?
+//!
+//! One SSH session gathers the host's numbers, the containers and the backend's own
+//! `/health`; the certificate is checked from this machine, in parallel, the way visitors
+//! reach the site.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::backend::{self, BackendHealth};
+use crate::compose::{self, Container, Listing};
+use crate::error::Result;
+use crate::facts::{self, HostStats};
+use crate::findings::{Finding, Level, overall};
+use crate::session::Session;
+use crate::tls::{self, CRITICAL_DAYS, Certificate, WARN_DAYS};
+
+/// The services DeskMate's stack cannot work without.
+pub const CORE_SERVICES: &[&str] = &["backend", "postgres", "qdrant"];
+/// Disk use from which the report warns, and fails.
+pub const DISK_WARN_PERCENT: f64 = 80.0;
+pub const DISK_FAIL_PERCENT: f64 = 95.0;
+
+#[derive(Debug, Clone)]
+pub struct HealthOptions {
+    pub stack_dir: String,
+    pub domain: Option<String>,
+    pub backend_port: u16,
+    /// A root certificate to trust besides the system's (a private CA; tests).
+    pub extra_root: Option<PathBuf>,
+    pub tls_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    pub overall: Level,
+    pub elapsed_ms: u64,
+    pub findings: Vec<Finding>,
+    pub services: Vec<Container>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendHealth>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+    pub host: HostStats,
+}
+
+pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
+    let start = Instant::now();
+    let tls_result = std::thread::scope(|scope| -> Result<_> {
+        let tls = options.domain.as_deref().map(|domain| {
+            scope.spawn(move || {
+                tls::check(domain, options.extra_root.as_deref(), options.tls_timeout)
+            })
+        });
+        let facts = facts::gather(session, &options.stack_dir)?;
+        let listing = compose::list(session, &options.stack_dir)?;
+        let backend = backend::fetch(session, options.backend_port);
+        let tls = tls.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err("the certificate check crashed".into()))
+        });
+        Ok((facts, listing, backend, tls))
+    })?;
+    let (facts, listing, backend, tls) = tls_result;
+    let host = HostStats::from_facts(&facts);
+
+    let mut findings = services(&listing);
+    findings.extend(backend_findings(&backend, options.backend_port));
+    findings.push(certificate_finding(options.domain.as_deref(), &tls));
+    findings.extend(host_findings(&host));
+    Ok(HealthReport {
+        overall: overall(&findings),
+        elapsed_ms: start.elapsed().as_millis() as u64,
+        findings,
+        services: match listing {
+            Listing::Containers(c) => c,
+            Listing::Failed(_) => Vec::new(),
+        },
+        backend: backend.ok(),
+        certificate: tls.and_then(Result::ok),
+        host,
+    })
+}
+
+/// One finding per container, and one per core service that has none.
+pub fn services(listing: &Listing) -> Vec<Finding> {
+    let containers = match listing {
+        Listing::Failed(why) => {
+            return vec![Finding::new("services", Level::Fail, "Services", format!("Docker Compose could not list the stack: {why}"))
+                .fix("if DeskMate is not deployed yet, deploy it; otherwise check that Docker is running (`deskmate server check`)")];
+        }
+        Listing::Containers(c) => c,
+    };
+    let mut out: Vec<Finding> = containers.iter().map(container_finding).collect();
+    for core in CORE_SERVICES {
+        if !containers.iter().any(|c| c.service == *core) {
+            out.push(
+                Finding::new(format!("service.{core}"), Level::Fail, *core, "not created")
+                    .fix("deploy DeskMate again to create it"),
+            );
+        }
+    }
+    out
+}
+
+fn container_finding(c: &Container) -> Finding {
+    let id = format!("service.{}", c.service);
+    let logs = format!(
+        "see why with `docker compose logs {}` in the stack folder",
+        c.service
+    );
+    let (level, detail, fix) = match (c.state.as_str(), c.health.as_str()) {
+        ("running", "healthy") => (Level::Pass, "running, healthy".to_string(), None),
+        ("running", "") => (Level::Pass, "running".to_string(), None),
+        ("running", "starting") => (
+            Level::Warn,
+            "starting up".to_string(),
+            Some("wait a minute and check again".to_string()),
+        ),
+        ("running", "unhealthy") => (
+            Level::Fail,
+            "running but failing its health check".to_string(),
+            Some(logs),
+        ),
+        ("restarting", _) => (
+            Level::Fail,
+            format!("keeps restarting (last exit {})", c.exit_code),
+            Some(logs),
+        ),
+        ("exited", _) | ("dead", _) => (
+            Level::Fail,
+            format!("stopped (exit {})", c.exit_code),
+            Some(logs),
+        ),
+        ("paused", _) => (
+            Level::Warn,
+            "paused".to_string(),
+            Some(format!(
+                "resume it with `docker compose unpause {}`",
+                c.service
+            )),
+        ),
+        (state, _) => (Level::Warn, format!("{state}"), Some(logs)),
+    };
+    let mut finding = Finding::new(id, level, c.service.clone(), detail);
+    finding.fix = fix;
+    finding
+}
+
+fn backend_findings(
+    backend: &std::result::Result<BackendHealth, String>,
+    port: u16,
+) -> Vec<Finding> {
+    let health = match backend {
+        Err(why) => {
+            return vec![
+                Finding::new("backend.health", Level::Fail, "Backend health", why.clone()).fix(
+                    format!("check that the backend runs and listens on the server's port {port}"),
+                ),
+            ];
+        }
+        Ok(h) => h,
+    };
+    let level = if health.status == "healthy" {
+        Level::Pass
+    } else {
+        Level::Fail
+    };
+    let mut out = vec![Finding::new(
+        "backend.health",
+        level,
+        "Backend health",
+        format!("the backend says {}", health.status),
+    )];
+    for (name, service) in &health.services {
+        let time = service
+            .response_time_ms
+            .map(|ms| format!(" in {ms:.0} ms"))
+            .unwrap_or_default();
+        if service.status == "healthy" {
+            out.push(Finding::new(
+                format!("backend.{name}"),
+                Level::Pass,
+                format!("Backend → {name}"),
+                format!("answers{time}"),
+            ));
+        } else {
+            let error = service
+                .last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            out.push(Finding::new(format!("backend.{name}"), Level::Fail, format!("Backend → {name}"), format!("{}{time}{error}", service.status))
+                .fix(format!("the backend cannot use {name}; see `docker compose logs {name}` in the stack folder")));
+        }
+    }
+    out
+}
+
+fn certificate_finding(
+    domain: Option<&str>,
+    tls: &Option<std::result::Result<Certificate, String>>,
+) -> Finding {
+    let (Some(domain), Some(result)) = (domain, tls) else {
+        return Finding::new(
+            "tls",
+            Level::Info,
+            "HTTPS",
+            "no domain is set for this server, so HTTPS was not checked",
+        )
+        .fix("set the domain in the server's profile to have the certificate watched");
+    };
+    match result {
+        Err(why) => Finding::new("tls", Level::Fail, "HTTPS", format!("{domain}: {why}"))
+            .fix("check that the domain points at the server and the web proxy runs; a certificate renewal may have failed"),
+        Ok(cert) if cert.days_left < CRITICAL_DAYS => Finding::new("tls", Level::Fail, "HTTPS", format!("{domain}: the certificate expires in {} days", cert.days_left))
+            .fix("renew the certificate now; visitors will soon see a security warning"),
+        Ok(cert) if cert.days_left < WARN_DAYS => Finding::new("tls", Level::Warn, "HTTPS", format!("{domain}: the certificate expires in {} days", cert.days_left))
+            .fix("automatic renewal usually happens 30 days ahead; check that it runs"),
+        Ok(cert) => Finding::new("tls", Level::Pass, "HTTPS", format!("{domain}: certificate valid for {} more days", cert.days_left)),
+    }
+}
+
+fn host_findings(host: &HostStats) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let (Some(load), Some(cpus)) = (host.load_5m, host.cpus) {
+        let per_core = load / cpus.max(1) as f64;
+        let detail = format!("{load:.2} over 5 minutes on {cpus} cores");
+        out.push(if per_core >= 2.0 {
+            Finding::new(
+                "host.load",
+                Level::Warn,
+                "Load",
+                format!("{detail}: the server is overloaded"),
+            )
+            .fix("see what is busy with `top`; a bigger plan may be needed")
+        } else {
+            Finding::new("host.load", Level::Pass, "Load", detail)
+        });
+    }
+    if let (Some(available), Some(total)) = (host.mem_available_kib, host.mem_total_kib) {
+        let percent = available as f64 * 100.0 / total.max(1) as f64;
+        let detail = format!(
+            "{:.0} MiB available ({percent:.0}%)",
+            available as f64 / 1024.0
+        );
+        out.push(if percent < 5.0 {
+            Finding::new(
+                "host.memory",
+                Level::Fail,
+                "Memory",
+                format!("{detail}: the server is about to run out"),
+            )
+            .fix("restart the stack, add a swap file, or move to a plan with more memory")
+        } else if percent < 10.0 {
+            Finding::new(
+                "host.memory",
+                Level::Warn,
+                "Memory",
+                format!("{detail}: running low"),
+            )
+            .fix("add a swap file or move to a plan with more memory")
+        } else {
+            Finding::new("host.memory", Level::Pass, "Memory", detail)
+        });
+    }
+    if let Some(used) = host.disk_used_percent {
+        let at = host.disk_path.as_deref().unwrap_or("the stack folder");
+        let detail = format!("{used:.0}% used at {at}");
+        out.push(if used >= DISK_FAIL_PERCENT {
+            Finding::new("host.disk", Level::Fail, "Disk", format!("{detail}: nearly full; the database may stop"))
+                .fix("free space now: `docker system prune` removes unused images; move old backups off the server")
+        } else if used >= DISK_WARN_PERCENT {
+            Finding::new("host.disk", Level::Warn, "Disk", format!("{detail}: filling up"))
+                .fix("free some space (`docker system prune`) or grow the disk")
+        } else {
+            Finding::new("host.disk", Level::Pass, "Disk", detail)
+        });
+    }
+    out
+}
