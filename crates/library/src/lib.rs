@@ -1,8 +1,8 @@
 //! The app's own SQLite store: `library.sqlite` in the data folder.
 //!
 //! One database holds what DeskMate Studio remembers between runs. Today that is the
-//! owner's server profiles. The persona library, expression sprites, saved rooms and health
-//! history will join it, each as a new migration.
+//! owner's server profiles and their health history. The persona library, expression
+//! sprites and saved rooms will join it, each as a new migration.
 //!
 //! - **Versioned migrations** ([`migrations`]). SQLite's `user_version` records how far a
 //!   database has come. Each step runs in its own transaction, so a crash leaves the
@@ -14,6 +14,7 @@
 //!   says which kind of authentication it uses.
 
 mod error;
+mod health_runs;
 pub mod migrations;
 mod servers;
 
@@ -23,7 +24,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use error::{LibraryError, Result};
-pub use servers::{Auth, DEFAULT_STACK_DIR, Server, ServerProfile};
+pub use health_runs::{HealthRun, MAX_RUNS_PER_SERVER};
+pub use servers::{Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, Server, ServerProfile};
 
 /// The file name inside the app's data folder.
 pub const LIBRARY_FILE: &str = "library.sqlite";

@@ -23,6 +23,18 @@ pub const STEPS: &[&str] = &[
         updated_at  INTEGER NOT NULL,
         CHECK ((auth = 'key') = (key_path IS NOT NULL))
     ) STRICT;",
+    // 2: where the backend's /health answers on the server, and each health report run.
+    "ALTER TABLE servers ADD COLUMN backend_port INTEGER NOT NULL DEFAULT 8001
+        CHECK (backend_port BETWEEN 1 AND 65535);
+    CREATE TABLE health_runs (
+        id          INTEGER PRIMARY KEY,
+        server      TEXT NOT NULL REFERENCES servers (name) ON DELETE CASCADE,
+        checked_at  INTEGER NOT NULL,
+        overall     TEXT NOT NULL CHECK (overall IN ('pass', 'warn', 'fail')),
+        elapsed_ms  INTEGER NOT NULL,
+        report      TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX health_runs_by_server ON health_runs (server, checked_at);",
 ];
 
 pub fn version(conn: &Connection) -> Result<u32> {

@@ -10,6 +10,8 @@ use crate::error::{LibraryError, Result};
 
 /// Where DeskMate's Compose stack lives on the server unless the owner says otherwise.
 pub const DEFAULT_STACK_DIR: &str = "/opt/deskmate";
+/// Where DeskMate's compose file publishes the backend on the server (8001 -> 8000).
+pub const DEFAULT_BACKEND_PORT: u16 = 8001;
 
 /// How the app signs in. A password or a key's passphrase is kept in the keychain, under
 /// the profile's name; the profile only records which way it is.
@@ -34,6 +36,8 @@ pub struct Server {
     pub auth: Auth,
     pub stack_dir: String,
     pub domain: Option<String>,
+    /// The backend's port on the server's loopback, for its `/health`.
+    pub backend_port: u16,
 }
 
 /// A saved server: the server and when it was saved.
@@ -68,9 +72,9 @@ impl Library {
             });
         }
         tx.execute(
-            "INSERT INTO servers (name, host, port, user, auth, key_path, stack_dir, domain, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-            params![server.name, server.host, server.port, server.user, auth, key_path, server.stack_dir, server.domain, now],
+            "INSERT INTO servers (name, host, port, user, auth, key_path, stack_dir, domain, backend_port, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            params![server.name, server.host, server.port, server.user, auth, key_path, server.stack_dir, server.domain, server.backend_port, now],
         )?;
         tx.commit()?;
         self.server(&server.name)
@@ -106,8 +110,7 @@ impl Library {
     }
 }
 
-const COLUMNS: &str =
-    "name, host, port, user, auth, key_path, stack_dir, domain, created_at, updated_at";
+const COLUMNS: &str = "name, host, port, user, auth, key_path, stack_dir, domain, created_at, updated_at, backend_port";
 
 fn profile(row: &Row<'_>) -> rusqlite::Result<ServerProfile> {
     let auth: String = row.get(4)?;
@@ -126,6 +129,7 @@ fn profile(row: &Row<'_>) -> rusqlite::Result<ServerProfile> {
             auth,
             stack_dir: row.get(6)?,
             domain: row.get(7)?,
+            backend_port: row.get(10)?,
         },
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
@@ -160,6 +164,9 @@ fn check(server: &Server) -> Result<()> {
     if server.port == 0 {
         return invalid("the port must be between 1 and 65535".into());
     }
+    if server.backend_port == 0 {
+        return invalid("the backend port must be between 1 and 65535".into());
+    }
     if !server.stack_dir.starts_with('/') || server.stack_dir.chars().any(char::is_control) {
         return invalid(format!(
             "the stack folder \"{}\" must be an absolute path on the server, like {DEFAULT_STACK_DIR}",
@@ -189,7 +196,7 @@ fn plain(value: &str, max: usize) -> bool {
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

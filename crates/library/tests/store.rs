@@ -14,6 +14,7 @@ fn server(name: &str) -> Server {
         },
         stack_dir: DEFAULT_STACK_DIR.into(),
         domain: Some("companion.example.org".into()),
+        backend_port: deskmate_library::DEFAULT_BACKEND_PORT,
     }
 }
 
@@ -173,11 +174,52 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
-        let new = Server { name, host, port, user, auth: Auth::Agent, stack_dir, domain };
+        let new = Server { name, host, port, user, auth: Auth::Agent, stack_dir, domain, backend_port: 8001 };
         if let Ok(saved) = library.add_server(&new) {
             let read = library.server(&new.name).unwrap();
             prop_assert_eq!(&read, &saved);
             prop_assert_eq!(read.server, new);
         }
     }
+}
+
+#[test]
+fn health_history_is_newest_first_trimmed_and_removed_with_its_server() {
+    use deskmate_library::{HealthRun, MAX_RUNS_PER_SERVER};
+    let dir = tempfile::tempdir().unwrap();
+    let mut library = Library::open(&dir.path().join("library.sqlite")).unwrap();
+    library.add_server(&server("home")).unwrap();
+    let run = |i: i64| HealthRun {
+        checked_at: 1_700_000_000 + i,
+        overall: if i % 2 == 0 { "pass" } else { "warn" }.into(),
+        elapsed_ms: 100 + i,
+        report: format!("{{\"run\":{i}}}"),
+    };
+    for i in 0..MAX_RUNS_PER_SERVER + 5 {
+        library.record_health("home", &run(i)).unwrap();
+    }
+    let all = library.health_history("home", 10_000).unwrap();
+    assert_eq!(all.len() as i64, MAX_RUNS_PER_SERVER);
+    assert_eq!(all[0], run(MAX_RUNS_PER_SERVER + 4));
+    assert_eq!(all.last().unwrap(), &run(5));
+    assert_eq!(library.health_history("home", 3).unwrap().len(), 3);
+    assert_eq!(
+        library
+            .record_health("nowhere", &run(0))
+            .unwrap_err()
+            .code(),
+        "server.not_found"
+    );
+    let bad = HealthRun {
+        overall: "great".into(),
+        ..run(0)
+    };
+    assert!(
+        library.record_health("home", &bad).is_err(),
+        "the CHECK holds"
+    );
+
+    library.remove_server("home").unwrap();
+    library.add_server(&server("home")).unwrap();
+    assert!(library.health_history("home", 10).unwrap().is_empty());
 }
