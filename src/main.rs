@@ -3,12 +3,14 @@
 //! `deskmate <noun> <verb> [args]`. Handlers parse arguments, call one `deskmate-api`
 //! function and render its report; they hold no logic of their own.
 //!
-//! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error.
+//! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error, or a
+//! server that could not be reached.
 
 mod card;
 mod output;
 mod plugin;
 mod room;
+mod server;
 mod tour;
 
 use std::process::ExitCode;
@@ -37,6 +39,9 @@ enum Command {
     /// Install, list, run, enable, disable and remove validator plugins (WebAssembly)
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Add your DeskMate server, then check it is ready and watch its health (over SSH)
+    #[command(subcommand)]
+    Server(server::ServerCommand),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards
     Tour,
 }
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
         Command::Card(command) => card::run(command),
         Command::Room(command) => room::run(command),
         Command::Plugin(command) => plugin::run(command),
+        Command::Server(command) => server::run(command),
         Command::Tour => tour::run(),
     }
 }

@@ -88,3 +88,27 @@ pub fn example_plugin(id: &str) -> PathBuf {
     });
     repo().join("target/plugins").join(id)
 }
+
+/// Runs the CLI with `data` as its data folder, `stdin` on its standard input, and secrets
+/// in the data folder's file store (a test must not touch the desktop's keychain).
+pub fn deskmate_piped(data: &Path, stdin: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deskmate"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .env("DESKMATE_DATA_DIR", data)
+        .env("DESKMATE_SECRETS", "file")
+        .env("DESKMATE_LOG", "debug")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -1,5 +1,5 @@
-//! Where the app keeps its own files: plugins, their compiled cache, and later the library,
-//! `known_hosts`, backups and logs.
+//! Where the app keeps its own files: plugins and their compiled cache, the library,
+//! `known_hosts`, the secrets file (when there is no keychain) and logs.
 //!
 //! `DESKMATE_DATA_DIR` overrides the platform's data folder (tests and portable installs
 //! use it); otherwise it is the OS's per-user data folder for "DeskMate Studio".
@@ -46,5 +46,23 @@ impl DataDir {
 
     pub fn plugin_cache(&self) -> PathBuf {
         self.root.join("cache").join("plugins")
+    }
+
+    pub fn library(&self) -> PathBuf {
+        self.root.join(deskmate_library::LIBRARY_FILE)
+    }
+
+    /// The app's own pins, apart from the user's `~/.ssh/known_hosts`.
+    pub fn known_hosts(&self) -> PathBuf {
+        self.root.join("known_hosts")
+    }
+
+    /// Where secrets go when there is no OS keychain (0600).
+    pub fn secrets_file(&self) -> PathBuf {
+        self.root.join("secrets.json")
+    }
+
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
     }
 }

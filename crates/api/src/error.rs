@@ -3,6 +3,7 @@
 //! `code` is the domain crate's stable code (or `io.*`/`usage.*` for what happens here);
 //! `hint` is written for an owner who is not a developer and says what to do next.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use deskmate_cards::CardError;
@@ -15,6 +16,9 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub hint: String,
+    /// Values the app shows or acts on, by name (a host key's `fingerprint`, say).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
 }
 
 impl ApiError {
@@ -23,13 +27,21 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             hint: hint.into(),
+            details: BTreeMap::new(),
         }
     }
 
+    pub fn with_detail(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.details.insert(name.to_string(), value.into());
+        self
+    }
+
     /// True when the input itself is at fault (exit code 1), false for usage and I/O
-    /// problems (exit code 2).
+    /// problems and for anything that went wrong reaching a server (exit code 2).
     pub fn is_invalid_input(&self) -> bool {
-        !(self.code.starts_with("io.") || self.code.starts_with("usage."))
+        !["io.", "usage.", "ssh.", "secret."]
+            .iter()
+            .any(|prefix| self.code.starts_with(prefix))
     }
 
     pub(crate) fn io(code: &str, path: &Path, err: &std::io::Error) -> Self {

@@ -2,8 +2,8 @@
 //!
 //! The `deskmate` CLI and the Tauri app both call these functions and nothing below them, so
 //! the two always behave the same. Each function takes plain paths and options, composes the
-//! domain crates (`deskmate-cards`, `deskmate-rooms`, `deskmate-plugins`, and later library
-//! and remote), does the
+//! domain crates (`deskmate-cards`, `deskmate-rooms`, `deskmate-plugins`, `deskmate-library`
+//! and `deskmate-remote`), does the
 //! file I/O (bounded reads, atomic writes), and returns a serde-serializable report or an
 //! [`ApiError`] carrying `{code, message, hint}`.
 
@@ -12,9 +12,11 @@ mod data_dir;
 mod documents;
 mod error;
 mod files;
+pub mod logging;
 pub mod plugins;
 pub mod room;
 pub mod samples;
+pub mod servers;
 
 pub use card::{
     CardReport, CardWriteOptions, ValidationReport, WriteReport, convert_card, inspect_card,
@@ -23,6 +25,7 @@ pub use card::{
 pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use deskmate_cards::{AvatarSize, Spec};
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
+pub use deskmate_remote::{Finding, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
@@ -31,3 +34,4 @@ pub use room::{
     TemplateSummary, edit_room, export_room, import_room_package, new_room, render_room,
     room_schema, room_templates, validate_room,
 };
+pub use servers::{NewServer, Servers, SignIn};

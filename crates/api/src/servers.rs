@@ -1,0 +1,408 @@
+//! The owner's servers: profiles, trust, preflight, health and its history.
+//!
+//! A profile is saved only once the server has been reached and has let the owner sign in,
+//! so a saved profile is known to work. Its password or passphrase goes to the secret store
+//! ([`SecretStore`]): the keychain, or a 0600 file where there is none.
+
+use std::path::PathBuf;
+
+use deskmate_library::{
+    Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, HealthRun, Library, Server, ServerProfile,
+};
+use deskmate_remote::{
+    Credentials, HealthOptions, HealthReport, HostKeyPolicy, KnownHosts, Preflight, RemoteError,
+    Secret, SecretStore, Session, Target, Timeouts, health, preflight,
+};
+use serde::Serialize;
+
+use crate::DataDir;
+use crate::error::ApiError;
+
+/// How the owner signs in, with the secret when there is one.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    Agent,
+    Key {
+        path: PathBuf,
+        passphrase: Option<Secret>,
+    },
+    Password(Secret),
+}
+
+/// What `server add` takes.
+#[derive(Debug, Clone)]
+pub struct NewServer {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub sign_in: SignIn,
+    pub stack_dir: Option<String>,
+    pub domain: Option<String>,
+    pub backend_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AddReport {
+    pub server: ServerProfile,
+    pub host_key: String,
+    /// True when this add pinned the host key (a first contact).
+    pub newly_trusted: bool,
+    /// "keychain" or "file".
+    pub secret_store: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerList {
+    pub servers: Vec<ServerProfile>,
+    pub secret_store: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustReport {
+    pub server: String,
+    pub host_key: String,
+    pub replaced: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub server: String,
+    #[serde(flatten)]
+    pub preflight: Preflight,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthOutcome {
+    pub server: String,
+    /// Unix seconds.
+    pub checked_at: i64,
+    #[serde(flatten)]
+    pub report: HealthReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub checked_at: i64,
+    pub overall: String,
+    pub elapsed_ms: i64,
+    pub report: serde_json::Value,
+}
+
+pub struct Servers {
+    library: Library,
+    secrets: SecretStore,
+    known_hosts: PathBuf,
+    timeouts: Timeouts,
+}
+
+impl Servers {
+    pub fn open(data: &DataDir) -> Result<Servers, ApiError> {
+        Ok(Servers {
+            library: Library::open(&data.library()).map_err(library_error)?,
+            secrets: SecretStore::open(data.secrets_file()),
+            known_hosts: data.known_hosts(),
+            timeouts: Timeouts::default(),
+        })
+    }
+
+    /// Reaches the server, checks its host key (`trust` accepts a first contact with that
+    /// fingerprint), signs in, and only then saves the profile and its secret.
+    pub fn add(&mut self, new: NewServer, trust: Option<&str>) -> Result<AddReport, ApiError> {
+        if self.library.server(&new.name).is_ok() {
+            return Err(library_error(
+                deskmate_library::LibraryError::ServerExists { name: new.name },
+            ));
+        }
+        let (auth, credentials) = match &new.sign_in {
+            SignIn::Agent => (Auth::Agent, Credentials::Agent),
+            SignIn::Key { path, passphrase } => (
+                Auth::Key {
+                    path: path.to_string_lossy().into_owned(),
+                },
+                Credentials::Key {
+                    path: path.clone(),
+                    passphrase: passphrase.clone(),
+                },
+            ),
+            SignIn::Password(password) => (Auth::Password, Credentials::Password(password.clone())),
+        };
+        let server = Server {
+            name: new.name.clone(),
+            host: new.host,
+            port: new.port,
+            user: new.user,
+            auth,
+            stack_dir: new
+                .stack_dir
+                .unwrap_or_else(|| DEFAULT_STACK_DIR.to_string()),
+            domain: new.domain,
+            backend_port: new.backend_port.unwrap_or(DEFAULT_BACKEND_PORT),
+        };
+        let policy = match trust {
+            Some(fingerprint) => HostKeyPolicy::TrustNew(fingerprint.to_string()),
+            None => HostKeyPolicy::PinnedOnly,
+        };
+        let session = self.connect(&server, &credentials, &policy)?;
+
+        let secret = match &new.sign_in {
+            SignIn::Password(password) => Some((password_key(&server.name), password)),
+            SignIn::Key {
+                passphrase: Some(p),
+                ..
+            } => Some((passphrase_key(&server.name), p)),
+            _ => None,
+        };
+        if let Some((key, value)) = &secret {
+            self.secrets
+                .set(key, value)
+                .map_err(|e| remote_error(e, &server.name))?;
+        }
+        let saved = self.library.add_server(&server).map_err(|e| {
+            if let Some((key, _)) = &secret {
+                let _ = self.secrets.delete(key);
+            }
+            library_error(e)
+        })?;
+        Ok(AddReport {
+            server: saved,
+            host_key: session.host_key_fingerprint(),
+            newly_trusted: session.newly_pinned(),
+            secret_store: self.secrets.kind(),
+        })
+    }
+
+    pub fn list(&self) -> Result<ServerList, ApiError> {
+        Ok(ServerList {
+            servers: self.library.servers().map_err(library_error)?,
+            secret_store: self.secrets.kind(),
+        })
+    }
+
+    /// Forgets the profile, its secrets and its history. The host key stays pinned, as in
+    /// `~/.ssh/known_hosts`: another profile may use the same server.
+    pub fn remove(&mut self, name: &str) -> Result<ServerProfile, ApiError> {
+        let removed = self.library.remove_server(name).map_err(library_error)?;
+        for key in [password_key(name), passphrase_key(name)] {
+            self.secrets
+                .delete(&key)
+                .map_err(|e| remote_error(e, name))?;
+        }
+        Ok(removed)
+    }
+
+    /// Pins the key the server presents now, if it has `fingerprint`: how an owner accepts
+    /// a key that changed for a known reason (a reinstall).
+    pub fn trust(&mut self, name: &str, fingerprint: &str) -> Result<TrustReport, ApiError> {
+        let profile = self.profile(name)?;
+        let credentials = self.credentials(&profile.server)?;
+        let session = self.connect(
+            &profile.server,
+            &credentials,
+            &HostKeyPolicy::Replace(fingerprint.to_string()),
+        )?;
+        Ok(TrustReport {
+            server: name.to_string(),
+            host_key: session.host_key_fingerprint(),
+            replaced: session.newly_pinned(),
+        })
+    }
+
+    pub fn check(&self, name: &str) -> Result<CheckReport, ApiError> {
+        let server = self.profile(name)?.server;
+        let session = self.connect(
+            &server,
+            &self.credentials(&server)?,
+            &HostKeyPolicy::PinnedOnly,
+        )?;
+        let report =
+            preflight::run(&session, &server.stack_dir).map_err(|e| remote_error(e, name))?;
+        Ok(CheckReport {
+            server: name.to_string(),
+            preflight: report,
+        })
+    }
+
+    /// Runs the health report and adds it to the server's history.
+    pub fn health(&mut self, name: &str) -> Result<HealthOutcome, ApiError> {
+        let server = self.profile(name)?.server;
+        let session = self.connect(
+            &server,
+            &self.credentials(&server)?,
+            &HostKeyPolicy::PinnedOnly,
+        )?;
+        let options = HealthOptions {
+            stack_dir: server.stack_dir.clone(),
+            domain: server.domain.clone(),
+            backend_port: server.backend_port,
+            extra_root: None,
+            tls_timeout: self.timeouts.connect,
+        };
+        let report = health::run(&session, &options).map_err(|e| remote_error(e, name))?;
+        let outcome = HealthOutcome {
+            server: name.to_string(),
+            checked_at: now(),
+            report,
+        };
+        let run = HealthRun {
+            checked_at: outcome.checked_at,
+            overall: outcome.report.overall.as_str().to_string(),
+            elapsed_ms: outcome.report.elapsed_ms as i64,
+            report: serde_json::to_string(&outcome.report).expect("reports serialize"),
+        };
+        self.library
+            .record_health(name, &run)
+            .map_err(library_error)?;
+        Ok(outcome)
+    }
+
+    /// The newest `limit` health reports, newest first.
+    pub fn history(&self, name: &str, limit: u32) -> Result<Vec<HistoryEntry>, ApiError> {
+        let runs = self
+            .library
+            .health_history(name, limit)
+            .map_err(library_error)?;
+        Ok(runs
+            .into_iter()
+            .map(|run| HistoryEntry {
+                checked_at: run.checked_at,
+                overall: run.overall,
+                elapsed_ms: run.elapsed_ms,
+                report: serde_json::from_str(&run.report).unwrap_or(serde_json::Value::Null),
+            })
+            .collect())
+    }
+
+    fn profile(&self, name: &str) -> Result<ServerProfile, ApiError> {
+        self.library.server(name).map_err(library_error)
+    }
+
+    fn credentials(&self, server: &Server) -> Result<Credentials, ApiError> {
+        let secret = |key: String| {
+            self.secrets
+                .get(&key)
+                .map_err(|e| remote_error(e, &server.name))
+        };
+        Ok(match &server.auth {
+            Auth::Agent => Credentials::Agent,
+            Auth::Key { path } => Credentials::Key {
+                path: PathBuf::from(path),
+                passphrase: secret(passphrase_key(&server.name))?,
+            },
+            Auth::Password => {
+                Credentials::Password(secret(password_key(&server.name))?.ok_or_else(|| {
+                    ApiError::new(
+                        "secret.missing",
+                        format!(
+                            "the password for `{}` is not in the {} any more",
+                            server.name,
+                            self.secrets.kind()
+                        ),
+                        format!(
+                            "remove the server with `deskmate server remove {}` and add it again",
+                            server.name
+                        ),
+                    )
+                })?)
+            }
+        })
+    }
+
+    fn connect(
+        &self,
+        server: &Server,
+        credentials: &Credentials,
+        policy: &HostKeyPolicy,
+    ) -> Result<Session, ApiError> {
+        let mut pins =
+            KnownHosts::load(&self.known_hosts).map_err(|e| remote_error(e, &server.name))?;
+        let target = Target {
+            host: server.host.clone(),
+            port: server.port,
+            user: server.user.clone(),
+        };
+        Session::connect(&target, credentials, &mut pins, policy, self.timeouts)
+            .map_err(|e| remote_error(e, &server.name))
+    }
+}
+
+fn password_key(name: &str) -> String {
+    format!("server/{name}/password")
+}
+
+fn passphrase_key(name: &str) -> String {
+    format!("server/{name}/passphrase")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn library_error(err: deskmate_library::LibraryError) -> ApiError {
+    use deskmate_library::LibraryError::*;
+    let hint = match &err {
+        ServerExists { .. } => {
+            "pick another name, or remove the old one with `deskmate server remove NAME`"
+        }
+        ServerNotFound { .. } => "see your servers with `deskmate server list`",
+        InvalidServer(_) => "fix that value and try again",
+        NewerSchema { .. } => "update DeskMate Studio; this version cannot read the newer library",
+        Io { .. } | Sqlite(_) => "check that the data folder is writable and the disk is not full",
+    };
+    ApiError::new(err.code(), err.to_string(), hint)
+}
+
+/// Remote errors with a hint for a non-technical owner. `name` is the profile, for the
+/// commands the hint suggests.
+fn remote_error(err: RemoteError, name: &str) -> ApiError {
+    use RemoteError::*;
+    let check_key = "on the server, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it; your hosting provider's console shows it too";
+    let hint = match &err {
+        UnknownHost { .. } => "check the host name for typos, and that this computer is online".to_string(),
+        Unreachable { .. } => "check the address and port, that the server is running, and that a firewall lets SSH through".to_string(),
+        Timeout { .. } => "the server is slow or unreachable; check its address and your connection, then try again".to_string(),
+        Handshake { .. } | Protocol { .. } => "check that the address and port are the server's SSH service, then try again".to_string(),
+        HostKeyUnknown { fingerprint, .. } => format!(
+            "make sure this is your server before trusting it: compare {fingerprint} with its real fingerprint ({check_key}); if they match, run the command again with --trust-fingerprint {fingerprint}"
+        ),
+        HostKeyChanged { actual, .. } => format!(
+            "this happens when a server is reinstalled, or when someone is intercepting the connection. Do not continue until you know which: compare {actual} with the server's real fingerprint ({check_key}); only if they match, run `deskmate server trust {name} --fingerprint {actual}`"
+        ),
+        FingerprintMismatch { .. } => format!("the server is not the one you checked; do not trust it until you know why ({check_key})"),
+        BadFingerprint { .. } => "copy the whole fingerprint, starting with SHA256:".to_string(),
+        KnownHostsDamaged { path, .. } => format!("fix or delete that line of {}; the app will ask to trust the server again", path.display()),
+        AuthFailed { .. } => "check the user name, and the password or key; the server's own log says more".to_string(),
+        KeyUnreadable { .. } => "check the key file's path, and give its passphrase if it has one (--passphrase-stdin)".to_string(),
+        Agent { .. } => "start ssh-agent and add your key with `ssh-add`, or use --key FILE".to_string(),
+        Cancelled => "start it again when you are ready".to_string(),
+        NoExitStatus { .. } | RemoteFailed { .. } | HashMismatch { .. } => "try again; if it keeps failing, check the server's disk and logs".to_string(),
+        Unquotable => "remove the unusual character from the value".to_string(),
+        Io { .. } => "check that the data folder is writable and the disk is not full".to_string(),
+        Secrets { .. } => format!("unlock your keychain, or set DESKMATE_SECRETS=file to keep secrets in a private file in the data folder ({name})"),
+    };
+    let mut api = ApiError::new(err.code(), err.to_string(), hint);
+    match &err {
+        HostKeyUnknown {
+            fingerprint,
+            key_type,
+            host,
+        } => {
+            api = api
+                .with_detail("fingerprint", fingerprint)
+                .with_detail("key_type", key_type)
+                .with_detail("host", host);
+        }
+        HostKeyChanged {
+            expected, actual, ..
+        } => {
+            api = api
+                .with_detail("expected", expected)
+                .with_detail("actual", actual);
+        }
+        _ => {}
+    }
+    api
+}

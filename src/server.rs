@@ -1,0 +1,302 @@
+//! `deskmate server …`: profiles, trust, preflight and health of the owner's servers.
+//!
+//! Exit codes: 0 ok; 1 a check or health report failed, or the input is invalid; 2 the
+//! server could not be reached or signed in to (including an unknown or changed host key).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgGroup, Subcommand};
+use deskmate_api::servers::{CheckReport, HealthOutcome};
+use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
+
+use crate::output::{self, INVALID, OK, ok};
+
+#[derive(Subcommand)]
+pub enum ServerCommand {
+    /// Add a server: it is reached and signed in to first, and saved only if that works
+    #[command(group(ArgGroup::new("auth").required(true).args(["agent", "key", "password_stdin"])))]
+    Add {
+        name: String,
+        #[arg(long)]
+        host: String,
+        #[arg(long, default_value_t = 22)]
+        port: u16,
+        #[arg(long)]
+        user: String,
+        /// Sign in with the keys in the running ssh-agent
+        #[arg(long)]
+        agent: bool,
+        /// Sign in with this private key file
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Read the key's passphrase from the first line of stdin
+        #[arg(long, requires = "key")]
+        passphrase_stdin: bool,
+        /// Read the password from the first line of stdin
+        #[arg(long)]
+        password_stdin: bool,
+        /// Trust the server on first contact if its host key has this fingerprint
+        #[arg(long, value_name = "SHA256:…")]
+        trust_fingerprint: Option<String>,
+        /// Where DeskMate's stack lives on the server
+        #[arg(long, value_name = "DIR")]
+        stack_dir: Option<String>,
+        /// The public domain name, for the HTTPS check
+        #[arg(long)]
+        domain: Option<String>,
+        /// The backend's port on the server, for its /health
+        #[arg(long)]
+        backend_port: Option<u16>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List saved servers
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a server, its saved secret and its health history
+    Remove {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a server's new host key after checking it (after a reinstall, say)
+    Trust {
+        name: String,
+        #[arg(long, value_name = "SHA256:…")]
+        fingerprint: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Can this server run DeskMate? System, memory, disk, Docker, Compose, ports 80/443
+    Check {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Is DeskMate healthy? Services, the backend's /health, HTTPS, load, memory, disk
+    Health {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Past health reports, newest first
+    History {
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl ServerCommand {
+    fn json(&self) -> bool {
+        use ServerCommand::*;
+        match self {
+            Add { json, .. } | List { json } | Remove { json, .. } | Trust { json, .. } => *json,
+            Check { json, .. } | Health { json, .. } | History { json, .. } => *json,
+        }
+    }
+}
+
+pub fn run(command: ServerCommand) -> ExitCode {
+    let json = command.json();
+    let servers = DataDir::from_env().and_then(|data| {
+        deskmate_api::logging::init(&data);
+        Servers::open(&data)
+    });
+    match servers {
+        Ok(servers) => run_with(servers, command),
+        Err(e) => output::error(&e, json),
+    }
+}
+
+fn run_with(mut servers: Servers, command: ServerCommand) -> ExitCode {
+    use ServerCommand::*;
+    match command {
+        Add {
+            name,
+            host,
+            port,
+            user,
+            agent: _,
+            key,
+            passphrase_stdin,
+            password_stdin,
+            trust_fingerprint,
+            stack_dir,
+            domain,
+            backend_port,
+            json,
+        } => {
+            let sign_in = match (key, password_stdin) {
+                (Some(path), _) => match passphrase_stdin
+                    .then(|| secret_from_stdin("passphrase"))
+                    .transpose()
+                {
+                    Ok(passphrase) => SignIn::Key { path, passphrase },
+                    Err(e) => return output::error(&e, json),
+                },
+                (None, true) => match secret_from_stdin("password") {
+                    Ok(password) => SignIn::Password(password),
+                    Err(e) => return output::error(&e, json),
+                },
+                (None, false) => SignIn::Agent,
+            };
+            let new = NewServer {
+                name,
+                host,
+                port,
+                user,
+                sign_in,
+                stack_dir,
+                domain,
+                backend_port,
+            };
+            output::finish(
+                servers.add(new, trust_fingerprint.as_deref()),
+                json,
+                ok,
+                |r| {
+                    let s = &r.server.server;
+                    println!("added {} ({}@{}:{})", s.name, s.user, s.host, s.port);
+                    if r.newly_trusted {
+                        println!("  trusted host key {}", r.host_key);
+                    }
+                    if r.secret_store == "file" {
+                        println!(
+                            "  no OS keychain here: the secret is kept in a private file in the data folder"
+                        );
+                    }
+                },
+            )
+        }
+        List { json } => output::finish(servers.list(), json, ok, |list| {
+            if list.servers.is_empty() {
+                println!(
+                    "No servers yet. Add one with `deskmate server add NAME --host HOST --user USER --key FILE`."
+                );
+            }
+            for p in &list.servers {
+                let s = &p.server;
+                println!(
+                    "{:<20} {}@{}:{}  stack {}  {}",
+                    s.name,
+                    s.user,
+                    s.host,
+                    s.port,
+                    s.stack_dir,
+                    s.domain.as_deref().unwrap_or("(no domain)")
+                );
+            }
+        }),
+        Remove { name, json } => output::finish(servers.remove(&name), json, ok, |p| {
+            println!("removed {}", p.server.name)
+        }),
+        Trust {
+            name,
+            fingerprint,
+            json,
+        } => output::finish(servers.trust(&name, &fingerprint), json, ok, |r| {
+            if r.replaced {
+                println!("{} is now trusted with host key {}", r.server, r.host_key);
+            } else {
+                println!(
+                    "{} already had host key {}; nothing changed",
+                    r.server, r.host_key
+                );
+            }
+        }),
+        Check { name, json } => output::finish(
+            servers.check(&name),
+            json,
+            |r: &CheckReport| failed(r.preflight.overall),
+            |r| {
+                println!("Preflight of {}", r.server);
+                print_findings(&r.preflight.findings, r.preflight.overall, None);
+            },
+        ),
+        Health { name, json } => output::finish(
+            servers.health(&name),
+            json,
+            |r: &HealthOutcome| failed(r.report.overall),
+            |r| {
+                println!("Health of {}", r.server);
+                print_findings(
+                    &r.report.findings,
+                    r.report.overall,
+                    Some(r.report.elapsed_ms),
+                );
+            },
+        ),
+        History { name, limit, json } => {
+            output::finish(servers.history(&name, limit), json, ok, |runs| {
+                if runs.is_empty() {
+                    println!("No health reports yet. Run `deskmate server health {name}`.");
+                }
+                for run in runs {
+                    println!(
+                        "{}  {:<4}  {} ms",
+                        run.checked_at, run.overall, run.elapsed_ms
+                    );
+                }
+            })
+        }
+    }
+}
+
+fn failed(level: Level) -> u8 {
+    if level == Level::Fail { INVALID } else { OK }
+}
+
+fn print_findings(findings: &[Finding], overall: Level, elapsed_ms: Option<u64>) {
+    for f in findings {
+        println!(
+            "  {:<4}  {:<18} {}",
+            f.level.as_str().to_uppercase(),
+            f.title,
+            f.detail
+        );
+        if let Some(fix) = &f.fix {
+            if f.level >= Level::Warn {
+                println!("        {:<18} fix: {fix}", "");
+            }
+        }
+    }
+    let count = |l| findings.iter().filter(|f| f.level == l).count();
+    let took = elapsed_ms
+        .map(|ms| format!(" in {ms} ms"))
+        .unwrap_or_default();
+    println!(
+        "overall: {} ({} passed, {} warnings, {} failures){took}",
+        overall.as_str(),
+        count(Level::Pass),
+        count(Level::Warn),
+        count(Level::Fail)
+    );
+}
+
+/// The first line of stdin: secrets never go on the command line, where `ps` shows them.
+fn secret_from_stdin(what: &str) -> Result<Secret, ApiError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        ApiError::new(
+            "usage.stdin",
+            format!("could not read the {what} from stdin: {e}"),
+            "pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | deskmate server add …`",
+        )
+    })?;
+    let value = line.trim_end_matches(['\n', '\r']);
+    if value.is_empty() {
+        return Err(ApiError::new(
+            "usage.empty_secret",
+            format!("no {what} came on stdin"),
+            format!("give the {what} as the first line of stdin"),
+        ));
+    }
+    Ok(Secret::new(value))
+}

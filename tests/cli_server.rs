@@ -1,0 +1,152 @@
+//! `deskmate server …` end to end, against a real sshd and the docker stand-in.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+use deskmate_test_server::{HealthEndpoint, TestServer, fixture, test_password};
+use support::{Run, deskmate_piped};
+
+fn server_cmd(data: &Path, stdin: &str, args: &[&str]) -> Run {
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"server"];
+    all.extend(args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>));
+    deskmate_piped(data, stdin, &all)
+}
+
+/// `server add` with the client key, trusting the test sshd.
+fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) -> Run {
+    let port = server.port.to_string();
+    let key = server.client_key();
+    let fingerprint = server.host_fingerprint();
+    let mut args = vec![
+        "add", name, "--host", "127.0.0.1", "--port", &port, "--user", server.user(),
+        "--key", key.to_str().unwrap(), "--trust-fingerprint", &fingerprint, "--json",
+    ];
+    args.extend_from_slice(extra);
+    server_cmd(data, "", &args)
+}
+
+#[test]
+fn add_needs_trust_then_lists_and_removes() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let key = server.client_key();
+    let add = ["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--key", key.to_str().unwrap(), "--json"];
+
+    let first = server_cmd(data.path(), "", &add);
+    assert_eq!(first.code, 2, "{}{}", first.stdout, first.stderr);
+    let error = &first.json()["error"];
+    assert_eq!(error["code"], "ssh.host_key_unknown");
+    assert_eq!(error["details"]["fingerprint"], server.host_fingerprint());
+    assert!(error["hint"].as_str().unwrap().contains("--trust-fingerprint SHA256:"));
+    let list = server_cmd(data.path(), "", &["list", "--json"]).json();
+    assert_eq!(list["servers"].as_array().unwrap().len(), 0, "nothing saved");
+
+    let added = add_with_key(data.path(), &server, "home", &["--domain", "companion.example.org"]);
+    assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
+    let added = added.json();
+    assert_eq!(added["newly_trusted"], true);
+    assert_eq!(added["server"]["stack_dir"], "/opt/deskmate");
+    assert_eq!(added["server"]["auth"]["kind"], "key");
+
+    let again = add_with_key(data.path(), &server, "home", &[]);
+    assert_eq!(again.code, 1);
+    assert_eq!(again.json()["error"]["code"], "server.exists");
+
+    let list = server_cmd(data.path(), "", &["list"]);
+    assert!(list.stdout.contains("home") && list.stdout.contains("companion.example.org"), "{}", list.stdout);
+    let removed = server_cmd(data.path(), "", &["remove", "home"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    let list = server_cmd(data.path(), "", &["list", "--json"]).json();
+    assert_eq!(list["servers"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_changed_host_key_is_exit_2_until_trusted_again() {
+    let mut server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    server.set_docker("compose-version", "2.29.7\n");
+    assert_eq!(add_with_key(data.path(), &server, "home", &[]).code, 0);
+    let old = server.host_fingerprint();
+    server.change_host_key();
+    let new = server.host_fingerprint();
+
+    let check = server_cmd(data.path(), "", &["check", "home", "--json"]);
+    assert_eq!(check.code, 2);
+    let error = &check.json()["error"];
+    assert_eq!(error["code"], "ssh.host_key_changed");
+    assert_eq!(error["details"]["expected"], old.as_str());
+    assert_eq!(error["details"]["actual"], new.as_str());
+    assert!(error["hint"].as_str().unwrap().contains(&format!("deskmate server trust home --fingerprint {new}")));
+
+    let human = server_cmd(data.path(), "", &["check", "home"]);
+    assert!(human.stderr.contains("error[ssh.host_key_changed]") && human.stderr.contains(&old) && human.stderr.contains(&new), "{}", human.stderr);
+
+    let wrong = server_cmd(data.path(), "", &["trust", "home", "--fingerprint", &old]);
+    assert_eq!(wrong.code, 2, "the old key is not what the server shows");
+    let trusted = server_cmd(data.path(), "", &["trust", "home", "--fingerprint", &new, "--json"]);
+    assert_eq!(trusted.code, 0, "{}{}", trusted.stdout, trusted.stderr);
+    assert_eq!(trusted.json()["replaced"], true);
+    assert_eq!(server_cmd(data.path(), "", &["check", "home"]).code, 0);
+}
+
+#[test]
+fn password_sign_in_check_and_health_with_history() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let fingerprint = server.host_fingerprint();
+    let stack = server.home().join("stack");
+    fs::create_dir_all(&stack).unwrap();
+    fs::write(stack.join("compose.yaml"), "services: {}\n").unwrap();
+    server.set_docker("compose-version", "2.29.7\n");
+    server.set_docker("compose-ps", &fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap());
+    let backend = HealthEndpoint::start(200, &fs::read_to_string(fixture("health-healthy.json")).unwrap());
+    let backend_port = backend.port.to_string();
+
+    let wrong = server_cmd(data.path(), "not-it\n", &["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--password-stdin", "--trust-fingerprint", &fingerprint]);
+    assert_eq!(wrong.code, 2);
+    assert!(wrong.stderr.contains("error[ssh.auth_failed]"), "{}", wrong.stderr);
+
+    let added = server_cmd(data.path(), &format!("{}\n", test_password()), &["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--password-stdin", "--trust-fingerprint", &fingerprint, "--stack-dir", stack.to_str().unwrap(), "--backend-port", &backend_port]);
+    assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
+
+    let check = server_cmd(data.path(), "", &["check", "home"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("Docker 27.3.1") && check.stdout.contains("overall:"), "{}", check.stdout);
+
+    let health = server_cmd(data.path(), "", &["health", "home", "--json"]);
+    assert_eq!(health.code, 0, "{}{}", health.stdout, health.stderr);
+    let report = health.json();
+    assert_eq!(report["server"], "home");
+    assert_eq!(report["backend"]["status"], "healthy");
+    assert_eq!(report["services"].as_array().unwrap().len(), 5);
+
+    // The stack falls over: exit 1, and the table says what to do.
+    server.set_docker("compose-ps", &fs::read_to_string(fixture("compose-ps-trouble.jsonl")).unwrap());
+    let health = server_cmd(data.path(), "", &["health", "home"]);
+    assert_eq!(health.code, 1, "{}{}", health.stdout, health.stderr);
+    assert!(health.stdout.contains("FAIL") && health.stdout.contains("docker compose logs postgres"), "{}", health.stdout);
+    assert!(health.stdout.contains("overall: fail"));
+
+    let history = server_cmd(data.path(), "", &["history", "home", "--json"]).json();
+    let runs = history.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["overall"], "fail", "newest first");
+    assert!(runs[1]["report"]["findings"].as_array().unwrap().len() > 5);
+}
+
+#[test]
+fn an_unknown_server_name_is_exit_1_and_an_unreachable_one_exit_2() {
+    let data = tempfile::tempdir().unwrap();
+    let run = server_cmd(data.path(), "", &["health", "nowhere"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[server.not_found]"), "{}", run.stderr);
+    let run = server_cmd(data.path(), "", &["add", "x", "--host", "127.0.0.1", "--port", "1", "--user", "u", "--agent"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("error[ssh.unreachable]"), "{}", run.stderr);
+    let run = server_cmd(data.path(), "", &["add", "x", "--host", "127.0.0.1", "--user", "u"]);
+    assert_eq!(run.code, 2, "clap refuses a missing sign-in method");
+}
