@@ -247,3 +247,15 @@ impl TestServer {
             .status();
     }
 }
+
+impl TestServer {
+    /// Lets a further public key sign in.
+    pub fn authorize(&self, public_key: &Path) {
+        let key = fs::read_to_string(public_key).unwrap();
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("authorized_keys"))
+            .unwrap();
+        file.write_all(key.as_bytes()).unwrap();
+    }
+}
