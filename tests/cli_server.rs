@@ -20,8 +20,19 @@ fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) ->
     let key = server.client_key();
     let fingerprint = server.host_fingerprint();
     let mut args = vec![
-        "add", name, "--host", "127.0.0.1", "--port", &port, "--user", server.user(),
-        "--key", key.to_str().unwrap(), "--trust-fingerprint", &fingerprint, "--json",
+        "add",
+        name,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        server.user(),
+        "--key",
+        key.to_str().unwrap(),
+        "--trust-fingerprint",
+        &fingerprint,
+        "--json",
     ];
     args.extend_from_slice(extra);
     server_cmd(data, "", &args)
@@ -33,18 +44,44 @@ fn add_needs_trust_then_lists_and_removes() {
     let data = tempfile::tempdir().unwrap();
     let port = server.port.to_string();
     let key = server.client_key();
-    let add = ["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--key", key.to_str().unwrap(), "--json"];
+    let add = [
+        "add",
+        "home",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        server.user(),
+        "--key",
+        key.to_str().unwrap(),
+        "--json",
+    ];
 
     let first = server_cmd(data.path(), "", &add);
     assert_eq!(first.code, 2, "{}{}", first.stdout, first.stderr);
     let error = &first.json()["error"];
     assert_eq!(error["code"], "ssh.host_key_unknown");
     assert_eq!(error["details"]["fingerprint"], server.host_fingerprint());
-    assert!(error["hint"].as_str().unwrap().contains("--trust-fingerprint SHA256:"));
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("--trust-fingerprint SHA256:")
+    );
     let list = server_cmd(data.path(), "", &["list", "--json"]).json();
-    assert_eq!(list["servers"].as_array().unwrap().len(), 0, "nothing saved");
+    assert_eq!(
+        list["servers"].as_array().unwrap().len(),
+        0,
+        "nothing saved"
+    );
 
-    let added = add_with_key(data.path(), &server, "home", &["--domain", "companion.example.org"]);
+    let added = add_with_key(
+        data.path(),
+        &server,
+        "home",
+        &["--domain", "companion.example.org"],
+    );
     assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
     let added = added.json();
     assert_eq!(added["newly_trusted"], true);
@@ -56,7 +93,11 @@ fn add_needs_trust_then_lists_and_removes() {
     assert_eq!(again.json()["error"]["code"], "server.exists");
 
     let list = server_cmd(data.path(), "", &["list"]);
-    assert!(list.stdout.contains("home") && list.stdout.contains("companion.example.org"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("home") && list.stdout.contains("companion.example.org"),
+        "{}",
+        list.stdout
+    );
     let removed = server_cmd(data.path(), "", &["remove", "home"]);
     assert_eq!(removed.code, 0, "{}", removed.stderr);
     let list = server_cmd(data.path(), "", &["list", "--json"]).json();
@@ -79,14 +120,29 @@ fn a_changed_host_key_is_exit_2_until_trusted_again() {
     assert_eq!(error["code"], "ssh.host_key_changed");
     assert_eq!(error["details"]["expected"], old.as_str());
     assert_eq!(error["details"]["actual"], new.as_str());
-    assert!(error["hint"].as_str().unwrap().contains(&format!("deskmate server trust home --fingerprint {new}")));
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("deskmate server trust home --fingerprint {new}"))
+    );
 
     let human = server_cmd(data.path(), "", &["check", "home"]);
-    assert!(human.stderr.contains("error[ssh.host_key_changed]") && human.stderr.contains(&old) && human.stderr.contains(&new), "{}", human.stderr);
+    assert!(
+        human.stderr.contains("error[ssh.host_key_changed]")
+            && human.stderr.contains(&old)
+            && human.stderr.contains(&new),
+        "{}",
+        human.stderr
+    );
 
     let wrong = server_cmd(data.path(), "", &["trust", "home", "--fingerprint", &old]);
     assert_eq!(wrong.code, 2, "the old key is not what the server shows");
-    let trusted = server_cmd(data.path(), "", &["trust", "home", "--fingerprint", &new, "--json"]);
+    let trusted = server_cmd(
+        data.path(),
+        "",
+        &["trust", "home", "--fingerprint", &new, "--json"],
+    );
     assert_eq!(trusted.code, 0, "{}{}", trusted.stdout, trusted.stderr);
     assert_eq!(trusted.json()["replaced"], true);
     assert_eq!(server_cmd(data.path(), "", &["check", "home"]).code, 0);
@@ -102,20 +158,70 @@ fn password_sign_in_check_and_health_with_history() {
     fs::create_dir_all(&stack).unwrap();
     fs::write(stack.join("compose.yaml"), "services: {}\n").unwrap();
     server.set_docker("compose-version", "2.29.7\n");
-    server.set_docker("compose-ps", &fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap());
-    let backend = HealthEndpoint::start(200, &fs::read_to_string(fixture("health-healthy.json")).unwrap());
+    server.set_docker(
+        "compose-ps",
+        &fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap(),
+    );
+    let backend = HealthEndpoint::start(
+        200,
+        &fs::read_to_string(fixture("health-healthy.json")).unwrap(),
+    );
     let backend_port = backend.port.to_string();
 
-    let wrong = server_cmd(data.path(), "not-it\n", &["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--password-stdin", "--trust-fingerprint", &fingerprint]);
+    let wrong = server_cmd(
+        data.path(),
+        "not-it\n",
+        &[
+            "add",
+            "home",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            server.user(),
+            "--password-stdin",
+            "--trust-fingerprint",
+            &fingerprint,
+        ],
+    );
     assert_eq!(wrong.code, 2);
-    assert!(wrong.stderr.contains("error[ssh.auth_failed]"), "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("error[ssh.auth_failed]"),
+        "{}",
+        wrong.stderr
+    );
 
-    let added = server_cmd(data.path(), &format!("{}\n", test_password()), &["add", "home", "--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--password-stdin", "--trust-fingerprint", &fingerprint, "--stack-dir", stack.to_str().unwrap(), "--backend-port", &backend_port]);
+    let added = server_cmd(
+        data.path(),
+        &format!("{}\n", test_password()),
+        &[
+            "add",
+            "home",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            server.user(),
+            "--password-stdin",
+            "--trust-fingerprint",
+            &fingerprint,
+            "--stack-dir",
+            stack.to_str().unwrap(),
+            "--backend-port",
+            &backend_port,
+        ],
+    );
     assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
 
     let check = server_cmd(data.path(), "", &["check", "home"]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
-    assert!(check.stdout.contains("Docker 27.3.1") && check.stdout.contains("overall:"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("Docker 27.3.1") && check.stdout.contains("overall:"),
+        "{}",
+        check.stdout
+    );
 
     let health = server_cmd(data.path(), "", &["health", "home", "--json"]);
     assert_eq!(health.code, 0, "{}{}", health.stdout, health.stderr);
@@ -125,10 +231,17 @@ fn password_sign_in_check_and_health_with_history() {
     assert_eq!(report["services"].as_array().unwrap().len(), 5);
 
     // The stack falls over: exit 1, and the table says what to do.
-    server.set_docker("compose-ps", &fs::read_to_string(fixture("compose-ps-trouble.jsonl")).unwrap());
+    server.set_docker(
+        "compose-ps",
+        &fs::read_to_string(fixture("compose-ps-trouble.jsonl")).unwrap(),
+    );
     let health = server_cmd(data.path(), "", &["health", "home"]);
     assert_eq!(health.code, 1, "{}{}", health.stdout, health.stderr);
-    assert!(health.stdout.contains("FAIL") && health.stdout.contains("docker compose logs postgres"), "{}", health.stdout);
+    assert!(
+        health.stdout.contains("FAIL") && health.stdout.contains("docker compose logs postgres"),
+        "{}",
+        health.stdout
+    );
     assert!(health.stdout.contains("overall: fail"));
 
     let history = server_cmd(data.path(), "", &["history", "home", "--json"]).json();
@@ -143,10 +256,36 @@ fn an_unknown_server_name_is_exit_1_and_an_unreachable_one_exit_2() {
     let data = tempfile::tempdir().unwrap();
     let run = server_cmd(data.path(), "", &["health", "nowhere"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("error[server.not_found]"), "{}", run.stderr);
-    let run = server_cmd(data.path(), "", &["add", "x", "--host", "127.0.0.1", "--port", "1", "--user", "u", "--agent"]);
+    assert!(
+        run.stderr.contains("error[server.not_found]"),
+        "{}",
+        run.stderr
+    );
+    let run = server_cmd(
+        data.path(),
+        "",
+        &[
+            "add",
+            "x",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "1",
+            "--user",
+            "u",
+            "--agent",
+        ],
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("error[ssh.unreachable]"), "{}", run.stderr);
-    let run = server_cmd(data.path(), "", &["add", "x", "--host", "127.0.0.1", "--user", "u"]);
+    assert!(
+        run.stderr.contains("error[ssh.unreachable]"),
+        "{}",
+        run.stderr
+    );
+    let run = server_cmd(
+        data.path(),
+        "",
+        &["add", "x", "--host", "127.0.0.1", "--user", "u"],
+    );
     assert_eq!(run.code, 2, "clap refuses a missing sign-in method");
 }

@@ -12,7 +12,10 @@ use deskmate_test_server::{TestServer, test_password};
 use support::deskmate_piped;
 
 fn run(data: &Path, stdin: &str, args: &[&str]) -> support::Run {
-    let all: Vec<&dyn AsRef<std::ffi::OsStr>> = args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>).collect();
+    let all: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+        .iter()
+        .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
+        .collect();
     deskmate_piped(data, stdin, &all)
 }
 
@@ -42,13 +45,30 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
     let passphrase = format!("canary-passphrase-{}", std::process::id());
     let key = keys.path().join("locked_ed25519");
     let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", &passphrase, "-f", key.to_str().unwrap()])
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            &passphrase,
+            "-f",
+            key.to_str().unwrap(),
+        ])
         .status()
         .unwrap();
     assert!(made.success());
     server.authorize(&key.with_extension("pub"));
 
-    let common = ["--host", "127.0.0.1", "--port", &port, "--user", server.user(), "--trust-fingerprint", &fingerprint];
+    let common = [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        server.user(),
+        "--trust-fingerprint",
+        &fingerprint,
+    ];
 
     // A wrong password, a right one, a locked key without and with its passphrase.
     let key_path = key.to_str().unwrap();
@@ -58,15 +78,25 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
         all
     };
     let go = |stdin: &str, args: Vec<String>| {
-        run(data.path(), stdin, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        run(
+            data.path(),
+            stdin,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
     };
-    assert_eq!(go(&format!("{password}x\n"), add(&["pw", "--password-stdin"])).code, 2);
+    assert_eq!(
+        go(&format!("{password}x\n"), add(&["pw", "--password-stdin"])).code,
+        2
+    );
     let added = go(&format!("{password}\n"), add(&["pw", "--password-stdin"]));
     assert_eq!(added.code, 0, "{}", added.stderr);
     let refused = go("", add(&["locked", "--key", key_path]));
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("passphrase"), "{}", refused.stderr);
-    let added = go(&format!("{passphrase}\n"), add(&["locked", "--key", key_path, "--passphrase-stdin"]));
+    let added = go(
+        &format!("{passphrase}\n"),
+        add(&["locked", "--key", key_path, "--passphrase-stdin"]),
+    );
     assert_eq!(added.code, 0, "{}", added.stderr);
     for name in ["pw", "locked"] {
         let checked = run(data.path(), "", &["server", "check", name]);
@@ -78,13 +108,22 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
     let store = data.path().join("secrets.json");
     let stored = fs::read_to_string(&store).unwrap();
     assert!(stored.contains(password) && stored.contains(&passphrase));
-    assert_eq!(fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        fs::metadata(&store).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 
     // ...and nowhere else.
     let files = files_under(data.path());
-    let logs: Vec<_> = files.iter().filter(|p| p.starts_with(data.path().join("logs"))).collect();
+    let logs: Vec<_> = files
+        .iter()
+        .filter(|p| p.starts_with(data.path().join("logs")))
+        .collect();
     assert!(!logs.is_empty(), "the CLI logged: {files:?}");
-    let logged: usize = logs.iter().map(|p| fs::metadata(p).unwrap().len() as usize).sum();
+    let logged: usize = logs
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len() as usize)
+        .sum();
     assert!(logged > 1000, "the logs hold the sessions ({logged} bytes)");
     for file in files.iter().filter(|p| **p != store) {
         let bytes = fs::read(file).unwrap();
@@ -98,5 +137,8 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
     }
     let sshd_log = server.log();
     assert!(sshd_log.contains("Accepted password") && sshd_log.contains("Accepted publickey"));
-    assert!(!sshd_log.contains(password) && !sshd_log.contains(&passphrase), "a command line the server ran held a secret");
+    assert!(
+        !sshd_log.contains(password) && !sshd_log.contains(&passphrase),
+        "a command line the server ran held a secret"
+    );
 }

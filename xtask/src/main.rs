@@ -20,6 +20,17 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     // The interop test reads our PNGs with the chunk libraries SillyTavern uses, in Node.
     ("node", "nodejs"),
     ("npm", "npm"),
+    // ssh2 builds libssh2 against OpenSSL; keyring talks to the Secret Service over D-Bus.
+    ("pkg-config", "pkg-config"),
+    ("/usr/include/openssl/ssl.h", "libssl-dev"),
+    ("/usr/include/dbus-1.0/dbus/dbus.h", "libdbus-1-dev"),
+    // The server tests start a real sshd, make keys and certificates, and stop remote
+    // commands with pgrep/pkill; the download bench compares with OpenSSH's own client.
+    ("/usr/sbin/sshd", "openssh-server"),
+    ("ssh", "openssh-client"),
+    ("openssl", "openssl"),
+    ("pkill", "procps"),
+    ("useradd", "passwd"),
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.
@@ -35,6 +46,9 @@ const FUZZ_TARGETS: &[&str] = &[
     "room_reader",
     "room_package",
     "plugin_manifest",
+    "known_hosts",
+    "compose_ps",
+    "server_replies",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.
@@ -63,6 +77,8 @@ fn main() -> ExitCode {
                 "deskmate-rooms",
                 "-p",
                 "deskmate-plugins",
+                "-p",
+                "deskmate-remote",
             ])
         }),
         _ => {
@@ -113,7 +129,11 @@ fn cargo(args: &[&str]) -> Result {
     sh(env!("CARGO"), args)
 }
 
+/// A command on PATH, or a file when given a path.
 fn found(program: &str) -> bool {
+    if program.starts_with('/') {
+        return std::path::Path::new(program).exists();
+    }
     Command::new("sh")
         .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
         .status()
@@ -332,6 +352,9 @@ fn fuzz(seconds: Option<&str>) -> Result {
         let mut args = vec!["fuzz", "run"];
         if target.starts_with("plugin_") {
             args.extend(["--features", "plugins"]);
+        }
+        if ["known_hosts", "compose_ps", "server_replies"].contains(target) {
+            args.extend(["--features", "remote"]);
         }
         args.extend([*target, &corpus, &seeds, "--", &max_time, "-max_len=262144"]);
         sh_in(&root(), env!("CARGO"), &args, &envs)?;

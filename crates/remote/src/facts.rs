@@ -89,7 +89,7 @@ pub fn parse(text: &str) -> Result<Facts> {
         let Some((key, value)) = line.split_once('\t') else {
             continue;
         };
-        let value = value.trim().trim_matches('"').to_string();
+        let value = value.trim().trim_matches('"').trim().to_string();
         if key == "listen" {
             if let Ok(port) = u16::from_str_radix(&value, 16) {
                 facts.listening.push(port);

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use sha2::{Digest, Sha256};
 
 use crate::error::{RemoteError, Result};
 
@@ -62,7 +61,10 @@ impl HostKey {
 }
 
 pub fn fingerprint(blob: &[u8]) -> String {
-    format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(blob)))
+    format!(
+        "SHA256:{}",
+        STANDARD_NO_PAD.encode(openssl::sha::sha256(blob))
+    )
 }
 
 /// Reads a fingerprint the way owners paste it: with or without `SHA256:`, with or
