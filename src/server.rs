@@ -261,10 +261,8 @@ fn print_findings(findings: &[Finding], overall: Level, elapsed_ms: Option<u64>)
             f.title,
             f.detail
         );
-        if let Some(fix) = &f.fix {
-            if f.level >= Level::Warn {
-                println!("        {:<18} fix: {fix}", "");
-            }
+        if let Some(fix) = f.fix.as_ref().filter(|_| f.level >= Level::Warn) {
+            println!("        {:<18} fix: {fix}", "");
         }
     }
     let count = |l| findings.iter().filter(|f| f.level == l).count();

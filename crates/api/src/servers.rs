@@ -209,12 +209,7 @@ impl Servers {
     }
 
     pub fn check(&self, name: &str) -> Result<CheckReport, ApiError> {
-        let server = self.profile(name)?.server;
-        let session = self.connect(
-            &server,
-            &self.credentials(&server)?,
-            &HostKeyPolicy::PinnedOnly,
-        )?;
+        let (server, session) = self.open_session(name)?;
         let report =
             preflight::run(&session, &server.stack_dir).map_err(|e| remote_error(e, name))?;
         Ok(CheckReport {
@@ -271,6 +266,17 @@ impl Servers {
                 report: serde_json::from_str(&run.report).unwrap_or(serde_json::Value::Null),
             })
             .collect())
+    }
+
+    /// A session on a saved server, whose key must already be pinned.
+    fn open_session(&self, name: &str) -> Result<(Server, Session), ApiError> {
+        let server = self.profile(name)?.server;
+        let session = self.connect(
+            &server,
+            &self.credentials(&server)?,
+            &HostKeyPolicy::PinnedOnly,
+        )?;
+        Ok((server, session))
     }
 
     fn profile(&self, name: &str) -> Result<ServerProfile, ApiError> {
@@ -381,7 +387,7 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
         NoExitStatus { .. } | RemoteFailed { .. } | HashMismatch { .. } => "try again; if it keeps failing, check the server's disk and logs".to_string(),
         Unquotable => "remove the unusual character from the value".to_string(),
         Io { .. } => "check that the data folder is writable and the disk is not full".to_string(),
-        Secrets { .. } => format!("unlock your keychain, or set DESKMATE_SECRETS=file to keep secrets in a private file in the data folder ({name})"),
+        Secrets { .. } => "unlock your keychain, or set DESKMATE_SECRETS=file to keep secrets in a private file in the data folder".to_string(),
     };
     let mut api = ApiError::new(err.code(), err.to_string(), hint);
     match &err {

@@ -15,8 +15,6 @@ use crate::error::RemoteError;
 use crate::pump::{Input, pump};
 use crate::session::Session;
 
-/// The backend's port on the server, as DeskMate's compose file publishes it (8001 -> 8000).
-pub const DEFAULT_BACKEND_PORT: u16 = 8001;
 pub const MAX_RESPONSE: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

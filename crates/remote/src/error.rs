@@ -145,7 +145,7 @@ impl RemoteError {
     /// An error from libssh2 in the middle of an operation. A timeout keeps its own code,
     /// because "the server is slow or gone" is a different fix from "the protocol broke".
     pub(crate) fn ssh(what: &'static str, timeout_secs: u64, err: ssh2::Error) -> Self {
-        if err.code() == ssh2::ErrorCode::Session(libssh2_timeout()) {
+        if crate::session::is_timeout(&err) {
             RemoteError::Timeout {
                 what,
                 seconds: timeout_secs,
@@ -162,9 +162,4 @@ impl From<crate::quote::QuoteError> for RemoteError {
     fn from(_: crate::quote::QuoteError) -> Self {
         RemoteError::Unquotable
     }
-}
-
-/// `LIBSSH2_ERROR_TIMEOUT`.
-const fn libssh2_timeout() -> i32 {
-    -9
 }

@@ -142,7 +142,7 @@ fn container_finding(c: &Container) -> Finding {
                 c.service
             )),
         ),
-        (state, _) => (Level::Warn, format!("{state}"), Some(logs)),
+        (state, _) => (Level::Warn, state.to_string(), Some(logs)),
     };
     let mut finding = Finding::new(id, level, c.service.clone(), detail);
     finding.fix = fix;

@@ -358,6 +358,7 @@ fn is_auth_refusal(err: &ssh2::Error) -> bool {
     matches!(err.code(), ssh2::ErrorCode::Session(-18 | -19))
 }
 
+/// LIBSSH2_ERROR_TIMEOUT.
 pub(crate) fn is_timeout(err: &ssh2::Error) -> bool {
     err.code() == ssh2::ErrorCode::Session(-9)
 }
