@@ -38,6 +38,27 @@ fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) ->
     server_cmd(data, "", &args)
 }
 
+/// `server add` with a password on stdin, trusting the test sshd.
+fn add_with_password(data: &Path, server: &TestServer, stdin: &str, extra: &[&str]) -> Run {
+    let port = server.port.to_string();
+    let fingerprint = server.host_fingerprint();
+    let mut args = vec![
+        "add",
+        "home",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--user",
+        server.user(),
+        "--password-stdin",
+        "--trust-fingerprint",
+        &fingerprint,
+    ];
+    args.extend_from_slice(extra);
+    server_cmd(data, stdin, &args)
+}
+
 #[test]
 fn add_needs_trust_then_lists_and_removes() {
     let server = TestServer::start();
@@ -152,8 +173,6 @@ fn a_changed_host_key_is_exit_2_until_trusted_again() {
 fn password_sign_in_check_and_health_with_history() {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();
-    let port = server.port.to_string();
-    let fingerprint = server.host_fingerprint();
     let stack = server.home().join("stack");
     fs::create_dir_all(&stack).unwrap();
     fs::write(stack.join("compose.yaml"), "services: {}\n").unwrap();
@@ -168,23 +187,7 @@ fn password_sign_in_check_and_health_with_history() {
     );
     let backend_port = backend.port.to_string();
 
-    let wrong = server_cmd(
-        data.path(),
-        "not-it\n",
-        &[
-            "add",
-            "home",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            server.user(),
-            "--password-stdin",
-            "--trust-fingerprint",
-            &fingerprint,
-        ],
-    );
+    let wrong = add_with_password(data.path(), &server, "not-it\n", &[]);
     assert_eq!(wrong.code, 2);
     assert!(
         wrong.stderr.contains("error[ssh.auth_failed]"),
@@ -192,21 +195,11 @@ fn password_sign_in_check_and_health_with_history() {
         wrong.stderr
     );
 
-    let added = server_cmd(
+    let added = add_with_password(
         data.path(),
+        &server,
         &format!("{}\n", test_password()),
         &[
-            "add",
-            "home",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--user",
-            server.user(),
-            "--password-stdin",
-            "--trust-fingerprint",
-            &fingerprint,
             "--stack-dir",
             stack.to_str().unwrap(),
             "--backend-port",
