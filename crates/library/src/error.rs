@@ -27,6 +27,26 @@ pub enum LibraryError {
 
     #[error("the server profile is not valid: {0}")]
     InvalidServer(String),
+
+    #[error("no persona has the id {id}")]
+    PersonaNotFound { id: i64 },
+
+    #[error("a rating is 1 to 5 stars, not {stars}")]
+    InvalidRating { stars: u8 },
+
+    #[error(
+        "the tag `{tag}` is empty, too long (64 characters at most) or has a control character"
+    )]
+    InvalidTag { tag: String },
+
+    #[error("a persona can have at most {limit} tags")]
+    TooManyTags { limit: usize },
+
+    #[error("no saved room is named `{name}`")]
+    RoomNotFound { name: String },
+
+    #[error("`{name}` cannot name a room: use 1 to 200 characters")]
+    InvalidRoomName { name: String },
 }
 
 impl LibraryError {
@@ -39,6 +59,12 @@ impl LibraryError {
             LibraryError::ServerExists { .. } => "server.exists",
             LibraryError::ServerNotFound { .. } => "server.not_found",
             LibraryError::InvalidServer(_) => "server.invalid",
+            LibraryError::PersonaNotFound { .. } => "persona.not_found",
+            LibraryError::InvalidRating { .. } => "persona.invalid_rating",
+            LibraryError::InvalidTag { .. } => "persona.invalid_tag",
+            LibraryError::TooManyTags { .. } => "persona.too_many_tags",
+            LibraryError::RoomNotFound { .. } => "room.not_found",
+            LibraryError::InvalidRoomName { .. } => "room.invalid_name",
         }
     }
 }

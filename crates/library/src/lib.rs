@@ -1,8 +1,9 @@
 //! The app's own SQLite store: `library.sqlite` in the data folder.
 //!
-//! One database holds what DeskMate Studio remembers between runs. Today that is the
-//! owner's server profiles and their health history. The persona library, expression
-//! sprites and saved rooms will join it, each as a new migration.
+//! One database holds what DeskMate Studio remembers between runs: the persona library
+//! with its expression sprites and thumbnails, saved rooms, and the owner's server profiles
+//! with their health history. This crate stores and finds; reading cards and pictures is
+//! `deskmate-cards`' job, and `deskmate-api` joins the two.
 //!
 //! - **Versioned migrations** ([`migrations`]). SQLite's `user_version` records how far a
 //!   database has come. Each step runs in its own transaction, so a crash leaves the
@@ -10,13 +11,18 @@
 //!   at.
 //! - **WAL mode**, so reads never wait on a write. Foreign keys are enforced, and there is
 //!   a busy timeout for a second process (the CLI beside the app).
+//! - **One transaction per user action.** Importing a persona writes its card, file,
+//!   pictures, tags and sprites together, so a crash (even `kill -9`) leaves all or none.
 //! - **No secrets.** Passwords and key passphrases belong in the OS keychain. A profile only
 //!   says which kind of authentication it uses.
 
 mod error;
 mod health_runs;
 pub mod migrations;
+mod personas;
+mod rooms;
 mod servers;
+mod sprites;
 
 use std::path::Path;
 use std::time::Duration;
@@ -25,10 +31,22 @@ use rusqlite::Connection;
 
 pub use error::{LibraryError, Result};
 pub use health_runs::{HealthRun, MAX_RUNS_PER_SERVER};
+pub use personas::{
+    Added, MAX_TAG_CHARS, MAX_TAGS, NewPersona, Persona, PersonaSource, PersonaSummary, Query, Sort,
+};
+pub use rooms::SavedRoom;
 pub use servers::{Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, Server, ServerProfile};
+pub use sprites::{NewSprite, SpriteInfo};
 
 /// The file name inside the app's data folder.
 pub const LIBRARY_FILE: &str = "library.sqlite";
+
+/// When a record was made and last changed, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Timestamps {
+    pub created_at: i64,
+    pub modified_at: i64,
+}
 
 pub struct Library {
     conn: Connection,
@@ -57,6 +75,13 @@ impl Library {
     /// The schema version this database is at.
     pub fn schema_version(&self) -> Result<u32> {
         migrations::version(&self.conn)
+    }
+
+    /// SQLite's own check of the file: `ok`, or what is damaged.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
 
     pub fn journal_mode(&self) -> Result<String> {

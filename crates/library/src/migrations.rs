@@ -35,6 +35,62 @@ pub const STEPS: &[&str] = &[
         report      TEXT NOT NULL
     ) STRICT;
     CREATE INDEX health_runs_by_server ON health_runs (server, checked_at);",
+    // 3: the persona library, expression sprites and saved rooms. The big values (the card
+    // JSON, the imported file, pictures) sit in tables of their own, so listing and searching
+    // thousands of personas reads only the small rows.
+    "CREATE TABLE personas (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        card_name     TEXT NOT NULL,
+        creator       TEXT NOT NULL,
+        spec          TEXT NOT NULL CHECK (spec IN ('v1', 'v2', 'v3')),
+        source_format TEXT NOT NULL CHECK (source_format IN ('png', 'json', 'charx')),
+        source_file   TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL UNIQUE,
+        rating        INTEGER CHECK (rating BETWEEN 1 AND 5),
+        notes         TEXT NOT NULL DEFAULT '',
+        created_at    INTEGER NOT NULL,
+        modified_at   INTEGER NOT NULL,
+        trashed_at    INTEGER
+    ) STRICT;
+    CREATE INDEX personas_by_creator ON personas (creator COLLATE NOCASE);
+    CREATE TABLE persona_cards (
+        persona  INTEGER PRIMARY KEY REFERENCES personas (id) ON DELETE CASCADE,
+        card     TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE persona_sources (
+        persona  INTEGER PRIMARY KEY REFERENCES personas (id) ON DELETE CASCADE,
+        bytes    BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE persona_pictures (
+        persona    INTEGER PRIMARY KEY REFERENCES personas (id) ON DELETE CASCADE,
+        avatar     BLOB,
+        thumbnail  BLOB
+    ) STRICT;
+    CREATE TABLE persona_tags (
+        persona  INTEGER NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        tag      TEXT NOT NULL COLLATE NOCASE,
+        PRIMARY KEY (persona, tag)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX persona_tags_by_tag ON persona_tags (tag, persona);
+    CREATE TABLE sprites (
+        persona    INTEGER NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        file_name  TEXT NOT NULL,
+        label      TEXT NOT NULL,
+        format     TEXT NOT NULL,
+        width      INTEGER NOT NULL,
+        height     INTEGER NOT NULL,
+        alpha      INTEGER NOT NULL,
+        sha256     TEXT NOT NULL,
+        image      BLOB NOT NULL,
+        PRIMARY KEY (persona, file_name)
+    ) STRICT;
+    CREATE TABLE rooms (
+        name         TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+        document     TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        modified_at  INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 pub fn version(conn: &Connection) -> Result<u32> {
