@@ -2,13 +2,12 @@
 //! into: cropped to the 2:3 portrait every card app shows, and resized (400x600 by default,
 //! the size SillyTavern and chub use).
 
-use std::io::Cursor;
-
+use image::DynamicImage;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, ImageReader};
 
 use crate::error::{CardError, Result};
 use crate::limits::Limits;
+use crate::picture;
 
 /// The size of a new card picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +28,6 @@ impl Default for AvatarSize {
 /// Decodes `bytes` (after checking its pixel count from the header alone), centre-crops it to
 /// the aspect ratio of `size`, resizes it, and encodes a PNG with no text chunks.
 pub fn card_picture(bytes: &[u8], size: AvatarSize, limits: &Limits) -> Result<Vec<u8>> {
-    let unreadable = |e: &dyn std::fmt::Display| CardError::ImageUnreadable {
-        reason: e.to_string(),
-    };
     if size.width == 0
         || size.height == 0
         || u64::from(size.width) * u64::from(size.height) > limits.max_image_pixels
@@ -43,38 +39,14 @@ pub fn card_picture(bytes: &[u8], size: AvatarSize, limits: &Limits) -> Result<V
             ),
         });
     }
-    let reader = || {
-        ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| unreadable(&e))
-    };
-    let (width, height) = reader()?.into_dimensions().map_err(|e| unreadable(&e))?;
-    if u64::from(width) * u64::from(height) > limits.max_image_pixels {
-        return Err(CardError::ImageTooManyPixels {
-            width,
-            height,
-            limit: limits.max_image_pixels,
-        });
-    }
-    let mut decoder = reader()?;
-    let mut image_limits = image::Limits::default();
-    // RGBA16 is the widest buffer a decoder makes: 8 bytes a pixel.
-    image_limits.max_alloc = Some(limits.max_image_pixels.saturating_mul(8));
-    decoder.limits(image_limits);
-    let picture = decoder.decode().map_err(|e| unreadable(&e))?;
-
+    let picture = picture::decode(bytes, limits)?;
+    let (width, height) = (picture.width(), picture.height());
     let (x, y, w, h) = centre_crop(width, height, size);
     let resized =
         picture
             .crop_imm(x, y, w, h)
             .resize_exact(size.width, size.height, FilterType::Lanczos3);
-    let mut out = Cursor::new(Vec::new());
-    DynamicImage::ImageRgba8(resized.to_rgba8())
-        .write_to(&mut out, ImageFormat::Png)
-        .map_err(|e| CardError::CannotWrite {
-            reason: e.to_string(),
-        })?;
-    Ok(out.into_inner())
+    picture::encode_png(&DynamicImage::ImageRgba8(resized.to_rgba8()))
 }
 
 /// The largest centred rectangle of the target's aspect ratio.
@@ -93,7 +65,9 @@ fn centre_crop(width: u32, height: u32, target: AvatarSize) -> (u32, u32, u32, u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
     use image::{Rgb, RgbImage};
+    use std::io::Cursor;
 
     fn encoded(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
         let img = RgbImage::from_fn(width, height, |x, y| {

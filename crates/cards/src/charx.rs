@@ -11,12 +11,13 @@
 //! Entry names that are absolute or climb out with `..` are refused outright: one day someone
 //! will unpack these files to disk.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 
 use deskmate_diagnostics::Diagnostic;
 use serde_json::Value;
 use zip::write::SimpleFileOptions;
 
+use crate::archive;
 use crate::error::{CardError, Result};
 use crate::limits::Limits;
 use crate::model::Card;
@@ -33,11 +34,7 @@ pub struct Charx {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
+pub use crate::archive::Entry;
 
 /// The entry an embedded-asset URI names, trying both `image/` and `images/` spellings.
 pub fn resolve<'a>(entries: &'a [Entry], uri: &str) -> Option<&'a Entry> {
@@ -63,51 +60,13 @@ pub fn embedded_path(uri: &str) -> Option<&str> {
 
 /// Reads a CHARX archive (or JPEG + ZIP file).
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Charx> {
-    let bad_zip = |e: zip::result::ZipError| CardError::CharxBadZip {
-        reason: e.to_string(),
-    };
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(bad_zip)?;
-    if archive.len() > limits.max_zip_entries {
-        return Err(CardError::CharxTooManyEntries {
-            count: archive.len(),
-            limit: limits.max_zip_entries,
-        });
-    }
     let mut card_bytes = None;
     let mut entries = Vec::new();
-    let mut total: u64 = 0;
-    for index in 0..archive.len() {
-        let file = archive.by_index_raw(index).map_err(bad_zip)?;
-        let name = file.name().map_err(bad_zip)?.into_owned();
-        check_name(&name)?;
-        if file.encrypted() {
-            return Err(CardError::CharxEncrypted { name });
-        }
-        drop(file);
-        let mut file = archive.by_index(index).map_err(bad_zip)?;
-        if file.is_dir() {
-            continue;
-        }
-        let remaining = limits.max_zip_total_bytes.saturating_sub(total);
-        let mut data = Vec::new();
-        // The declared size can lie; count what actually comes out.
-        (&mut file)
-            .take(remaining + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| CardError::CharxBadZip {
-                reason: format!("{name}: {e}"),
-            })?;
-        total += data.len() as u64;
-        if total > limits.max_zip_total_bytes {
-            return Err(CardError::CharxTooLarge {
-                limit: limits.max_zip_total_bytes,
-            });
-        }
-        check_ratio(&name, data.len() as u64, file.compressed_size(), limits)?;
-        if name == CARD_ENTRY {
-            card_bytes = Some(data);
+    for entry in archive::read_entries(bytes, limits)? {
+        if entry.name == CARD_ENTRY {
+            card_bytes = Some(entry.bytes);
         } else {
-            entries.push(Entry { name, bytes: data });
+            entries.push(entry);
         }
     }
     let card_bytes = card_bytes.ok_or(CardError::CharxNoCard)?;
@@ -121,35 +80,6 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Charx> {
         entries,
         diagnostics,
     })
-}
-
-/// Refuses absolute names and any `..` component, with either slash.
-fn check_name(name: &str) -> Result<()> {
-    let traversal = || CardError::CharxPathTraversal {
-        name: name.to_string(),
-    };
-    let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
-    if absolute || name.contains('\0') || name.split(['/', '\\']).any(|part| part == "..") {
-        return Err(traversal());
-    }
-    Ok(())
-}
-
-/// Only entries past 1 MiB are checked: small, repetitive JSON compresses very well and is
-/// harmless; a bomb has to be big to hurt.
-fn check_ratio(name: &str, size: u64, compressed: u64, limits: &Limits) -> Result<()> {
-    const CHECK_ABOVE: u64 = 1024 * 1024;
-    if size > CHECK_ABOVE {
-        let ratio = size / compressed.max(1);
-        if ratio > limits.max_zip_ratio {
-            return Err(CardError::CharxRatio {
-                name: name.to_string(),
-                ratio,
-                limit: limits.max_zip_ratio,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Warnings for embedded asset URIs that point at nothing in the archive.

@@ -39,23 +39,23 @@ pub enum CardError {
     BadJson { reason: String },
     #[error("the card JSON is a {found}, not an object")]
     NotAnObject { found: &'static str },
-    #[error("the CHARX archive is not a readable ZIP: {reason}")]
+    #[error("the archive is not a readable ZIP: {reason}")]
     CharxBadZip { reason: String },
     #[error("the CHARX archive has no card.json at its root")]
     CharxNoCard,
-    #[error("the CHARX entry `{name}` points outside the archive")]
+    #[error("the archive entry `{name}` points outside the archive")]
     CharxPathTraversal { name: String },
-    #[error("the CHARX archive has {count} entries; the limit is {limit}")]
+    #[error("the archive has {count} entries; the limit is {limit}")]
     CharxTooManyEntries { count: usize, limit: usize },
-    #[error("the CHARX archive unpacks to more than {limit} bytes")]
+    #[error("the archive unpacks to more than {limit} bytes")]
     CharxTooLarge { limit: u64 },
-    #[error("the CHARX entry `{name}` compresses {ratio}:1, past the {limit}:1 limit")]
+    #[error("the archive entry `{name}` compresses {ratio}:1, past the {limit}:1 limit")]
     CharxRatio {
         name: String,
         ratio: u64,
         limit: u64,
     },
-    #[error("the CHARX entry `{name}` is encrypted")]
+    #[error("the archive entry `{name}` is encrypted")]
     CharxEncrypted { name: String },
     #[error("the image is {width}x{height}; the limit is {limit} pixels")]
     ImageTooManyPixels { width: u32, height: u32, limit: u64 },
@@ -63,6 +63,17 @@ pub enum CardError {
     ImageUnreadable { reason: String },
     #[error("the card cannot be written: {reason}")]
     CannotWrite { reason: String },
+    #[error("`{name}` gives no expression label (its name must start with one, like `joy.png`)")]
+    SpriteNoLabel { name: String },
+    #[error("the sprite `{name}` is {width}x{height}; the longest side may be {limit} pixels")]
+    SpriteTooLarge {
+        name: String,
+        width: u32,
+        height: u32,
+        limit: u32,
+    },
+    #[error("the set has more than {limit} sprites")]
+    TooManySprites { limit: usize },
 }
 
 impl CardError {
@@ -94,6 +105,9 @@ impl CardError {
             ImageTooManyPixels { .. } => "image.too_many_pixels",
             ImageUnreadable { .. } => "image.unreadable",
             CannotWrite { .. } => "card.cannot_write",
+            SpriteNoLabel { .. } => "expression.no_label",
+            SpriteTooLarge { .. } => "expression.too_large",
+            TooManySprites { .. } => "expression.too_many",
         }
     }
 }

@@ -16,21 +16,28 @@
 //!   [`png::read`], [`payload`], [`charx`]) and say, as diagnostics, what they forgave.
 //!   Writers produce exactly what the specs say.
 //! - **Bounded.** Every reader obeys [`Limits`], and no input makes it panic.
+//!
+//! It also reads and writes expression sprite sets ([`expressions`]) and makes the library's
+//! thumbnails ([`thumbnail`]).
 
+pub mod archive;
 pub mod assets;
 mod avatar;
 pub mod charx;
 mod check;
 pub mod convert;
 mod error;
+pub mod expressions;
 pub mod fields;
 mod format;
 mod limits;
 pub mod lorebook;
 mod model;
 pub mod payload;
+mod picture;
 pub mod png;
 mod repair;
+mod thumbnail;
 
 pub use avatar::{AvatarSize, card_picture};
 pub use deskmate_diagnostics::{Diagnostic, Severity};
@@ -39,6 +46,7 @@ pub use format::Format;
 pub use limits::Limits;
 pub use model::{Card, Spec};
 pub use repair::repair;
+pub use thumbnail::{THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH, thumbnail};
 
 /// A card read from a file, with what the reader noticed.
 #[derive(Debug, Clone)]

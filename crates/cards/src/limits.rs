@@ -15,11 +15,11 @@ pub struct Limits {
     pub max_chunks: usize,
     /// Largest inflated text of a zTXt or iTXt chunk.
     pub max_inflated_text_bytes: u64,
-    /// Most entries in a CHARX archive.
+    /// Most entries in a ZIP archive (a CHARX, a sprite set, a zip of cards).
     pub max_zip_entries: usize,
-    /// Largest total unpacked size of a CHARX archive.
+    /// Largest total unpacked size of a ZIP archive.
     pub max_zip_total_bytes: u64,
-    /// Largest compression ratio of one CHARX entry (only checked past 1 MiB unpacked, where
+    /// Largest compression ratio of one archive entry (only checked past 1 MiB unpacked, where
     /// a bomb can do harm; small, highly repetitive JSON is normal).
     pub max_zip_ratio: u64,
     /// Most pixels an image may have before we agree to decode it.

@@ -49,7 +49,7 @@ impl Library {
         })
     }
 
-    /// The persona's sprites, by label then file name.
+    /// The persona's sprites, by label, then shorter file names first (`joy.png`, `joy-2.png`).
     pub fn sprites(&self, persona: i64) -> Result<Vec<SpriteInfo>> {
         Ok(self
             .sprite_rows(persona, false)?
@@ -68,7 +68,7 @@ impl Library {
         let mut statement = self.conn.prepare_cached(
             "SELECT file_name, label, format, width, height, alpha, sha256, length(image),
                     CASE WHEN ?2 THEN image ELSE x'' END
-             FROM sprites WHERE persona = ?1 ORDER BY label, file_name",
+             FROM sprites WHERE persona = ?1 ORDER BY label, length(file_name), file_name",
         )?;
         let rows = statement.query_map(params![persona, with_image], |r| {
             Ok(NewSprite {

@@ -211,9 +211,9 @@ fn sprites_are_kept_byte_for_byte_and_replaced_by_file_name() {
         .unwrap();
     let stored = library.sprite_images(id).unwrap();
     let files: Vec<_> = stored.iter().map(|s| s.info.file_name.as_str()).collect();
-    assert_eq!(files, ["anger.png", "joy-2.webp", "joy.png", "sadness.png"]);
-    assert_eq!(stored[1], joy2);
-    assert_eq!(stored[2].image, b"joy7");
+    assert_eq!(files, ["anger.png", "joy.png", "joy-2.webp", "sadness.png"]);
+    assert_eq!(stored[2], joy2);
+    assert_eq!(stored[1].image, b"joy7");
     library
         .put_sprites(id, &[sprite("neutral", 1)], true)
         .unwrap();
