@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use deskmate_cards::expressions::Sprite;
+use deskmate_cards::expressions::export::charx_emotions;
 use deskmate_cards::{
     self as cards, AvatarSize, Card, Container, Diagnostic, Format, Limits, Loaded, Spec, assets,
     charx, convert,
@@ -85,14 +87,16 @@ pub struct CardWriteOptions {
     pub image: Option<PathBuf>,
     /// The size of a picture made from `image`; 400x600 by default.
     pub picture_size: Option<AvatarSize>,
+    /// Expression sprites to carry as `emotion` assets when writing a CHARX.
+    pub emotions: Vec<Sprite>,
 }
 
 /// A card file as read: where it came from, its bytes (for a PNG, the picture to keep), and
 /// the card with what reading noticed.
-struct Input<'a> {
-    path: &'a Path,
-    bytes: Vec<u8>,
-    loaded: Loaded,
+pub(crate) struct Input<'a> {
+    pub path: &'a Path,
+    pub bytes: Vec<u8>,
+    pub loaded: Loaded,
 }
 
 fn load<'a>(path: &'a Path, limits: &Limits) -> Result<Input<'a>, ApiError> {
@@ -245,14 +249,48 @@ fn write_card(
     options: &CardWriteOptions,
     png_options: PngWriteOptions,
 ) -> Result<WriteReport, ApiError> {
-    let limits = Limits::default();
-    let format = Format::from_path(output).ok_or_else(|| {
+    let format = output_format(output)?;
+    let encoded = encode_card(input, card, format, options, png_options)?;
+    write_atomic(output, &encoded.bytes)?;
+    Ok(WriteReport {
+        input: input.path.to_path_buf(),
+        output: output.to_path_buf(),
+        format: format.as_str(),
+        spec: encoded.spec.as_str(),
+        changes: encoded.changes,
+        diagnostics: encoded.diagnostics,
+    })
+}
+
+/// The card format an output file's extension names.
+pub(crate) fn output_format(output: &Path) -> Result<Format, ApiError> {
+    Format::from_path(output).ok_or_else(|| {
         ApiError::usage(
             "usage.unknown_output_format",
             format!("{} does not end in .png, .json or .charx", output.display()),
             "name the output file card.png, card.json or card.charx",
         )
-    })?;
+    })
+}
+
+/// A card file's bytes, made.
+pub(crate) struct Encoded {
+    pub bytes: Vec<u8>,
+    pub spec: Spec,
+    pub changes: Vec<Diagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Makes the bytes of `card` as a `format` file, keeping what `input`'s container holds
+/// (the PNG's picture and chunks, the CHARX's assets).
+pub(crate) fn encode_card(
+    input: &Input,
+    card: &Card,
+    format: Format,
+    options: &CardWriteOptions,
+    png_options: PngWriteOptions,
+) -> Result<Encoded, ApiError> {
+    let limits = Limits::default();
     if options.spec == Some(Spec::V2) && format == Format::Charx {
         return Err(ApiError::usage(
             "usage.charx_is_v3",
@@ -262,7 +300,7 @@ fn write_card(
     }
     let mut diagnostics = input.loaded.diagnostics.clone();
     let mut changes = Vec::new();
-    let (out, spec) = match format {
+    let (bytes, spec) = match format {
         Format::Json => {
             let spec = options.spec.unwrap_or(Spec::V3);
             (cards::write_json(card, spec)?, spec)
@@ -283,16 +321,29 @@ fn write_card(
             (out, if v2_only { Spec::V2 } else { Spec::V3 })
         }
         Format::Charx => {
-            let (card_v3, entries) = charx_contents(input, card, options, &limits)?;
+            let (mut card_v3, mut entries) = charx_contents(input, card, options, &limits)?;
+            if !options.emotions.is_empty() {
+                // The library's sprites replace the emotion assets the source file had.
+                let old: Vec<String> = card_v3
+                    .pointer("/data/assets")
+                    .and_then(serde_json::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter(|a| {
+                        a.get("type").and_then(serde_json::Value::as_str) == Some("emotion")
+                    })
+                    .filter_map(|a| a.get("uri")?.as_str().and_then(charx::embedded_path))
+                    .map(str::to_string)
+                    .collect();
+                entries.retain(|e| !old.contains(&e.name));
+                entries.extend(charx_emotions(&mut card_v3, &options.emotions));
+            }
             (charx::write(&card_v3, &entries)?, Spec::V3)
         }
     };
-    write_atomic(output, &out)?;
-    Ok(WriteReport {
-        input: input.path.to_path_buf(),
-        output: output.to_path_buf(),
-        format: format.as_str(),
-        spec: spec.as_str(),
+    Ok(Encoded {
+        bytes,
+        spec,
         changes,
         diagnostics,
     })

@@ -110,7 +110,34 @@ fn card_hint(err: &CardError) -> &'static str {
         }
         ImageUnreadable { .. } => "use a PNG, JPEG, WebP or GIF picture",
         CannotWrite { .. } => "the card is too large for this format; try .charx",
+        SpriteNoLabel { .. } => "name each picture after its expression, like joy.png or joy-2.png",
+        SpriteTooLarge { .. } => "scale the picture down in an image editor first",
+        TooManySprites { .. } => {
+            "that is far more pictures than an expression set has; check that you picked the right folder"
+        }
     }
+}
+
+/// Library errors with a hint for the owner.
+pub(crate) fn library_error(err: deskmate_library::LibraryError) -> ApiError {
+    use deskmate_library::LibraryError::*;
+    let hint = match &err {
+        ServerExists { .. } => {
+            "pick another name, or remove the old one with `deskmate server remove NAME`"
+        }
+        ServerNotFound { .. } => "see your servers with `deskmate server list`",
+        InvalidServer(_) => "fix that value and try again",
+        NewerSchema { .. } => "update DeskMate Studio; this version cannot read the newer library",
+        Io { .. } | Sqlite(_) => "check that the data folder is writable and the disk is not full",
+        PersonaNotFound { .. } => {
+            "see the ids with `deskmate persona list` (or `--trash` for deleted ones)"
+        }
+        InvalidRating { .. } => "give 1 to 5 stars, or `--clear` to remove the rating",
+        InvalidTag { .. } | TooManyTags { .. } => "use short tags, like `fantasy` or `cozy`",
+        RoomNotFound { .. } => "see the saved rooms in the app's Rooms page",
+        InvalidRoomName { .. } => "give the room a short name",
+    };
+    ApiError::new(err.code(), err.to_string(), hint)
 }
 
 impl From<RoomError> for ApiError {

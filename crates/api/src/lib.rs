@@ -13,6 +13,7 @@ mod documents;
 mod error;
 mod files;
 pub mod logging;
+pub mod persona;
 pub mod plugins;
 pub mod room;
 pub mod samples;
@@ -24,10 +25,12 @@ pub use card::{
 };
 pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use deskmate_cards::{AvatarSize, Spec};
+pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as PersonaSort};
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
 pub use deskmate_remote::{Finding, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
+pub use persona::{Layout as ExpressionLayout, Personas};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
     ExportFormat, ExportReport, ImportReport, RenderReport, RoomReport, RoomSession,

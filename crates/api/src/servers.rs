@@ -16,7 +16,7 @@ use deskmate_remote::{
 use serde::Serialize;
 
 use crate::DataDir;
-use crate::error::ApiError;
+use crate::error::{ApiError, library_error};
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]
@@ -345,20 +345,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-fn library_error(err: deskmate_library::LibraryError) -> ApiError {
-    use deskmate_library::LibraryError::*;
-    let hint = match &err {
-        ServerExists { .. } => {
-            "pick another name, or remove the old one with `deskmate server remove NAME`"
-        }
-        ServerNotFound { .. } => "see your servers with `deskmate server list`",
-        InvalidServer(_) => "fix that value and try again",
-        NewerSchema { .. } => "update DeskMate Studio; this version cannot read the newer library",
-        Io { .. } | Sqlite(_) => "check that the data folder is writable and the disk is not full",
-    };
-    ApiError::new(err.code(), err.to_string(), hint)
 }
 
 /// Remote errors with a hint for a non-technical owner. `name` is the profile, for the

@@ -5,7 +5,7 @@
 //! million entries, sizes in the header that lie. Every archive this crate opens goes
 //! through [`read_entries`], so the guards live in one place.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 
 use crate::error::{CardError, Result};
 use crate::limits::Limits;
@@ -63,6 +63,28 @@ pub fn read_entries(bytes: &[u8], limits: &Limits) -> Result<Vec<Entry>> {
         entries.push(Entry { name, bytes: data });
     }
     Ok(entries)
+}
+
+/// A ZIP of `entries`, stored without compression: they are pictures and cards, which are
+/// compressed already.
+pub fn write_stored(entries: &[Entry]) -> Result<Vec<u8>> {
+    let cannot = |e: &dyn std::fmt::Display| CardError::CannotWrite {
+        reason: e.to_string(),
+    };
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(
+            entries
+                .iter()
+                .any(|e| e.bytes.len() as u64 >= u64::from(u32::MAX)),
+        );
+    for entry in entries {
+        zip.start_file(entry.name.as_str(), options)
+            .map_err(|e| cannot(&e))?;
+        zip.write_all(&entry.bytes).map_err(|e| cannot(&e))?;
+    }
+    Ok(zip.finish().map_err(|e| cannot(&e))?.into_inner())
 }
 
 /// Refuses absolute names and any `..` component, with either slash.

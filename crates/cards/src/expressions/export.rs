@@ -1,15 +1,12 @@
 //! Writing a sprite set for each place it goes: a SillyTavern sprite zip, the DeskMate
 //! server's persona folder, and V3 CHARX `emotion` assets.
 
-use std::collections::BTreeSet;
-use std::io::{Cursor, Write};
-
 use serde::Serialize;
 use serde_json::{Value, json};
-use zip::write::SimpleFileOptions;
+use std::collections::BTreeSet;
 
-use crate::archive::Entry;
-use crate::error::{CardError, Result};
+use crate::archive::{self, Entry};
+use crate::error::Result;
 use crate::expressions::labels::{DESKMATE, DESKMATE_SOURCES, SILLYTAVERN, sillytavern_for};
 use crate::expressions::sprite::{Sprite, SpriteFormat};
 use crate::limits::Limits;
@@ -42,17 +39,15 @@ pub fn sillytavern_names(sprites: &[Sprite]) -> Vec<String> {
 
 /// A SillyTavern sprite zip: flat, one file per picture, bytes untouched.
 pub fn sillytavern_zip(sprites: &[Sprite]) -> Result<Vec<u8>> {
-    let cannot = |e: &dyn std::fmt::Display| CardError::CannotWrite {
-        reason: e.to_string(),
-    };
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    // Pictures are compressed already.
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (sprite, name) in sprites.iter().zip(sillytavern_names(sprites)) {
-        zip.start_file(name, options).map_err(|e| cannot(&e))?;
-        zip.write_all(&sprite.bytes).map_err(|e| cannot(&e))?;
-    }
-    Ok(zip.finish().map_err(|e| cannot(&e))?.into_inner())
+    let entries: Vec<Entry> = sprites
+        .iter()
+        .zip(sillytavern_names(sprites))
+        .map(|(sprite, name)| Entry {
+            name,
+            bytes: sprite.bytes.clone(),
+        })
+        .collect();
+    archive::write_stored(&entries)
 }
 
 /// The name the DeskMate server's persona reader derives from a card's name: lowercased,

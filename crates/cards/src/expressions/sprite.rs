@@ -48,6 +48,18 @@ impl SpriteFormat {
         }
     }
 
+    /// The format [`SpriteFormat::name`] names.
+    pub fn from_name(name: &str) -> Option<SpriteFormat> {
+        [
+            SpriteFormat::Png,
+            SpriteFormat::WebP,
+            SpriteFormat::Gif,
+            SpriteFormat::Jpeg,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
     /// The file extension a sprite of this format is written with.
     pub fn extension(self) -> &'static str {
         match self {

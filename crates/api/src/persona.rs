@@ -1,0 +1,663 @@
+//! Persona actions: the owner's library of characters and their expression sets.
+//!
+//! Import reads each card once, checks it, makes its thumbnail and reads its sprites on
+//! worker threads, then stores each persona in one transaction of its own, in the order
+//! given. A card that fails is reported with its reason and the rest go on; none is ever
+//! half-stored.
+
+use std::path::{Path, PathBuf};
+
+use deskmate_cards::archive::{self, Entry};
+use deskmate_cards::expressions::export::{
+    deskmate_file_stem, deskmate_label, deskmate_layout, sillytavern_zip,
+};
+use deskmate_cards::expressions::{
+    self, Coverage, LabelSet, Skipped, Sprite, SpriteFormat, SpriteLimits,
+};
+use deskmate_cards::{self as cards, Card, Diagnostic, Format, Limits, assets, charx};
+use deskmate_library::{
+    Added, Library, NewPersona, NewSprite, Persona, PersonaSummary, Query, SpriteInfo,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::card::{CardWriteOptions, Input, encode_card, output_format};
+use crate::error::library_error;
+use crate::files::{read_limited, write_atomic};
+use crate::{ApiError, DataDir};
+
+mod plan;
+
+pub use plan::Item;
+
+/// The persona library, opened.
+pub struct Personas {
+    library: Library,
+}
+
+/// What one file of an import came to.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileResult {
+    pub file: String,
+    /// `imported`, `skipped` (already in the library, or not a card) or `failed`.
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub sprites: usize,
+    /// Sprite files that were left out, each with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sprite_problems: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub files: Vec<FileResult>,
+}
+
+/// How far an import has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// A persona in full, for `persona show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonaDetail {
+    #[serde(flatten)]
+    pub persona: Persona,
+    pub sprites: Vec<SpriteInfo>,
+    pub coverage: [Coverage; 2],
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub output: PathBuf,
+    pub files: Vec<String>,
+}
+
+/// Where an expression set goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A flat SillyTavern sprite zip.
+    SillyTavern,
+    /// A folder the DeskMate server reads: the card PNG and `<name>_<label>.png` files.
+    DeskMate,
+    /// A V3 CHARX with the sprites as `emotion` assets.
+    Charx,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpressionReport {
+    pub persona: i64,
+    pub sprites: Vec<SpriteInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub coverage: [Coverage; 2],
+    /// For an export: each file written, and for DeskMate, what it shows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deskmate: Vec<expressions::export::DeskmateChoice>,
+}
+
+/// The worker threads an import uses to read cards and make thumbnails.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(8))
+}
+
+impl Personas {
+    pub fn open(data: &DataDir) -> Result<Personas, ApiError> {
+        Ok(Personas {
+            library: Library::open(&data.library()).map_err(library_error)?,
+        })
+    }
+
+    /// Imports card files, folders (SillyTavern data folders and DeskMate persona folders
+    /// included) and zips of cards.
+    pub fn import(
+        &mut self,
+        paths: &[PathBuf],
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportReport, ApiError> {
+        let (items, mut files) = plan::plan(paths)?;
+        let total = items.len();
+        let limits = Limits::default();
+        let batch = workers() * 4;
+        let mut done = 0;
+        for chunk in items.chunks(batch) {
+            let prepared = prepare_all(chunk, &limits);
+            for (item, prepared) in chunk.iter().zip(prepared) {
+                files.push(self.store(item, prepared));
+                done += 1;
+                on_progress(Progress { done, total });
+            }
+        }
+        let count = |outcome: &str| files.iter().filter(|f| f.outcome == outcome).count();
+        Ok(ImportReport {
+            imported: count("imported"),
+            skipped: count("skipped"),
+            failed: count("failed"),
+            files,
+        })
+    }
+
+    fn store(&mut self, item: &Item, prepared: Result<Prepared, ApiError>) -> FileResult {
+        let mut result = FileResult {
+            file: item.label.clone(),
+            outcome: "failed",
+            id: None,
+            name: None,
+            code: None,
+            reason: None,
+            sprites: 0,
+            sprite_problems: Vec::new(),
+        };
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(err) => {
+                result.code = Some(err.code.clone());
+                result.reason = Some(format!("{} ({})", err.message, err.hint));
+                return result;
+            }
+        };
+        result.sprites = prepared.persona.sprites.len();
+        result.sprite_problems = prepared.sprite_problems;
+        match self.library.add_persona(&prepared.persona) {
+            Ok(Added::Imported { id, name }) => {
+                result.outcome = "imported";
+                result.id = Some(id);
+                result.name = Some(name);
+            }
+            Ok(Added::Duplicate { id, name }) => {
+                result.outcome = "skipped";
+                result.id = Some(id);
+                result.reason = Some(format!("already in the library as {name} (id {id})"));
+                result.name = Some(name);
+                result.code = Some("persona.duplicate".into());
+            }
+            Err(err) => {
+                let err = library_error(err);
+                result.code = Some(err.code);
+                result.reason = Some(err.message);
+            }
+        }
+        result
+    }
+
+    pub fn list(&self, query: &Query) -> Result<Vec<PersonaSummary>, ApiError> {
+        self.library.personas(query).map_err(library_error)
+    }
+
+    pub fn show(&self, id: i64) -> Result<PersonaDetail, ApiError> {
+        let persona = self.library.persona(id).map_err(library_error)?;
+        let sprites = self.library.sprites(id).map_err(library_error)?;
+        let coverage = coverage_of(&sprites);
+        Ok(PersonaDetail {
+            persona,
+            sprites,
+            coverage,
+        })
+    }
+
+    /// The cached grid picture, if the persona has a picture.
+    pub fn thumbnail(&self, id: i64) -> Result<Option<Vec<u8>>, ApiError> {
+        self.library.thumbnail(id).map_err(library_error)
+    }
+
+    /// Exports one persona to a `.png`, `.json` or `.charx` file, or any number to a
+    /// `.zip`, each in `format` or the format it came in.
+    pub fn export(
+        &self,
+        ids: &[i64],
+        out: &Path,
+        format: Option<Format>,
+    ) -> Result<ExportReport, ApiError> {
+        let is_zip = out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if !is_zip {
+            let [id] = ids else {
+                return Err(ApiError::usage(
+                    "usage.export_many",
+                    "several personas go into one .zip",
+                    "name the output file personas.zip",
+                ));
+            };
+            let format = output_format(out)?;
+            let (_, bytes) = self.persona_file(*id, Some(format))?;
+            write_atomic(out, &bytes)?;
+            return Ok(ExportReport {
+                output: out.into(),
+                files: vec![out.display().to_string()],
+            });
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        for &id in ids {
+            let (name, bytes) = self.persona_file(id, format)?;
+            let name = unique_name(&entries, &name);
+            entries.push(Entry { name, bytes });
+        }
+        write_atomic(out, &archive::write_stored(&entries)?)?;
+        Ok(ExportReport {
+            output: out.into(),
+            files: entries.into_iter().map(|e| e.name).collect(),
+        })
+    }
+
+    /// A persona as a card file: its file name and bytes. The card is the library's; the
+    /// picture, chunks and assets come from the file it was imported from.
+    fn persona_file(&self, id: i64, format: Option<Format>) -> Result<(String, Vec<u8>), ApiError> {
+        let persona = self.library.persona(id).map_err(library_error)?;
+        let source = self.library.persona_source(id).map_err(library_error)?;
+        let format = format
+            .or_else(|| Format::from_path(Path::new(&source.file_name)))
+            .unwrap_or(Format::Json);
+        let limits = Limits::default();
+        let loaded = cards::read(&source.bytes, &limits)?;
+        let card = stored_card(&persona)?;
+        let emotions = if format == Format::Charx {
+            self.sprites_of(id)?
+        } else {
+            Vec::new()
+        };
+        let path = PathBuf::from(&source.file_name);
+        let input = Input {
+            path: &path,
+            bytes: source.bytes,
+            loaded,
+        };
+        let options = CardWriteOptions {
+            emotions,
+            ..CardWriteOptions::default()
+        };
+        let encoded = encode_card(&input, &card, format, &options, Default::default())?;
+        let name = format!(
+            "{}.{}",
+            safe_file_stem(&persona.summary.name),
+            format.as_str()
+        );
+        Ok((name, encoded.bytes))
+    }
+
+    /// Moves personas to the trash.
+    pub fn delete(&mut self, ids: &[i64]) -> Result<(), ApiError> {
+        self.library.trash(ids).map_err(library_error)
+    }
+
+    pub fn restore(&mut self, ids: &[i64]) -> Result<(), ApiError> {
+        self.library.restore(ids).map_err(library_error)
+    }
+
+    pub fn empty_trash(&mut self) -> Result<usize, ApiError> {
+        self.library.empty_trash().map_err(library_error)
+    }
+
+    pub fn tag(&mut self, ids: &[i64], add: &[String], remove: &[String]) -> Result<(), ApiError> {
+        self.library.add_tags(ids, add).map_err(library_error)?;
+        self.library.remove_tags(ids, remove).map_err(library_error)
+    }
+
+    pub fn rate(&mut self, ids: &[i64], stars: Option<u8>) -> Result<(), ApiError> {
+        self.library.set_rating(ids, stars).map_err(library_error)
+    }
+
+    pub fn note(&mut self, id: i64, text: &str) -> Result<(), ApiError> {
+        self.library.set_notes(id, text).map_err(library_error)
+    }
+
+    /// Adds sprites from a folder or zip (SillyTavern's flat layout, or the DeskMate
+    /// server's `<name>_<label>.png`). With `replace`, the persona's old set goes first.
+    pub fn import_expressions(
+        &mut self,
+        id: i64,
+        from: &Path,
+        replace: bool,
+    ) -> Result<ExpressionReport, ApiError> {
+        let persona = self.library.persona(id).map_err(library_error)?;
+        let limits = Limits::default();
+        let files = plan::flat_files(from, &limits)?;
+        let stem = deskmate_file_stem(&persona.summary.card_name);
+        let read = read_sprites(files, &stem, &limits)?;
+        let stored: Vec<NewSprite> = read.sprites.iter().map(to_stored).collect();
+        self.library
+            .put_sprites(id, &stored, replace)
+            .map_err(library_error)?;
+        let mut report = self.check_expressions(id)?;
+        report.skipped = read.skipped;
+        Ok(report)
+    }
+
+    /// What the persona's set covers, and what is wrong with it.
+    pub fn check_expressions(&self, id: i64) -> Result<ExpressionReport, ApiError> {
+        let sprites = self.sprites_of(id)?;
+        let infos = self.library.sprites(id).map_err(library_error)?;
+        Ok(ExpressionReport {
+            persona: id,
+            coverage: coverage_of(&infos),
+            sprites: infos,
+            skipped: Vec::new(),
+            diagnostics: expressions::check(&sprites),
+            written: Vec::new(),
+            deskmate: Vec::new(),
+        })
+    }
+
+    /// Writes the persona's set in a layout. For DeskMate, `out` is the persona's folder on
+    /// its way to the server: the card PNG and one PNG per DeskMate label.
+    pub fn export_expressions(
+        &self,
+        id: i64,
+        out: &Path,
+        layout: Layout,
+    ) -> Result<ExpressionReport, ApiError> {
+        let mut report = self.check_expressions(id)?;
+        let sprites = self.sprites_of(id)?;
+        match layout {
+            Layout::SillyTavern => {
+                write_atomic(out, &sillytavern_zip(&sprites)?)?;
+                report.written.push(out.display().to_string());
+            }
+            Layout::Charx => {
+                let (_, bytes) = self.persona_file(id, Some(Format::Charx))?;
+                write_atomic(out, &bytes)?;
+                report.written.push(out.display().to_string());
+            }
+            Layout::DeskMate => {
+                let persona = self.library.persona(id).map_err(library_error)?;
+                let export = deskmate_layout(
+                    &persona.summary.card_name,
+                    &sprites,
+                    true,
+                    &Limits::default(),
+                )?;
+                std::fs::create_dir_all(out)
+                    .map_err(|e| ApiError::io("io.write_failed", out, &e))?;
+                let stem = deskmate_file_stem(&persona.summary.card_name);
+                let (_, card) = self.persona_file(id, Some(Format::Png))?;
+                let mut files = vec![Entry {
+                    name: format!("{stem}.png"),
+                    bytes: card,
+                }];
+                files.extend(export.files);
+                for file in files {
+                    let path = out.join(&file.name);
+                    write_atomic(&path, &file.bytes)?;
+                    report.written.push(path.display().to_string());
+                }
+                report.deskmate = export.choices;
+            }
+        }
+        Ok(report)
+    }
+
+    fn sprites_of(&self, id: i64) -> Result<Vec<Sprite>, ApiError> {
+        Ok(self
+            .library
+            .sprite_images(id)
+            .map_err(library_error)?
+            .into_iter()
+            .filter_map(from_stored)
+            .collect())
+    }
+}
+
+/// A card read and checked, ready to store.
+struct Prepared {
+    persona: NewPersona,
+    sprite_problems: Vec<Skipped>,
+}
+
+/// Prepares items on worker threads, keeping their order.
+fn prepare_all(items: &[Item], limits: &Limits) -> Vec<Result<Prepared, ApiError>> {
+    let per_worker = items.len().div_ceil(workers()).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per_worker)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|i| prepare(i, limits)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(ApiError::new(
+                        "persona.import_crashed",
+                        "reading a card crashed",
+                        "please report this file to the DeskMate Studio team",
+                    ))]
+                })
+            })
+            .collect()
+    })
+}
+
+fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
+    let bytes = item.bytes(limits)?;
+    let loaded = cards::read(&bytes, limits)?;
+    let data = loaded.card.data();
+    let text = |key: &str| {
+        data.and_then(|d| d.get(key))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let tags: Vec<String> = data
+        .and_then(|d| d.get("tags"))
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.chars().count() <= deskmate_library::MAX_TAG_CHARS)
+        .filter(|t| !t.contains('\u{1f}'))
+        .take(deskmate_library::MAX_TAGS)
+        .map(str::to_string)
+        .collect();
+    // The picture: a PNG card is its own; a CHARX carries its main icon inside.
+    let avatar = match &loaded.container {
+        cards::Container::Charx(entries) => {
+            let card_v3 = cards::convert::to_v3(&loaded.card);
+            assets::main_icon(&card_v3)
+                .and_then(|(_, uri)| charx::resolve(entries, uri))
+                .map(|e| e.bytes.clone())
+        }
+        _ => None,
+    };
+    let picture = match loaded.format {
+        Format::Png => Some(bytes.as_slice()),
+        _ => avatar.as_deref(),
+    };
+    // A picture that cannot be shrunk still leaves a usable card; the grid shows a
+    // placeholder for it.
+    let thumbnail = picture.and_then(|p| cards::thumbnail(p, limits).ok());
+    let card_name = loaded.card.name().unwrap_or("").trim().to_string();
+    let (sprites, sprite_problems) = match &item.sprites {
+        plan::SpriteSource::None => (Vec::new(), Vec::new()),
+        plan::SpriteSource::Folder(folder) => {
+            let files = plan::flat_files(folder, limits)?;
+            let read = read_sprites(files, &deskmate_file_stem(&card_name), limits)?;
+            (read.sprites, read.skipped)
+        }
+        plan::SpriteSource::DeskMate(paths) => {
+            let mut sprites = Vec::new();
+            let mut skipped = Vec::new();
+            let sprite_limits = SpriteLimits::default();
+            for (label, path) in paths {
+                let name = plan::file_name(path);
+                let read = read_limited(path, sprite_limits.max_bytes, |size, limit| {
+                    cards::CardError::TooLarge { size, limit }.into()
+                })
+                .and_then(|b| Ok(Sprite::read(&name, Some(label), b, limits, &sprite_limits)?));
+                match read {
+                    Ok(sprite) => sprites.push(sprite),
+                    Err(err) => skipped.push(Skipped {
+                        file_name: name,
+                        code: err.code,
+                        reason: err.message,
+                    }),
+                }
+            }
+            (sprites, skipped)
+        }
+    };
+    let card_json = serde_json::to_string(&loaded.card.to_value()).map_err(|e| {
+        ApiError::new(
+            "card.cannot_write",
+            e.to_string(),
+            "please report this card",
+        )
+    })?;
+    Ok(Prepared {
+        persona: NewPersona {
+            card_name,
+            creator: text("creator"),
+            spec: loaded.card.spec().as_str().to_string(),
+            source_format: loaded.format.as_str().to_string(),
+            source_file: item.file_name.clone(),
+            source_sha256: sha256(&bytes),
+            source: bytes,
+            card: card_json,
+            tags,
+            avatar,
+            thumbnail,
+            sprites: sprites.iter().map(to_stored).collect(),
+        },
+        sprite_problems,
+    })
+}
+
+/// Reads sprite files in SillyTavern's layout, or in the DeskMate server's when every
+/// picture is named `<stem>_<label>.png`.
+fn read_sprites(
+    files: Vec<Entry>,
+    stem: &str,
+    limits: &Limits,
+) -> Result<expressions::SetRead, ApiError> {
+    let sprite_limits = SpriteLimits::default();
+    let deskmate = !files.is_empty()
+        && files
+            .iter()
+            .all(|f| deskmate_label(stem, &f.name).is_some());
+    if !deskmate {
+        return Ok(expressions::set::read_files(files, limits, &sprite_limits)?);
+    }
+    let mut read = expressions::SetRead::default();
+    for Entry { name, bytes } in files {
+        let label = deskmate_label(stem, &name);
+        match Sprite::read(&name, label, bytes, limits, &sprite_limits) {
+            Ok(sprite) => read.sprites.push(sprite),
+            Err(err) => read.skipped.push(Skipped {
+                file_name: name,
+                code: err.code().into(),
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(read)
+}
+
+fn coverage_of(sprites: &[SpriteInfo]) -> [Coverage; 2] {
+    let labels: Vec<&str> = sprites.iter().map(|s| s.label.as_str()).collect();
+    [
+        expressions::coverage(&labels, LabelSet::SillyTavern),
+        expressions::coverage(&labels, LabelSet::DeskMate),
+    ]
+}
+
+fn to_stored(sprite: &Sprite) -> NewSprite {
+    NewSprite {
+        info: SpriteInfo {
+            file_name: sprite.file_name.clone(),
+            label: sprite.label.clone(),
+            format: sprite.format.name().into(),
+            width: sprite.width,
+            height: sprite.height,
+            alpha: sprite.alpha,
+            sha256: sha256(&sprite.bytes),
+            bytes: sprite.bytes.len() as u64,
+        },
+        image: sprite.bytes.clone(),
+    }
+}
+
+/// The library only stores sprites that passed [`Sprite::read`], so the format is known.
+fn from_stored(stored: NewSprite) -> Option<Sprite> {
+    Some(Sprite {
+        format: SpriteFormat::from_name(&stored.info.format)?,
+        file_name: stored.info.file_name,
+        label: stored.info.label,
+        width: stored.info.width,
+        height: stored.info.height,
+        alpha: stored.info.alpha,
+        bytes: stored.image,
+    })
+}
+
+fn stored_card(persona: &Persona) -> Result<Card, ApiError> {
+    let value: serde_json::Value = serde_json::from_str(&persona.card).map_err(|e| {
+        ApiError::new(
+            "library.damaged",
+            format!(
+                "the stored card of persona {} cannot be read: {e}",
+                persona.summary.id
+            ),
+            "import the card again",
+        )
+    })?;
+    Ok(Card::from_value(value)?)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A file name made from a persona's name: no path separators or characters Windows
+/// refuses, never empty.
+fn safe_file_stem(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let stem = stem.trim().trim_matches('.').to_string();
+    if stem.is_empty() {
+        "persona".into()
+    } else {
+        stem
+    }
+}
+
+fn unique_name(entries: &[Entry], name: &str) -> String {
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let mut candidate = name.to_string();
+    let mut n = 2;
+    while entries
+        .iter()
+        .any(|e| e.name.eq_ignore_ascii_case(&candidate))
+    {
+        candidate = format!("{stem} ({n}).{ext}");
+        n += 1;
+    }
+    candidate
+}
