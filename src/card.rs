@@ -86,6 +86,7 @@ impl WriteArgs {
             }),
             image: self.image.clone(),
             picture_size: Some(self.size),
+            ..CardWriteOptions::default()
         }
     }
 }

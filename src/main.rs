@@ -8,6 +8,7 @@
 
 mod card;
 mod output;
+mod persona;
 mod plugin;
 mod room;
 mod server;
@@ -33,6 +34,9 @@ enum Command {
     /// Read, check, convert and repair character cards (PNG, JSON, CHARX)
     #[command(subcommand)]
     Card(card::CardCommand),
+    /// Your persona library: import, find, tag, export; expression sprite sets
+    #[command(subcommand)]
+    Persona(persona::PersonaCommand),
     /// Make, check, edit, preview, share and export rooms
     #[command(subcommand)]
     Room(room::RoomCommandLine),
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Card(command) => card::run(command),
+        Command::Persona(command) => persona::run(command),
         Command::Room(command) => room::run(command),
         Command::Plugin(command) => plugin::run(command),
         Command::Server(command) => server::run(command),

@@ -24,7 +24,7 @@ pub use card::{
     repair_card, validate_card,
 };
 pub use data_dir::{DATA_DIR_ENV, DataDir};
-pub use deskmate_cards::{AvatarSize, Spec};
+pub use deskmate_cards::{AvatarSize, Format as CardFileFormat, Spec};
 pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as PersonaSort};
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
 pub use deskmate_remote::{Finding, Level, Secret};

@@ -446,6 +446,15 @@ fn prepare_all(items: &[Item], limits: &Limits) -> Vec<Result<Prepared, ApiError
 fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
     let bytes = item.bytes(limits)?;
     let loaded = cards::read(&bytes, limits)?;
+    // Any JSON object reads as a V1 card; one without a name is some other file (settings,
+    // a lorebook), not a character.
+    if loaded.card.name().is_none() {
+        return Err(ApiError::new(
+            "persona.not_a_card",
+            "this file has no character name, so it is not a character card",
+            "pick the card files (.png, .json or .charx) themselves",
+        ));
+    }
     let data = loaded.card.data();
     let text = |key: &str| {
         data.and_then(|d| d.get(key))

@@ -2,9 +2,10 @@
 //! each with the sprites that travel with it.
 //!
 //! Two folder layouts carry sprites beside cards:
-//! - **SillyTavern**: `characters/Aria.png` with its sprites in `characters/Aria/`. A
-//!   SillyTavern data folder (one with a `characters/` folder) is read from there only,
-//!   so chats, settings and lorebooks are not mistaken for cards.
+//! - **SillyTavern**: `characters/Aria.png` with its sprites in `characters/Aria/`. In a
+//!   SillyTavern user folder (one with `characters/`) or its `data/` folder (user folders
+//!   with `characters/`), only those are read, so chats, settings and lorebooks are not
+//!   mistaken for cards.
 //! - **DeskMate**: `aria.png` with `aria_happy.png`, `aria_sad.png`, … beside it, which is
 //!   how the DeskMate server finds a persona's expressions.
 
@@ -67,9 +68,9 @@ pub(super) fn plan(paths: &[PathBuf]) -> Result<(Vec<Item>, Vec<FileResult>), Ap
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| ApiError::io("io.read_failed", path, &e))?;
         if meta.is_dir() {
-            let root = path.join("characters");
-            let root = if root.is_dir() { root } else { path.clone() };
-            plan.folder(&root, 0)?;
+            for root in card_roots(path)? {
+                plan.folder(&root, 0)?;
+            }
         } else if extension(path).as_deref() == Some("zip") {
             plan.zip(path)?;
         } else {
@@ -249,6 +250,31 @@ fn deskmate_expressions(files: &[PathBuf]) -> BTreeMap<PathBuf, Vec<(&'static st
         }
     }
     found
+}
+
+/// Where the cards of a picked folder are: its `characters/` folder for a SillyTavern user
+/// folder, each user's `characters/` for SillyTavern's `data/` folder, else the folder.
+fn card_roots(folder: &Path) -> Result<Vec<PathBuf>, ApiError> {
+    let own = folder.join("characters");
+    if own.is_dir() {
+        return Ok(vec![own]);
+    }
+    let mut users = Vec::new();
+    for entry in
+        std::fs::read_dir(folder).map_err(|e| ApiError::io("io.read_failed", folder, &e))?
+    {
+        let entry = entry.map_err(|e| ApiError::io("io.read_failed", folder, &e))?;
+        let characters = entry.path().join("characters");
+        if entry.file_type().is_ok_and(|t| t.is_dir()) && characters.is_dir() {
+            users.push(characters);
+        }
+    }
+    users.sort();
+    Ok(if users.is_empty() {
+        vec![folder.to_path_buf()]
+    } else {
+        users
+    })
 }
 
 /// SillyTavern keeps a card's sprites in a folder named after the card file.

@@ -1,0 +1,355 @@
+//! The persona library through the `deskmate` binary: a SillyTavern data folder in, the
+//! DeskMate server's layout out and back in, every image byte kept.
+
+mod support;
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::Path;
+
+use image::{ImageFormat, Rgba, RgbaImage};
+use serde_json::Value;
+use support::{deskmate, deskmate_with_data, sample};
+
+fn sprite(path: &Path, shade: u8, format: ImageFormat) -> Vec<u8> {
+    let img = RgbaImage::from_fn(60, 90, |x, _| {
+        Rgba([shade, x as u8, 40, if x < 5 { 0 } else { 255 }])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    let bytes = out.into_inner();
+    fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+/// A SillyTavern user folder: two cards in `characters/`, Aster's sprites in
+/// `characters/Aster Vale/`, and things that are not cards.
+fn sillytavern_folder(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let characters = root.join("default-user/characters");
+    fs::create_dir_all(characters.join("Aster Vale")).unwrap();
+    fs::create_dir_all(root.join("default-user/chats/Aster Vale")).unwrap();
+    fs::write(
+        root.join("default-user/chats/Aster Vale/chat.jsonl"),
+        "{}\n",
+    )
+    .unwrap();
+    fs::write(root.join("default-user/settings.json"), "{}").unwrap();
+    fs::write(
+        root.join("default-user/characters/lorebook.json"),
+        r#"{"entries": {}}"#,
+    )
+    .unwrap();
+    let picture = root.with_extension("picture.png");
+    support::picture(&picture, 200, 300, ImageFormat::Png);
+    let made = deskmate(&[
+        &"card",
+        &"convert",
+        &sample("aster-vale.json"),
+        &characters.join("Aster Vale.png"),
+        &"--image",
+        &picture,
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    fs::copy(
+        sample("bram-copperkettle.json"),
+        characters.join("Bram.json"),
+    )
+    .unwrap();
+    fs::write(characters.join("notes.txt"), "not a card").unwrap();
+    let folder = characters.join("Aster Vale");
+    let mut sprites = Vec::new();
+    for (i, name) in [
+        "joy.png",
+        "joy-2.png",
+        "sadness.png",
+        "neutral.png",
+        "curiosity.webp",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let format = if name.ends_with("webp") {
+            ImageFormat::WebP
+        } else {
+            ImageFormat::Png
+        };
+        sprites.push((
+            name.to_string(),
+            sprite(&folder.join(name), 30 * i as u8, format),
+        ));
+    }
+    fs::write(folder.join("broken.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    sprites
+}
+
+fn import(data: &Path, path: &Path) -> Value {
+    let run = deskmate_with_data(data, &[&"persona", &"import", &path, &"--json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    run.json()
+}
+
+fn file<'a>(report: &'a Value, ends_with: &str) -> &'a Value {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with(ends_with))
+        .unwrap_or_else(|| panic!("{ends_with} not in {report:#}"))
+}
+
+#[test]
+fn sillytavern_folder_to_library_to_deskmate_layout_and_back_keeps_every_image_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let originals = sillytavern_folder(&dir.path().join("st"));
+
+    let report = import(&data, &dir.path().join("st/default-user"));
+    assert_eq!(report["imported"], 2, "{report:#}");
+    let aster = file(&report, "Aster Vale.png");
+    assert_eq!(aster["sprites"], 5);
+    assert_eq!(aster["sprite_problems"][0]["file_name"], "broken.png");
+    assert_eq!(file(&report, "notes.txt")["outcome"], "skipped");
+    assert_eq!(file(&report, "lorebook.json")["code"], "persona.not_a_card");
+    assert!(
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["file"].as_str().unwrap().contains("chats")),
+        "only characters/ is read"
+    );
+    let id = aster["id"].as_i64().unwrap();
+
+    // The same folder again: duplicates by content, nothing added.
+    let again = import(&data, &dir.path().join("st/default-user"));
+    assert_eq!(
+        (again["imported"].as_u64(), again["skipped"].as_u64()),
+        (Some(0), Some(3))
+    );
+
+    // Back out as a SillyTavern zip: every sprite byte for byte.
+    let st_zip = dir.path().join("sprites.zip");
+    let run = deskmate_with_data(
+        &data,
+        &[
+            &"persona",
+            &"expressions",
+            &"export",
+            &id.to_string(),
+            &st_zip,
+            &"--layout",
+            &"sillytavern",
+            &"--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut zip = zip::ZipArchive::new(fs::File::open(&st_zip).unwrap()).unwrap();
+    for (name, bytes) in &originals {
+        let mut entry = zip.by_name(name).unwrap_or_else(|_| panic!("{name}"));
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut got).unwrap();
+        assert_eq!(&got, bytes, "{name}");
+    }
+
+    // Out to the DeskMate server's layout.
+    let folder = dir.path().join("deskmate/aster");
+    let run = deskmate_with_data(
+        &data,
+        &[
+            &"persona",
+            &"expressions",
+            &"export",
+            &id.to_string(),
+            &folder,
+            &"--layout",
+            &"deskmate",
+            &"--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let export = run.json();
+    assert!(folder.join("aster_vale.png").is_file());
+    let happy = fs::read(folder.join("aster_vale_happy.png")).unwrap();
+    assert_eq!(happy, originals[0].1, "happy is joy.png, untouched");
+    assert_eq!(
+        fs::read(folder.join("aster_vale_sad.png")).unwrap(),
+        originals[2].1
+    );
+    assert_eq!(
+        fs::read(folder.join("aster_vale_neutral.png")).unwrap(),
+        originals[3].1
+    );
+    let curious = export["deskmate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "curious")
+        .unwrap();
+    assert_eq!(
+        curious["converted"], true,
+        "WebP becomes PNG for the server"
+    );
+    assert_eq!(
+        image::guess_format(&fs::read(folder.join("aster_vale_curious.png")).unwrap()).unwrap(),
+        ImageFormat::Png
+    );
+
+    // And into a fresh library, as the DeskMate server would read it.
+    let data2 = dir.path().join("data2");
+    let back = import(&data2, &folder);
+    assert_eq!(back["imported"], 1, "{back:#}");
+    let back_id = back["files"][0]["id"].as_i64().unwrap();
+    assert_eq!(back["files"][0]["sprites"], 16);
+    let shown = deskmate_with_data(
+        &data2,
+        &[&"persona", &"show", &back_id.to_string(), &"--json"],
+    )
+    .json();
+    let sprites = shown["sprites"].as_array().unwrap();
+    let happy_back = sprites.iter().find(|s| s["label"] == "happy").unwrap();
+    assert_eq!(happy_back["file_name"], "aster_vale_happy.png");
+    let out = dir.path().join("back.zip");
+    deskmate_with_data(
+        &data2,
+        &[
+            &"persona",
+            &"expressions",
+            &"export",
+            &back_id.to_string(),
+            &out,
+            &"--layout",
+            &"sillytavern",
+        ],
+    );
+    let mut zip = zip::ZipArchive::new(fs::File::open(&out).unwrap()).unwrap();
+    let mut joy = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("joy.png").unwrap(), &mut joy).unwrap();
+    assert_eq!(
+        joy, originals[0].1,
+        "joy.png survived both trips byte for byte"
+    );
+    assert_eq!(
+        shown["coverage"][1]["present"].as_array().unwrap().len(),
+        16
+    );
+}
+
+#[test]
+fn list_search_tag_rate_note_export_delete_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let report = import(&data, &sample(""));
+    assert_eq!(report["imported"], 3, "{report:#}");
+    let id = |name: &str| file(&report, name)["id"].as_i64().unwrap().to_string();
+    let (aster, bram, nyx) = (
+        id("aster-vale.json"),
+        id("bram-copperkettle.json"),
+        id("nyx-holloway.png"),
+    );
+    let run = |args: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"persona"];
+        all.extend_from_slice(args);
+        deskmate_with_data(&data, &all)
+    };
+    let names = |args: &[&dyn AsRef<std::ffi::OsStr>]| -> Vec<String> {
+        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"list", &"--json"];
+        all.extend_from_slice(args);
+        run(&all)
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["card_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&[&"--search", &"aster"]), ["Aster Vale"]);
+
+    assert_eq!(run(&[&"tag", &aster, &nyx, &"--add", &"favourite"]).code, 0);
+    assert_eq!(names(&[&"--tag", &"favourite"]).len(), 2);
+    assert_eq!(run(&[&"rate", &bram, &"--stars", &"5"]).code, 0);
+    assert_eq!(
+        names(&[&"--sort", &"rating"])[0],
+        names(&[&"--search", &"bram"])[0]
+    );
+    assert_eq!(
+        run(&[&"rate", &bram, &"--stars", &"9"]).code,
+        2,
+        "clap refuses 9 stars"
+    );
+    assert_eq!(run(&[&"note", &nyx, &"great voice"]).code, 0);
+    assert_eq!(
+        run(&[&"show", &nyx, &"--json"]).json()["notes"],
+        "great voice"
+    );
+
+    // One as CHARX; all three as a zip.
+    let charx = dir.path().join("nyx.charx");
+    assert_eq!(run(&[&"export", &nyx, &charx]).code, 0);
+    let checked = deskmate(&[&"card", &"validate", &charx, &"--json"]).json();
+    assert_eq!(checked["format"], "charx");
+    let zip_out = dir.path().join("all.zip");
+    let exported = run(&[&"export", &aster, &bram, &nyx, &zip_out, &"--json"]).json();
+    assert_eq!(exported["files"].as_array().unwrap().len(), 3);
+    // The PNG card comes back out with its picture untouched: re-importing is a duplicate.
+    let again = import(&data, &zip_out);
+    assert!(
+        again["files"].as_array().unwrap().iter().any(|f| f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".png")
+            && f["outcome"] == "skipped"),
+        "{again:#}"
+    );
+
+    // Delete two, undo one, empty the trash.
+    assert_eq!(run(&[&"delete", &aster, &bram]).code, 0);
+    assert_eq!(
+        names(&[]).len(),
+        1 + again["imported"].as_u64().unwrap() as usize
+    );
+    assert_eq!(names(&[&"--trash"]).len(), 2);
+    assert_eq!(run(&[&"restore", &aster]).code, 0);
+    assert_eq!(run(&[&"empty-trash"]).code, 0);
+    assert!(names(&[&"--trash"]).is_empty());
+    let gone = run(&[&"show", &bram, &"--json"]);
+    assert_eq!(gone.code, 1);
+    assert_eq!(gone.json()["error"]["code"], "persona.not_found");
+}
+
+#[test]
+fn bad_files_fail_alone_and_hostile_zips_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cards = dir.path().join("cards");
+    fs::create_dir_all(&cards).unwrap();
+    fs::copy(sample("aster-vale.json"), cards.join("aster.json")).unwrap();
+    fs::write(cards.join("broken.png"), b"\x89PNG\r\n\x1a\ncut").unwrap();
+    fs::write(cards.join("plain.json"), b"[1, 2]").unwrap();
+    let run = deskmate_with_data(&data, &[&"persona", &"import", &cards, &"--json"]);
+    assert_eq!(run.code, 1, "a failed file means exit 1");
+    let report = run.json();
+    assert_eq!(report["imported"], 1);
+    assert_eq!(report["failed"], 2);
+    assert!(
+        file(&report, "broken.png")["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("png.")
+    );
+
+    let slip = dir.path().join("slip.zip");
+    let mut zip = zip::ZipWriter::new(fs::File::create(&slip).unwrap());
+    zip.start_file("../evil.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(&fs::read(sample("aster-vale.json")).unwrap())
+        .unwrap();
+    zip.finish().unwrap();
+    let run = deskmate_with_data(&data, &[&"persona", &"import", &slip, &"--json"]);
+    assert_eq!(run.json()["error"]["code"], "charx.path_traversal");
+    assert!(!dir.path().join("evil.json").exists());
+
+    let listed = deskmate_with_data(&data, &[&"persona", &"list", &"--json"]).json();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "nothing half-imported");
+}
