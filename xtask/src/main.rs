@@ -79,6 +79,8 @@ fn main() -> ExitCode {
                 "deskmate-plugins",
                 "-p",
                 "deskmate-remote",
+                "-p",
+                "deskmate-api",
             ])
         }),
         _ => {

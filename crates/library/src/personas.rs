@@ -5,6 +5,8 @@
 //! beside it as read. Deleting moves a persona to the trash; only emptying the trash removes
 //! it, so a bulk delete can be undone.
 
+use std::collections::HashMap;
+
 use rusqlite::{OptionalExtension, Row, Transaction, params, params_from_iter};
 use serde::Serialize;
 
@@ -116,9 +118,7 @@ pub const MAX_TAG_CHARS: usize = 64;
 pub const MAX_TAGS: usize = 200;
 
 const SUMMARY_COLUMNS: &str = "p.id, p.name, p.card_name, p.creator, p.spec, p.source_format,
-    p.source_file, (SELECT group_concat(tag, char(31)) FROM persona_tags WHERE persona = p.id),
-    p.rating, (SELECT count(*) FROM sprites WHERE persona = p.id), p.created_at, p.modified_at,
-    p.trashed_at";
+    p.source_file, p.rating, p.created_at, p.modified_at, p.trashed_at";
 
 impl Library {
     /// Adds a persona and everything with it in one transaction: a crash leaves either all
@@ -209,7 +209,40 @@ impl Library {
         });
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params_from_iter(args.iter()), summary)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut list: Vec<PersonaSummary> = rows.collect::<rusqlite::Result<_>>()?;
+        self.fill_tags_and_sprite_counts(&mut list)?;
+        Ok(list)
+    }
+
+    /// Tags and sprite counts for many personas in two passes over their tables, which is
+    /// several times faster for a whole library than a lookup per persona.
+    fn fill_tags_and_sprite_counts(&self, list: &mut [PersonaSummary]) -> Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        let index: HashMap<i64, usize> = list.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut tags = self
+            .conn
+            .prepare_cached("SELECT persona, tag FROM persona_tags")?;
+        let mut rows = tags.query([])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                list[i].tags.push(row.get(1)?);
+            }
+        }
+        let mut counts = self
+            .conn
+            .prepare_cached("SELECT persona, count(*) FROM sprites GROUP BY persona")?;
+        let mut rows = counts.query([])?;
+        while let Some(row) = rows.next()? {
+            if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
+                list[i].sprites = row.get(1)?;
+            }
+        }
+        for persona in list {
+            persona.tags.sort_by_key(|t| t.to_lowercase());
+        }
+        Ok(())
     }
 
     /// One persona in full, trashed or not.
@@ -218,17 +251,20 @@ impl Library {
             "SELECT {SUMMARY_COLUMNS}, p.notes, p.source_sha256, c.card
              FROM personas p JOIN persona_cards c ON c.persona = p.id WHERE p.id = ?1"
         );
-        self.conn
+        let mut persona = self
+            .conn
             .query_row(&sql, [id], |row| {
                 Ok(Persona {
                     summary: summary(row)?,
-                    notes: row.get(13)?,
-                    source_sha256: row.get(14)?,
-                    card: row.get(15)?,
+                    notes: row.get(11)?,
+                    source_sha256: row.get(12)?,
+                    card: row.get(13)?,
                 })
             })
             .optional()?
-            .ok_or(LibraryError::PersonaNotFound { id })
+            .ok_or(LibraryError::PersonaNotFound { id })?;
+        self.fill_tags_and_sprite_counts(std::slice::from_mut(&mut persona.summary))?;
+        Ok(persona)
     }
 
     pub fn persona_source(&self, id: i64) -> Result<PersonaSource> {
@@ -371,11 +407,6 @@ impl Library {
 }
 
 fn summary(row: &Row<'_>) -> rusqlite::Result<PersonaSummary> {
-    let tags: Option<String> = row.get(7)?;
-    let mut tags: Vec<String> = tags
-        .map(|t| t.split('\u{1f}').map(str::to_string).collect())
-        .unwrap_or_default();
-    tags.sort_by_key(|t| t.to_lowercase());
     Ok(PersonaSummary {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -384,14 +415,14 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<PersonaSummary> {
         spec: row.get(4)?,
         source_format: row.get(5)?,
         source_file: row.get(6)?,
-        tags,
-        rating: row.get(8)?,
-        sprites: row.get(9)?,
+        tags: Vec::new(),
+        rating: row.get(7)?,
+        sprites: 0,
         times: Timestamps {
-            created_at: row.get(10)?,
-            modified_at: row.get(11)?,
+            created_at: row.get(8)?,
+            modified_at: row.get(9)?,
         },
-        trashed_at: row.get(12)?,
+        trashed_at: row.get(10)?,
     })
 }
 
