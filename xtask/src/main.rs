@@ -43,6 +43,7 @@ const NPM_PROJECTS: &[(&str, &str)] = &[("tests/interop", "ci"), (JS_EXAMPLE, "i
 const FUZZ_TARGETS: &[&str] = &[
     "png_reader",
     "charx_reader",
+    "sprite_set",
     "room_reader",
     "room_package",
     "plugin_manifest",
