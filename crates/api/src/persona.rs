@@ -55,6 +55,21 @@ pub struct FileResult {
     pub sprite_problems: Vec<Skipped>,
 }
 
+impl FileResult {
+    pub(crate) fn new(file: String, outcome: &'static str) -> FileResult {
+        FileResult {
+            file,
+            outcome,
+            id: None,
+            name: None,
+            code: None,
+            reason: None,
+            sprites: 0,
+            sprite_problems: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub imported: usize,
@@ -153,16 +168,7 @@ impl Personas {
     }
 
     fn store(&mut self, item: &Item, prepared: Result<Prepared, ApiError>) -> FileResult {
-        let mut result = FileResult {
-            file: item.label.clone(),
-            outcome: "failed",
-            id: None,
-            name: None,
-            code: None,
-            reason: None,
-            sprites: 0,
-            sprite_problems: Vec::new(),
-        };
+        let mut result = FileResult::new(item.label.clone(), "failed");
         let prepared = match prepared {
             Ok(p) => p,
             Err(err) => {
@@ -340,9 +346,15 @@ impl Personas {
 
     /// What the persona's set covers, and what is wrong with it.
     pub fn check_expressions(&self, id: i64) -> Result<ExpressionReport, ApiError> {
-        let sprites = self.sprites_of(id)?;
-        let infos = self.library.sprites(id).map_err(library_error)?;
-        Ok(ExpressionReport {
+        Ok(self.expression_report(id)?.0)
+    }
+
+    /// The report on the persona's set, and the set itself (read once).
+    fn expression_report(&self, id: i64) -> Result<(ExpressionReport, Vec<Sprite>), ApiError> {
+        let stored = self.library.sprite_images(id).map_err(library_error)?;
+        let infos: Vec<SpriteInfo> = stored.iter().map(|s| s.info.clone()).collect();
+        let sprites: Vec<Sprite> = stored.into_iter().filter_map(from_stored).collect();
+        let report = ExpressionReport {
             persona: id,
             coverage: coverage_of(&infos),
             sprites: infos,
@@ -350,7 +362,8 @@ impl Personas {
             diagnostics: expressions::check(&sprites),
             written: Vec::new(),
             deskmate: Vec::new(),
-        })
+        };
+        Ok((report, sprites))
     }
 
     /// Writes the persona's set in a layout. For DeskMate, `out` is the persona's folder on
@@ -361,8 +374,7 @@ impl Personas {
         out: &Path,
         layout: Layout,
     ) -> Result<ExpressionReport, ApiError> {
-        let mut report = self.check_expressions(id)?;
-        let sprites = self.sprites_of(id)?;
+        let (mut report, sprites) = self.expression_report(id)?;
         match layout {
             Layout::SillyTavern => {
                 write_atomic(out, &sillytavern_zip(&sprites)?)?;
@@ -506,17 +518,20 @@ fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
             let sprite_limits = SpriteLimits::default();
             for (label, path) in paths {
                 let name = plan::file_name(path);
-                let read = read_limited(path, sprite_limits.max_bytes, |size, limit| {
+                let bytes = read_limited(path, sprite_limits.max_bytes, |size, limit| {
                     cards::CardError::TooLarge { size, limit }.into()
-                })
-                .and_then(|b| Ok(Sprite::read(&name, Some(label), b, limits, &sprite_limits)?));
-                match read {
-                    Ok(sprite) => sprites.push(sprite),
-                    Err(err) => skipped.push(Skipped {
+                });
+                let read = match bytes {
+                    Ok(bytes) => read_labelled(name, Some(label), bytes, limits),
+                    Err(err) => Err(Skipped {
                         file_name: name,
                         code: err.code,
                         reason: err.message,
                     }),
+                };
+                match read {
+                    Ok(sprite) => sprites.push(sprite),
+                    Err(problem) => skipped.push(problem),
                 }
             }
             (sprites, skipped)
@@ -566,16 +581,26 @@ fn read_sprites(
     let mut read = expressions::SetRead::default();
     for Entry { name, bytes } in files {
         let label = deskmate_label(stem, &name);
-        match Sprite::read(&name, label, bytes, limits, &sprite_limits) {
+        match read_labelled(name, label, bytes, limits) {
             Ok(sprite) => read.sprites.push(sprite),
-            Err(err) => read.skipped.push(Skipped {
-                file_name: name,
-                code: err.code().into(),
-                reason: err.to_string(),
-            }),
+            Err(problem) => read.skipped.push(problem),
         }
     }
     Ok(read)
+}
+
+/// One sprite with a known label, or why it was left out.
+fn read_labelled(
+    name: String,
+    label: Option<&str>,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<Sprite, Skipped> {
+    Sprite::read(&name, label, bytes, limits, &SpriteLimits::default()).map_err(|err| Skipped {
+        code: err.code().into(),
+        reason: err.to_string(),
+        file_name: name,
+    })
 }
 
 fn coverage_of(sprites: &[SpriteInfo]) -> [Coverage; 2] {

@@ -96,14 +96,9 @@ struct Plan {
 impl Plan {
     fn pass_over(&mut self, label: String, code: &str, reason: &str) {
         self.passed_over.push(FileResult {
-            file: label,
-            outcome: "skipped",
-            id: None,
-            name: None,
             code: Some(code.into()),
             reason: Some(reason.into()),
-            sprites: 0,
-            sprite_problems: Vec::new(),
+            ..FileResult::new(label, "skipped")
         });
     }
 
