@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use deskmate_api::CardFileFormat as Format;
-use deskmate_api::persona::{ExpressionReport, ImportReport};
+use deskmate_api::persona::{Continue, ExpressionReport, ImportReport};
 use deskmate_api::{
     DataDir, ExpressionLayout, PersonaQuery, PersonaSort, PersonaSummary, Personas,
 };
@@ -200,6 +200,7 @@ fn run_with(mut personas: Personas, command: PersonaCommand) -> ExitCode {
                 if show_progress {
                     eprint!("\rimporting {}/{}", p.done, p.total);
                 }
+                Continue::Go
             });
             if show_progress {
                 eprintln!();

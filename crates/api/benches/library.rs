@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use deskmate_api::{DataDir, PersonaQuery, Personas};
+use deskmate_api::{Continue, DataDir, PersonaQuery, Personas};
 use deskmate_cards::png::{self, WriteOptions};
 use deskmate_cards::{Card, Limits};
 use deskmate_library::{Library, NewPersona};
@@ -69,7 +69,7 @@ fn bulk_import(c: &mut Criterion) {
             |data| {
                 let mut personas = Personas::open(&DataDir::new(data.path())).unwrap();
                 let report = personas
-                    .import(&[cards.path().to_path_buf()], &mut |_| {})
+                    .import(&[cards.path().to_path_buf()], &mut |_| Continue::Go)
                     .unwrap();
                 assert_eq!(report.imported, CARDS);
                 data

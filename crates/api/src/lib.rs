@@ -17,6 +17,7 @@ pub mod persona;
 pub mod plugins;
 pub mod room;
 pub mod samples;
+mod saved_rooms;
 pub mod servers;
 
 pub use card::{
@@ -30,11 +31,12 @@ pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget}
 pub use deskmate_remote::{Finding, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
-pub use persona::{Layout as ExpressionLayout, Personas};
+pub use persona::{Continue, Layout as ExpressionLayout, Personas};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
-    ExportFormat, ExportReport, ImportReport, RenderReport, RoomReport, RoomSession,
+    ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,
     TemplateSummary, edit_room, export_room, import_room_package, new_room, render_room,
-    room_schema, room_templates, validate_room,
+    room_schema, room_templates, room_themes, template_preview, validate_room,
 };
+pub use saved_rooms::{SavedRoomSummary, SavedRooms};
 pub use servers::{NewServer, Servers, SignIn};

@@ -72,6 +72,8 @@ impl FileResult {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
+    /// True when the owner stopped the import; the files after that point say so.
+    pub cancelled: bool,
     pub imported: usize,
     pub skipped: usize,
     pub failed: usize,
@@ -83,6 +85,13 @@ pub struct ImportReport {
 pub struct Progress {
     pub done: usize,
     pub total: usize,
+}
+
+/// Whether a long task goes on, as its progress callback answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continue {
+    Go,
+    Stop,
 }
 
 /// A persona in full, for `persona show`.
@@ -143,23 +152,36 @@ impl Personas {
     pub fn import(
         &mut self,
         paths: &[PathBuf],
-        on_progress: &mut dyn FnMut(Progress),
+        on_progress: &mut dyn FnMut(Progress) -> Continue,
     ) -> Result<ImportReport, ApiError> {
         let (items, mut files) = plan::plan(paths)?;
         let total = items.len();
         let limits = Limits::default();
         let batch = workers() * 4;
         let mut done = 0;
+        let mut cancelled = false;
         for chunk in items.chunks(batch) {
+            if cancelled {
+                // Each stored persona is its own transaction, so what came before stays; the
+                // rest is reported, not silently dropped.
+                files.extend(chunk.iter().map(|item| {
+                    let mut result = FileResult::new(item.label.clone(), "skipped");
+                    result.code = Some("task.cancelled".into());
+                    result.reason = Some("the import was cancelled before this file".into());
+                    result
+                }));
+                continue;
+            }
             let prepared = prepare_all(chunk, &limits);
             for (item, prepared) in chunk.iter().zip(prepared) {
                 files.push(self.store(item, prepared));
                 done += 1;
-                on_progress(Progress { done, total });
+                cancelled |= on_progress(Progress { done, total }) == Continue::Stop;
             }
         }
         let count = |outcome: &str| files.iter().filter(|f| f.outcome == outcome).count();
         Ok(ImportReport {
+            cancelled,
             imported: count("imported"),
             skipped: count("skipped"),
             failed: count("failed"),
@@ -294,6 +316,43 @@ impl Personas {
             format.as_str()
         );
         Ok((name, encoded.bytes))
+    }
+
+    /// Replaces a persona's card with an edited one (the app's detail editor sends the whole
+    /// document). The edit must still be a card of the same spec with a name; unknown fields
+    /// are kept as sent, so nothing the editor does not show is lost. Returns the findings.
+    pub fn update_card(
+        &mut self,
+        id: i64,
+        card: serde_json::Value,
+    ) -> Result<Vec<Diagnostic>, ApiError> {
+        let before = stored_card(&self.library.persona(id).map_err(library_error)?)?;
+        let card = Card::from_value(card)?;
+        if card.spec() != before.spec() {
+            return Err(ApiError::new(
+                "card.spec_changed",
+                format!(
+                    "the edited card is {} but the stored one is {}",
+                    card.spec().as_str(),
+                    before.spec().as_str()
+                ),
+                "convert the card on export instead of changing its spec field",
+            ));
+        }
+        let name = card.name().unwrap_or("").trim();
+        if name.is_empty() {
+            return Err(ApiError::new(
+                "card.missing_name",
+                "the card has no name",
+                "give the character a name",
+            ));
+        }
+        let json = card.to_value().to_string();
+        let creator = card.text("creator").unwrap_or("").trim();
+        self.library
+            .set_card(id, &json, name, creator)
+            .map_err(library_error)?;
+        Ok(cards::validate(&card))
     }
 
     /// Moves personas to the trash.

@@ -62,7 +62,7 @@ pub struct RenderReport {
 }
 
 /// The server formats and the sharing package a room can be exported to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExportFormat {
     /// Request bodies for the server's `POST /room/objects`.
@@ -103,6 +103,13 @@ pub fn room_templates() -> Result<Vec<TemplateSummary>, ApiError> {
                 objects: room.objects.len(),
             })
         })
+        .collect()
+}
+
+/// The built-in themes (one per template), for the editor's theme switcher.
+pub fn room_themes() -> Result<Vec<rooms::Theme>, ApiError> {
+    rooms::template_names()
+        .map(|name| Ok(rooms::template(name)?.theme))
         .collect()
 }
 
@@ -164,25 +171,35 @@ pub fn export_room(
     format: ExportFormat,
     out: &Path,
 ) -> Result<ExportReport, ApiError> {
-    let room = load(path)?;
-    let mut diagnostics = rooms::validate(&room);
+    export(&load(path)?, Some(path), format, out)
+}
+
+/// `origin` is the room file the room came from, if any: a package takes its sprites from the
+/// `sprites/` folder beside it.
+fn export(
+    room: &Room,
+    origin: Option<&Path>,
+    format: ExportFormat,
+    out: &Path,
+) -> Result<ExportReport, ApiError> {
+    let mut diagnostics = rooms::validate(room);
     let mut sprite_names = Vec::new();
     let bytes = match format {
         ExportFormat::Package => {
-            let (sprites, missing) = gather_sprites(path, &room)?;
+            let (sprites, missing) = gather_sprites(origin, room)?;
             diagnostics.extend(missing);
             sprite_names = sprites.iter().map(|s| s.name.clone()).collect();
-            rooms::package::pack(&room, &sprites)?
+            rooms::package::pack(room, &sprites)?
         }
         _ if has_errors(&diagnostics) => {
             return Err(ApiError::new(
                 "room.invalid",
-                format!("{} has problems the server would trip over", path.display()),
-                "run `deskmate room validate` and fix the errors it lists, then export again",
+                format!("{} has problems the server would trip over", room.name),
+                "fix the errors the validation lists (`deskmate room validate`), then export again",
             ));
         }
-        ExportFormat::GridObjects => pretty(&rooms::export::grid_objects(&room)),
-        ExportFormat::FloorPlan => pretty(&rooms::export::floor_plan(&room)),
+        ExportFormat::GridObjects => pretty(&rooms::export::grid_objects(room)),
+        ExportFormat::FloorPlan => pretty(&rooms::export::floor_plan(room)),
     };
     write_atomic(out, &bytes)?;
     Ok(ExportReport {
@@ -230,23 +247,55 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
     })
 }
 
+/// What a command would do to the room, asked while dragging.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Placement {
+    /// Why the command would be refused; `None` when it would apply.
+    pub refused: Option<ApiError>,
+    /// Ids of the objects in the way.
+    pub conflicts: Vec<String>,
+    pub nearest_free: Option<rooms::Cell>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Vec<Diagnostic>>,
+}
+
+/// Draws a template's gallery picture (PNG, without labels).
+pub fn template_preview(template: &str) -> Result<Vec<u8>, ApiError> {
+    let options = RenderOptions {
+        labels: false,
+        ..RenderOptions::default()
+    };
+    Ok(rooms::render_png(&rooms::template(template)?, &options)?.png)
+}
+
 /// A room open in the editor: every change goes through the room engine's commands, and each
 /// returns the room's findings so the validation panel stays current.
 pub struct RoomSession {
     editor: Editor,
     plugins: Arc<Plugins>,
+    /// The file the room was opened from, where its sprites are looked for.
+    origin: Option<PathBuf>,
 }
 
 impl RoomSession {
     pub fn open(path: &Path, plugins: Arc<Plugins>) -> Result<Self, ApiError> {
-        Ok(RoomSession::new(load(path)?, plugins))
+        Ok(RoomSession {
+            origin: Some(path.to_path_buf()),
+            ..RoomSession::new(load(path)?, plugins)
+        })
     }
 
     pub fn new(room: Room, plugins: Arc<Plugins>) -> Self {
         RoomSession {
             editor: Editor::new(room),
             plugins,
+            origin: None,
         }
+    }
+
+    /// Starts a room from a built-in template.
+    pub fn from_template(template: &str, plugins: Arc<Plugins>) -> Result<Self, ApiError> {
+        Ok(RoomSession::new(rooms::template(template)?, plugins))
     }
 
     pub fn room(&self) -> &Room {
@@ -269,6 +318,37 @@ impl RoomSession {
         self.editor.check(command).map_err(edit_error)
     }
 
+    /// [`RoomSession::check`] for the drag ghost: a refusal is an answer here, not an error,
+    /// and carries what the object would hit and the nearest spot where it fits.
+    /// When the command would apply, `diagnostics` are the findings of the room after it, so
+    /// the validation panel can follow the drag.
+    pub fn probe(&self, command: &Command) -> Placement {
+        let mut trial = Editor::new(self.editor.room().clone());
+        match trial.apply(command) {
+            Ok(()) => Placement {
+                diagnostics: Some(check(trial.room(), &self.plugins)),
+                ..Placement::default()
+            },
+            Err(err) => Placement {
+                conflicts: match &err {
+                    rooms::EditError::Collision { conflicts, .. } => conflicts.clone(),
+                    _ => Vec::new(),
+                },
+                nearest_free: err.nearest_free(),
+                refused: Some(edit_error(err)),
+                diagnostics: None,
+            },
+        }
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.editor.can_undo()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.editor.can_redo()
+    }
+
     pub fn undo(&mut self) -> bool {
         self.editor.undo()
     }
@@ -279,6 +359,10 @@ impl RoomSession {
 
     pub fn save(&self, out: &Path) -> Result<RoomReport, ApiError> {
         save(self.editor.room(), out)
+    }
+
+    pub fn export(&self, format: ExportFormat, out: &Path) -> Result<ExportReport, ApiError> {
+        export(self.editor.room(), self.origin.as_deref(), format, out)
     }
 }
 
@@ -312,9 +396,11 @@ fn sprite_dir(room_path: &Path) -> PathBuf {
 
 /// The sprites the room names, read from `sprites/` beside it, and a warning for each one
 /// that is not there.
-fn gather_sprites(path: &Path, room: &Room) -> Result<(Vec<Sprite>, Vec<Diagnostic>), ApiError> {
+fn gather_sprites(
+    origin: Option<&Path>,
+    room: &Room,
+) -> Result<(Vec<Sprite>, Vec<Diagnostic>), ApiError> {
     let limits = Limits::default();
-    let dir = sprite_dir(path);
     let mut names: Vec<&str> = room
         .objects
         .iter()
@@ -326,8 +412,11 @@ fn gather_sprites(path: &Path, room: &Room) -> Result<(Vec<Sprite>, Vec<Diagnost
     let mut sprites = Vec::new();
     let mut missing = Vec::new();
     for name in names {
-        let file = dir.join(name);
-        if !file.is_file() {
+        let file = match origin {
+            Some(path) => sprite_dir(path).join(name),
+            None => PathBuf::from("sprites").join(name),
+        };
+        if origin.is_none() || !file.is_file() {
             missing.push(
                 Diagnostic::warning("package.sprite_not_found", format!("{} does not exist, so it is not in the package", file.display()))
                     .hint("put the picture in the sprites folder beside the room, or clear the object's sprite"),

@@ -342,6 +342,22 @@ impl Library {
         })
     }
 
+    /// Replaces a persona's card document (the owner edited it). The library name stays the
+    /// owner's; the card's own name and creator follow the card.
+    pub fn set_card(&mut self, id: i64, card: &str, card_name: &str, creator: &str) -> Result<()> {
+        self.edit_each(&[id], |tx, id| {
+            tx.execute(
+                "UPDATE persona_cards SET card = ?2 WHERE persona = ?1",
+                params![id, card],
+            )?;
+            tx.execute(
+                "UPDATE personas SET card_name = ?2, creator = ?3 WHERE id = ?1",
+                params![id, card_name, creator],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Moves personas to the trash; [`Library::restore`] brings them back.
     pub fn trash(&mut self, ids: &[i64]) -> Result<()> {
         let now = now();

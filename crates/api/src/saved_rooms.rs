@@ -1,0 +1,61 @@
+//! The owner's saved rooms, kept in the library beside the personas, so the app's room page
+//! lists them by name without the owner handling files.
+
+use deskmate_library::Library;
+use deskmate_rooms::{self as rooms, Limits, Room};
+
+use crate::documents::room_document;
+use serde::Serialize;
+
+use crate::error::library_error;
+use crate::{ApiError, DataDir};
+
+pub struct SavedRooms {
+    library: Library,
+}
+
+/// One row of the saved-room list.
+#[derive(Debug, Clone, Serialize)]
+pub struct SavedRoomSummary {
+    pub name: String,
+    pub modified_at: i64,
+}
+
+impl SavedRooms {
+    pub fn open(data: &DataDir) -> Result<SavedRooms, ApiError> {
+        Ok(SavedRooms {
+            library: Library::open(&data.library()).map_err(library_error)?,
+        })
+    }
+
+    /// Saves `room` under `name`, replacing a saved room of that name.
+    pub fn save(&mut self, name: &str, room: &Room) -> Result<(), ApiError> {
+        self.library
+            .save_room(name, &room_document(room))
+            .map_err(library_error)
+    }
+
+    pub fn list(&self) -> Result<Vec<SavedRoomSummary>, ApiError> {
+        self.library
+            .room_names()
+            .map_err(library_error)?
+            .into_iter()
+            .map(|name| {
+                let saved = self.library.room(&name).map_err(library_error)?;
+                Ok(SavedRoomSummary {
+                    name: saved.name,
+                    modified_at: saved.times.modified_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Reads a saved room back, with the same limits as a room file.
+    pub fn load(&self, name: &str) -> Result<Room, ApiError> {
+        let saved = self.library.room(name).map_err(library_error)?;
+        Ok(rooms::read_room(
+            saved.document.as_bytes(),
+            &Limits::default(),
+        )?)
+    }
+}

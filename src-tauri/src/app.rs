@@ -1,0 +1,93 @@
+//! The Tauri app: one window, the [`Studio`] as managed state, and one invoke handler that
+//! runs every command from the table in [`crate::commands`] off the main thread.
+
+use std::process::ExitCode;
+
+use deskmate_api::DataDir;
+use serde_json::Value;
+use tauri::ipc::{Channel, Invoke, InvokeBody, JavaScriptChannelId};
+use tauri::{Manager, Runtime};
+
+use crate::{Studio, commands};
+
+/// WebKitGTK's GPU paths draw blank or crash under Xvfb, in VMs and on some drivers; the
+/// software paths always work. An owner who sets these themselves keeps their choice.
+const WEBKIT_SAFE_DEFAULTS: [(&str, &str); 2] = [
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+];
+
+pub fn run() -> ExitCode {
+    if cfg!(target_os = "linux") {
+        for (name, value) in WEBKIT_SAFE_DEFAULTS {
+            if std::env::var_os(name).is_none() {
+                // SAFETY: no other thread exists yet this early in main.
+                unsafe { std::env::set_var(name, value) };
+            }
+        }
+    }
+    let studio = match DataDir::from_env().and_then(|data| {
+        deskmate_api::logging::init(&data);
+        Studio::open(data)
+    }) {
+        Ok(studio) => studio,
+        Err(err) => {
+            tracing::error!(code = %err.code, "{err}");
+            eprintln!("DeskMate Studio could not start: {err}\nhint: {}", err.hint);
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(data = %studio.data.root().display(), "DeskMate Studio starting");
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(studio)
+        .invoke_handler(handle)
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            eprintln!("DeskMate Studio stopped: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Tauri has already checked the command against the window's capabilities when this runs.
+/// The call goes to a worker thread so a long import never freezes the window; a long task's
+/// progress goes back over the `onProgress` channel the window passed in.
+fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
+    let Invoke {
+        message, resolver, ..
+    } = invoke;
+    let name = message.command().to_string();
+    let webview = message.webview();
+    let args = match message.payload() {
+        InvokeBody::Json(value) => value.clone(),
+        InvokeBody::Raw(_) => Value::Null,
+    };
+    let channel: Option<Channel<Value>> = args
+        .get("onProgress")
+        .and_then(|id| serde_json::from_value::<JavaScriptChannelId>(id.clone()).ok())
+        .map(|id| id.channel_on(webview.clone()));
+    std::thread::spawn(move || {
+        let studio = webview.state::<Studio>();
+        let progress = move |value: Value| {
+            if let Some(channel) = &channel {
+                let _ = channel.send(value);
+            }
+        };
+        let started = std::time::Instant::now();
+        match commands::dispatch(&studio, &name, args, progress) {
+            Ok(value) => {
+                tracing::debug!(command = %name, ms = started.elapsed().as_millis() as u64, "ok");
+                resolver.resolve(value);
+            }
+            Err(err) => {
+                tracing::info!(command = %name, code = %err.code, "{}", err.message);
+                resolver.reject(err);
+            }
+        }
+    });
+    true
+}

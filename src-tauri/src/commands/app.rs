@@ -1,0 +1,29 @@
+//! About the app itself, and cancelling long tasks.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, args};
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[("app_info", info), ("task_cancel", cancel)];
+
+fn info(studio: &Studio, _: Value, _: &Task) -> Reply {
+    Ok(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "dataDir": studio.data.root(),
+        "logs": studio.data.logs(),
+    }))
+}
+
+/// Names the task as `id`: a `taskId` argument would make this call a task itself.
+#[derive(Deserialize)]
+struct Cancel {
+    id: String,
+}
+
+/// Asks a running task to stop; it stops at its next safe point and reports what it did.
+fn cancel(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Cancel { id } = args(value)?;
+    Ok(json!({ "cancelled": studio.running.cancel(&id) }))
+}

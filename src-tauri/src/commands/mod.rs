@@ -1,0 +1,115 @@
+//! The commands the window may call, one module per area, all in one table.
+//!
+//! A handler takes the [`Studio`], the call's arguments as JSON (camelCase names) and a
+//! [`Task`] for progress and cancel; it returns the api layer's report as JSON or an
+//! [`ApiError`], which crosses to the window as `{code, message, hint}`.
+
+mod app;
+mod personas;
+mod plugins;
+mod rooms;
+mod servers;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{Studio, Task};
+use deskmate_api::ApiError;
+
+pub type Reply = Result<Value, ApiError>;
+pub type Handler = fn(&Studio, Value, &Task) -> Reply;
+
+/// Every command's name, as declared to Tauri's ACL in build.rs.
+pub const NAMES: &[&str] = &include!("names.in");
+
+/// Finds a command's handler by name.
+pub fn handler(name: &str) -> Option<Handler> {
+    [
+        app::HANDLERS,
+        rooms::HANDLERS,
+        personas::HANDLERS,
+        plugins::HANDLERS,
+        servers::HANDLERS,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|(n, _)| *n == name)
+    .map(|(_, h)| *h)
+}
+
+/// Runs one call. A call whose arguments carry a `taskId` is a long task: it can be
+/// cancelled with `task_cancel` until it returns.
+pub fn dispatch(
+    studio: &Studio,
+    name: &str,
+    args: Value,
+    progress: impl Fn(Value) + Send + Sync + 'static,
+) -> Reply {
+    let Some(handler) = handler(name) else {
+        return Err(ApiError::new(
+            "ipc.unknown_command",
+            format!("the app has no command called `{name}`"),
+            "update DeskMate Studio; the window and the app do not match",
+        ));
+    };
+    let task_id = args
+        .get("taskId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let Some(task_id) = task_id else {
+        return handler(studio, args, &Task::none());
+    };
+    let task = Task::new(progress, studio.running.start(&task_id));
+    let reply = handler(studio, args, &task);
+    studio.running.finish(&task_id);
+    reply
+}
+
+/// Reads a command's arguments, with a plain error when the window sent something else.
+pub(crate) fn args<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::new(
+            "ipc.bad_arguments",
+            format!("the app could not read this request: {e}"),
+            "update DeskMate Studio; the window and the app do not match",
+        )
+    })
+}
+
+pub(crate) fn reply<T: Serialize>(value: T) -> Reply {
+    Ok(serde_json::to_value(value).expect("api reports serialize"))
+}
+
+/// A PNG as a `data:` URL the window can show without a file on disk.
+pub(crate) fn png_data_url(png: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_command_has_a_handler_and_no_handler_is_undeclared() {
+        for name in NAMES {
+            assert!(handler(name).is_some(), "{name} is declared but not handled");
+        }
+        let handled = [
+            app::HANDLERS,
+            rooms::HANDLERS,
+            personas::HANDLERS,
+            plugins::HANDLERS,
+            servers::HANDLERS,
+        ]
+        .concat();
+        for (name, _) in &handled {
+            assert!(NAMES.contains(name), "{name} is handled but not declared to the ACL");
+        }
+        assert_eq!(handled.len(), NAMES.len(), "a command is handled twice");
+    }
+}

@@ -1,0 +1,198 @@
+//! The persona page: the library grid, import, the card editor, export, trash, expressions.
+
+use std::path::PathBuf;
+
+use deskmate_api::{Continue, PersonaQuery, PersonaSort};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, args, png_data_url, reply};
+use crate::studio::lock;
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("persona_list", list),
+    ("persona_thumbnail", thumbnail),
+    ("persona_show", show),
+    ("persona_import", import),
+    ("persona_update_card", update_card),
+    ("persona_export", export),
+    ("persona_delete", delete),
+    ("persona_restore", restore),
+    ("persona_empty_trash", empty_trash),
+    ("persona_tag", tag),
+    ("persona_rate", rate),
+    ("persona_note", note),
+    ("persona_expressions_import", expressions_import),
+];
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct List {
+    search: Option<String>,
+    tag: Option<String>,
+    creator: Option<String>,
+    /// `name` (default), `newest`, `modified` or `rating`.
+    sort: Option<String>,
+    trash: bool,
+}
+
+fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let List {
+        search,
+        tag,
+        creator,
+        sort,
+        trash,
+    } = args(value)?;
+    let sort = match sort.as_deref() {
+        Some("newest") => PersonaSort::Newest,
+        Some("modified") => PersonaSort::Modified,
+        Some("rating") => PersonaSort::Rating,
+        _ => PersonaSort::Name,
+    };
+    let query = PersonaQuery {
+        search: search.filter(|s| !s.trim().is_empty()),
+        tag,
+        creator,
+        sort,
+        trash,
+    };
+    reply(lock(&studio.personas).list(&query)?)
+}
+
+#[derive(Deserialize)]
+struct One {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+struct Many {
+    ids: Vec<i64>,
+}
+
+fn thumbnail(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let One { id } = args(value)?;
+    let png = lock(&studio.personas).thumbnail(id)?;
+    Ok(json!({ "png": png.as_deref().map(png_data_url) }))
+}
+
+fn show(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let One { id } = args(value)?;
+    reply(lock(&studio.personas).show(id)?)
+}
+
+#[derive(Deserialize)]
+struct Import {
+    paths: Vec<PathBuf>,
+}
+
+/// A long task: progress goes to the window after each file, and a cancel stops it between
+/// files with every imported persona whole.
+fn import(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let Import { paths } = args(value)?;
+    let report = lock(&studio.personas).import(&paths, &mut |p| {
+        task.report(json!({ "done": p.done, "total": p.total }));
+        if task.is_cancelled() {
+            Continue::Stop
+        } else {
+            Continue::Go
+        }
+    })?;
+    reply(report)
+}
+
+#[derive(Deserialize)]
+struct UpdateCard {
+    id: i64,
+    card: Value,
+}
+
+fn update_card(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let UpdateCard { id, card } = args(value)?;
+    let diagnostics = lock(&studio.personas).update_card(id, card)?;
+    reply(json!({ "diagnostics": diagnostics }))
+}
+
+#[derive(Deserialize)]
+struct Export {
+    ids: Vec<i64>,
+    /// `.png`, `.json` or `.charx` for one persona, `.zip` for several.
+    path: PathBuf,
+}
+
+fn export(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Export { ids, path } = args(value)?;
+    reply(lock(&studio.personas).export(&ids, &path, None)?)
+}
+
+fn delete(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Many { ids } = args(value)?;
+    lock(&studio.personas).delete(&ids)?;
+    Ok(json!({ "trashed": ids }))
+}
+
+fn restore(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Many { ids } = args(value)?;
+    lock(&studio.personas).restore(&ids)?;
+    Ok(json!({ "restored": ids }))
+}
+
+fn empty_trash(studio: &Studio, _: Value, _: &Task) -> Reply {
+    let gone = lock(&studio.personas).empty_trash()?;
+    Ok(json!({ "deleted": gone }))
+}
+
+#[derive(Deserialize)]
+struct Tag {
+    ids: Vec<i64>,
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+fn tag(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Tag { ids, add, remove } = args(value)?;
+    lock(&studio.personas).tag(&ids, &add, &remove)?;
+    Ok(Value::Null)
+}
+
+#[derive(Deserialize)]
+struct Rate {
+    ids: Vec<i64>,
+    stars: Option<u8>,
+}
+
+fn rate(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Rate { ids, stars } = args(value)?;
+    lock(&studio.personas).rate(&ids, stars)?;
+    Ok(Value::Null)
+}
+
+#[derive(Deserialize)]
+struct Note {
+    id: i64,
+    text: String,
+}
+
+fn note(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Note { id, text } = args(value)?;
+    lock(&studio.personas).note(id, &text)?;
+    Ok(Value::Null)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpressionsImport {
+    id: i64,
+    /// A folder or a zip of sprites.
+    path: PathBuf,
+    #[serde(default)]
+    replace: bool,
+}
+
+fn expressions_import(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let ExpressionsImport { id, path, replace } = args(value)?;
+    reply(lock(&studio.personas).import_expressions(id, &path, replace)?)
+}

@@ -1,0 +1,121 @@
+//! The servers page: profiles, first-contact trust, preflight and health.
+//!
+//! Passwords and passphrases arrive in the call's arguments and go straight to the api layer,
+//! which keeps them in the OS keychain; nothing here logs arguments.
+
+use std::path::PathBuf;
+
+use deskmate_api::{NewServer, Secret, SignIn};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Handler, Reply, args, reply};
+use crate::studio::lock;
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("server_list", list),
+    ("server_add", add),
+    ("server_trust", trust),
+    ("server_remove", remove),
+    ("server_check", check),
+    ("server_health", health),
+    ("server_history", history),
+];
+
+fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
+    reply(lock(&studio.servers).list()?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+enum Auth {
+    Agent,
+    Key {
+        path: PathBuf,
+        passphrase: Option<String>,
+    },
+    Password {
+        password: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Add {
+    name: String,
+    host: String,
+    #[serde(default = "ssh_port")]
+    port: u16,
+    user: String,
+    auth: Auth,
+    stack_dir: Option<String>,
+    domain: Option<String>,
+    /// The fingerprint the owner accepted in the first-contact dialog.
+    trust: Option<String>,
+}
+
+fn ssh_port() -> u16 {
+    22
+}
+
+/// Without `trust`, a server never seen before is refused with `ssh.host_key_unknown` and
+/// its fingerprint in `details`, which the window shows in the trust dialog.
+fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let add: Add = args(value)?;
+    let sign_in = match add.auth {
+        Auth::Agent => SignIn::Agent,
+        Auth::Key { path, passphrase } => SignIn::Key {
+            path,
+            passphrase: passphrase.filter(|p| !p.is_empty()).map(Secret::new),
+        },
+        Auth::Password { password } => SignIn::Password(Secret::new(password)),
+    };
+    let new = NewServer {
+        name: add.name,
+        host: add.host,
+        port: add.port,
+        user: add.user,
+        sign_in,
+        stack_dir: add.stack_dir.filter(|s| !s.trim().is_empty()),
+        domain: add.domain.filter(|s| !s.trim().is_empty()),
+        backend_port: None,
+    };
+    reply(lock(&studio.servers).add(new, add.trust.as_deref())?)
+}
+
+#[derive(Deserialize)]
+struct Trust {
+    name: String,
+    fingerprint: String,
+}
+
+fn trust(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Trust { name, fingerprint } = args(value)?;
+    reply(lock(&studio.servers).trust(&name, &fingerprint)?)
+}
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(lock(&studio.servers).remove(&name)?)
+}
+
+fn check(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(lock(&studio.servers).check(&name)?)
+}
+
+fn health(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(lock(&studio.servers).health(&name)?)
+}
+
+fn history(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(lock(&studio.servers).history(&name, 50)?)
+}

@@ -1,0 +1,22 @@
+//! DeskMate Studio, the desktop app: a thin Tauri shell over `deskmate-api`.
+//!
+//! The window calls commands by name (`room_apply`, `persona_import`, …). Each area has one
+//! module under [`commands`] whose handlers parse the arguments, call one `deskmate-api`
+//! function and return its report as JSON; errors cross as `{code, message, hint}`. The same
+//! table of handlers serves two front doors:
+//!
+//! - [`app::run`], the Tauri app, where every command must also be granted by a capability in
+//!   `capabilities/` (the ACL manifest is declared in `build.rs`);
+//! - the `studio-bridge` binary, which serves the table over loopback HTTP so the browser
+//!   tests drive the real application layer behind a mocked `@tauri-apps/api`.
+//!
+//! [`Studio`] is the app state Tauri manages: the data folder, the open rooms, the library
+//! and the plugin runtime, each behind its own lock.
+
+pub mod app;
+pub mod commands;
+mod studio;
+mod tasks;
+
+pub use studio::Studio;
+pub use tasks::Task;

@@ -1,0 +1,68 @@
+//! The app's state: what stays open while the window is.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use deskmate_api::{ApiError, DataDir, Personas, Plugins, RoomSession, SavedRooms, Servers};
+
+use crate::tasks::Running;
+
+pub struct Studio {
+    pub(crate) data: DataDir,
+    pub(crate) plugins: Arc<Plugins>,
+    pub(crate) personas: Mutex<Personas>,
+    pub(crate) saved_rooms: Mutex<SavedRooms>,
+    pub(crate) servers: Mutex<Servers>,
+    pub(crate) rooms: Mutex<OpenRooms>,
+    pub(crate) running: Running,
+}
+
+/// Rooms open in editors, by the id the window holds.
+#[derive(Default)]
+pub(crate) struct OpenRooms {
+    next: u64,
+    sessions: HashMap<u64, RoomSession>,
+}
+
+impl OpenRooms {
+    pub(crate) fn insert(&mut self, session: RoomSession) -> u64 {
+        self.next += 1;
+        self.sessions.insert(self.next, session);
+        self.next
+    }
+
+    pub(crate) fn get(&mut self, id: u64) -> Result<&mut RoomSession, ApiError> {
+        self.sessions.get_mut(&id).ok_or_else(|| {
+            ApiError::new(
+                "room.not_open",
+                "this room is no longer open in the editor",
+                "open the room again from the room list",
+            )
+        })
+    }
+
+    pub(crate) fn close(&mut self, id: u64) {
+        self.sessions.remove(&id);
+    }
+}
+
+impl Studio {
+    /// Opens the library, plugins and server profiles in `data`.
+    pub fn open(data: DataDir) -> Result<Studio, ApiError> {
+        Ok(Studio {
+            plugins: Arc::new(Plugins::open(&data)?),
+            personas: Mutex::new(Personas::open(&data)?),
+            saved_rooms: Mutex::new(SavedRooms::open(&data)?),
+            servers: Mutex::new(Servers::open(&data)?),
+            rooms: Mutex::default(),
+            running: Running::default(),
+            data,
+        })
+    }
+}
+
+/// A lock whose holder panicked is still usable: each value behind one is left consistent by
+/// the api layer (a failed call changes nothing), so the app carries on.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

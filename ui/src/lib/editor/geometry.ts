@@ -1,0 +1,157 @@
+// Pure editor geometry: pixels to cells, snapping, selection boxes, and the commands a drag
+// or a nudge turns into. No DOM here, so Vitest covers it directly.
+import type { Command, Kind, Room, RoomObject } from '../types';
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface Cell {
+  x: number;
+  y: number;
+}
+
+export function rectOf(o: RoomObject): Rect {
+  return { x: o.position_x, y: o.position_y, w: o.size_width, h: o.size_height };
+}
+
+export function intersects(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** The cell under a point given in room pixels (before zoom), which may be off the grid. */
+export function cellAt(room: Room, px: number, py: number): Cell {
+  return { x: Math.floor(px / room.cell.width), y: Math.floor(py / room.cell.height) };
+}
+
+/** A drag's offset in whole cells: the grid snap. */
+export function snappedDelta(room: Room, dxPx: number, dyPx: number): Cell {
+  return { x: Math.round(dxPx / room.cell.width), y: Math.round(dyPx / room.cell.height) };
+}
+
+/** The cell rectangle a box drawn between two room-pixel points covers. */
+export function boxCells(room: Room, ax: number, ay: number, bx: number, by: number): Rect {
+  const a = cellAt(room, Math.min(ax, bx), Math.min(ay, by));
+  const b = cellAt(room, Math.max(ax, bx), Math.max(ay, by));
+  return { x: a.x, y: a.y, w: b.x - a.x + 1, h: b.y - a.y + 1 };
+}
+
+/** Ids of the objects a selection box touches. */
+export function objectsInBox(room: Room, box: Rect): string[] {
+  return room.objects.filter((o) => intersects(rectOf(o), box)).map((o) => o.id);
+}
+
+/**
+ * Moving several objects is one batch; the engine applies its moves in order, so the object
+ * furthest along the direction of travel moves first and never lands on a neighbour that is
+ * about to leave.
+ */
+export function moveCommand(room: Room, ids: string[], delta: Cell): Command | null {
+  if (ids.length === 0 || (delta.x === 0 && delta.y === 0)) return null;
+  const moving = room.objects.filter((o) => ids.includes(o.id));
+  moving.sort(
+    (a, b) => delta.x * (b.position_x - a.position_x) + delta.y * (b.position_y - a.position_y),
+  );
+  const moves: Command[] = moving.map((o) => ({
+    op: 'move',
+    id: o.id,
+    x: o.position_x + delta.x,
+    y: o.position_y + delta.y,
+  }));
+  return moves.length === 1 ? moves[0] : { op: 'batch', commands: moves };
+}
+
+export function removeCommand(ids: string[]): Command | null {
+  if (ids.length === 0) return null;
+  const removes: Command[] = ids.map((id) => ({ op: 'remove', id }));
+  return removes.length === 1 ? removes[0] : { op: 'batch', commands: removes };
+}
+
+/** Arrow keys to a one-cell nudge. */
+export function nudgeFor(key: string): Cell | null {
+  switch (key) {
+    case 'ArrowLeft':
+      return { x: -1, y: 0 };
+    case 'ArrowRight':
+      return { x: 1, y: 0 };
+    case 'ArrowUp':
+      return { x: 0, y: -1 };
+    case 'ArrowDown':
+      return { x: 0, y: 1 };
+    default:
+      return null;
+  }
+}
+
+/** Each palette kind's starting size and name. */
+export const PALETTE: { kind: Kind; name: string; w: number; h: number }[] = [
+  { kind: 'furniture', name: 'Table', w: 4, h: 2 },
+  { kind: 'storage', name: 'Shelf', w: 3, h: 2 },
+  { kind: 'decoration', name: 'Plant', w: 1, h: 2 },
+  { kind: 'lighting', name: 'Lamp', w: 1, h: 2 },
+  { kind: 'appliance', name: 'Fridge', w: 2, h: 3 },
+  { kind: 'tool', name: 'Computer', w: 2, h: 1 },
+  { kind: 'door', name: 'Door', w: 2, h: 3 },
+  { kind: 'window', name: 'Window', w: 3, h: 2 },
+];
+
+/** An id not yet in the room: `lamp`, then `lamp-2`, `lamp-3`… */
+export function freshId(room: Room, name: string): string {
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 48) || 'object';
+  const taken = new Set(room.objects.map((o) => o.id));
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const id = `${base}-${n}`;
+    if (!taken.has(id)) return id;
+  }
+}
+
+export function newObject(room: Room, kind: Kind, name: string, at: Rect): RoomObject {
+  return {
+    id: freshId(room, name),
+    name,
+    kind,
+    position_x: at.x,
+    position_y: at.y,
+    size_width: at.w,
+    size_height: at.h,
+    is_solid: kind !== 'decoration' && kind !== 'lighting' && kind !== 'window',
+    is_interactive: true,
+    is_movable: kind === 'decoration' || kind === 'lighting',
+  };
+}
+
+/** The object id a diagnostic's path names (`objects[id=desk].size_width` names `desk`). */
+export function objectIdOfPath(path: string | undefined): string | null {
+  const m = path?.match(/^objects\[id=([^\]]+)\]/);
+  return m ? m[1] : null;
+}
+
+/** The colour an object is drawn in: its own colour, a custom name, or its kind's role. */
+export function colourOf(room: Room, o: RoomObject): string {
+  const roles = room.theme.palette as unknown as Record<string, string>;
+  const ref = o.color_scheme;
+  if (ref?.startsWith('#')) return ref;
+  if (ref && roles[ref]) return roles[ref];
+  if (ref && room.theme.custom?.[ref]) return room.theme.custom[ref];
+  return roles[KIND_ROLE[o.kind]] ?? roles.accent;
+}
+
+export const KIND_ROLE: Record<Kind, string> = {
+  furniture: 'wood',
+  storage: 'wood',
+  decoration: 'plant',
+  tool: 'metal',
+  appliance: 'metal',
+  lighting: 'light',
+  door: 'accent',
+  window: 'glass',
+};

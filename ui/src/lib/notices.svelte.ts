@@ -1,0 +1,44 @@
+// Messages for the owner: errors with their hint, and short confirmations. Errors stay until
+// dismissed; confirmations fade after a few seconds.
+import { AppError, toAppError } from './ipc';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'success' | 'info';
+  message: string;
+  hint?: string;
+  code?: string;
+  action?: { label: string; run: () => void };
+}
+
+let nextId = 0;
+
+export const notices = $state<Notice[]>([]);
+
+export function notify(kind: Notice['kind'], message: string, extra: Partial<Notice> = {}): number {
+  const id = ++nextId;
+  notices.push({ id, kind, message, ...extra });
+  if (kind !== 'error') setTimeout(() => dismiss(id), 5000);
+  return id;
+}
+
+export function dismiss(id: number): void {
+  const i = notices.findIndex((n) => n.id === id);
+  if (i >= 0) notices.splice(i, 1);
+}
+
+export function showError(raw: unknown): AppError {
+  const err = toAppError(raw);
+  notify('error', err.message, { hint: err.hint, code: err.code });
+  return err;
+}
+
+/** Runs an action and turns any failure into a notice, so no raw error reaches the screen. */
+export async function attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await action();
+  } catch (raw) {
+    showError(raw);
+    return undefined;
+  }
+}
