@@ -2,8 +2,9 @@
 //! Rust and this repository.
 //!
 //! - `setup`: install what builds and tests need (each step idempotent, and says what it does);
-//! - `run`: open the app (until it exists: the CLI's guided tour);
-//! - `test`: setup, then format check, clippy with warnings as errors, and every test;
+//! - `run`: build the UI and the app, and open it;
+//! - `test`: setup, then the UI type check and build, format check, clippy with warnings as
+//!   errors, and every test: Rust, UI unit tests, and the browser tests;
 //! - `plugins`: build the example plugins for wasm32-wasip2 and package each, with its
 //!   manifest and hash, into `target/plugins/<id>/`, ready for `deskmate plugin install`;
 //! - `fuzz [SECONDS]`: a bounded run of every fuzz target;
@@ -31,6 +32,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("pkill", "procps"),
     ("useradd", "passwd"),
+    // The desktop app builds against WebKitGTK; the browser tests drive Debian's Chromium,
+    // and the smoke test drives the real app through WebKit's WebDriver under Xvfb.
+    ("/usr/include/webkitgtk-4.1", "libwebkit2gtk-4.1-dev"),
+    ("/usr/include/libsoup-3.0", "libsoup-3.0-dev"),
+    ("chromium", "chromium"),
+    ("WebKitWebDriver", "webkit2gtk-driver"),
+    ("xvfb-run", "xvfb"),
+    ("xauth", "xauth"),
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.
@@ -38,7 +47,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// native packages, then `ci` reports the others missing), so that project uses
 /// `npm install`, which installs the locked versions all the same. (Its package.json also
 /// pins `preview2-shim`, which npm otherwise drops when installing from that lock file.)
-const NPM_PROJECTS: &[(&str, &str)] = &[("tests/interop", "ci"), (JS_EXAMPLE, "install")];
+const NPM_PROJECTS: &[(&str, &str)] = &[
+    ("tests/interop", "ci"),
+    (JS_EXAMPLE, "install"),
+    (UI, "ci"),
+];
+
+/// The app's front end (Svelte + Vite), built to ui/dist, which the app embeds.
+const UI: &str = "ui";
 
 const FUZZ_TARGETS: &[&str] = &[
     "png_reader",
@@ -286,23 +302,38 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 }
 
 fn run() -> Result {
-    cargo(&["build", "--quiet", "-p", "deskmate"])?;
+    install_npm_projects()?;
+    build_ui()?;
+    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bin", "deskmate-studio"])?;
     let has_display = env::var_os("DISPLAY").is_some() || env::var_os("WAYLAND_DISPLAY").is_some();
     if !has_display {
-        say(
-            "no display found (DISPLAY and WAYLAND_DISPLAY are unset): a desktop app could not open here.",
+        return Err(
+            "no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the app cannot open here. \
+             On a desktop, run `cargo xtask run` again; on a server, `xvfb-run cargo xtask run`. \
+             The `deskmate` CLI works everywhere: target/debug/deskmate --help"
+                .into(),
         );
-        say("the `deskmate` CLI works everywhere: target/debug/deskmate --help");
     }
-    say("the desktop app is not built yet (issue #7); running the CLI's guided tour instead.\n");
+    say("opening DeskMate Studio");
     sh(
-        &root().join("target/debug/deskmate").to_string_lossy(),
-        &["tour"],
+        &root().join("target/debug/deskmate-studio").to_string_lossy(),
+        &[],
     )
+}
+
+/// ui/dist is what the app embeds (Tauri's frontendDist), so it must exist before the
+/// deskmate-studio crate compiles, clippy included.
+fn build_ui() -> Result {
+    say("building the UI (vite)");
+    sh_in(&root().join(UI), "npm", &["run", "--silent", "build"], &[])
 }
 
 fn test() -> Result {
     setup()?;
+    let ui = root().join(UI);
+    say("UI type check (svelte-check)");
+    sh_in(&ui, "npm", &["run", "--silent", "check"], &[])?;
+    build_ui()?;
     say("cargo fmt --check");
     cargo(&["fmt", "--all", "--check"])?;
     say("cargo clippy -D warnings");
@@ -326,8 +357,32 @@ fn test() -> Result {
         ])?;
     }
     plugins()?;
+    say("UI unit tests (vitest)");
+    sh_in(&ui, "npm", &["test", "--silent"], &[])?;
     say("cargo test");
-    cargo(&["test", "--workspace"])
+    cargo(&["test", "--workspace"])?;
+    say("browser tests (Chromium, the real command table behind a mocked IPC)");
+    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bins"])?;
+    sh_in(&ui, "npm", &["run", "--silent", "e2e"], &[])?;
+    say("app smoke test (tauri-driver, WebKitWebDriver, Xvfb)");
+    install_tauri_driver()?;
+    cargo(&["build", "--quiet", "-p", "deskmate"])?;
+    sh_in(
+        &ui,
+        "xvfb-run",
+        &["-a", "node", "--test", "--test-concurrency=1", "tests/app/"],
+        &[],
+    )
+}
+
+/// tauri-driver bridges WebDriver clients to WebKitWebDriver for the app's window.
+fn install_tauri_driver() -> Result {
+    if found("tauri-driver") {
+        say("tauri-driver: present");
+        return Ok(());
+    }
+    say("tauri-driver: installing from crates.io");
+    cargo(&["install", "tauri-driver", "--locked", "--quiet"])
 }
 
 fn fuzz(seconds: Option<&str>) -> Result {

@@ -1,0 +1,95 @@
+// Just enough of the W3C WebDriver protocol to drive the real app through tauri-driver.
+export class WebDriver {
+  constructor(url, session) {
+    this.url = url;
+    this.session = session;
+  }
+
+  static async connect(url, capabilities, attempts = 50) {
+    for (let i = 0; ; i++) {
+      try {
+        const reply = await request(`${url}/session`, 'POST', { capabilities: { alwaysMatch: capabilities } });
+        return new WebDriver(url, reply.sessionId);
+      } catch (err) {
+        if (i >= attempts) throw err;
+        await sleep(200);
+      }
+    }
+  }
+
+  async cmd(method, path, body) {
+    return request(`${this.url}/session/${this.session}${path}`, method, body);
+  }
+
+  async find(css, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const el = await this.cmd('POST', '/element', { using: 'css selector', value: css });
+        return Object.values(el)[0];
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`no element ${css}: ${err.message}`);
+        await sleep(150);
+      }
+    }
+  }
+
+  async click(css) {
+    const id = await this.find(css);
+    await this.cmd('POST', `/element/${id}/click`, {});
+  }
+
+  async type(css, text) {
+    const id = await this.find(css);
+    await this.cmd('POST', `/element/${id}/clear`, {});
+    await this.cmd('POST', `/element/${id}/value`, { text });
+  }
+
+  async attribute(css, name) {
+    const id = await this.find(css);
+    return this.cmd('GET', `/element/${id}/attribute/${name}`);
+  }
+
+  async script(source, args = []) {
+    return this.cmd('POST', '/execute/sync', { script: source, args });
+  }
+
+  async waitFor(source, args = [], timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.script(source, args))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${source}`);
+      await sleep(150);
+    }
+  }
+
+  async keys(keys) {
+    await this.cmd('POST', '/actions', {
+      actions: [{ type: 'key', id: 'keyboard', actions: keys.flatMap((k) => [{ type: 'keyDown', value: k }, { type: 'keyUp', value: k }]) }],
+    });
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+  }
+
+  async quit() {
+    await request(`${this.url}/session/${this.session}`, 'DELETE').catch(() => {});
+  }
+}
+
+async function request(url, method, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const reply = await response.json();
+  if (!response.ok || reply.value?.error) {
+    throw new Error(`${method} ${url}: ${reply.value?.error ?? response.status} ${reply.value?.message ?? ''}`);
+  }
+  return reply.value;
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,96 @@
+// Frame time while dragging in a 1,000-object room, in headless Chromium, against the real
+// command table (each pointer move asks the engine about the drop, one question in flight).
+//
+// A frame's time is from the pointer move's handler to the end of the paint that follows it
+// (a message posted from the next animation frame runs after that frame is drawn).
+// Run: cargo build -p deskmate-studio --bins && npm run build && node tests/bench/drag.mjs
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, repoRoot, serveDist, startBridge } from '../e2e/harness.mjs';
+
+const OBJECTS = 1000;
+const MOVES = 600;
+
+function bigRoom() {
+  const room = JSON.parse(readFileSync(join(repoRoot, 'templates/rooms/cozy.json'), 'utf8'));
+  room.id = 'crowded';
+  room.name = 'Crowded';
+  room.spawn = { x: 63, y: 15 };
+  room.objects = [];
+  for (let i = 0; i < OBJECTS; i++) {
+    const x = i % 64;
+    const y = Math.floor(i / 64);
+    room.objects.push({
+      id: `box-${i}`,
+      name: `Box ${i}`,
+      kind: i % 3 ? 'furniture' : 'storage',
+      position_x: x,
+      position_y: y,
+      size_width: 1,
+      size_height: 1,
+      is_solid: true,
+    });
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'deskmate-bench-')), 'crowded.room.json');
+  writeFileSync(file, JSON.stringify(room));
+  return file;
+}
+
+const bridge = await startBridge();
+const site = await serveDist();
+const { page, context } = await openApp(bridge.url, site.url);
+try {
+  await page.locator('[data-template]').first().waitFor();
+  await page.evaluate((f) => window.__mock.answerDialog(f), bigRoom());
+  await page.getByRole('button', { name: 'Open a file…' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n, OBJECTS);
+
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.addEventListener(
+      'pointermove',
+      () => {
+        const t0 = performance.now();
+        requestAnimationFrame(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => window.__frames.push(performance.now() - t0);
+          channel.port2.postMessage(0);
+        });
+      },
+      { capture: true },
+    );
+  });
+
+  const box = await page.locator('.canvas').boundingBox();
+  const start = { x: box.x + 10 * 20 + 10, y: box.y + 5 * 30 + 15 };
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  for (let i = 0; i < MOVES; i++) {
+    // Back and forth across the room, so the ghost crosses hundreds of objects.
+    const t = (i % 200) / 200;
+    const x = start.x + Math.sin(t * Math.PI * 2) * 400;
+    const y = start.y + Math.cos(t * Math.PI * 2) * 120;
+    await page.mouse.move(x, y);
+  }
+  await page.mouse.up();
+  await page.waitForTimeout(200);
+  const frames = (await page.evaluate(() => window.__frames)).sort((a, b) => a - b);
+  const at = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
+  const probes = await page.evaluate(() => window.__mock.calls.filter((c) => c === 'room_probe').length);
+  console.log(
+    JSON.stringify({
+      objects: OBJECTS,
+      moves: MOVES,
+      frames: frames.length,
+      p50_ms: +at(0.5).toFixed(2),
+      p95_ms: +at(0.95).toFixed(2),
+      max_ms: +frames[frames.length - 1].toFixed(2),
+      engine_probes: probes,
+    }),
+  );
+} finally {
+  await context.close();
+  site.stop();
+  bridge.stop();
+}

@@ -1,0 +1,89 @@
+// Starts what the browser tests need: the real command table (`studio-bridge`) on a temp data
+// folder, a static server for ui/dist, and Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const here = new URL('.', import.meta.url).pathname;
+export const uiRoot = resolve(here, '../..');
+export const repoRoot = resolve(uiRoot, '..');
+const dist = join(uiRoot, 'dist');
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// Without these, Chromium reaches for Google's services at start, which this network refuses.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function bridgeBinary() {
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target');
+  const bin = join(target, 'debug', 'studio-bridge');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p deskmate-studio --bin studio-bridge`);
+  return bin;
+}
+
+export async function startBridge() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'deskmate-e2e-'));
+  const child = spawn(bridgeBinary(), ['0'], {
+    env: { ...process.env, DESKMATE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((ok, fail) => {
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const m = seen.match(/listening on (\d+)/);
+      if (m) ok(Number(m[1]));
+    });
+    child.on('exit', (code) => fail(new Error(`studio-bridge exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, dataDir, stop: () => child.kill() };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
+
+export async function serveDist() {
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('ui/dist is missing: run npm run build');
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(dist, path === '/' ? 'index.html' : path);
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+}
+
+const mockScript = readFileSync(join(here, 'tauri-mock.js'), 'utf8');
+
+/** A browser page showing the app, its IPC going to `bridgeUrl`. */
+export async function openApp(bridgeUrl, siteUrl, options = {}) {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'deskmate-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport ?? { width: 1400, height: 900 },
+  });
+  await context.addInitScript({ content: `window.__bridge = ${JSON.stringify(bridgeUrl)};\n${mockScript}` });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(siteUrl);
+  return { page, context, errors };
+}

@@ -1,0 +1,198 @@
+// End-to-end: the built UI in headless Chromium, its IPC going to the real command table.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, repoRoot, serveDist, startBridge } from './harness.mjs';
+
+let bridge, site, app, page;
+
+before(async () => {
+  bridge = await startBridge();
+  site = await serveDist();
+  app = await openApp(bridge.url, site.url);
+  page = app.page;
+});
+
+after(async () => {
+  await app?.context.close();
+  site?.stop();
+  bridge?.stop();
+});
+
+/** Each object's cell rectangle, read from the editor's own labels. */
+async function objects() {
+  return page.$$eval('[data-object-id]', (els) =>
+    els.map((el) => {
+      const m = el.getAttribute('aria-label').match(/at (-?\d+), (-?\d+), (\d+) by (\d+)$/);
+      return { id: el.dataset.objectId, x: +m[1], y: +m[2], w: +m[3], h: +m[4], solid: !el.classList.contains('see-through') };
+    }),
+  );
+}
+
+/** The page position of the centre of a cell rectangle's top-left cell. */
+async function cellPoint(x, y) {
+  const box = await page.locator('.canvas').boundingBox();
+  return { x: box.x + x * 20 + 10, y: box.y + y * 30 + 15 };
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** A free spot for `o` (ignoring itself), scanning the 64x16 grid. */
+function freeSpotFor(o, all) {
+  for (let y = 0; y + o.h <= 16; y++) {
+    for (let x = 0; x + o.w <= 64; x++) {
+      const r = { x, y, w: o.w, h: o.h };
+      if ((x !== o.x || y !== o.y) && all.every((p) => p.id === o.id || !overlaps(r, p))) return r;
+    }
+  }
+  throw new Error('no free spot');
+}
+
+describe('rooms', () => {
+  it('creates a room from a template', async () => {
+    await page.getByRole('button', { name: /Cozy/ }).first().waitFor();
+    await page.locator('[data-template="cozy"]').click();
+    await page.locator('.canvas').waitFor();
+    const list = await objects();
+    assert.ok(list.length > 5, `the cozy template has objects (got ${list.length})`);
+    assert.equal(await page.locator('[data-testid="validation"]').isVisible(), true);
+  });
+
+  it('shows a red ghost and the nearest free spot when dragging onto another object, then drops in a free spot and undoes', async () => {
+    const all = await objects();
+    const solids = all.filter((o) => o.solid && o.w <= 4 && o.h <= 4);
+    const [mover, target] = [solids[0], solids.find((o) => o.id !== solids[0].id && !overlaps(o, solids[0]))];
+    const start = await cellPoint(mover.x, mover.y);
+    const onto = await cellPoint(target.x, target.y);
+
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(onto.x, onto.y, { steps: 8 });
+    const ghost = page.locator('[data-testid="ghost"].invalid');
+    await ghost.waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="nearest-free"]').waitFor();
+    assert.match(await page.locator('[data-testid="drop-feedback"]').innerText(), /Can't drop here: .*overlap/);
+    assert.ok(await page.locator(`[data-object-id="${target.id}"].conflict`).count(), 'the object in the way is marked');
+
+    const free = freeSpotFor(mover, all);
+    const to = await cellPoint(free.x, free.y);
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      ([id, x, y]) => document.querySelector(`[data-object-id="${id}"]`)?.getAttribute('aria-label')?.includes(`at ${x}, ${y},`),
+      [mover.id, free.x, free.y],
+    );
+
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(
+      ([id, x, y]) => document.querySelector(`[data-object-id="${id}"]`)?.getAttribute('aria-label')?.includes(`at ${x}, ${y},`),
+      [mover.id, mover.x, mover.y],
+    );
+  });
+
+  it('refuses a drop onto another object and offers the nearest free spot', async () => {
+    const all = await objects();
+    const solids = all.filter((o) => o.solid && o.w <= 4 && o.h <= 4);
+    const [mover, target] = [solids[1], solids.find((o) => o.id !== solids[1].id && !overlaps(o, solids[1]))];
+    const start = await cellPoint(mover.x, mover.y);
+    const onto = await cellPoint(target.x, target.y);
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(onto.x, onto.y, { steps: 5 });
+    await page.locator('[data-testid="ghost"].invalid').waitFor({ timeout: 5000 });
+    await page.mouse.up();
+    const offer = page.getByRole('button', { name: /instead$/ });
+    await offer.waitFor();
+    assert.deepEqual((await objects()).find((o) => o.id === mover.id), mover, 'the refused drop changed nothing');
+    await offer.click();
+    await page.waitForFunction(
+      ([id, x, y]) => !document.querySelector(`[data-object-id="${id}"]`)?.getAttribute('aria-label')?.includes(`at ${x}, ${y},`),
+      [mover.id, mover.x, mover.y],
+    );
+    await page.keyboard.press('Control+z');
+  });
+
+  it('adds an object by dragging it from the palette and saves the room', async () => {
+    const before = await objects();
+    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 2 }, before);
+    const item = await page.locator('.palette-item[data-kind="lighting"]').boundingBox();
+    const to = await cellPoint(free.x, free.y);
+    await page.mouse.move(item.x + 10, item.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y + 15, { steps: 10 });
+    await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
+
+    await page.getByLabel('Save as').fill('E2E room');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved “E2E room” in your library.').waitFor();
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).waitFor();
+  });
+});
+
+describe('personas', () => {
+  it('imports a card, edits it, and exports it as JSON and PNG', async () => {
+    await page.getByRole('button', { name: 'Personas' }).click();
+    await page.getByText('Your library is empty').waitFor();
+    const card = join(repoRoot, 'templates/personas/nyx-holloway.png');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), card);
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    const tile = page.locator('[data-testid="persona-grid"] li').first();
+    await tile.waitFor();
+    await tile.getByRole('button', { name: /^Open / }).click();
+
+    await page.locator('[data-field="description"]').fill('Edited in the end-to-end test.');
+    await page.getByRole('button', { name: 'Add a greeting' }).click();
+    await page.getByLabel(/Greeting \d+/).last().fill('A new greeting from the test.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+
+    const out = mkdtempSync(join(tmpdir(), 'deskmate-export-'));
+    const json = join(out, 'nyx.json');
+    await page.evaluate((p) => window.__mock.answerDialog(p), json);
+    await page.getByRole('button', { name: 'Export JSON…' }).click();
+    await page.getByText(`Exported to ${json}`).waitFor();
+    const exported = JSON.parse(readFileSync(json, 'utf8'));
+    assert.equal(exported.data.description, 'Edited in the end-to-end test.');
+    assert.ok(exported.data.alternate_greetings.includes('A new greeting from the test.'));
+
+    const png = join(out, 'nyx.png');
+    await page.evaluate((p) => window.__mock.answerDialog(p), png);
+    await page.getByRole('button', { name: 'Export PNG…' }).click();
+    await page.getByText(`Exported to ${png}`).waitFor();
+    assert.ok(existsSync(png));
+    const bytes = readFileSync(png);
+    assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
+    assert.ok(bytes.includes(Buffer.from('chara')), 'the PNG carries the card');
+  });
+
+  it('imports files dropped onto the window', async () => {
+    await page.getByRole('button', { name: '← Personas' }).click();
+    const cards = ['aster-vale.json', 'bram-copperkettle.json'].map((f) => join(repoRoot, 'templates/personas', f));
+    await page.evaluate((paths) => window.__mock.dropFiles(paths), cards);
+    await page.getByText(/Imported 2, skipped 0, failed 0/).waitFor();
+    assert.equal(await page.locator('[data-testid="persona-grid"] li').count(), 3);
+  });
+
+  it('shows a plain error with a hint, never a raw one', async () => {
+    await page.evaluate(() => window.__mock.answerDialog(['/nonexistent/card.png']));
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    const alert = page.getByRole('alert').last();
+    await alert.waitFor();
+    const text = await alert.innerText();
+    assert.doesNotMatch(text, /undefined|\[object|Error:/);
+    assert.match(text, /card\.png/);
+  });
+});
+
+after(() => {
+  assert.deepEqual(app?.errors ?? [], [], 'no uncaught errors in the page');
+});
