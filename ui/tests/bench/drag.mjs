@@ -63,7 +63,7 @@ try {
   });
 
   const box = await page.locator('.canvas').boundingBox();
-  const start = { x: box.x + 10 * 20 + 10, y: box.y + 5 * 30 + 15 };
+  const start = { x: box.x + (10.5 * box.width) / 64, y: box.y + (5.5 * box.height) / 16 };
   await page.mouse.move(start.x, start.y);
   await page.mouse.down();
   for (let i = 0; i < MOVES; i++) {

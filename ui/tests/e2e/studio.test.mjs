@@ -31,10 +31,11 @@ async function objects() {
   );
 }
 
-/** The page position of the centre of a cell rectangle's top-left cell. */
+/** The page position of the centre of a cell (the editor may be zoomed to fit). */
 async function cellPoint(x, y) {
   const box = await page.locator('.canvas').boundingBox();
-  return { x: box.x + x * 20 + 10, y: box.y + y * 30 + 15 };
+  const [cw, ch] = [box.width / 64, box.height / 16];
+  return { x: box.x + (x + 0.5) * cw, y: box.y + (y + 0.5) * ch };
 }
 
 function overlaps(a, b) {
@@ -124,7 +125,7 @@ describe('rooms', () => {
     const to = await cellPoint(free.x, free.y);
     await page.mouse.move(item.x + 10, item.y + 10);
     await page.mouse.down();
-    await page.mouse.move(to.x, to.y + 15, { steps: 10 });
+    await page.mouse.move(to.x, to.y + (await page.locator('.canvas').boundingBox()).height / 32, { steps: 10 });
     await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
     await page.mouse.up();
     await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
