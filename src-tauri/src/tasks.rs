@@ -14,7 +14,10 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn new(progress: impl Fn(Value) + Send + Sync + 'static, cancelled: Arc<AtomicBool>) -> Self {
+    pub fn new(
+        progress: impl Fn(Value) + Send + Sync + 'static,
+        cancelled: Arc<AtomicBool>,
+    ) -> Self {
         Task {
             progress: Box::new(progress),
             cancelled,

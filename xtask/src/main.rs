@@ -47,11 +47,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// native packages, then `ci` reports the others missing), so that project uses
 /// `npm install`, which installs the locked versions all the same. (Its package.json also
 /// pins `preview2-shim`, which npm otherwise drops when installing from that lock file.)
-const NPM_PROJECTS: &[(&str, &str)] = &[
-    ("tests/interop", "ci"),
-    (JS_EXAMPLE, "install"),
-    (UI, "ci"),
-];
+const NPM_PROJECTS: &[(&str, &str)] =
+    &[("tests/interop", "ci"), (JS_EXAMPLE, "install"), (UI, "ci")];
 
 /// The app's front end (Svelte + Vite), built to ui/dist, which the app embeds.
 const UI: &str = "ui";
@@ -304,7 +301,14 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 fn run() -> Result {
     install_npm_projects()?;
     build_ui()?;
-    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bin", "deskmate-studio"])?;
+    cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "deskmate-studio",
+        "--bin",
+        "deskmate-studio",
+    ])?;
     let has_display = env::var_os("DISPLAY").is_some() || env::var_os("WAYLAND_DISPLAY").is_some();
     if !has_display {
         return Err(
@@ -316,7 +320,9 @@ fn run() -> Result {
     }
     say("opening DeskMate Studio");
     sh(
-        &root().join("target/debug/deskmate-studio").to_string_lossy(),
+        &root()
+            .join("target/debug/deskmate-studio")
+            .to_string_lossy(),
         &[],
     )
 }

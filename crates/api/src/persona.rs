@@ -161,22 +161,28 @@ impl Personas {
         let mut done = 0;
         let mut cancelled = false;
         for chunk in items.chunks(batch) {
-            if cancelled {
-                // Each stored persona is its own transaction, so what came before stays; the
-                // rest is reported, not silently dropped.
-                files.extend(chunk.iter().map(|item| {
-                    let mut result = FileResult::new(item.label.clone(), "skipped");
-                    result.code = Some("task.cancelled".into());
-                    result.reason = Some("the import was cancelled before this file".into());
-                    result
-                }));
-                continue;
+            let mut prepared = if cancelled {
+                Vec::new()
+            } else {
+                prepare_all(chunk, &limits)
             }
-            let prepared = prepare_all(chunk, &limits);
-            for (item, prepared) in chunk.iter().zip(prepared) {
-                files.push(self.store(item, prepared));
-                done += 1;
-                cancelled |= on_progress(Progress { done, total }) == Continue::Stop;
+            .into_iter();
+            for item in chunk {
+                match prepared.next() {
+                    Some(ready) if !cancelled => {
+                        files.push(self.store(item, ready));
+                        done += 1;
+                        cancelled |= on_progress(Progress { done, total }) == Continue::Stop;
+                    }
+                    // Each stored persona is its own transaction, so what came before stays;
+                    // the rest is reported, not silently dropped.
+                    _ => {
+                        let mut result = FileResult::new(item.label.clone(), "skipped");
+                        result.code = Some("task.cancelled".into());
+                        result.reason = Some("the import was cancelled before this file".into());
+                        files.push(result);
+                    }
+                }
             }
         }
         let count = |outcome: &str| files.iter().filter(|f| f.outcome == outcome).count();

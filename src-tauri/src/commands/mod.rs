@@ -97,7 +97,10 @@ mod tests {
     #[test]
     fn every_declared_command_has_a_handler_and_no_handler_is_undeclared() {
         for name in NAMES {
-            assert!(handler(name).is_some(), "{name} is declared but not handled");
+            assert!(
+                handler(name).is_some(),
+                "{name} is declared but not handled"
+            );
         }
         let handled = [
             app::HANDLERS,
@@ -108,7 +111,10 @@ mod tests {
         ]
         .concat();
         for (name, _) in &handled {
-            assert!(NAMES.contains(name), "{name} is handled but not declared to the ACL");
+            assert!(
+                NAMES.contains(name),
+                "{name} is handled but not declared to the ACL"
+            );
         }
         assert_eq!(handled.len(), NAMES.len(), "a command is handled twice");
     }

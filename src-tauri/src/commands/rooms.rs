@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use deskmate_api::{
-    ExportFormat, RoomCommand, RoomSession, import_room_package, room_templates,
-    room_themes, template_preview,
+    ExportFormat, RoomCommand, RoomSession, import_room_package, room_templates, room_themes,
+    template_preview,
 };
 use deskmate_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};

@@ -77,7 +77,7 @@ describe('rooms', () => {
     await ghost.waitFor({ timeout: 5000 });
     await page.locator('[data-testid="nearest-free"]').waitFor();
     assert.match(await page.locator('[data-testid="drop-feedback"]').innerText(), /Can't drop here: .*overlap/);
-    assert.ok(await page.locator(`[data-object-id="${target.id}"].conflict`).count(), 'the object in the way is marked');
+    assert.ok(await page.locator(`[data-conflict="${target.id}"]`).count(), "the object in the way is marked");
 
     const free = freeSpotFor(mover, all);
     const to = await cellPoint(free.x, free.y);

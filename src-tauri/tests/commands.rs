@@ -1,0 +1,239 @@
+//! The app's command table, called as the window calls it: by name, with JSON arguments.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use deskmate_api::{ApiError, DataDir};
+use deskmate_studio::{Studio, commands};
+use serde_json::{Value, json};
+
+fn studio() -> (tempfile::TempDir, Studio) {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = Studio::open(DataDir::new(dir.path())).unwrap();
+    (dir, studio)
+}
+
+fn call(studio: &Studio, name: &str, args: Value) -> Result<Value, ApiError> {
+    commands::dispatch(studio, name, args, |_| {})
+}
+
+fn ok(studio: &Studio, name: &str, args: Value) -> Value {
+    call(studio, name, args).unwrap_or_else(|e| panic!("{name}: {} ({})", e.message, e.code))
+}
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/personas")
+}
+
+fn object<'a>(editing: &'a Value, id: &str) -> &'a Value {
+    editing["room"]["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn a_room_is_edited_through_engine_commands_probed_undone_saved_and_reopened() {
+    let (_dir, studio) = studio();
+    let editing = ok(&studio, "room_new", json!({ "template": "cozy" }));
+    let session = editing["session"].as_u64().unwrap();
+    let objects = editing["room"]["objects"].as_array().unwrap().clone();
+    let solid: Vec<&Value> = objects.iter().filter(|o| o["is_solid"] != false).collect();
+    let (mover, other) = (solid[0], solid[1]);
+    let id = mover["id"].as_str().unwrap();
+
+    // Onto another solid object: the probe refuses, names it, and offers a free spot.
+    let onto =
+        json!({ "op": "move", "id": id, "x": other["position_x"], "y": other["position_y"] });
+    let placement = ok(
+        &studio,
+        "room_probe",
+        json!({ "session": session, "command": onto }),
+    );
+    assert_eq!(placement["refused"]["code"], "edit.collision");
+    assert!(
+        placement["conflicts"]
+            .as_array()
+            .unwrap()
+            .contains(&other["id"])
+    );
+    let free = placement["nearest_free"].clone();
+    assert!(free.is_object(), "a free spot is offered: {placement}");
+    let refused = call(
+        &studio,
+        "room_apply",
+        json!({ "session": session, "command": onto }),
+    );
+    assert_eq!(refused.unwrap_err().code, "edit.collision");
+
+    // The offered spot applies; undo brings the object back.
+    let there = json!({ "op": "move", "id": id, "x": free["x"], "y": free["y"] });
+    let probe = ok(
+        &studio,
+        "room_probe",
+        json!({ "session": session, "command": there }),
+    );
+    assert!(probe["refused"].is_null());
+    assert!(
+        probe["diagnostics"].is_array(),
+        "the drag sees the findings"
+    );
+    let moved = ok(
+        &studio,
+        "room_apply",
+        json!({ "session": session, "command": there }),
+    );
+    assert_eq!(object(&moved, id)["position_x"], free["x"]);
+    assert_eq!(moved["canUndo"], true);
+    let undone = ok(&studio, "room_undo", json!({ "session": session }));
+    assert_eq!(object(&undone, id)["position_x"], mover["position_x"]);
+    assert_eq!(undone["canRedo"], true);
+    let redone = ok(&studio, "room_redo", json!({ "session": session }));
+    assert_eq!(object(&redone, id)["position_x"], free["x"]);
+
+    ok(
+        &studio,
+        "room_save",
+        json!({ "session": session, "name": "My cabin" }),
+    );
+    let saved = ok(&studio, "room_saved", json!({}));
+    assert_eq!(saved[0]["name"], "My cabin");
+    ok(&studio, "room_close", json!({ "session": session }));
+    let closed = call(&studio, "room_undo", json!({ "session": session }));
+    assert_eq!(closed.unwrap_err().code, "room.not_open");
+
+    let reopened = ok(&studio, "room_open_saved", json!({ "name": "My cabin" }));
+    assert_eq!(object(&reopened, id)["position_x"], free["x"]);
+    assert_eq!(reopened["canUndo"], false);
+}
+
+#[test]
+fn templates_have_previews_and_themes() {
+    let (_dir, studio) = studio();
+    let templates = ok(&studio, "room_templates", json!({}));
+    assert_eq!(templates.as_array().unwrap().len(), 4);
+    let preview = ok(
+        &studio,
+        "room_template_preview",
+        json!({ "template": "modern" }),
+    );
+    assert!(
+        preview["png"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,iVBOR")
+    );
+    let themes = ok(&studio, "room_themes", json!({}));
+    assert_eq!(themes.as_array().unwrap().len(), 4);
+    let missing = call(&studio, "room_new", json!({ "template": "castle" })).unwrap_err();
+    assert!(missing.message.contains("castle"), "{missing:?}");
+}
+
+#[test]
+fn a_card_edit_keeps_unknown_fields_and_refuses_a_changed_spec_or_no_name() {
+    let (_dir, studio) = studio();
+    let report = ok(
+        &studio,
+        "persona_import",
+        json!({ "paths": [samples().join("aster-vale.json")] }),
+    );
+    assert_eq!(report["imported"], 1, "{report}");
+    let id = report["files"][0]["id"].as_i64().unwrap();
+    let detail = ok(&studio, "persona_show", json!({ "id": id }));
+    let mut card: Value = serde_json::from_str(detail["card"].as_str().unwrap()).unwrap();
+    card["data"]["description"] = json!("Changed in the app.");
+    card["data"]["alternate_greetings"] = json!(["One", "Two"]);
+    card["x_app_specific"] = json!({ "kept": true });
+    ok(
+        &studio,
+        "persona_update_card",
+        json!({ "id": id, "card": card }),
+    );
+    let stored: Value = serde_json::from_str(
+        ok(&studio, "persona_show", json!({ "id": id }))["card"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(stored["data"]["description"], "Changed in the app.");
+    assert_eq!(stored["data"]["alternate_greetings"], json!(["One", "Two"]));
+    assert_eq!(stored["x_app_specific"], json!({ "kept": true }));
+
+    let mut other_spec = stored.clone();
+    other_spec["spec"] = json!("chara_card_v2");
+    let err = call(
+        &studio,
+        "persona_update_card",
+        json!({ "id": id, "card": other_spec }),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "card.spec_changed");
+    let mut nameless = stored.clone();
+    nameless["data"]["name"] = json!("  ");
+    let err = call(
+        &studio,
+        "persona_update_card",
+        json!({ "id": id, "card": nameless }),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "card.missing_name");
+}
+
+#[test]
+fn an_import_reports_progress_and_stops_when_cancelled() {
+    let (_dir, studio) = studio();
+    let studio = Arc::new(studio);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (sink, canceller) = (seen.clone(), studio.clone());
+    // Cancel from the first progress report, as the window's Cancel button would.
+    let report = commands::dispatch(
+        &studio,
+        "persona_import",
+        json!({ "paths": [samples()], "taskId": "import-1" }),
+        move |p| {
+            sink.lock().unwrap().push(p);
+            commands::dispatch(
+                &canceller,
+                "task_cancel",
+                json!({ "id": "import-1" }),
+                |_| {},
+            )
+            .unwrap();
+        },
+    )
+    .unwrap();
+    assert_eq!(report["cancelled"], true);
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3, "every file is reported: {report}");
+    assert!(
+        files.iter().any(|f| f["code"] == "task.cancelled"),
+        "{report}"
+    );
+    assert_eq!(
+        report["imported"], 1,
+        "stopped right after the first file: {report}"
+    );
+    let progress = seen.lock().unwrap();
+    assert_eq!(progress[0]["total"], 3);
+    // Nothing half-imported: what was imported is listed whole.
+    let listed = ok(&studio, "persona_list", json!({}));
+    assert_eq!(
+        listed.as_array().unwrap().len() as u64,
+        report["imported"].as_u64().unwrap()
+    );
+    // Once finished, the task is gone.
+    let late = ok(&studio, "task_cancel", json!({ "id": "import-1" }));
+    assert_eq!(late["cancelled"], false);
+}
+
+#[test]
+fn unknown_commands_and_bad_arguments_are_plain_errors() {
+    let (_dir, studio) = studio();
+    let err = call(&studio, "rm_rf", json!({})).unwrap_err();
+    assert_eq!(err.code, "ipc.unknown_command");
+    let err = call(&studio, "room_apply", json!({ "session": "x" })).unwrap_err();
+    assert_eq!(err.code, "ipc.bad_arguments");
+    assert!(!err.hint.is_empty());
+}
