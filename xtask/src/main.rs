@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("plugins") => plugins(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
-        Some("bench") => plugins().and_then(|()| {
+        Some("bench") => plugins().and_then(drag_bench).and_then(|()| {
             cargo(&[
                 "bench",
                 "-p",
@@ -379,6 +379,15 @@ fn test() -> Result {
         &["-a", "node", "--test", "--test-concurrency=1", "tests/app/"],
         &[],
     )
+}
+
+/// The room editor's frame time while dragging in a 1,000-object room, in headless Chromium.
+fn drag_bench() -> Result {
+    install_npm_projects()?;
+    build_ui()?;
+    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bins"])?;
+    say("drag bench (Chromium, 1,000 objects)");
+    sh_in(&root().join(UI), "npm", &["run", "--silent", "bench:drag"], &[])
 }
 
 /// tauri-driver bridges WebDriver clients to WebKitWebDriver for the app's window.
