@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("plugins") => plugins(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
-        Some("bench") => plugins().and_then(drag_bench).and_then(|()| {
+        Some("bench") => plugins().and_then(|()| drag_bench()).and_then(|()| {
             cargo(&[
                 "bench",
                 "-p",
@@ -387,7 +387,12 @@ fn drag_bench() -> Result {
     build_ui()?;
     cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bins"])?;
     say("drag bench (Chromium, 1,000 objects)");
-    sh_in(&root().join(UI), "npm", &["run", "--silent", "bench:drag"], &[])
+    sh_in(
+        &root().join(UI),
+        "npm",
+        &["run", "--silent", "bench:drag"],
+        &[],
+    )
 }
 
 /// tauri-driver bridges WebDriver clients to WebKitWebDriver for the app's window.
