@@ -43,9 +43,10 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.
-/// `npm ci` refuses componentize-js's lock file (npm records only this platform's optional
-/// native packages, then `ci` reports the others missing), so that project uses
-/// `npm install`, which installs the locked versions all the same. (Its package.json also
+/// `npm ci` refuses the lock files of componentize-js and of the Tauri CLI in `ui` (npm
+/// records only this platform's optional native packages, then `ci` reports the others
+/// missing), so those projects use `npm install`, which installs the locked versions all
+/// the same. (Its package.json also
 /// pins `preview2-shim`, which npm otherwise drops when installing from that lock file.)
 const NPM_PROJECTS: &[(&str, &str)] =
     &[("tests/interop", "ci"), (JS_EXAMPLE, "install"), (UI, "ci")];
