@@ -46,10 +46,13 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
 /// `npm ci` refuses the lock files of componentize-js and of the Tauri CLI in `ui` (npm
 /// records only this platform's optional native packages, then `ci` reports the others
 /// missing), so those projects use `npm install`, which installs the locked versions all
-/// the same. (Its package.json also
-/// pins `preview2-shim`, which npm otherwise drops when installing from that lock file.)
-const NPM_PROJECTS: &[(&str, &str)] =
-    &[("tests/interop", "ci"), (JS_EXAMPLE, "install"), (UI, "ci")];
+/// the same. (componentize-js's package.json also pins `preview2-shim`, which npm otherwise
+/// drops when installing from that lock file.)
+const NPM_PROJECTS: &[(&str, &str)] = &[
+    ("tests/interop", "ci"),
+    (JS_EXAMPLE, "install"),
+    (UI, "install"),
+];
 
 /// The app's front end (Svelte + Vite), built to ui/dist, which the app embeds.
 const UI: &str = "ui";
