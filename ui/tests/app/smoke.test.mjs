@@ -50,11 +50,17 @@ after(async () => {
   driver?.kill();
 });
 
+/** Screenshots are for people; WebKitWebDriver sometimes never answers one, and that must
+ * not fail the test of the app itself, so a missing one is reported instead. */
 async function shot(name) {
-  writeFileSync(join(shots, `${name}.png`), await webdriver.screenshot());
+  try {
+    writeFileSync(join(shots, `${name}.png`), await webdriver.screenshot());
+  } catch (err) {
+    console.log(`# screenshot ${name} not taken: ${err.message}`);
+  }
 }
 
-it('makes a room from a template, moves an object, saves it and finds it in the library', async () => {
+it('makes a room from a template, moves an object, saves it and finds it in the library', { timeout: 180000 }, async () => {
   const started = Date.now();
   await webdriver.click('[data-template="cozy"]');
   await webdriver.find('.canvas');
@@ -64,7 +70,9 @@ it('makes a room from a template, moves an object, saves it and finds it in the 
 
   const id = await webdriver.script('return document.querySelector("[data-object-id]").dataset.objectId');
   const before = await webdriver.attribute(`[data-object-id="${id}"]`, 'aria-label');
-  await webdriver.click(`[data-object-id="${id}"]`);
+  // Select it as a keyboard user would: focus, then Enter.
+  await webdriver.script('document.querySelector(`[data-object-id="${arguments[0]}"]`).focus()', [id]);
+  await webdriver.keys(['\uE007']);
   // Nudge until the engine accepts a move (a neighbour may block one direction).
   for (const key of ['\uE014', '\uE012', '\uE015', '\uE013']) {
     await webdriver.keys([key]);

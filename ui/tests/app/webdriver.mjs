@@ -69,7 +69,7 @@ export class WebDriver {
   }
 
   async screenshot() {
-    return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64');
+    return Buffer.from(await request(`${this.url}/session/${this.session}/screenshot`, 'GET', undefined, 10000), 'base64');
   }
 
   async quit() {
@@ -77,11 +77,13 @@ export class WebDriver {
   }
 }
 
-async function request(url, method, body) {
+async function request(url, method, body, timeoutMs = 30000) {
   const response = await fetch(url, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A stuck driver fails the test instead of stalling it.
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const reply = await response.json();
   if (!response.ok || reply.value?.error) {
