@@ -14,6 +14,45 @@ fn server_cmd(data: &Path, stdin: &str, args: &[&str]) -> Run {
     deskmate_piped(data, stdin, &all)
 }
 
+/// Findings that measure the machine the tests run on (a CI runner may be nearly full
+/// or busy), so they may lower the result; everything the test set up must pass.
+const HOST_FINDINGS: &[&str] = &[
+    "system",
+    "cpu",
+    "memory",
+    "disk",
+    "port.80",
+    "port.443",
+    "host.load",
+    "host.memory",
+    "host.disk",
+];
+
+/// The `--json` report of `check` or `health` ran, the exit code follows its overall
+/// result, and no finding the test controls is a warning or a failure.
+fn assert_report_passes(run: &Run) {
+    assert!(
+        run.code == 0 || run.code == 1,
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let report = run.json();
+    let overall = report["overall"].as_str().unwrap();
+    assert_eq!(run.code, i32::from(overall == "fail"), "{}", run.stdout);
+    for finding in report["findings"].as_array().unwrap() {
+        let id = finding["id"].as_str().unwrap();
+        if !HOST_FINDINGS.contains(&id) {
+            let level = finding["level"].as_str().unwrap();
+            assert!(
+                level == "pass" || level == "info",
+                "{id} is {level}: {}",
+                finding["detail"]
+            );
+        }
+    }
+}
+
 /// `server add` with the client key, trusting the test sshd.
 fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) -> Run {
     let port = server.port.to_string();
@@ -166,7 +205,8 @@ fn a_changed_host_key_is_exit_2_until_trusted_again() {
     );
     assert_eq!(trusted.code, 0, "{}{}", trusted.stdout, trusted.stderr);
     assert_eq!(trusted.json()["replaced"], true);
-    assert_eq!(server_cmd(data.path(), "", &["check", "home"]).code, 0);
+    let check = server_cmd(data.path(), "", &["check", "home", "--json"]);
+    assert_report_passes(&check);
 }
 
 #[test]
@@ -209,15 +249,15 @@ fn password_sign_in_check_and_health_with_history() {
     assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
 
     let check = server_cmd(data.path(), "", &["check", "home"]);
-    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
     assert!(
         check.stdout.contains("Docker 27.3.1") && check.stdout.contains("overall:"),
         "{}",
         check.stdout
     );
+    assert_report_passes(&server_cmd(data.path(), "", &["check", "home", "--json"]));
 
     let health = server_cmd(data.path(), "", &["health", "home", "--json"]);
-    assert_eq!(health.code, 0, "{}{}", health.stdout, health.stderr);
+    assert_report_passes(&health);
     let report = health.json();
     assert_eq!(report["server"], "home");
     assert_eq!(report["backend"]["status"], "healthy");
