@@ -3,11 +3,13 @@ import type { Room, RoomObject } from '../types';
 import {
   boxCells,
   colourOf,
+  fitLabel,
   freshId,
   moveCommand,
   nudgeFor,
   objectIdOfPath,
   objectsInBox,
+  placementStyle,
   removeCommand,
   snappedDelta,
 } from './geometry';
@@ -132,5 +134,38 @@ describe('ids and colours', () => {
     expect(colourOf(r, { ...o, color_scheme: 'metal' })).toBe('#000008');
     expect(colourOf(r, { ...o, color_scheme: 'cushion' })).toBe('#d96c75');
     expect(colourOf(r, o)).toBe('#000006');
+  });
+});
+
+describe('placementStyle', () => {
+  it('puts an object on the grid lines of its cells', () => {
+    expect(placementStyle(object('desk', 3, 2, 2, 1), 32, 32)).toBe('grid-area: 3 / 4 / span 1 / span 2');
+  });
+
+  it('positions an object that starts before the top-left corner', () => {
+    expect(placementStyle(object('rug', -1, 0, 2, 1), 20, 10)).toBe(
+      'position: absolute; left: -20px; top: 0px; width: 40px; height: 10px',
+    );
+  });
+});
+
+describe('fitLabel', () => {
+  it('keeps a name that fits', () => {
+    expect(fitLabel('Desk', 64, 32)).toBe('Desk');
+  });
+
+  it('cuts a long name with an ellipsis to the characters that fit', () => {
+    const label = fitLabel('Enormous bookshelf', 64, 32);
+    expect(label).toBe('Enormou…');
+    expect([...label].length).toBe(Math.floor((64 - 10) / 6.2));
+  });
+
+  it('shows nothing in a box too small to read', () => {
+    expect(fitLabel('Lamp', 16, 32)).toBe('');
+    expect(fitLabel('Lamp', 64, 10)).toBe('');
+  });
+
+  it('counts characters, not UTF-16 units', () => {
+    expect(fitLabel('🪴🪴🪴🪴🪴🪴🪴🪴🪴🪴', 40, 20)).toBe('🪴🪴🪴…');
   });
 });
