@@ -284,11 +284,16 @@ fn run_with(mut personas: Personas, command: PersonaCommand) -> ExitCode {
                 CardFormat::Json => Format::Json,
                 CardFormat::Charx => Format::Charx,
             });
-            output::finish(personas.export(&ids, &out, format), json, ok, |r| {
-                for file in &r.files {
-                    println!("wrote {file}");
-                }
-            })
+            output::finish(
+                personas.export(&ids, &out, format, &mut |_| Continue::Go),
+                json,
+                ok,
+                |r| {
+                    for file in &r.files {
+                        println!("wrote {file}");
+                    }
+                },
+            )
         }
         Delete { ids, json } => {
             let n = ids.len();

@@ -229,6 +229,91 @@ fn an_import_reports_progress_and_stops_when_cancelled() {
 }
 
 #[test]
+fn a_zip_export_reports_progress_and_a_cancel_writes_nothing() {
+    let (dir, studio) = studio();
+    let studio = Arc::new(studio);
+    ok(&studio, "persona_import", json!({ "paths": [samples()] }));
+    let ids: Vec<Value> = ok(&studio, "persona_list", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let zip = dir.path().join("all.zip");
+
+    let canceller = studio.clone();
+    let err = commands::dispatch(
+        &studio,
+        "persona_export",
+        json!({ "ids": ids, "path": zip, "taskId": "export-1" }),
+        move |_| {
+            commands::dispatch(
+                &canceller,
+                "task_cancel",
+                json!({ "id": "export-1" }),
+                |_| {},
+            )
+            .unwrap();
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code, "task.cancelled");
+    assert!(!zip.exists(), "a cancelled export leaves no file");
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let report = commands::dispatch(
+        &studio,
+        "persona_export",
+        json!({ "ids": ids, "path": zip, "taskId": "export-2" }),
+        move |p| sink.lock().unwrap().push(p["done"].as_u64().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(*seen.lock().unwrap(), [1, 2, 3]);
+    assert_eq!(report["files"].as_array().unwrap().len(), 3);
+    assert!(zip.exists());
+}
+
+#[test]
+fn an_expression_picture_comes_back_byte_for_byte() {
+    use base64::Engine as _;
+    let (dir, studio) = studio();
+    let card = samples().join("nyx-holloway.png");
+    ok(&studio, "persona_import", json!({ "paths": [card] }));
+    let id = ok(&studio, "persona_list", json!({}))[0]["id"].clone();
+    let sprites = dir.path().join("sprites");
+    std::fs::create_dir(&sprites).unwrap();
+    let picture = std::fs::read(&card).unwrap();
+    std::fs::write(sprites.join("joy.png"), &picture).unwrap();
+    ok(
+        &studio,
+        "persona_expressions_import",
+        json!({ "id": id, "path": sprites }),
+    );
+
+    let shown = ok(
+        &studio,
+        "persona_sprite",
+        json!({ "id": id, "fileName": "joy.png" }),
+    );
+    let url = shown["url"].as_str().unwrap();
+    let encoded = url.strip_prefix("data:image/png;base64,").expect(url);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    assert_eq!(bytes, picture);
+
+    let missing = call(
+        &studio,
+        "persona_sprite",
+        json!({ "id": id, "fileName": "anger.png" }),
+    )
+    .unwrap_err();
+    assert_eq!(missing.code, "sprite.not_found");
+}
+
+#[test]
 fn unknown_commands_and_bad_arguments_are_plain_errors() {
     let (_dir, studio) = studio();
     let err = call(&studio, "rm_rf", json!({})).unwrap_err();

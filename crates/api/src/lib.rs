@@ -31,7 +31,7 @@ pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget}
 pub use deskmate_remote::{Finding, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
-pub use persona::{Continue, Layout as ExpressionLayout, Personas};
+pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
     ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,

@@ -250,12 +250,14 @@ impl Personas {
     }
 
     /// Exports one persona to a `.png`, `.json` or `.charx` file, or any number to a
-    /// `.zip`, each in `format` or the format it came in.
+    /// `.zip`, each in `format` or the format it came in. Progress comes after each persona;
+    /// a stop before the last leaves no file at all (`task.cancelled`).
     pub fn export(
         &self,
         ids: &[i64],
         out: &Path,
         format: Option<Format>,
+        on_progress: &mut dyn FnMut(Progress) -> Continue,
     ) -> Result<ExportReport, ApiError> {
         let is_zip = out
             .extension()
@@ -281,6 +283,17 @@ impl Personas {
             let (name, bytes) = self.persona_file(id, format)?;
             let name = unique_name(&entries, &name);
             entries.push(Entry { name, bytes });
+            let progress = Progress {
+                done: entries.len(),
+                total: ids.len(),
+            };
+            if on_progress(progress) == Continue::Stop && entries.len() < ids.len() {
+                return Err(ApiError::new(
+                    "task.cancelled",
+                    "the export was cancelled; no file was written",
+                    "export again when you are ready",
+                ));
+            }
         }
         write_atomic(out, &archive::write_stored(&entries)?)?;
         Ok(ExportReport {
@@ -407,6 +420,21 @@ impl Personas {
         let mut report = self.check_expressions(id)?;
         report.skipped = read.skipped;
         Ok(report)
+    }
+
+    /// One of the persona's sprites as stored: its format (`png`, `webp`, `gif`, `jpeg`) and
+    /// bytes.
+    pub fn sprite_image(&self, id: i64, file_name: &str) -> Result<(String, Vec<u8>), ApiError> {
+        self.library
+            .sprite_image(id, file_name)
+            .map_err(library_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    "sprite.not_found",
+                    format!("persona {id} has no expression picture named {file_name}"),
+                    "open the persona again to see its current pictures",
+                )
+            })
     }
 
     /// What the persona's set covers, and what is wrong with it.

@@ -63,6 +63,18 @@ impl Library {
         self.sprite_rows(persona, true)
     }
 
+    /// One sprite's format and bytes, for showing it; `None` when the persona has no sprite
+    /// of that file name.
+    pub fn sprite_image(&self, persona: i64, file_name: &str) -> Result<Option<(String, Vec<u8>)>> {
+        self.require(persona)?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT format, image FROM sprites WHERE persona = ?1 AND file_name = ?2",
+        )?;
+        let mut rows =
+            statement.query_map(params![persona, file_name], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.next().transpose()?)
+    }
+
     fn sprite_rows(&self, persona: i64, with_image: bool) -> Result<Vec<NewSprite>> {
         self.require(persona)?;
         let mut statement = self.conn.prepare_cached(

@@ -82,11 +82,12 @@ pub(crate) fn reply<T: Serialize>(value: T) -> Reply {
 }
 
 /// A PNG as a `data:` URL the window can show without a file on disk.
-pub(crate) fn png_data_url(png: &[u8]) -> String {
+/// A picture the window can show without a file path (the CSP allows `data:` images).
+pub(crate) fn data_url(format: &str, bytes: &[u8]) -> String {
     use base64::Engine as _;
     format!(
-        "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(png)
+        "data:image/{format};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
     )
 }
 

@@ -2,17 +2,18 @@
 
 use std::path::PathBuf;
 
-use deskmate_api::{Continue, PersonaQuery, PersonaSort};
+use deskmate_api::{Continue, PersonaQuery, PersonaSort, Progress};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args, png_data_url, reply};
+use super::{Handler, Reply, args, data_url, reply};
 use crate::studio::lock;
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("persona_list", list),
     ("persona_thumbnail", thumbnail),
+    ("persona_sprite", sprite),
     ("persona_show", show),
     ("persona_import", import),
     ("persona_update_card", update_card),
@@ -74,7 +75,21 @@ struct Many {
 fn thumbnail(studio: &Studio, value: Value, _: &Task) -> Reply {
     let One { id } = args(value)?;
     let png = lock(&studio.personas).thumbnail(id)?;
-    Ok(json!({ "png": png.as_deref().map(png_data_url) }))
+    Ok(json!({ "png": png.as_deref().map(|png| data_url("png", png)) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpriteOf {
+    id: i64,
+    file_name: String,
+}
+
+/// One expression picture, to show in the expressions tab.
+fn sprite(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let SpriteOf { id, file_name } = args(value)?;
+    let (format, bytes) = lock(&studio.personas).sprite_image(id, &file_name)?;
+    Ok(json!({ "url": data_url(&format, &bytes) }))
 }
 
 fn show(studio: &Studio, value: Value, _: &Task) -> Reply {
@@ -91,15 +106,18 @@ struct Import {
 /// files with every imported persona whole.
 fn import(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Import { paths } = args(value)?;
-    let report = lock(&studio.personas).import(&paths, &mut |p| {
-        task.report(json!({ "done": p.done, "total": p.total }));
-        if task.is_cancelled() {
-            Continue::Stop
-        } else {
-            Continue::Go
-        }
-    })?;
+    let report = lock(&studio.personas).import(&paths, &mut |p| progress(task, p))?;
     reply(report)
+}
+
+/// Reports to the window and answers whether to go on.
+fn progress(task: &Task, p: Progress) -> Continue {
+    task.report(json!({ "done": p.done, "total": p.total }));
+    if task.is_cancelled() {
+        Continue::Stop
+    } else {
+        Continue::Go
+    }
 }
 
 #[derive(Deserialize)]
@@ -121,9 +139,11 @@ struct Export {
     path: PathBuf,
 }
 
-fn export(studio: &Studio, value: Value, _: &Task) -> Reply {
+/// A long task when it is a zip of many: progress after each persona; a cancel leaves no file.
+fn export(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Export { ids, path } = args(value)?;
-    reply(lock(&studio.personas).export(&ids, &path, None)?)
+    let report = lock(&studio.personas).export(&ids, &path, None, &mut |p| progress(task, p))?;
+    reply(report)
 }
 
 fn delete(studio: &Studio, value: Value, _: &Task) -> Reply {

@@ -10,7 +10,7 @@ use deskmate_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args, png_data_url, reply};
+use super::{Handler, Reply, args, data_url, reply};
 use crate::studio::lock;
 use crate::{Studio, Task};
 
@@ -74,7 +74,7 @@ struct Template {
 
 fn preview(_: &Studio, value: Value, _: &Task) -> Reply {
     let Template { template } = args(value)?;
-    Ok(json!({ "png": png_data_url(&template_preview(&template)?) }))
+    Ok(json!({ "png": data_url("png", &template_preview(&template)?) }))
 }
 
 fn new(studio: &Studio, value: Value, _: &Task) -> Reply {

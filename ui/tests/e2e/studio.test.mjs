@@ -1,7 +1,7 @@
 // End-to-end: the built UI in headless Chromium, its IPC going to the real command table.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, repoRoot, serveDist, startBridge } from './harness.mjs';
@@ -173,6 +173,17 @@ describe('personas', () => {
     const bytes = readFileSync(png);
     assert.deepEqual([...bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
     assert.ok(bytes.includes(Buffer.from('chara')), 'the PNG carries the card');
+
+    const sprites = mkdtempSync(join(tmpdir(), 'deskmate-sprites-'));
+    copyFileSync(card, join(sprites, 'joy.png'));
+    await page.getByRole('tab', { name: /Expressions/ }).click();
+    await page.getByText('No expression pictures yet').waitFor();
+    await page.evaluate((p) => window.__mock.answerDialog(p), sprites);
+    await page.getByRole('button', { name: 'Upload a folder…' }).click();
+    const picture = page.locator('[data-testid="sprites"] img');
+    await picture.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="sprites"] img')?.naturalWidth > 0);
+    assert.match(await picture.getAttribute('alt'), /, joy$/);
   });
 
   it('imports files dropped onto the window', async () => {
@@ -181,6 +192,17 @@ describe('personas', () => {
     await page.evaluate((paths) => window.__mock.dropFiles(paths), cards);
     await page.getByText(/Imported 2, skipped 0, failed 0/).waitFor();
     assert.equal(await page.locator('[data-testid="persona-grid"] li').count(), 3);
+  });
+
+  it('exports the personas shown as one zip', async () => {
+    const zip = join(mkdtempSync(join(tmpdir(), 'deskmate-export-')), 'all.zip');
+    await page.evaluate((p) => window.__mock.answerDialog(p), zip);
+    await page.getByRole('button', { name: 'Export these…' }).click();
+    await page.getByText(`Exported 3 personas to ${zip}.`).waitFor();
+    const bytes = readFileSync(zip);
+    let entries = 0;
+    for (let at = bytes.indexOf('PK\x03\x04'); at >= 0; at = bytes.indexOf('PK\x03\x04', at + 4)) entries++;
+    assert.equal(entries, 3, 'one card file per persona');
   });
 
   it('shows a plain error with a hint, never a raw one', async () => {
