@@ -1,6 +1,6 @@
 // The real app under Xvfb, driven through tauri-driver and WebKit's WebDriver: open it, make a
-// room from a template, move an object, save, and find the room in the library. Screenshots
-// go to target/screenshots/.
+// room from a template, move an object by keyboard and another by pointer drag, save, and find
+// the room in the library. Screenshots go to target/screenshots/.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -79,6 +79,35 @@ it('makes a room from a template, moves an object, saves it and finds it in the 
   }
   const moved = await webdriver.attribute(`[data-object-id="${id}"]`, 'aria-label');
   assert.notEqual(moved, before, 'the object moved');
+
+  // And with the pointer, as most owners will: another object, one the pointer can reach,
+  // dragged two cells towards the middle of the room.
+  const target = await webdriver.script(
+    `const canvas = document.querySelector('.canvas').getBoundingClientRect();
+     for (const el of document.querySelectorAll('[data-object-id]')) {
+       const r = el.getBoundingClientRect();
+       const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+       if (el.dataset.objectId !== arguments[0] && el.contains(hit)) {
+         return { id: el.dataset.objectId, towards: r.x + r.width / 2 < canvas.x + canvas.width / 2 ? 1 : -1 };
+       }
+     }
+     return null;`,
+    [id],
+  );
+  assert.ok(target, 'an object the pointer can reach');
+  const dragged = `[data-object-id="${target.id}"]`;
+  const cell = await webdriver.script('return parseFloat(getComputedStyle(document.querySelector(".canvas")).getPropertyValue("--cw"))');
+  const beforeDrag = await webdriver.attribute(dragged, 'aria-label');
+  await webdriver.drag(dragged, target.towards * cell * 2, 0);
+  // Dropped where it fits, or refused with the nearest free spot offered; either way the
+  // owner ends with the object moved.
+  const label = `document.querySelector('[data-object-id="' + arguments[0] + '"]').getAttribute('aria-label')`;
+  const offer = `[...document.querySelectorAll('.status button')].find((b) => b.textContent.startsWith('Put it at'))`;
+  await webdriver.waitFor(`return ${label} !== arguments[1] || !!${offer}`, [target.id, beforeDrag]);
+  const refused = (await webdriver.script(`return ${label}`, [target.id])) === beforeDrag;
+  console.log(`# pointer drag of ${target.id}: ${refused ? 'refused, took the offered spot' : 'dropped'}`);
+  if (refused) await webdriver.script(`${offer}.click()`);
+  await webdriver.waitFor(`return ${label} !== arguments[1]`, [target.id, beforeDrag]);
 
   await webdriver.type('input[aria-label="Save as"]', 'Smoke test room');
   await webdriver.click('.toolbar .primary');

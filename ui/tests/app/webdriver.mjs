@@ -68,6 +68,29 @@ export class WebDriver {
     });
   }
 
+  /** Presses the mouse on an element's centre, moves it by (dx, dy) pixels and lets go. */
+  async drag(css, dx, dy) {
+    const id = await this.find(css);
+    const steps = 5;
+    await this.cmd('POST', '/actions', {
+      actions: [
+        {
+          type: 'pointer',
+          id: 'mouse',
+          parameters: { pointerType: 'mouse' },
+          actions: [
+            { type: 'pointerMove', duration: 0, origin: { [ELEMENT]: id }, x: 0, y: 0 },
+            { type: 'pointerDown', button: 0 },
+            // In steps, as a hand would, so the editor sees moves while the button is down.
+            ...Array.from({ length: steps }, () => ({ type: 'pointerMove', duration: 50, origin: 'pointer', x: dx / steps, y: dy / steps })),
+            { type: 'pointerUp', button: 0 },
+          ],
+        },
+      ],
+    });
+    await this.cmd('DELETE', '/actions');
+  }
+
   async screenshot() {
     return Buffer.from(await request(`${this.url}/session/${this.session}/screenshot`, 'GET', undefined, 10000), 'base64');
   }
@@ -76,6 +99,9 @@ export class WebDriver {
     await request(`${this.url}/session/${this.session}`, 'DELETE').catch(() => {});
   }
 }
+
+/** The W3C key under which an element reference travels. */
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
 async function request(url, method, body, timeoutMs = 30000) {
   const response = await fetch(url, {
