@@ -60,7 +60,7 @@ async function shot(name) {
   }
 }
 
-it('makes a room from a template, moves an object, saves it and finds it in the library', { timeout: 180000 }, async () => {
+it('makes a room from a template, moves objects by keyboard and by pointer, saves it and finds it in the library', { timeout: 180000 }, async () => {
   const started = Date.now();
   await webdriver.click('[data-template="cozy"]');
   await webdriver.find('.canvas');
