@@ -7,8 +7,9 @@
 //!
 //! - [`app::run`], the Tauri app, where every command must also be granted by a capability in
 //!   `capabilities/` (the ACL manifest is declared in `build.rs`);
-//! - the `studio-bridge` binary, which serves the table over loopback HTTP so the browser
-//!   tests drive the real application layer behind a mocked `@tauri-apps/api`.
+//! - `studio-bridge` (the `deskmate-studio-bridge` crate beside this one, so the app's package
+//!   never ships it), which serves the table over loopback HTTP so the browser tests drive the
+//!   real application layer behind a mocked `@tauri-apps/api`.
 //!
 //! [`Studio`] is the app state Tauri manages: the data folder, the open rooms, the library
 //! and the plugin runtime, each behind its own lock.

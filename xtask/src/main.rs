@@ -372,11 +372,18 @@ fn test() -> Result {
     say("cargo test");
     cargo(&["test", "--workspace"])?;
     say("browser tests (Chromium, the real command table behind a mocked IPC)");
-    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bins"])?;
+    cargo(&["build", "--quiet", "-p", "deskmate-studio-bridge"])?;
     sh_in(&ui, "npm", &["run", "--silent", "e2e"], &[])?;
     say("app smoke test (tauri-driver, WebKitWebDriver, Xvfb)");
     install_tauri_driver()?;
-    cargo(&["build", "--quiet", "-p", "deskmate"])?;
+    cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "deskmate",
+        "-p",
+        "deskmate-studio",
+    ])?;
     sh_in(
         &ui,
         "xvfb-run",
@@ -389,7 +396,7 @@ fn test() -> Result {
 fn drag_bench() -> Result {
     install_npm_projects()?;
     build_ui()?;
-    cargo(&["build", "--quiet", "-p", "deskmate-studio", "--bins"])?;
+    cargo(&["build", "--quiet", "-p", "deskmate-studio-bridge"])?;
     say("drag bench (Chromium, 1,000 objects)");
     sh_in(
         &root().join(UI),

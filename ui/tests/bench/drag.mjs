@@ -6,7 +6,7 @@
 // rendering (from the start of its animation frame to a message posted from it, which runs
 // once the frame is drawn). The wait for the display's next refresh is not work and is not
 // counted; it is reported apart, as the latency from the move to the painted frame.
-// Run: cargo build -p deskmate-studio --bins && npm run build && node tests/bench/drag.mjs
+// Run: cargo build -p deskmate-studio-bridge && npm run build && node tests/bench/drag.mjs
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -28,7 +28,7 @@ export const CHROMIUM_ARGS = [
 function bridgeBinary() {
   const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target');
   const bin = join(target, 'debug', 'studio-bridge');
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p deskmate-studio --bin studio-bridge`);
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p deskmate-studio-bridge`);
   return bin;
 }
 
