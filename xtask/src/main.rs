@@ -8,7 +8,8 @@
 //! - `plugins`: build the example plugins for wasm32-wasip2 and package each, with its
 //!   manifest and hash, into `target/plugins/<id>/`, ready for `deskmate plugin install`;
 //! - `fuzz [SECONDS]`: a bounded run of every fuzz target;
-//! - `bench`: the criterion benches.
+//! - `bench`: the criterion benches;
+//! - `package`: the Debian package of the app (a release build), and its installed size.
 //!
 //! Only the standard library is used, so this builds in seconds before anything else.
 
@@ -86,6 +87,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("plugins") => plugins(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
+        Some("package") => package(),
         Some("bench") => plugins().and_then(|()| drag_bench()).and_then(|()| {
             cargo(&[
                 "bench",
@@ -102,7 +104,7 @@ fn main() -> ExitCode {
             ])
         }),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS]|bench>");
+            eprintln!("usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS]|bench|package>");
             return ExitCode::from(2);
         }
     };
@@ -329,6 +331,30 @@ fn run() -> Result {
             .to_string_lossy(),
         &[],
     )
+}
+
+/// The `.deb`, by Tauri's CLI from the UI's npm packages. Only the Debian bundle: the
+/// AppImage tools download from outside, which this network refuses.
+fn package() -> Result {
+    install_npm_projects()?;
+    build_ui()?;
+    say("release build and .deb (tauri build --bundles deb)");
+    // From the workspace root: the CLI finds the app by looking for src-tauri/ below it.
+    let tauri = root().join(UI).join("node_modules/.bin/tauri");
+    sh(&tauri.to_string_lossy(), &["build", "--bundles", "deb"])?;
+    let bundles = root().join("target/release/bundle/deb");
+    let debs = std::fs::read_dir(&bundles).map_err(|e| format!("{}: {e}", bundles.display()))?;
+    for deb in debs.flatten().map(|e| e.path()) {
+        if deb.extension().is_some_and(|x| x == "deb") {
+            let size = Command::new("dpkg-deb")
+                .args(["--field", &deb.to_string_lossy(), "Installed-Size"])
+                .output()
+                .map_err(|e| format!("could not start dpkg-deb: {e}"))?;
+            let kib = String::from_utf8_lossy(&size.stdout);
+            say(&format!("{}: installs {} KiB", deb.display(), kib.trim()));
+        }
+    }
+    Ok(())
 }
 
 /// ui/dist is what the app embeds (Tauri's frontendDist), so it must exist before the
