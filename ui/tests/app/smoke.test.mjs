@@ -11,7 +11,8 @@ import { WebDriver, sleep } from './webdriver.mjs';
 
 const repo = resolve(new URL('.', import.meta.url).pathname, '../../..');
 const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
-const app = join(target, 'debug', 'deskmate-studio');
+// DESKMATE_APP points the test at another build, such as the one the .deb installs.
+const app = process.env.DESKMATE_APP ?? join(target, 'debug', 'deskmate-studio');
 const shots = join(target, 'screenshots');
 const port = 4444 + Math.floor(Math.random() * 1000);
 
