@@ -81,7 +81,6 @@ pub(crate) fn reply<T: Serialize>(value: T) -> Reply {
     Ok(serde_json::to_value(value).expect("api reports serialize"))
 }
 
-/// A PNG as a `data:` URL the window can show without a file on disk.
 /// A picture the window can show without a file path (the CSP allows `data:` images).
 pub(crate) fn data_url(format: &str, bytes: &[u8]) -> String {
     use base64::Engine as _;
