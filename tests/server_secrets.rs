@@ -1,5 +1,7 @@
 //! The secret canary: passwords and passphrases used for real never reach the logs, the
-//! library database, known_hosts, or a command line the server sees.
+//! library database, known_hosts, or a command line the server sees. It runs twice: with a
+//! real keychain (GNOME Keyring over D-Bus, as on a Linux desktop), and with the 0600 file
+//! that stands in where there is none.
 
 mod support;
 
@@ -8,15 +10,40 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use deskmate_test_server::{TestServer, test_password};
-use support::deskmate_piped;
+use deskmate_test_server::{SecretService, TestServer, test_password};
+use support::deskmate_piped_with;
 
-fn run(data: &Path, stdin: &str, args: &[&str]) -> support::Run {
+/// Where the CLI keeps secrets in a run.
+enum Store {
+    File,
+    Keychain(SecretService),
+}
+
+impl Store {
+    fn env(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Store::File => vec![("DESKMATE_SECRETS", "file".to_string())],
+            Store::Keychain(service) => service.env(),
+        }
+    }
+
+    /// The keychain item the app writes for `key`, read back by libsecret's own tool.
+    fn keychain_item(&self, key: &str) -> Option<String> {
+        match self {
+            Store::File => None,
+            Store::Keychain(service) => {
+                service.lookup(&[("service", "DeskMate Studio"), ("username", key)])
+            }
+        }
+    }
+}
+
+fn run(data: &Path, store: &Store, stdin: &str, args: &[&str]) -> support::Run {
     let all: Vec<&dyn AsRef<std::ffi::OsStr>> = args
         .iter()
         .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
         .collect();
-    deskmate_piped(data, stdin, &all)
+    deskmate_piped_with(data, stdin, &all, &store.env())
 }
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -33,7 +60,16 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn secrets_never_reach_logs_the_database_or_command_lines() {
+fn with_the_file_store_secrets_stay_in_it() {
+    canary(Store::File);
+}
+
+#[test]
+fn with_a_keychain_secrets_stay_in_it() {
+    canary(Store::Keychain(SecretService::start()));
+}
+
+fn canary(store: Store) {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();
     let keys = tempfile::tempdir().unwrap();
@@ -80,6 +116,7 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
     let go = |stdin: &str, args: Vec<String>| {
         run(
             data.path(),
+            &store,
             stdin,
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
         )
@@ -99,19 +136,46 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
     );
     assert_eq!(added.code, 0, "{}", added.stderr);
     for name in ["pw", "locked"] {
-        let checked = run(data.path(), "", &["server", "check", name]);
+        let checked = run(data.path(), &store, "", &["server", "check", name]);
         assert_eq!(checked.code, 0, "{}{}", checked.stdout, checked.stderr);
-        run(data.path(), "", &["server", "health", name, "--json"]);
+        run(
+            data.path(),
+            &store,
+            "",
+            &["server", "health", name, "--json"],
+        );
     }
 
-    // The secrets are where they belong, owner-only...
-    let store = data.path().join("secrets.json");
-    let stored = fs::read_to_string(&store).unwrap();
-    assert!(stored.contains(password) && stored.contains(&passphrase));
-    assert_eq!(
-        fs::metadata(&store).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    // The secrets are where they belong (owner-only in the file)...
+    let listed = run(data.path(), &store, "", &["server", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let file = data.path().join("secrets.json");
+    match store {
+        Store::File => {
+            assert_eq!(listed["secret_store"], "file");
+            let stored = fs::read_to_string(&file).unwrap();
+            assert!(stored.contains(password) && stored.contains(&passphrase));
+            assert_eq!(
+                fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        Store::Keychain(_) => {
+            assert_eq!(listed["secret_store"], "keychain");
+            assert!(
+                !file.exists(),
+                "a keychain was there, yet secrets.json was written"
+            );
+            assert_eq!(
+                store.keychain_item("server/pw/password").as_deref(),
+                Some(password)
+            );
+            assert_eq!(
+                store.keychain_item("server/locked/passphrase"),
+                Some(passphrase.clone())
+            );
+        }
+    }
 
     // ...and nowhere else.
     let files = files_under(data.path());
@@ -125,7 +189,10 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
         .map(|p| fs::metadata(p).unwrap().len() as usize)
         .sum();
     assert!(logged > 1000, "the logs hold the sessions ({logged} bytes)");
-    for file in files.iter().filter(|p| **p != store) {
+    for file in files
+        .iter()
+        .filter(|p| **p != data.path().join("secrets.json"))
+    {
         let bytes = fs::read(file).unwrap();
         for canary in [password, passphrase.as_str()] {
             assert!(
@@ -141,4 +208,15 @@ fn secrets_never_reach_logs_the_database_or_command_lines() {
         !sshd_log.contains(password) && !sshd_log.contains(&passphrase),
         "a command line the server ran held a secret"
     );
+
+    // Removing a server forgets its secret.
+    let removed = run(data.path(), &store, "", &["server", "remove", "pw"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    if let Store::Keychain(_) = store {
+        assert_eq!(store.keychain_item("server/pw/password"), None);
+        assert!(store.keychain_item("server/locked/passphrase").is_some());
+    } else {
+        let stored = fs::read_to_string(&file).unwrap();
+        assert!(!stored.contains(password) && stored.contains(&passphrase));
+    }
 }

@@ -92,12 +92,29 @@ pub fn example_plugin(id: &str) -> PathBuf {
 /// Runs the CLI with `data` as its data folder, `stdin` on its standard input, and secrets
 /// in the data folder's file store (a test must not touch the desktop's keychain).
 pub fn deskmate_piped(data: &Path, stdin: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> Run {
+    deskmate_piped_with(
+        data,
+        stdin,
+        args,
+        &[("DESKMATE_SECRETS", "file".to_string())],
+    )
+}
+
+/// [`deskmate_piped`] with the secrets wherever `env` points: the file store, or a test
+/// keychain ([`deskmate_test_server::SecretService::env`]).
+pub fn deskmate_piped_with(
+    data: &Path,
+    stdin: &str,
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+    env: &[(&str, String)],
+) -> Run {
     use std::io::Write;
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_deskmate"))
         .args(args.iter().map(|a| a.as_ref()))
+        .env_remove("DESKMATE_SECRETS")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("DESKMATE_DATA_DIR", data)
-        .env("DESKMATE_SECRETS", "file")
         .env("DESKMATE_LOG", "debug")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

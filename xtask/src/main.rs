@@ -33,6 +33,12 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     ("pkill", "procps"),
     ("useradd", "passwd"),
+    // The keychain canary runs GNOME Keyring on a private D-Bus session bus and reads the
+    // stored items back with libsecret's own tool.
+    ("dbus-daemon", "dbus-daemon"),
+    ("dbus-send", "dbus-bin"),
+    ("gnome-keyring-daemon", "gnome-keyring"),
+    ("secret-tool", "libsecret-tools"),
     // The desktop app builds against WebKitGTK; the browser tests drive Debian's Chromium,
     // and the smoke test drives the real app through WebKit's WebDriver under Xvfb.
     ("/usr/include/webkitgtk-4.1", "libwebkit2gtk-4.1-dev"),

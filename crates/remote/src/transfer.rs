@@ -7,7 +7,7 @@
 //! `.deskmate-part` file behind, but never a target that looks complete.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -18,6 +18,8 @@ use crate::error::{RemoteError, Result};
 use crate::exec::{Exit, script};
 use crate::pump::{Input, Stream};
 use crate::session::Session;
+
+mod sink;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
@@ -85,20 +87,19 @@ impl Session {
         )?;
         // Hashing and writing run on a thread of their own, so they overlap with receiving
         // and decrypting the next pieces.
-        let (pieces, arrivals) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+        let (mut batcher, batches) = sink::channel();
         let (exit, stored) = std::thread::scope(|scope| {
             let file = part.as_file_mut();
-            let store = scope.spawn(move || store_pieces(file, arrivals));
+            let writer = scope.spawn(move || sink::store(file, batches));
+            // A gone writer has failed; its error is the one reported below.
+            let writer_gone = |_| RemoteError::Cancelled;
             let exit = self.exec(
                 &command,
                 None,
                 &mut |stream, bytes| {
                     match stream {
                         Stream::Stdout => {
-                            // A closed channel means the writer failed; its error is reported below.
-                            if pieces.send(bytes.to_vec()).is_err() {
-                                return Err(RemoteError::Cancelled);
-                            }
+                            batcher.push(bytes).map_err(writer_gone)?;
                             done += bytes.len() as u64;
                             on_progress(Progress { done, total });
                         }
@@ -109,8 +110,10 @@ impl Session {
                 },
                 cancel,
             );
-            drop(pieces);
-            let stored = store
+            // Consumed on every path: the writer stops only once the batcher is gone.
+            let finished = batcher.finish().map_err(writer_gone);
+            let exit = exit.and_then(|exit| finished.map(|()| exit));
+            let stored = writer
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the writer thread crashed")));
             (exit, stored)
@@ -248,57 +251,6 @@ impl Session {
             .map_err(|_| RemoteError::Protocol {
                 reason: format!("`wc -c` answered {:?}", out.stdout_text()),
             })
-    }
-}
-
-/// Writes and hashes the pieces as they arrive.
-fn store_pieces(
-    file: &mut File,
-    arrivals: std::sync::mpsc::Receiver<Vec<u8>>,
-) -> io::Result<Sha256> {
-    let mut hasher = Sha256::new();
-    let mut writeback = EarlyWriteback::default();
-    let mut written = 0u64;
-    for piece in arrivals {
-        file.write_all(&piece)?;
-        hasher.update(&piece);
-        written += piece.len() as u64;
-        writeback.wrote(file, written);
-    }
-    Ok(hasher)
-}
-
-/// Starts writing each finished 8 MiB of a download to disk while the rest arrives, so the
-/// `fsync` that makes the copy durable at the end has little left to wait for.
-#[derive(Default)]
-struct EarlyWriteback {
-    flushed: u64,
-}
-
-impl EarlyWriteback {
-    const STEP: u64 = 8 << 20;
-
-    fn wrote(&mut self, file: &File, written: u64) {
-        if written - self.flushed < Self::STEP {
-            return;
-        }
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: a valid descriptor and a range inside the file; the call only
-            // schedules writeback and has no effect on the file's contents.
-            unsafe {
-                libc::sync_file_range(
-                    file.as_raw_fd(),
-                    self.flushed as libc::off64_t,
-                    (written - self.flushed) as libc::off64_t,
-                    libc::SYNC_FILE_RANGE_WRITE,
-                );
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = file;
-        self.flushed = written;
     }
 }
 

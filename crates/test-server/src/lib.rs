@@ -1,6 +1,7 @@
 //! Real servers for DeskMate Studio's tests: an OpenSSH `sshd` on a free loopback port with
 //! throwaway keys, an HTTP server playing the DeskMate backend's `/health`, and a TLS server
-//! with a certificate of a chosen lifetime.
+//! with a certificate of a chosen lifetime. For the keychain, GNOME Keyring on a private
+//! D-Bus session bus.
 //!
 //! The sshd is Debian's own (`cargo xtask setup` installs `openssh-server`), started with a
 //! config of its own in a temp folder. Its sessions run as the local user `deskmate-test`,
@@ -12,10 +13,12 @@
 //! [`TestServer::docker_state`].
 
 mod http;
+mod keychain;
 mod sshd;
 mod tls;
 
 pub use http::HealthEndpoint;
+pub use keychain::SecretService;
 pub use sshd::{TEST_USER, TestServer, test_password};
 pub use tls::TlsEndpoint;
 
