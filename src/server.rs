@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Subcommand};
-use deskmate_api::servers::{CheckReport, HealthOutcome};
+use deskmate_api::servers::{CheckReport, HealthOutcome, host_key_policy};
 use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
 
 use crate::output::{self, INVALID, OK, ok};
@@ -40,6 +40,9 @@ pub enum ServerCommand {
         /// Trust the server on first contact if its host key has this fingerprint
         #[arg(long, value_name = "SHA256:…")]
         trust_fingerprint: Option<String>,
+        /// The server was reinstalled: replace the host key pinned for it with this one
+        #[arg(long, value_name = "SHA256:…", conflicts_with = "trust_fingerprint")]
+        replace_host_key: Option<String>,
         /// Where DeskMate's stack lives on the server
         #[arg(long, value_name = "DIR")]
         stack_dir: Option<String>,
@@ -128,6 +131,7 @@ fn run_with(mut servers: Servers, command: ServerCommand) -> ExitCode {
             passphrase_stdin,
             password_stdin,
             trust_fingerprint,
+            replace_host_key,
             stack_dir,
             domain,
             backend_port,
@@ -158,7 +162,7 @@ fn run_with(mut servers: Servers, command: ServerCommand) -> ExitCode {
                 backend_port,
             };
             output::finish(
-                servers.add(new, trust_fingerprint.as_deref()),
+                servers.add(new, host_key_policy(trust_fingerprint, replace_host_key)),
                 json,
                 ok,
                 |r| {

@@ -210,6 +210,75 @@ fn a_changed_host_key_is_exit_2_until_trusted_again() {
 }
 
 #[test]
+fn a_reinstalled_server_is_added_again_by_replacing_its_key() {
+    let mut server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    server.set_docker("compose-version", "2.29.7\n");
+    assert_eq!(add_with_key(data.path(), &server, "home", &[]).code, 0);
+    assert_eq!(server_cmd(data.path(), "", &["remove", "home"]).code, 0);
+    let old = server.host_fingerprint();
+    server.change_host_key();
+    let new = server.host_fingerprint();
+
+    // The pin outlives the profile, so trusting the new key as a first contact is refused,
+    // and the hint names the way that works while adding.
+    let again = add_with_key(data.path(), &server, "home", &[]);
+    assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
+    let error = &again.json()["error"];
+    assert_eq!(error["code"], "ssh.host_key_changed");
+    let hint = error["hint"].as_str().unwrap();
+    assert!(
+        hint.contains(&format!("--replace-host-key {new}")),
+        "{hint}"
+    );
+    assert!(
+        !hint.contains("server trust"),
+        "no saved server to trust: {hint}"
+    );
+    assert!(
+        server_cmd(data.path(), "", &["list", "--json"]).json()["servers"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a refused add saved nothing"
+    );
+
+    let port = server.port.to_string();
+    let key = server.client_key();
+    let replace_with = |fingerprint: &str| {
+        server_cmd(
+            data.path(),
+            "",
+            &[
+                "add",
+                "home",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--user",
+                server.user(),
+                "--key",
+                key.to_str().unwrap(),
+                "--replace-host-key",
+                fingerprint,
+                "--json",
+            ],
+        )
+    };
+    let wrong = replace_with(&old);
+    assert_eq!(
+        wrong.code, 2,
+        "only the key the server shows replaces the pin"
+    );
+    assert_eq!(wrong.json()["error"]["code"], "ssh.fingerprint_mismatch");
+    let replaced = replace_with(&new);
+    assert_eq!(replaced.code, 0, "{}{}", replaced.stdout, replaced.stderr);
+    assert_eq!(replaced.json()["host_key"], new.as_str());
+    assert_report_passes(&server_cmd(data.path(), "", &["check", "home", "--json"]));
+}
+
+#[test]
 fn password_sign_in_check_and_health_with_history() {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use deskmate_api::{ApiError, DataDir};
 use deskmate_studio::{Studio, commands};
+use deskmate_test_server::TestServer;
 use serde_json::{Value, json};
 
 fn studio() -> (tempfile::TempDir, Studio) {
@@ -311,6 +312,58 @@ fn an_expression_picture_comes_back_byte_for_byte() {
     )
     .unwrap_err();
     assert_eq!(missing.code, "sprite.not_found");
+}
+
+/// What the window's key dialog does: a first contact is trusted; a changed key is
+/// replaced, with `server_trust` for a saved server, or with `replace` while adding again.
+#[test]
+fn host_keys_are_trusted_and_replaced_as_the_key_dialog_asks() {
+    let mut server = TestServer::start();
+    let (_dir, studio) = studio();
+    server.set_docker("compose-version", "2.29.7\n");
+    let profile = json!({
+        "name": "home",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "user": server.user(),
+        "auth": { "kind": "key", "path": server.client_key() },
+    });
+    let add = |extra: Value| {
+        let mut args = profile.clone();
+        args.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        call(&studio, "server_add", args)
+    };
+
+    let unknown = add(json!({})).unwrap_err();
+    assert_eq!(unknown.code, "ssh.host_key_unknown");
+    let first = unknown.details["fingerprint"].clone();
+    assert_eq!(first, server.host_fingerprint());
+    add(json!({ "trust": first })).unwrap();
+
+    server.change_host_key();
+    let changed = call(&studio, "server_check", json!({ "name": "home" })).unwrap_err();
+    assert_eq!(changed.code, "ssh.host_key_changed");
+    assert_eq!(changed.details["expected"], first);
+    let second = changed.details["actual"].clone();
+    let trusted = ok(
+        &studio,
+        "server_trust",
+        json!({ "name": "home", "fingerprint": second }),
+    );
+    assert_eq!(trusted["replaced"], true);
+    ok(&studio, "server_check", json!({ "name": "home" }));
+
+    ok(&studio, "server_remove", json!({ "name": "home" }));
+    server.change_host_key();
+    let third = server.host_fingerprint();
+    let again = add(json!({ "trust": third })).unwrap_err();
+    assert_eq!(again.code, "ssh.host_key_changed");
+    assert_eq!(again.details["actual"], third);
+    let added = add(json!({ "replace": third })).unwrap();
+    assert_eq!(added["host_key"], third.as_str());
+    assert_eq!(added["server"]["name"], "home");
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use deskmate_cards::{AvatarSize, Format as CardFileFormat, Spec};
 pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as PersonaSort};
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
-pub use deskmate_remote::{Finding, Level, Secret};
+pub use deskmate_remote::{Finding, HostKeyPolicy, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
 pub use error::ApiError;
 pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};

@@ -106,9 +106,10 @@ impl Servers {
         })
     }
 
-    /// Reaches the server, checks its host key (`trust` accepts a first contact with that
-    /// fingerprint), signs in, and only then saves the profile and its secret.
-    pub fn add(&mut self, new: NewServer, trust: Option<&str>) -> Result<AddReport, ApiError> {
+    /// Reaches the server, checks its host key against `host_key` (a first contact needs
+    /// `TrustNew`; a server reinstalled since its key was pinned needs `Replace`), signs in,
+    /// and only then saves the profile and its secret.
+    pub fn add(&mut self, new: NewServer, host_key: HostKeyPolicy) -> Result<AddReport, ApiError> {
         if self.library.server(&new.name).is_ok() {
             return Err(library_error(
                 deskmate_library::LibraryError::ServerExists { name: new.name },
@@ -139,11 +140,9 @@ impl Servers {
             domain: new.domain,
             backend_port: new.backend_port.unwrap_or(DEFAULT_BACKEND_PORT),
         };
-        let policy = match trust {
-            Some(fingerprint) => HostKeyPolicy::TrustNew(fingerprint.to_string()),
-            None => HostKeyPolicy::PinnedOnly,
-        };
-        let session = self.connect(&server, &credentials, &policy)?;
+        let session = self
+            .connect(&server, &credentials, &host_key)
+            .map_err(hint_for_adding)?;
 
         let secret = match &new.sign_in {
             SignIn::Password(password) => Some((password_key(&server.name), password)),
@@ -332,6 +331,31 @@ impl Servers {
     }
 }
 
+/// The policy for `add`, from the owner's two answers: a fingerprint to trust on first
+/// contact, or one to replace a changed pin with (which wins, as it also covers a first
+/// contact).
+pub fn host_key_policy(trust: Option<String>, replace: Option<String>) -> HostKeyPolicy {
+    match (trust, replace) {
+        (_, Some(fingerprint)) => HostKeyPolicy::Replace(fingerprint),
+        (Some(fingerprint), None) => HostKeyPolicy::TrustNew(fingerprint),
+        (None, None) => HostKeyPolicy::PinnedOnly,
+    }
+}
+
+/// While adding, there is no saved server for `server trust` to name: a changed key is
+/// replaced by adding again with the new key.
+fn hint_for_adding(mut err: ApiError) -> ApiError {
+    if err.code == "ssh.host_key_changed"
+        && let Some(actual) = err.details.get("actual")
+    {
+        err.hint = changed_key_hint(
+            actual,
+            &format!("add the server again with --replace-host-key {actual}"),
+        );
+    }
+    err
+}
+
 fn password_key(name: &str) -> String {
     format!("server/{name}/password")
 }
@@ -349,21 +373,30 @@ fn now() -> i64 {
 
 /// Remote errors with a hint for a non-technical owner. `name` is the profile, for the
 /// commands the hint suggests.
+/// Where an owner finds the real fingerprint of their server's key.
+const CHECK_KEY: &str = "on the server, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it; your hosting provider's console shows it too";
+
+fn changed_key_hint(actual: &str, then: &str) -> String {
+    format!(
+        "this happens when a server is reinstalled, or when someone is intercepting the connection. Do not continue until you know which: compare {actual} with the server's real fingerprint ({CHECK_KEY}); only if they match, {then}"
+    )
+}
+
 fn remote_error(err: RemoteError, name: &str) -> ApiError {
     use RemoteError::*;
-    let check_key = "on the server, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it; your hosting provider's console shows it too";
     let hint = match &err {
         UnknownHost { .. } => "check the host name for typos, and that this computer is online".to_string(),
         Unreachable { .. } => "check the address and port, that the server is running, and that a firewall lets SSH through".to_string(),
         Timeout { .. } => "the server is slow or unreachable; check its address and your connection, then try again".to_string(),
         Handshake { .. } | Protocol { .. } => "check that the address and port are the server's SSH service, then try again".to_string(),
         HostKeyUnknown { fingerprint, .. } => format!(
-            "make sure this is your server before trusting it: compare {fingerprint} with its real fingerprint ({check_key}); if they match, run the command again with --trust-fingerprint {fingerprint}"
+            "make sure this is your server before trusting it: compare {fingerprint} with its real fingerprint ({CHECK_KEY}); if they match, run the command again with --trust-fingerprint {fingerprint}"
         ),
-        HostKeyChanged { actual, .. } => format!(
-            "this happens when a server is reinstalled, or when someone is intercepting the connection. Do not continue until you know which: compare {actual} with the server's real fingerprint ({check_key}); only if they match, run `deskmate server trust {name} --fingerprint {actual}`"
+        HostKeyChanged { actual, .. } => changed_key_hint(
+            actual,
+            &format!("run `deskmate server trust {name} --fingerprint {actual}`"),
         ),
-        FingerprintMismatch { .. } => format!("the server is not the one you checked; do not trust it until you know why ({check_key})"),
+        FingerprintMismatch { .. } => format!("the server is not the one you checked; do not trust it until you know why ({CHECK_KEY})"),
         BadFingerprint { .. } => "copy the whole fingerprint, starting with SHA256:".to_string(),
         KnownHostsDamaged { path, .. } => format!("fix or delete that line of {}; the app will ask to trust the server again", path.display()),
         AuthFailed { .. } => "check the user name, and the password or key; the server's own log says more".to_string(),

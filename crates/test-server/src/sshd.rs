@@ -1,6 +1,5 @@
 use std::fs;
 use std::io::Write;
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -88,31 +87,19 @@ impl TestServer {
         fs::create_dir(&home).unwrap();
         run("chown", &[TEST_USER, home.to_str().unwrap()]);
 
-        let port = free_port();
-        let config = format!(
-            "Port {port}\n\
-             ListenAddress 127.0.0.1\n\
-             HostKey {p}/host_ed25519\n\
-             PidFile {p}/sshd.pid\n\
-             AuthorizedKeysFile {p}/authorized_keys\n\
-             StrictModes no\n\
-             UsePAM no\n\
-             PasswordAuthentication yes\n\
-             KbdInteractiveAuthentication no\n\
-             PermitRootLogin no\n\
-             AllowUsers {TEST_USER}\n\
-             AllowTcpForwarding local\n\
-             MaxSessions 50\n\
-             MaxStartups 50\n\
-             LogLevel DEBUG3\n\
-             SetEnv PATH={p}/bin:/usr/local/bin:/usr/bin:/bin DOCKER_STANDIN_STATE={p}/docker-state\n",
-            p = path.display()
+        // Another server may take the free port before sshd binds it; sshd then exits, and
+        // a fresh port is tried.
+        for _ in 0..5 {
+            let port = free_port();
+            write_config(path, port);
+            if let Some(child) = start_sshd(path, port) {
+                return TestServer { port, dir, child };
+            }
+        }
+        panic!(
+            "sshd could not bind a free port in 5 tries:\n{}",
+            fs::read_to_string(path.join("sshd.log")).unwrap_or_default()
         );
-        fs::write(path.join("sshd_config"), config).unwrap();
-        let child = spawn_sshd(path);
-        let server = TestServer { port, dir, child };
-        server.wait_until_listening();
-        server
     }
 
     pub fn host(&self) -> &'static str {
@@ -176,25 +163,13 @@ impl TestServer {
         fs::remove_file(&key).unwrap();
         fs::remove_file(key.with_extension("pub")).unwrap();
         keygen(&key);
-        self.child = spawn_sshd(self.dir.path());
-        self.wait_until_listening();
+        self.child = start_sshd(self.dir.path(), self.port)
+            .unwrap_or_else(|| panic!("sshd could not bind its port again:\n{}", self.log()));
     }
 
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    fn wait_until_listening(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "sshd did not start:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
     }
 }
 
@@ -202,6 +177,51 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Starts sshd in `dir` and returns once it listens on `port`, by its own log (which sshd
+/// appends to, so a restart waits for a line more): a connection alone could reach another
+/// server that took the port. None when sshd exited, having failed to bind.
+fn start_sshd(dir: &Path, port: u16) -> Option<Child> {
+    let listening = format!("Server listening on 127.0.0.1 port {port}.");
+    let log = || fs::read_to_string(dir.join("sshd.log")).unwrap_or_default();
+    let before = log().matches(&listening).count();
+    let mut child = spawn_sshd(dir);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = log();
+        if log.matches(&listening).count() > before {
+            return Some(child);
+        }
+        if child.try_wait().is_ok_and(|status| status.is_some()) {
+            return None;
+        }
+        assert!(Instant::now() < deadline, "sshd did not start:\n{log}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn write_config(dir: &Path, port: u16) {
+    let config = format!(
+        "Port {port}\n\
+             ListenAddress 127.0.0.1\n\
+             HostKey {p}/host_ed25519\n\
+             PidFile {p}/sshd.pid\n\
+             AuthorizedKeysFile {p}/authorized_keys\n\
+             StrictModes no\n\
+             UsePAM no\n\
+             PasswordAuthentication yes\n\
+             KbdInteractiveAuthentication no\n\
+             PermitRootLogin no\n\
+             AllowUsers {TEST_USER}\n\
+             AllowTcpForwarding local\n\
+             MaxSessions 50\n\
+             MaxStartups 50\n\
+             LogLevel DEBUG3\n\
+             SetEnv PATH={p}/bin:/usr/local/bin:/usr/bin:/bin DOCKER_STANDIN_STATE={p}/docker-state\n",
+        p = dir.display()
+    );
+    fs::write(dir.join("sshd_config"), config).unwrap();
 }
 
 fn spawn_sshd(dir: &Path) -> Child {

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use deskmate_api::servers::host_key_policy;
 use deskmate_api::{NewServer, Secret, SignIn};
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,6 +54,9 @@ struct Add {
     domain: Option<String>,
     /// The fingerprint the owner accepted in the first-contact dialog.
     trust: Option<String>,
+    /// The fingerprint the owner accepted after a `ssh.host_key_changed`: the server was
+    /// reinstalled since its key was pinned.
+    replace: Option<String>,
 }
 
 fn ssh_port() -> u16 {
@@ -60,7 +64,9 @@ fn ssh_port() -> u16 {
 }
 
 /// Without `trust`, a server never seen before is refused with `ssh.host_key_unknown` and
-/// its fingerprint in `details`, which the window shows in the trust dialog.
+/// its fingerprint in `details`, which the window shows in the trust dialog. A server whose
+/// pinned key changed is refused with `ssh.host_key_changed` until `replace` names the new
+/// key.
 fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
     let add: Add = args(value)?;
     let sign_in = match add.auth {
@@ -81,7 +87,8 @@ fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
         domain: add.domain.filter(|s| !s.trim().is_empty()),
         backend_port: None,
     };
-    reply(lock(&studio.servers).add(new, add.trust.as_deref())?)
+    let host_key = host_key_policy(add.trust, add.replace);
+    reply(lock(&studio.servers).add(new, host_key)?)
 }
 
 #[derive(Deserialize)]
