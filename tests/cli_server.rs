@@ -55,9 +55,16 @@ fn assert_report_passes(run: &Run) {
 
 /// `server add` with the client key, trusting the test sshd.
 fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) -> Run {
+    let fingerprint = server.host_fingerprint();
+    let mut args = vec!["--trust-fingerprint", &fingerprint];
+    args.extend_from_slice(extra);
+    add_key_profile(data, server, name, &args)
+}
+
+/// `server add` with the client key, and `extra` to say which host key to accept.
+fn add_key_profile(data: &Path, server: &TestServer, name: &str, extra: &[&str]) -> Run {
     let port = server.port.to_string();
     let key = server.client_key();
-    let fingerprint = server.host_fingerprint();
     let mut args = vec![
         "add",
         name,
@@ -69,8 +76,6 @@ fn add_with_key(data: &Path, server: &TestServer, name: &str, extra: &[&str]) ->
         server.user(),
         "--key",
         key.to_str().unwrap(),
-        "--trust-fingerprint",
-        &fingerprint,
         "--json",
     ];
     args.extend_from_slice(extra);
@@ -243,27 +248,12 @@ fn a_reinstalled_server_is_added_again_by_replacing_its_key() {
         "a refused add saved nothing"
     );
 
-    let port = server.port.to_string();
-    let key = server.client_key();
     let replace_with = |fingerprint: &str| {
-        server_cmd(
+        add_key_profile(
             data.path(),
-            "",
-            &[
-                "add",
-                "home",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--user",
-                server.user(),
-                "--key",
-                key.to_str().unwrap(),
-                "--replace-host-key",
-                fingerprint,
-                "--json",
-            ],
+            &server,
+            "home",
+            &["--replace-host-key", fingerprint],
         )
     };
     let wrong = replace_with(&old);
