@@ -371,8 +371,6 @@ fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Remote errors with a hint for a non-technical owner. `name` is the profile, for the
-/// commands the hint suggests.
 /// Where an owner finds the real fingerprint of their server's key.
 const CHECK_KEY: &str = "on the server, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it; your hosting provider's console shows it too";
 
@@ -382,6 +380,8 @@ fn changed_key_hint(actual: &str, then: &str) -> String {
     )
 }
 
+/// Remote errors with a hint for a non-technical owner. `name` is the profile, for the
+/// commands the hint suggests.
 fn remote_error(err: RemoteError, name: &str) -> ApiError {
     use RemoteError::*;
     let hint = match &err {

@@ -64,7 +64,7 @@ fn ssh_port() -> u16 {
 }
 
 /// Without `trust`, a server never seen before is refused with `ssh.host_key_unknown` and
-/// its fingerprint in `details`, which the window shows in the trust dialog. A server whose
+/// its fingerprint in `details`, which the window shows in its key dialog. A server whose
 /// pinned key changed is refused with `ssh.host_key_changed` until `replace` names the new
 /// key.
 fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
