@@ -61,10 +61,26 @@ async function shot(name) {
   }
 }
 
+/** Clicks a template until the editor opens. WebKitWebDriver lost this first click in one
+ * CI run of four, with no error on the page: a missed click is logged with a screenshot and
+ * tried again (three times at most), while an error notice fails at once. */
+async function openTemplate(name) {
+  for (let attempt = 1; ; attempt++) {
+    await webdriver.click(`[data-template="${name}"]`);
+    try {
+      return await webdriver.find('.canvas', 8000);
+    } catch (err) {
+      const alert = await webdriver.script('return document.querySelector("[role=alert]")?.textContent ?? null');
+      if (alert || attempt === 3) throw new Error(alert ? `${err.message}; the page says: ${alert}` : err.message);
+      await shot(`template-click-${attempt}-missed`);
+      console.log(`# click ${attempt} on the ${name} template did not open the editor; clicking again`);
+    }
+  }
+}
+
 it('makes a room from a template, moves objects by keyboard and by pointer, saves it and finds it in the library', { timeout: 180000 }, async () => {
   const started = Date.now();
-  await webdriver.click('[data-template="cozy"]');
-  await webdriver.find('.canvas');
+  await openTemplate('cozy');
   console.log(`# template to editor: ${Date.now() - started} ms`);
 
   const id = await webdriver.script('return document.querySelector("[data-object-id]").dataset.objectId');
