@@ -353,3 +353,73 @@ fn bad_files_fail_alone_and_hostile_zips_are_refused() {
     let listed = deskmate_with_data(&data, &[&"persona", &"list", &"--json"]).json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "nothing half-imported");
 }
+
+/// A card's name becomes the DeskMate layout's file stem. Names that would climb out of the
+/// chosen folder, or name another place outright, are refused, and nothing is written
+/// anywhere; plain names with dots and non-ASCII letters still export.
+#[test]
+fn a_card_name_never_writes_outside_the_export_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let victim = dir.path().join("victim");
+    fs::create_dir_all(&victim).unwrap();
+    let mut card: Value =
+        serde_json::from_slice(&fs::read(sample("aster-vale.json")).unwrap()).unwrap();
+    let hostile = [
+        "../../victim/x".to_string(),
+        format!("{}/x", victim.display()),
+        "..".to_string(),
+        ".hidden".to_string(),
+        "a\\..\\..\\x".to_string(),
+        "C:x".to_string(),
+    ];
+    let picture = dir.path().join("picture.png");
+    sprite(&picture, 90, ImageFormat::Png);
+    for (n, name) in hostile
+        .iter()
+        .chain(["Zoë v1.2".to_string()].iter())
+        .enumerate()
+    {
+        card["data"]["name"] = Value::from(name.as_str());
+        let json = dir.path().join(format!("card{n}.json"));
+        fs::write(&json, serde_json::to_vec(&card).unwrap()).unwrap();
+        // A PNG card, so the export would get as far as writing files.
+        let path = dir.path().join(format!("card{n}.png"));
+        let made = deskmate(&[&"card", &"convert", &json, &path, &"--image", &picture]);
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        let imported = import(&data, &path);
+        let id = imported["files"][0]["id"].as_i64().unwrap();
+        let out = dir.path().join("out").join(n.to_string());
+        let run = deskmate_with_data(
+            &data,
+            &[
+                &"persona",
+                &"expressions",
+                &"export",
+                &id.to_string(),
+                &out,
+                &"--layout",
+                &"deskmate",
+                &"--json",
+            ],
+        );
+        if n < hostile.len() {
+            assert_eq!(run.code, 1, "{name}: {}", run.stdout);
+            assert_eq!(
+                run.json()["error"]["code"],
+                "expression.unsafe_name",
+                "{name}"
+            );
+            assert!(!out.exists(), "{name}: nothing written");
+        } else {
+            assert_eq!(run.code, 0, "{name}: {}", run.stdout);
+            assert!(out.join("zoë_v1.2.png").is_file(), "{name}");
+        }
+    }
+    assert_eq!(
+        fs::read_dir(&victim).unwrap().count(),
+        0,
+        "nothing landed outside"
+    );
+    assert!(!dir.path().join("x.png").exists());
+}

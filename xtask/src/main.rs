@@ -74,6 +74,10 @@ const FUZZ_TARGETS: &[&str] = &[
     "known_hosts",
     "compose_ps",
     "server_replies",
+    "card_checks",
+    "room_commands",
+    "thumbnail",
+    "exit_marker",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.
@@ -474,7 +478,7 @@ fn fuzz(seconds: Option<&str>) -> Result {
         if target.starts_with("plugin_") {
             args.extend(["--features", "plugins"]);
         }
-        if ["known_hosts", "compose_ps", "server_replies"].contains(target) {
+        if ["known_hosts", "compose_ps", "server_replies", "exit_marker"].contains(target) {
             args.extend(["--features", "remote"]);
         }
         args.extend([*target, &corpus, &seeds, "--", &max_time, "-max_len=262144"]);

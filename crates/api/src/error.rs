@@ -115,6 +115,9 @@ fn card_hint(err: &CardError) -> &'static str {
         TooManySprites { .. } => {
             "that is far more pictures than an expression set has; check that you picked the right folder"
         }
+        UnsafeName { .. } => {
+            "give the character (or the picture's label) a plain name without slashes, colons or a leading dot, then try again"
+        }
     }
 }
 

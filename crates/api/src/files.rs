@@ -26,6 +26,45 @@ pub fn read_limited(
     Ok(bytes)
 }
 
+/// `dir/name`, for a `name` that came from a card, room or plugin: it must be one plain
+/// path component, and the folder it lands in, with links resolved, must be `dir` itself.
+/// (The write then renames over `dir/name`, which replaces a link there rather than following
+/// it.)
+/// Anything else is refused with `io.outside_folder` before a byte is written.
+pub fn join_inside(dir: &Path, name: &str) -> Result<PathBuf, ApiError> {
+    let outside = || {
+        ApiError::new(
+            "io.outside_folder",
+            format!(
+                "`{}` would be written outside {}",
+                name.escape_debug(),
+                dir.display()
+            ),
+            "the name comes from the file being exported; give it a plain name and try again",
+        )
+    };
+    let mut parts = Path::new(name).components();
+    let plain = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    );
+    if !plain || name.contains(['/', '\\', '\0']) {
+        return Err(outside());
+    }
+    let path = dir.join(name);
+    let real_dir = dir
+        .canonicalize()
+        .map_err(|e| ApiError::io("io.write_failed", dir, &e))?;
+    let real_parent = path
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .ok_or_else(outside)?;
+    if real_parent != real_dir {
+        return Err(outside());
+    }
+    Ok(path)
+}
+
 /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
 /// `path`. A crash or a full disk leaves the old file (or no file), never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
@@ -84,6 +123,26 @@ mod tests {
         let err = write_atomic(&path, b"x").unwrap_err();
         assert_eq!(err.code, "io.write_failed");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn join_inside_keeps_names_in_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = join_inside(dir.path(), "aria_joy.png").unwrap();
+        assert_eq!(ok, dir.path().join("aria_joy.png"));
+        for name in [
+            "../x.png",
+            "a/b.png",
+            "/etc/passwd",
+            "..",
+            ".",
+            "",
+            "a\\b",
+            "x\0y",
+        ] {
+            let err = join_inside(dir.path(), name).unwrap_err();
+            assert_eq!(err.code, "io.outside_folder", "{name:?}");
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::card::{CardWriteOptions, Input, encode_card, output_format};
 use crate::error::library_error;
-use crate::files::{read_limited, write_atomic};
+use crate::files::{join_inside, read_limited, write_atomic};
 use crate::{ApiError, DataDir};
 
 mod plan;
@@ -488,15 +488,18 @@ impl Personas {
                 )?;
                 std::fs::create_dir_all(out)
                     .map_err(|e| ApiError::io("io.write_failed", out, &e))?;
-                let stem = deskmate_file_stem(&persona.summary.card_name);
                 let (_, card) = self.persona_file(id, Some(Format::Png))?;
                 let mut files = vec![Entry {
-                    name: format!("{stem}.png"),
+                    name: format!("{}.png", export.stem),
                     bytes: card,
                 }];
                 files.extend(export.files);
-                for file in files {
-                    let path = out.join(&file.name);
+                // Every name is checked before the first write, so a refusal writes nothing.
+                let paths = files
+                    .iter()
+                    .map(|file| join_inside(out, &file.name))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (file, path) in files.iter().zip(paths) {
                     write_atomic(&path, &file.bytes)?;
                     report.written.push(path.display().to_string());
                 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 use deskmate_plugins::Target;
 
 use crate::documents::room_document;
-use crate::files::{read_limited, write_atomic};
+use crate::files::{join_inside, read_limited, write_atomic};
 use crate::{ApiError, Plugins};
 
 /// A template in the gallery.
@@ -219,8 +219,12 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
     let unpacked = rooms::package::unpack(&bytes, &limits)?;
     let sprite_dir = sprite_dir(out);
     let mut written = Vec::new();
+    if !unpacked.sprites.is_empty() {
+        std::fs::create_dir_all(&sprite_dir)
+            .map_err(|e| ApiError::io("io.write_failed", &sprite_dir, &e))?;
+    }
     for sprite in &unpacked.sprites {
-        let target = sprite_dir.join(&sprite.name);
+        let target = join_inside(&sprite_dir, &sprite.name)?;
         match std::fs::read(&target) {
             Ok(existing) if existing == sprite.bytes => {}
             Ok(_) => {
@@ -230,11 +234,7 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
                     "import into another folder, or move that sprite away first",
                 ));
             }
-            Err(_) => {
-                std::fs::create_dir_all(&sprite_dir)
-                    .map_err(|e| ApiError::io("io.write_failed", &sprite_dir, &e))?;
-                write_atomic(&target, &sprite.bytes)?;
-            }
+            Err(_) => write_atomic(&target, &sprite.bytes)?,
         }
         written.push(target);
     }

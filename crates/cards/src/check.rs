@@ -266,10 +266,12 @@ impl Checker {
                 }
             }
             (Shape::Timestamp, Value::Number(n)) => self.timestamp(path, value, n),
-            (Shape::Timestamp, Value::String(s)) if s.trim().parse::<u64>().is_ok() => {
-                let n: Number = s.trim().parse().expect("digits");
-                self.loose(path, value, set(Value::Number(n)), wanted)
-            }
+            // The number is built from the parsed integer, never by parsing the text again as
+            // JSON: Rust's integer parser accepts `+5` and `007`, which JSON's grammar refuses.
+            (Shape::Timestamp, Value::String(s)) => match s.trim().parse::<u64>() {
+                Ok(seconds) => self.loose(path, value, set(Value::from(seconds)), wanted),
+                Err(_) => self.wrong(path, value, wanted),
+            },
             (Shape::Lorebook, Value::Object(book)) => self.lorebook(book, path),
             (Shape::Assets, Value::Array(assets)) => self.assets(assets, path),
             (Shape::TextMap | Shape::Timestamp | Shape::Lorebook | Shape::Assets, Value::Null) => {

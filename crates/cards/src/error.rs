@@ -74,6 +74,10 @@ pub enum CardError {
     },
     #[error("the set has more than {limit} sprites")]
     TooManySprites { limit: usize },
+    /// A name from a card or sprite that would become a file name but could point elsewhere
+    /// (`../x`, `/etc/x`, `a/b`) or is not a plain name.
+    #[error("`{name}` cannot be used as a file name: {reason}")]
+    UnsafeName { name: String, reason: &'static str },
 }
 
 impl CardError {
@@ -108,6 +112,7 @@ impl CardError {
             SpriteNoLabel { .. } => "expression.no_label",
             SpriteTooLarge { .. } => "expression.too_large",
             TooManySprites { .. } => "expression.too_many",
+            UnsafeName { .. } => "expression.unsafe_name",
         }
     }
 }

@@ -360,3 +360,41 @@ proptest! {
         }
     }
 }
+
+/// Labels name files in every layout (`joy.png`, `assets/emotion/images/joy.png`), and a
+/// label can come from a card's own asset list, so one that is not a plain name is refused.
+#[test]
+fn a_label_that_would_name_another_folder_is_refused() {
+    use deskmate_cards::expressions::Sprite;
+    let png = picture(8, 12, ImageFormat::Png, false);
+    for label in ["../evil", "a/b", "..", ".hidden", "c:x"] {
+        let err = Sprite::read(
+            "joy.png",
+            Some(label),
+            png.clone(),
+            &Limits::default(),
+            &SpriteLimits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "expression.unsafe_name", "{label}");
+    }
+    let fine = Sprite::read(
+        "x.png",
+        Some("Very Happy"),
+        png,
+        &Limits::default(),
+        &SpriteLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(fine.label, "very happy");
+}
+
+#[test]
+fn the_deskmate_layout_refuses_a_card_name_that_is_not_a_plain_name() {
+    for name in ["../../x", "/etc/x", "a\\b", ".."] {
+        let err = deskmate_layout(name, &[], true, &Limits::default()).unwrap_err();
+        assert_eq!(err.code(), "expression.unsafe_name", "{name}");
+    }
+    let ok = deskmate_layout("Aria Vale", &[], true, &Limits::default()).unwrap();
+    assert_eq!(ok.stem, "aria_vale");
+}

@@ -16,7 +16,7 @@ pub mod cancel;
 pub mod compose;
 mod error;
 pub mod exec;
-mod exit_marker;
+pub mod exit_marker;
 pub mod facts;
 pub mod findings;
 pub mod health;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::archive::{self, Entry};
 use crate::error::Result;
+use crate::expressions::file_name::check_plain_name;
 use crate::expressions::labels::{DESKMATE, DESKMATE_SOURCES, SILLYTAVERN, sillytavern_for};
 use crate::expressions::sprite::{Sprite, SpriteFormat};
 use crate::limits::Limits;
@@ -73,6 +74,8 @@ pub struct DeskmateChoice {
 /// The DeskMate server's layout for a persona's expressions.
 #[derive(Debug, Clone)]
 pub struct DeskmateExport {
+    /// The checked stem of every file: the card PNG is `<stem>.png`.
+    pub stem: String,
     /// `<stem>_<label>.png` files, for the folder the persona's card PNG is in.
     pub files: Vec<Entry>,
     pub choices: Vec<DeskmateChoice>,
@@ -83,6 +86,9 @@ pub struct DeskmateExport {
 /// Picks a picture for each DeskMate label (its own, else the first fallback the set has),
 /// names it as the server's reader looks for it, and converts non-PNG pictures to PNG.
 /// With `fill_fallbacks` off, only labels with their own picture are written.
+///
+/// The card's name is its author's text and becomes the files' stem, so a name that is not a
+/// plain file name (`../../x`, `/etc/x`) is refused with `expression.unsafe_name`.
 pub fn deskmate_layout(
     card_name: &str,
     sprites: &[Sprite],
@@ -90,7 +96,9 @@ pub fn deskmate_layout(
     limits: &Limits,
 ) -> Result<DeskmateExport> {
     let stem = deskmate_file_stem(card_name);
+    check_plain_name(&stem)?;
     let mut export = DeskmateExport {
+        stem: stem.clone(),
         files: Vec::new(),
         choices: Vec::new(),
         missing: Vec::new(),

@@ -9,6 +9,7 @@
 //! sprite is not one.
 
 pub mod export;
+pub mod file_name;
 pub mod labels;
 pub mod set;
 pub mod sprite;

@@ -3,6 +3,7 @@
 use image::{DynamicImage, ImageFormat};
 
 use crate::error::{CardError, Result};
+use crate::expressions::file_name::check_plain_name;
 use crate::expressions::labels::label_from_file_name;
 use crate::limits::Limits;
 use crate::picture;
@@ -110,6 +111,8 @@ impl Sprite {
         .ok_or_else(|| CardError::SpriteNoLabel {
             name: file_name.into(),
         })?;
+        // Labels name files in every layout we write (`joy.png`, `assets/emotion/images/…`).
+        check_plain_name(&label)?;
         if bytes.len() as u64 > sprite_limits.max_bytes {
             return Err(CardError::TooLarge {
                 size: bytes.len() as u64,
