@@ -51,6 +51,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    stop_quietly_when_the_reader_goes();
     let cli = Cli::parse();
     match cli.command {
         Command::Card(command) => card::run(command),
@@ -59,5 +60,17 @@ fn main() -> ExitCode {
         Command::Plugin(command) => plugin::run(command),
         Command::Server(command) => server::run(command),
         Command::Tour => tour::run(),
+    }
+}
+
+/// `deskmate card inspect CARD --json | head` closes our stdout early. Rust ignores SIGPIPE,
+/// so the next `println!` would panic ("failed printing to stdout", exit 101). Like other
+/// Unix tools, we take the default action instead: stop at once, silently.
+fn stop_quietly_when_the_reader_goes() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread starts; it only resets one
+    // signal's disposition to the system default.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -20,6 +20,11 @@ pub fn init(data: &DataDir) {
         .ok()
         .and_then(|v| v.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
+    // The appender lists the folder to prune old files as it starts, and says so on stderr
+    // when the folder is not there yet, which a first run must not show.
+    if std::fs::create_dir_all(data.logs()).is_err() {
+        return;
+    }
     let Ok(appender) = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("deskmate")

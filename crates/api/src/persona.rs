@@ -528,27 +528,52 @@ struct Prepared {
 
 /// Prepares items on worker threads, keeping their order.
 fn prepare_all(items: &[Item], limits: &Limits) -> Vec<Result<Prepared, ApiError>> {
+    in_parallel(items, |item| prepare(item, limits))
+}
+
+/// `work` on every item, spread over the workers, one result per item in the items' order.
+/// A panic while preparing one item (a bug, never expected) becomes that item's error alone,
+/// so the results after it still pair with their own files.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, ApiError> + Sync,
+) -> Vec<Result<R, ApiError>> {
     let per_worker = items.len().div_ceil(workers()).max(1);
+    let work = &work;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(per_worker)
             .map(|part| {
-                scope.spawn(move || part.iter().map(|i| prepare(i, limits)).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|item| {
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)))
+                                .unwrap_or_else(|_| Err(crashed()))
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(ApiError::new(
-                        "persona.import_crashed",
-                        "reading a card crashed",
-                        "please report this file to the DeskMate Studio team",
-                    ))]
-                })
+            .zip(items.chunks(per_worker))
+            .flat_map(|(handle, part)| {
+                // Each item is caught above, so a worker only fails as a whole if catching
+                // itself failed; then every item it held is reported, still one each.
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(|_| Err(crashed())).collect())
             })
             .collect()
     })
+}
+
+fn crashed() -> ApiError {
+    ApiError::new(
+        "persona.import_crashed",
+        "reading this card crashed DeskMate Studio's reader",
+        "please report this file to the DeskMate Studio team; the other files were imported",
+    )
 }
 
 fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
@@ -790,4 +815,37 @@ fn unique_name(entries: &[Entry], name: &str) -> String {
         n += 1;
     }
     candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic on one item costs that item alone, and every other result stays with its own
+    /// item, whichever worker held it.
+    #[test]
+    fn a_panicking_item_fails_alone_and_results_keep_their_items() {
+        let items: Vec<u32> = (0..23).collect();
+        let results = in_parallel(&items, |&n| {
+            if n % 7 == 3 {
+                panic!("deliberate, for item {n}");
+            }
+            Ok(n * 10)
+        });
+        assert_eq!(results.len(), items.len());
+        for (n, result) in items.iter().zip(&results) {
+            match result {
+                Ok(value) => assert_eq!(*value, n * 10, "item {n}"),
+                Err(err) => {
+                    assert_eq!(n % 7, 3, "only the panicking items fail, not {n}");
+                    assert_eq!(err.code, "persona.import_crashed");
+                }
+            }
+        }
+        assert_eq!(
+            results.iter().filter(|r| r.is_err()).count(),
+            3,
+            "3, 10 and 17"
+        );
+    }
 }

@@ -77,6 +77,7 @@ impl Runtime {
         pool.total_component_instances(CONCURRENT_CALLS)
             .total_core_instances(CONCURRENT_CALLS * 16)
             .total_memories(CONCURRENT_CALLS * 4)
+            .max_memories_per_component(crate::sandbox::MAX_MEMORIES)
             .total_tables(CONCURRENT_CALLS * 8)
             .max_memory_size(limits.memory_bytes);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));

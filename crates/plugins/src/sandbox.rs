@@ -52,6 +52,7 @@ impl Sandbox {
             table: ResourceTable::new(),
             memory: MemoryGuard {
                 limit: limits.memory_bytes,
+                total: 0,
                 refused: None,
             },
             log,
@@ -81,28 +82,38 @@ impl WasiView for Sandbox {
     }
 }
 
-/// Refuses growth past the limit and remembers that it did, so the trap that usually
-/// follows (an allocator aborting) is reported as what it is.
+/// Refuses growth that would take the plugin past its limit and remembers that it did, so
+/// the trap that usually follows (an allocator aborting) is reported as what it is.
+///
+/// The limit is on the plugin: a component may hold several core instances, each with its
+/// own linear memory, so `total` sums every memory of this call's store. (The pool's
+/// per-memory cap alone would let N memories hold N times the limit.) A store lives for one
+/// call, so the total starts at zero for each.
 struct MemoryGuard {
     limit: usize,
+    total: usize,
     refused: Option<usize>,
 }
 
 /// Enough for any sane component; a plugin is one small module plus WASI adapters.
 const MAX_INSTANCES: usize = 64;
+/// Memories a component may declare: a Rust or JavaScript plugin has one or two.
+pub(crate) const MAX_MEMORIES: u32 = 8;
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 impl ResourceLimiter for MemoryGuard {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.refused = Some(desired);
+        let total = self.total.saturating_add(desired.saturating_sub(current));
+        if total > self.limit {
+            self.refused = Some(total);
             return Ok(false);
         }
+        self.total = total;
         Ok(true)
     }
 
@@ -124,7 +135,7 @@ impl ResourceLimiter for MemoryGuard {
     }
 
     fn memories(&self) -> usize {
-        MAX_INSTANCES
+        MAX_MEMORIES as usize
     }
 }
 
@@ -135,7 +146,7 @@ pub(crate) fn call_failure(store: &Store<Sandbox>, error: wasmtime::Error) -> Fa
         return Failure::new(
             FailureKind::MemoryLimit,
             format!(
-                "it asked for {} MiB of memory; plugins may use {} MiB",
+                "it asked for {} MiB of memory in all; plugins may use {} MiB",
                 desired.div_ceil(1 << 20),
                 limits.memory_bytes >> 20
             ),

@@ -102,6 +102,36 @@ fn unbounded_memory_growth_stops_at_the_limit() {
     still_serves(&runtime);
 }
 
+/// The limit is on the plugin, not on each of its memories: a component of several core
+/// instances, each growing its own memory well within 64 MiB, is stopped once they add up.
+#[test]
+fn memory_is_limited_in_total_over_every_memory_of_the_plugin() {
+    let runtime = unhurried_runtime();
+    let path = repo_root().join("crates/plugins/tests/guests/wat/many_memories.wat");
+    let bytes = wat::parse_file(&path).unwrap();
+    let plugin = runtime
+        .load(&manifest("many-memories", &bytes, &[Target::Room]), &bytes)
+        .unwrap();
+    let small = runtime.validate(&plugin, Target::Room, "small");
+    assert!(
+        small.failure.is_none(),
+        "4 MiB in four memories fits: {small:?}"
+    );
+    let big = runtime.validate(&plugin, Target::Room, "four times 40 MiB");
+    let failure = big.failure.expect("160 MiB over four memories is refused");
+    assert_eq!(failure.kind, FailureKind::MemoryLimit, "{failure}");
+    assert!(
+        failure.message.contains("plugins may use 64 MiB"),
+        "{failure}"
+    );
+    assert!(
+        runtime
+            .validate(&plugin, Target::Room, "small")
+            .failure
+            .is_none()
+    );
+}
+
 #[test]
 fn a_panic_and_a_stack_overflow_are_traps() {
     let runtime = unhurried_runtime();
@@ -156,7 +186,20 @@ fn a_plugin_may_not_wait_on_the_clock() {
 #[test]
 fn the_sandbox_has_no_files_environment_network_or_clock() {
     let runtime = unhurried_runtime();
-    let outcome = run(&runtime, "snoop");
+    // A real listener, so the network door has something to open onto.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        "outside the sandbox the port answers"
+    );
+    let _ = listener.accept().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let outcome = run(&runtime, &format!("snoop {port}"));
+    assert!(
+        listener.accept().is_err(),
+        "the plugin's connection never reached the listener"
+    );
     let opened: Vec<&str> = outcome
         .diagnostics
         .iter()
