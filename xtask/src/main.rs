@@ -7,7 +7,7 @@
 //!   errors, and every test: Rust, UI unit tests, and the browser tests;
 //! - `plugins`: build the example plugins for wasm32-wasip2 and package each, with its
 //!   manifest and hash, into `target/plugins/<id>/`, ready for `deskmate plugin install`;
-//! - `fuzz [SECONDS]`: a bounded run of every fuzz target;
+//! - `fuzz [SECONDS] [TARGET...]`: a bounded run of every fuzz target, or of those named;
 //! - `bench`: the criterion benches;
 //! - `package`: the Debian package of the app (a release build), and its installed size.
 //!
@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         Some("run") => run(),
         Some("test") => test(),
         Some("plugins") => plugins(),
-        Some("fuzz") => fuzz(args.get(1).map(String::as_str)),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str), &args[args.len().min(2)..]),
         Some("package") => package(),
         Some("bench") => plugins().and_then(|()| drag_bench()).and_then(|()| {
             cargo(&[
@@ -114,7 +114,9 @@ fn main() -> ExitCode {
             ])
         }),
         _ => {
-            eprintln!("usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS]|bench|package>");
+            eprintln!(
+                "usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS] [TARGET...]|bench|package>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -452,10 +454,17 @@ fn install_tauri_driver() -> Result {
     cargo(&["install", "tauri-driver", "--locked", "--quiet"])
 }
 
-fn fuzz(seconds: Option<&str>) -> Result {
+/// Every target (or only those named) for `seconds` each.
+fn fuzz(seconds: Option<&str>, only: &[String]) -> Result {
     let seconds = seconds.unwrap_or("60");
     if seconds.parse::<u32>().is_err() {
         return Err(format!("fuzz takes a number of seconds, not `{seconds}`"));
+    }
+    if let Some(unknown) = only.iter().find(|t| !FUZZ_TARGETS.contains(&t.as_str())) {
+        return Err(format!(
+            "no fuzz target `{unknown}`; the targets are {}",
+            FUZZ_TARGETS.join(", ")
+        ));
     }
     if found("cargo-fuzz") {
         say("cargo-fuzz: present");
@@ -466,7 +475,10 @@ fn fuzz(seconds: Option<&str>) -> Result {
     // cargo-fuzz needs nightly flags; the one compiler here is stable, which accepts them
     // under RUSTC_BOOTSTRAP. This affects only the fuzz build.
     let envs = [("RUSTC_BOOTSTRAP", "1")];
-    for target in FUZZ_TARGETS {
+    let chosen = FUZZ_TARGETS
+        .iter()
+        .filter(|t| only.is_empty() || only.iter().any(|o| o == *t));
+    for target in chosen {
         say(&format!("fuzzing {target} for {seconds}s"));
         let max_time = format!("-max_total_time={seconds}");
         // The working corpus grows in fuzz/corpus (ignored by git); fuzz/seeds holds small

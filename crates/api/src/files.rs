@@ -4,6 +4,7 @@
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::ApiError;
 
@@ -80,10 +81,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
             "give a file name such as card.png",
         )
     })?;
+    // Unique per process and per write, so two threads saving the same file at once each
+    // get their own temp file (the last rename wins, whole).
+    static WRITES: AtomicU64 = AtomicU64::new(0);
     let temp = dir.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}-{}.tmp",
         name.to_string_lossy(),
-        std::process::id()
+        std::process::id(),
+        WRITES.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
         let mut file = File::options().write(true).create_new(true).open(&temp)?;
@@ -114,6 +119,26 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn threads_saving_one_file_at_once_all_succeed_and_one_whole_copy_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("room.json");
+        let copies: Vec<Vec<u8>> = (0..8u8).map(|n| vec![n; 64 * 1024]).collect();
+        std::thread::scope(|scope| {
+            for bytes in &copies {
+                let path = &path;
+                scope.spawn(move || write_atomic(path, bytes).unwrap());
+            }
+        });
+        let written = fs::read(&path).unwrap();
+        assert!(copies.contains(&written), "one whole copy, never a mix");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
     }
 
     #[test]

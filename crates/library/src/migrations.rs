@@ -3,7 +3,7 @@
 //! Step N (1-based) takes a database from `user_version` N-1 to N. A published step never
 //! changes; a new need is a new step at the end.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{LibraryError, Result};
 
@@ -100,16 +100,21 @@ pub fn version(conn: &Connection) -> Result<u32> {
 /// Applies the steps this database has not had yet, each in its own transaction.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let known = STEPS.len() as u32;
-    let found = version(conn)?;
-    if found > known {
-        return Err(LibraryError::NewerSchema { found, known });
-    }
-    for (index, step) in STEPS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
+    loop {
+        // IMMEDIATE takes the write lock before the version is read, so two processes that
+        // open a new library at once never both run the same step: the second waits (up to
+        // the busy timeout), then finds the step done.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = version(&tx)?;
+        if found > known {
+            return Err(LibraryError::NewerSchema { found, known });
+        }
+        let Some(step) = STEPS.get(found as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(step)?;
         // `user_version` cannot take a bound parameter; the value is our own integer.
-        tx.execute_batch(&format!("PRAGMA user_version = {}", index + 1))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", found + 1))?;
         tx.commit()?;
     }
-    Ok(())
 }

@@ -223,3 +223,23 @@ fn health_history_is_newest_first_trimmed_and_removed_with_its_server() {
     library.add_server(&server("home")).unwrap();
     assert!(library.health_history("home", 10).unwrap().is_empty());
 }
+
+/// The app and the CLI started together on a first run both open the new library; each
+/// migration step runs once, and both get a library at the current schema.
+#[test]
+fn a_new_library_opened_by_many_at_once_is_migrated_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("library.sqlite");
+    let opened: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| deskmate_library::Library::open(&path).map(|l| l.schema_version()))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for result in opened {
+        let version = result.expect("every opener succeeds").unwrap();
+        assert_eq!(version as usize, deskmate_library::migrations::STEPS.len());
+    }
+}

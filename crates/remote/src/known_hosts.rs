@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
 use crate::error::{RemoteError, Result};
+use crate::file_lock::{locked, sync_dir};
 
 /// Far larger than any real known_hosts; a bigger file is not ours.
 pub const MAX_KNOWN_HOSTS_BYTES: u64 = 4 << 20;
@@ -155,8 +156,17 @@ impl KnownHosts {
     }
 
     /// Pins `key` for `host:port`, dropping any other key pinned for exactly that name, and
-    /// writes the file atomically.
+    /// writes the file atomically. The file is read again under its lock first, so a pin
+    /// another process wrote since [`load`](KnownHosts::load) is kept.
     pub fn pin(&mut self, host: &str, port: u16, key: &HostKey) -> Result<()> {
+        let path = self.path.clone();
+        locked(&path, || {
+            self.lines = KnownHosts::load(&path)?.lines;
+            self.pin_loaded(host, port, key)
+        })
+    }
+
+    fn pin_loaded(&mut self, host: &str, port: u16, key: &HostKey) -> Result<()> {
         let pattern = host_pattern(host, port);
         let key_type = key
             .key_type()
@@ -219,6 +229,7 @@ impl KnownHosts {
             .map_err(|e| RemoteError::io(&self.path, e))?;
         out.persist(&self.path)
             .map_err(|e| RemoteError::io(&self.path, e.error))?;
+        sync_dir(dir);
         Ok(())
     }
 }

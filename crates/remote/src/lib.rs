@@ -18,6 +18,7 @@ mod error;
 pub mod exec;
 pub mod exit_marker;
 pub mod facts;
+mod file_lock;
 pub mod findings;
 pub mod health;
 pub mod known_hosts;

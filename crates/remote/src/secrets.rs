@@ -17,6 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{RemoteError, Result};
+use crate::file_lock::{locked, sync_dir};
 
 /// A password or passphrase. Its `Debug` is `Secret(***)`; it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -88,11 +89,11 @@ impl SecretStore {
             SecretStore::Keychain => entry(key)?
                 .set_password(secret.expose())
                 .map_err(store_failed),
-            SecretStore::File(path) => {
+            SecretStore::File(path) => locked(path, || {
                 let mut all = read_file(path)?;
                 all.insert(key.to_string(), secret.expose().to_string());
                 write_file(path, &all)
-            }
+            }),
         }
     }
 
@@ -103,13 +104,13 @@ impl SecretStore {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(e) => Err(store_failed(e)),
             },
-            SecretStore::File(path) => {
+            SecretStore::File(path) => locked(path, || {
                 let mut all = read_file(path)?;
                 if all.remove(key).is_some() {
                     write_file(path, &all)?;
                 }
                 Ok(())
-            }
+            }),
         }
     }
 }
@@ -166,5 +167,6 @@ fn write_file(path: &Path, all: &BTreeMap<String, String>) -> Result<()> {
         .map_err(|e| RemoteError::io(path, e))?;
     out.persist(path)
         .map_err(|e| RemoteError::io(path, e.error))?;
+    sync_dir(dir);
     Ok(())
 }
