@@ -11,7 +11,26 @@ use crate::card::{print_inspect, print_validation, print_written};
 use crate::output::{self, OK, USAGE_OR_IO};
 
 pub fn run() -> ExitCode {
-    let dir = std::env::temp_dir().join(format!("deskmate-tour-{}", std::process::id()));
+    // A fresh folder with a random name, made by us (0700): a predictable name in the shared
+    // temp folder could be made in advance by another user, or be a link to somewhere else.
+    // It is kept afterwards, so the owner can open what the tour made.
+    let private = std::os::unix::fs::PermissionsExt::from_mode(0o700);
+    let dir = match tempfile::Builder::new()
+        .prefix("deskmate-tour-")
+        .permissions(private)
+        .tempdir()
+    {
+        Ok(dir) => dir.keep(),
+        Err(e) => {
+            let err = ApiError::new(
+                "io.write_failed",
+                e.to_string(),
+                "check the temporary folder",
+            );
+            output::error(&err, false);
+            return ExitCode::from(USAGE_OR_IO);
+        }
+    };
     match tour(&dir) {
         Ok(()) => {
             println!("\nThe files from this tour are in {}.", dir.display());
@@ -29,13 +48,6 @@ fn step(n: u8, text: &str, command: &str) {
 }
 
 fn tour(dir: &Path) -> Result<(), ApiError> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        ApiError::new(
-            "io.write_failed",
-            e.to_string(),
-            "check the temporary folder",
-        )
-    })?;
     for (name, bytes) in SAMPLE_CARDS {
         std::fs::write(dir.join(name), bytes).map_err(|e| {
             ApiError::new(
@@ -48,7 +60,7 @@ fn tour(dir: &Path) -> Result<(), ApiError> {
     let path = |name: &str| -> PathBuf { dir.join(name) };
     println!("DeskMate Studio — guided tour");
     println!(
-        "The desktop app is not built yet; this tour runs the card and room engines it will use, through the CLI."
+        "The desktop app, DeskMate Studio, does all of this by pointing and clicking; this tour runs the same engines through the CLI."
     );
 
     step(

@@ -292,4 +292,22 @@ fn the_tour_runs_on_the_shipped_samples() {
         run.stdout
             .contains("changed: set `data.character_version` to \"3\"")
     );
+    assert!(!run.stdout.contains("not built"), "the app exists");
+    // The files are in a folder of its own, with a name nobody could guess in advance.
+    let folder = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("The files from this tour are in "))
+        .and_then(|l| l.strip_suffix('.'))
+        .expect("the tour says where its files are");
+    let name = std::path::Path::new(folder)
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
+    assert!(name.starts_with("deskmate-tour-"), "{name}");
+    assert_ne!(name, format!("deskmate-tour-{}", std::process::id()));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(folder).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "only the owner may look in");
+    std::fs::remove_dir_all(folder).unwrap();
 }

@@ -381,3 +381,31 @@ fn an_unknown_server_name_is_exit_1_and_an_unreachable_one_exit_2() {
     );
     assert_eq!(run.code, 2, "clap refuses a missing sign-in method");
 }
+
+/// A profile that could not be saved (here a stack folder that is not an absolute path, or
+/// a host name with a space) is refused before connecting, so no host key is pinned for it.
+#[test]
+fn a_profile_that_cannot_be_saved_is_refused_before_connecting() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let run = add_with_key(
+        data.path(),
+        &server,
+        "home",
+        &["--stack-dir", "opt/deskmate"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["error"]["code"], "server.invalid");
+    assert!(
+        !data.path().join("known_hosts").exists()
+            || fs::read_to_string(data.path().join("known_hosts"))
+                .unwrap()
+                .trim()
+                .is_empty(),
+        "no key pinned for a refused profile"
+    );
+    assert!(
+        !server.log().contains("Accepted publickey"),
+        "no sign-in was made"
+    );
+}

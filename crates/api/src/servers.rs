@@ -140,6 +140,8 @@ impl Servers {
             domain: new.domain,
             backend_port: new.backend_port.unwrap_or(DEFAULT_BACKEND_PORT),
         };
+        // Checked before connecting: a profile that cannot be saved must not pin a key.
+        deskmate_library::check_server(&server).map_err(library_error)?;
         let session = self
             .connect(&server, &credentials, &host_key)
             .map_err(hint_for_adding)?;

@@ -35,7 +35,9 @@ pub use personas::{
     Added, MAX_TAG_CHARS, MAX_TAGS, NewPersona, Persona, PersonaSource, PersonaSummary, Query, Sort,
 };
 pub use rooms::SavedRoom;
-pub use servers::{Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, Server, ServerProfile};
+pub use servers::{
+    Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, Server, ServerProfile, check_server,
+};
 pub use sprites::{NewSprite, SpriteInfo};
 
 /// The file name inside the app's data folder.

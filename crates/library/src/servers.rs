@@ -53,7 +53,7 @@ pub struct ServerProfile {
 impl Library {
     /// Saves a new profile; a name already in use is refused.
     pub fn add_server(&mut self, server: &Server) -> Result<ServerProfile> {
-        check(server)?;
+        check_server(server)?;
         let now = now();
         let (auth, key_path) = match &server.auth {
             Auth::Agent => ("agent", None),
@@ -136,7 +136,9 @@ fn profile(row: &Row<'_>) -> rusqlite::Result<ServerProfile> {
     })
 }
 
-fn check(server: &Server) -> Result<()> {
+/// Checks a profile's fields, with the same rules `add_server` applies. Callers check before
+/// they connect, so a bad host name or folder is refused before any key is pinned.
+pub fn check_server(server: &Server) -> Result<()> {
     let invalid = |message: String| Err(LibraryError::InvalidServer(message));
     let name_ok = (1..=64).contains(&server.name.len())
         && server
