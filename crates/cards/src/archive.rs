@@ -45,24 +45,48 @@ pub fn read_entries(bytes: &[u8], limits: &Limits) -> Result<Vec<Entry>> {
             continue;
         }
         let remaining = limits.max_zip_total_bytes.saturating_sub(total);
-        let mut data = Vec::new();
-        // The declared size can lie; count what actually comes out.
-        (&mut file)
-            .take(remaining + 1)
-            .read_to_end(&mut data)
+        // The entry's compressed bytes cannot be more than the whole archive, whatever its
+        // header declares.
+        let compressed = file.compressed_size().min(bytes.len() as u64);
+        let data = inflate(&mut file, &name, compressed, remaining, limits)?;
+        total += data.len() as u64;
+        entries.push(Entry { name, bytes: data });
+    }
+    Ok(entries)
+}
+
+/// Inflates one entry a chunk at a time, counting what really comes out (declared sizes can
+/// lie), and stops at the first chunk past the bytes left in the archive's budget or past
+/// the ratio limit. A bomb so costs at most one chunk more than the limits allow, never the
+/// whole entry in memory.
+fn inflate(
+    file: &mut impl Read,
+    name: &str,
+    compressed: u64,
+    remaining: u64,
+    limits: &Limits,
+) -> Result<Vec<u8>> {
+    const CHUNK: usize = 64 * 1024;
+    let mut data = Vec::new();
+    loop {
+        let start = data.len();
+        data.resize(start + CHUNK, 0);
+        let n = file
+            .read(&mut data[start..])
             .map_err(|e| CardError::CharxBadZip {
                 reason: format!("{name}: {e}"),
             })?;
-        total += data.len() as u64;
-        if total > limits.max_zip_total_bytes {
+        data.truncate(start + n);
+        if n == 0 {
+            return Ok(data);
+        }
+        if data.len() as u64 > remaining {
             return Err(CardError::CharxTooLarge {
                 limit: limits.max_zip_total_bytes,
             });
         }
-        check_ratio(&name, data.len() as u64, file.compressed_size(), limits)?;
-        entries.push(Entry { name, bytes: data });
+        check_ratio(name, data.len() as u64, compressed, limits)?;
     }
-    Ok(entries)
 }
 
 /// A ZIP of `entries`, stored without compression: they are pictures and cards, which are
@@ -114,4 +138,45 @@ fn check_ratio(name: &str, size: u64, compressed: u64, limits: &Limits) -> Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts what is pulled from an endless stream of zeros, as a bomb's inflater gives.
+    struct Endless {
+        pulled: u64,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            buf.fill(0);
+            self.pulled += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_ratio_limit_one_chunk_past_it() {
+        let limits = Limits::default();
+        let mut bomb = Endless { pulled: 0 };
+        // 10 KiB compressed at a 200:1 limit: refused right after 2 MiB have come out.
+        let err = inflate(&mut bomb, "bomb", 10 * 1024, u64::MAX, &limits).unwrap_err();
+        assert_eq!(err.code(), "charx.ratio_limit");
+        assert!(
+            bomb.pulled <= 2 * 1024 * 1024 + 64 * 1024,
+            "{}",
+            bomb.pulled
+        );
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_size_budget_one_chunk_past_it() {
+        let limits = Limits::default();
+        let mut bomb = Endless { pulled: 0 };
+        let err = inflate(&mut bomb, "bomb", u64::MAX, 300 * 1024, &limits).unwrap_err();
+        assert_eq!(err.code(), "charx.too_large");
+        assert!(bomb.pulled <= 300 * 1024 + 64 * 1024, "{}", bomb.pulled);
+    }
 }

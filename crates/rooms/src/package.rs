@@ -95,29 +95,11 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
             );
             continue;
         }
-        // The declared size can lie; count what actually comes out.
         let room_left = limits.max_unpacked_bytes.saturating_sub(total);
-        let mut data = Vec::new();
-        (&mut file)
-            .take(room_left + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| RoomError::PackageBadZip {
-                reason: format!("{name}: {e}"),
-            })?;
+        // The entry's compressed bytes cannot be more than the whole package.
+        let compressed = file.compressed_size().min(bytes.len() as u64);
+        let data = inflate(&mut file, &name, compressed, room_left, limits)?;
         total += data.len() as u64;
-        if total > limits.max_unpacked_bytes {
-            return Err(RoomError::PackageTooLarge {
-                limit: limits.max_unpacked_bytes,
-            });
-        }
-        if data.len() as u64 > 1024 * 1024
-            && data.len() as u64 / file.compressed_size().max(1) > limits.max_ratio
-        {
-            return Err(RoomError::PackageRatio {
-                name,
-                limit: limits.max_ratio,
-            });
-        }
         match name.strip_prefix(SPRITE_DIR) {
             Some(sprite_name) => {
                 let sprite = Sprite {
@@ -152,6 +134,47 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
     })
 }
 
+/// Inflates one entry a chunk at a time, counting what really comes out (declared sizes can
+/// lie), and stops at the first chunk past the bytes left or past the ratio limit, so a bomb
+/// never sits whole in memory. (The same guard as the card crate's archive reader; the two
+/// crates share no code but `diagnostics`.)
+fn inflate(
+    file: &mut impl Read,
+    name: &str,
+    compressed: u64,
+    remaining: u64,
+    limits: &Limits,
+) -> Result<Vec<u8>, RoomError> {
+    const CHUNK: usize = 64 * 1024;
+    const CHECK_RATIO_ABOVE: u64 = 1024 * 1024;
+    let mut data = Vec::new();
+    loop {
+        let start = data.len();
+        data.resize(start + CHUNK, 0);
+        let n = file
+            .read(&mut data[start..])
+            .map_err(|e| RoomError::PackageBadZip {
+                reason: format!("{name}: {e}"),
+            })?;
+        data.truncate(start + n);
+        let size = data.len() as u64;
+        if n == 0 {
+            return Ok(data);
+        }
+        if size > remaining {
+            return Err(RoomError::PackageTooLarge {
+                limit: limits.max_unpacked_bytes,
+            });
+        }
+        if size > CHECK_RATIO_ABOVE && size / compressed.max(1) > limits.max_ratio {
+            return Err(RoomError::PackageRatio {
+                name: name.to_string(),
+                limit: limits.max_ratio,
+            });
+        }
+    }
+}
+
 /// Refuses absolute names, drive letters, NULs and any `..` component, with either slash.
 fn check_entry_name(name: &str) -> Result<(), RoomError> {
     let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
@@ -183,5 +206,34 @@ pub fn check_sprite(sprite: &Sprite, max_bytes: u64) -> Result<(), RoomError> {
             | image::ImageFormat::Jpeg,
         ) => Ok(()),
         _ => Err(bad("it is not a PNG, WebP, GIF or JPEG image")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endless stream of zeros, as a bomb's inflater gives, counting what was pulled.
+    struct Endless(u64);
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            buf.fill(0);
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn a_bomb_is_stopped_one_chunk_past_the_limits() {
+        let limits = Limits::default();
+        let mut bomb = Endless(0);
+        let err = inflate(&mut bomb, "sprites/a.png", 1024, u64::MAX, &limits).unwrap_err();
+        assert!(matches!(err, RoomError::PackageRatio { .. }), "{err}");
+        assert!(bomb.0 <= 1024 * 1024 + 64 * 1024, "{}", bomb.0);
+        let mut bomb = Endless(0);
+        let err = inflate(&mut bomb, "room.json", u64::MAX, 100_000, &limits).unwrap_err();
+        assert!(matches!(err, RoomError::PackageTooLarge { .. }), "{err}");
+        assert!(bomb.0 <= 100_000 + 64 * 1024, "{}", bomb.0);
     }
 }
