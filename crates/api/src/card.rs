@@ -324,7 +324,7 @@ pub(crate) fn encode_card(
             let (mut card_v3, mut entries) = charx_contents(input, card, options, &limits)?;
             if !options.emotions.is_empty() {
                 // The library's sprites replace the emotion assets the source file had.
-                let old: Vec<String> = card_v3
+                let old: std::collections::HashSet<String> = card_v3
                     .pointer("/data/assets")
                     .and_then(serde_json::Value::as_array)
                     .into_iter()

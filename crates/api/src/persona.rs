@@ -25,7 +25,9 @@ use crate::card::{CardWriteOptions, Input, encode_card, output_format};
 use crate::error::library_error;
 use crate::files::{join_inside, read_limited, write_atomic};
 use crate::{ApiError, DataDir};
+use pixel_budget::PixelBudget;
 
+mod pixel_budget;
 mod plan;
 
 pub use plan::Item;
@@ -528,7 +530,8 @@ struct Prepared {
 
 /// Prepares items on worker threads, keeping their order.
 fn prepare_all(items: &[Item], limits: &Limits) -> Vec<Result<Prepared, ApiError>> {
-    in_parallel(items, |item| prepare(item, limits))
+    let pixels = PixelBudget::new(limits.max_image_pixels);
+    in_parallel(items, |item| prepare(item, limits, &pixels))
 }
 
 /// `work` on every item, spread over the workers, one result per item in the items' order.
@@ -576,7 +579,7 @@ fn crashed() -> ApiError {
     )
 }
 
-fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
+fn prepare(item: &Item, limits: &Limits, pixels: &PixelBudget) -> Result<Prepared, ApiError> {
     let bytes = item.bytes(limits)?;
     let loaded = cards::read(&bytes, limits)?;
     // Any JSON object reads as a V1 card; one without a name is some other file (settings,
@@ -624,7 +627,10 @@ fn prepare(item: &Item, limits: &Limits) -> Result<Prepared, ApiError> {
     };
     // A picture that cannot be shrunk still leaves a usable card; the grid shows a
     // placeholder for it.
-    let thumbnail = picture.and_then(|p| cards::thumbnail(p, limits).ok());
+    let thumbnail = picture.and_then(|p| {
+        let _held = pixels.hold(cards::picture_pixels(p, limits).ok()?);
+        cards::thumbnail(p, limits).ok()
+    });
     let card_name = loaded.card.name().unwrap_or("").trim().to_string();
     let (sprites, sprite_problems) = match &item.sprites {
         plan::SpriteSource::None => (Vec::new(), Vec::new()),

@@ -11,6 +11,7 @@
 //! Entry names that are absolute or climb out with `..` are refused outright: one day someone
 //! will unpack these files to disk.
 
+use std::collections::HashSet;
 use std::io::{Cursor, Write};
 
 use deskmate_diagnostics::Diagnostic;
@@ -40,14 +41,16 @@ pub use crate::archive::Entry;
 pub fn resolve<'a>(entries: &'a [Entry], uri: &str) -> Option<&'a Entry> {
     let path = embedded_path(uri)?;
     let find = |p: &str| entries.iter().find(|e| e.name == p);
-    find(path).or_else(|| {
-        let swapped = if path.contains("/images/") {
-            path.replacen("/images/", "/image/", 1)
-        } else {
-            path.replacen("/image/", "/images/", 1)
-        };
-        find(&swapped)
-    })
+    find(path).or_else(|| find(&other_spelling(path)))
+}
+
+/// RisuAI writes both `assets/icon/image/` and `…/images/`; either finds the file.
+fn other_spelling(path: &str) -> String {
+    if path.contains("/images/") {
+        path.replacen("/images/", "/image/", 1)
+    } else {
+        path.replacen("/image/", "/images/", 1)
+    }
 }
 
 /// The archive path of an embedded-asset URI, or `None` for other URIs (`ccdefault:`,
@@ -84,6 +87,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Charx> {
 
 /// Warnings for embedded asset URIs that point at nothing in the archive.
 fn missing_assets(card: &Card, entries: &[Entry]) -> Vec<Diagnostic> {
+    // A set, so a card of thousands of assets in an archive of thousands of files is not
+    // a million comparisons.
+    let names: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let assets = card
         .data()
         .and_then(|d| d.get("assets"))
@@ -94,8 +100,8 @@ fn missing_assets(card: &Card, entries: &[Entry]) -> Vec<Diagnostic> {
         .enumerate()
         .filter_map(|(i, asset)| {
             let uri = asset.get("uri")?.as_str()?;
-            embedded_path(uri)?;
-            if resolve(entries, uri).is_some() {
+            let path = embedded_path(uri)?;
+            if names.contains(path) || names.contains(other_spelling(path).as_str()) {
                 return None;
             }
             Some(

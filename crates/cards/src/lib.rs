@@ -46,7 +46,7 @@ pub use format::Format;
 pub use limits::Limits;
 pub use model::{Card, Spec};
 pub use repair::repair;
-pub use thumbnail::{THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH, thumbnail};
+pub use thumbnail::{THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH, picture_pixels, thumbnail};
 
 /// A card read from a file, with what the reader noticed.
 #[derive(Debug, Clone)]

@@ -9,6 +9,13 @@ use crate::picture;
 pub const THUMBNAIL_WIDTH: u32 = 128;
 pub const THUMBNAIL_HEIGHT: u32 = 192;
 
+/// How many pixels the picture has, read from its header without decoding it; a picture
+/// past the pixel limit is an error here already.
+pub fn picture_pixels(bytes: &[u8], limits: &Limits) -> Result<u64> {
+    let (_, width, height) = picture::probe(bytes, limits)?;
+    Ok(u64::from(width) * u64::from(height))
+}
+
 /// A PNG of the picture shrunk to fit [`THUMBNAIL_WIDTH`] x [`THUMBNAIL_HEIGHT`], keeping
 /// its proportions. Pictures already that small are only re-encoded.
 pub fn thumbnail(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>> {

@@ -261,3 +261,23 @@ fn a_risuai_password_protected_card_says_so() {
     let err = png::read(&png, &Limits::default()).unwrap_err();
     assert_eq!(err.code(), "png.encrypted_card");
 }
+
+/// Broken compressed card chunks are each tried, but the inflate limit is for the whole
+/// file: once their text adds up past it, the rest are refused without inflating.
+#[test]
+fn the_inflate_limit_is_for_the_whole_file_not_each_chunk() {
+    let junk = "x".repeat(400 * 1024);
+    let chunks: Vec<_> = (0..5).map(|_| text(b"zTXt", "chara", &junk)).collect();
+    let png = insert(&picture(4, 6), &chunks, &[]);
+    let limits = Limits {
+        max_inflated_text_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let err = deskmate_cards::png::read(&png, &limits).unwrap_err();
+    let reason = err.to_string();
+    assert_eq!(
+        reason.matches("inflates past").count(),
+        3,
+        "two chunks fit in 1 MiB, the other three are refused: {reason}"
+    );
+}

@@ -9,7 +9,7 @@
 //! - **DeskMate**: `aria.png` with `aria_happy.png`, `aria_sad.png`, … beside it, which is
 //!   how the DeskMate server finds a persona's expressions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use deskmate_cards::archive::{self, Entry};
@@ -172,7 +172,7 @@ impl Plan {
         folders.sort();
 
         let expressions = deskmate_expressions(&files);
-        let mut sprite_folders = Vec::new();
+        let mut sprite_folders = BTreeSet::new();
         for path in &files {
             if expressions.values().flatten().any(|(_, p)| p == path) {
                 continue;
@@ -188,7 +188,7 @@ impl Plan {
             let sprites = if let Some(found) = expressions.get(path) {
                 SpriteSource::DeskMate(found.clone())
             } else if let Some(folder) = sprite_folder(path) {
-                sprite_folders.push(folder.clone());
+                sprite_folders.insert(folder.clone());
                 SpriteSource::Folder(folder)
             } else {
                 SpriteSource::None
@@ -226,6 +226,9 @@ fn deskmate_expressions(files: &[PathBuf]) -> BTreeMap<PathBuf, Vec<(&'static st
         .iter()
         .filter(|p| extension(p).as_deref() == Some("png"))
         .collect();
+    // Sets, so a folder of thousands of pictures is looked up, not scanned per candidate.
+    let present: BTreeSet<&PathBuf> = pngs.iter().copied().collect();
+    let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
     for card in &pngs {
         let Some(stem) = card.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
@@ -233,9 +236,7 @@ fn deskmate_expressions(files: &[PathBuf]) -> BTreeMap<PathBuf, Vec<(&'static st
         for form in [stem.clone(), deskmate_file_stem(&stem)] {
             for label in DESKMATE {
                 let candidate = card.with_file_name(format!("{form}_{label}.png"));
-                if pngs.contains(&&candidate)
-                    && !found.values().flatten().any(|(_, p)| *p == candidate)
-                {
+                if present.contains(&candidate) && claimed.insert(candidate.clone()) {
                     found
                         .entry((*card).clone())
                         .or_default()

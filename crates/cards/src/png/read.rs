@@ -54,9 +54,16 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<PngCard> {
 
     let mut failures = Vec::new();
     let mut encrypted = false;
+    // One inflate budget for the whole file: a PNG of many broken compressed card chunks
+    // must not cost the limit once per chunk.
+    let mut inflate_left = limits.max_inflated_text_bytes;
     for &(keyword, kind, chunk) in &candidates {
         let here = place(chunk);
-        let mut card = match decode_chunk(chunk, limits, &here) {
+        let chunk_limits = Limits {
+            max_inflated_text_bytes: inflate_left,
+            ..*limits
+        };
+        let mut card = match decode_chunk(chunk, &chunk_limits, &here, &mut inflate_left) {
             Ok((card, notes)) => {
                 diagnostics.extend(notes);
                 card
@@ -126,15 +133,29 @@ enum Unreadable {
     Broken(String),
 }
 
+/// Decodes one card chunk, taking what its text inflated to from `inflate_left`.
 fn decode_chunk(
     chunk: &Chunk<'_>,
     limits: &Limits,
     place: &str,
+    inflate_left: &mut u64,
 ) -> std::result::Result<(Card, Vec<Diagnostic>), Unreadable> {
     let broken = |e: &dyn std::fmt::Display| Unreadable::Broken(e.to_string());
-    let decoded = text::decode(chunk, limits)
-        .expect("candidates are text chunks")
-        .map_err(|e| broken(&e))?;
+    let decoded = match text::decode(chunk, limits) {
+        Some(Ok(decoded)) => decoded,
+        Some(Err(e)) => {
+            if matches!(e, CardError::InflateLimit { .. }) {
+                *inflate_left = 0;
+            }
+            return Err(broken(&e));
+        }
+        None => return Err(Unreadable::Broken("not a text chunk".into())),
+    };
+    // tEXt is never compressed; iTXt may be, and is charged either way (its text is bounded
+    // by the chunk size regardless).
+    if decoded.kind != TextKind::TEXt {
+        *inflate_left = inflate_left.saturating_sub(decoded.text.len() as u64);
+    }
     if decoded.text.starts_with(b"rcc||") {
         return Err(Unreadable::Encrypted);
     }
