@@ -191,7 +191,7 @@ pub fn run(command: PersonaCommand) -> ExitCode {
     }
 }
 
-fn run_with(mut personas: Personas, command: PersonaCommand) -> ExitCode {
+fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
     use PersonaCommand::*;
     match command {
         Import { paths, json } => {
@@ -340,11 +340,11 @@ fn run_with(mut personas: Personas, command: PersonaCommand) -> ExitCode {
                 println!("saved the note");
             })
         }
-        Expressions(command) => expressions(&mut personas, command),
+        Expressions(command) => expressions(&personas, command),
     }
 }
 
-fn expressions(personas: &mut Personas, command: ExpressionsCommand) -> ExitCode {
+fn expressions(personas: &Personas, command: ExpressionsCommand) -> ExitCode {
     use ExpressionsCommand::*;
     match command {
         Import {

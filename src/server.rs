@@ -118,7 +118,7 @@ pub fn run(command: ServerCommand) -> ExitCode {
     }
 }
 
-fn run_with(mut servers: Servers, command: ServerCommand) -> ExitCode {
+fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
     use ServerCommand::*;
     match command {
         Add {

@@ -37,7 +37,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(data = %studio.data.root().display(), "DeskMate Studio starting");
+    tracing::info!(data = %studio.app.data.root().display(), "DeskMate Studio starting");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(studio)

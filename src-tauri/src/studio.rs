@@ -1,18 +1,15 @@
-//! The app's state: what stays open while the window is.
+//! The app's state: what stays open while the window is. The api layer's [`App`] (one
+//! library, plugins, servers), the rooms open in editors, and the long tasks running.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use deskmate_api::{ApiError, DataDir, Personas, Plugins, RoomSession, SavedRooms, Servers};
+use deskmate_api::{ApiError, App, DataDir, RoomSession};
 
 use crate::tasks::Running;
 
 pub struct Studio {
-    pub(crate) data: DataDir,
-    pub(crate) plugins: Arc<Plugins>,
-    pub(crate) personas: Mutex<Personas>,
-    pub(crate) saved_rooms: Mutex<SavedRooms>,
-    pub(crate) servers: Mutex<Servers>,
+    pub(crate) app: App,
     pub(crate) rooms: Mutex<OpenRooms>,
     pub(crate) running: Running,
 }
@@ -50,13 +47,9 @@ impl Studio {
     /// Opens the library, plugins and server profiles in `data`.
     pub fn open(data: DataDir) -> Result<Studio, ApiError> {
         Ok(Studio {
-            plugins: Arc::new(Plugins::open(&data)?),
-            personas: Mutex::new(Personas::open(&data)?),
-            saved_rooms: Mutex::new(SavedRooms::open(&data)?),
-            servers: Mutex::new(Servers::open(&data)?),
+            app: App::open(data)?,
             rooms: Mutex::default(),
             running: Running::default(),
-            data,
         })
     }
 }

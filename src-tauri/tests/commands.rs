@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use deskmate_api::{ApiError, DataDir};
 use deskmate_studio::{Studio, commands};
-use deskmate_test_server::TestServer;
+use deskmate_test_server::{HealthEndpoint, TestServer, fixture};
 use serde_json::{Value, json};
 
 fn studio() -> (tempfile::TempDir, Studio) {
@@ -374,4 +374,72 @@ fn unknown_commands_and_bad_arguments_are_plain_errors() {
     let err = call(&studio, "room_apply", json!({ "session": "x" })).unwrap_err();
     assert_eq!(err.code, "ipc.bad_arguments");
     assert!(!err.hint.is_empty());
+}
+
+/// Long server tasks hold only their server: while a slow health check runs, the persona
+/// list, the server list and the history answer; a second task on the same server is
+/// refused with `server.busy`; a task on another server runs at the same time.
+#[test]
+fn a_slow_health_check_holds_its_server_and_nothing_else() {
+    let server = TestServer::start();
+    server.set_docker("compose-version", "2.29.7\n");
+    let backend = HealthEndpoint::start(
+        200,
+        &std::fs::read_to_string(fixture("health-healthy.json")).unwrap(),
+    );
+    let (_dir, studio) = studio();
+    for name in ["home", "office"] {
+        ok(
+            &studio,
+            "server_add",
+            json!({
+                "name": name,
+                "host": "127.0.0.1",
+                "port": server.port,
+                "user": server.user(),
+                "auth": { "kind": "key", "path": server.client_key() },
+                "trust": server.host_fingerprint(),
+                "backendPort": backend.port,
+            }),
+        );
+    }
+    backend.set_delay(std::time::Duration::from_secs(3));
+    std::thread::scope(|scope| {
+        let home = scope.spawn(|| call(&studio, "server_health", json!({ "name": "home" })));
+        while backend.requests().is_empty() {
+            assert!(!home.is_finished(), "{:?}", home.join());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // The health check is now waiting on the backend, in the middle of its SSH work.
+        let personas = ok(&studio, "persona_list", json!({}));
+        assert!(personas.is_array());
+        let servers = ok(&studio, "server_list", json!({}));
+        assert_eq!(servers["servers"].as_array().unwrap().len(), 2);
+        ok(&studio, "server_history", json!({ "name": "home" }));
+        let again = call(&studio, "server_health", json!({ "name": "home" })).unwrap_err();
+        assert_eq!(again.code, "server.busy", "{}", again.message);
+        assert!(
+            again.message.contains("a health check"),
+            "{}",
+            again.message
+        );
+        assert!(
+            !home.is_finished(),
+            "all of that answered while the check ran"
+        );
+
+        let office = scope.spawn(|| call(&studio, "server_health", json!({ "name": "office" })));
+        while backend.requests().len() < 2 {
+            assert!(!office.is_finished(), "{:?}", office.join());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(
+            !home.is_finished(),
+            "both servers' checks were in flight at once"
+        );
+        home.join().unwrap().expect("home's check finishes");
+        office.join().unwrap().expect("office's check finishes");
+    });
+    let history = ok(&studio, "server_history", json!({ "name": "home" }));
+    assert_eq!(history.as_array().unwrap().len(), 1);
 }

@@ -67,7 +67,7 @@ fn bulk_import(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().unwrap(),
             |data| {
-                let mut personas = Personas::open(&DataDir::new(data.path())).unwrap();
+                let personas = Personas::open(&DataDir::new(data.path())).unwrap();
                 let report = personas
                     .import(&[cards.path().to_path_buf()], &mut |_| Continue::Go)
                     .unwrap();

@@ -7,6 +7,8 @@
 //! file I/O (bounded reads, atomic writes), and returns a serde-serializable report or an
 //! [`ApiError`] carrying `{code, message, hint}`.
 
+mod app;
+mod busy;
 pub mod card;
 mod data_dir;
 mod documents;
@@ -19,7 +21,9 @@ pub mod room;
 pub mod samples;
 mod saved_rooms;
 pub mod servers;
+mod shared_library;
 
+pub use app::App;
 pub use card::{
     CardReport, CardWriteOptions, ValidationReport, WriteReport, convert_card, inspect_card,
     repair_card, validate_card,
@@ -40,3 +44,4 @@ pub use room::{
 };
 pub use saved_rooms::{SavedRoomSummary, SavedRooms};
 pub use servers::{NewServer, Servers, SignIn};
+pub use shared_library::SharedLibrary;

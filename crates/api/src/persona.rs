@@ -15,15 +15,14 @@ use deskmate_cards::expressions::{
     self, Coverage, LabelSet, Skipped, Sprite, SpriteFormat, SpriteLimits,
 };
 use deskmate_cards::{self as cards, Card, Diagnostic, Format, Limits, assets, charx};
-use deskmate_library::{
-    Added, Library, NewPersona, NewSprite, Persona, PersonaSummary, Query, SpriteInfo,
-};
+use deskmate_library::{Added, NewPersona, NewSprite, Persona, PersonaSummary, Query, SpriteInfo};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::card::{CardWriteOptions, Input, encode_card, output_format};
 use crate::error::library_error;
 use crate::files::{join_inside, read_limited, write_atomic};
+use crate::shared_library::SharedLibrary;
 use crate::{ApiError, DataDir};
 use pixel_budget::PixelBudget;
 
@@ -34,7 +33,7 @@ pub use plan::Item;
 
 /// The persona library, opened.
 pub struct Personas {
-    library: Library,
+    library: SharedLibrary,
 }
 
 /// What one file of an import came to.
@@ -144,15 +143,18 @@ fn workers() -> usize {
 
 impl Personas {
     pub fn open(data: &DataDir) -> Result<Personas, ApiError> {
-        Ok(Personas {
-            library: Library::open(&data.library()).map_err(library_error)?,
-        })
+        Ok(Personas::on(SharedLibrary::open(data)?))
+    }
+
+    /// Personas in a library the rest of the app shares.
+    pub fn on(library: SharedLibrary) -> Personas {
+        Personas { library }
     }
 
     /// Imports card files, folders (SillyTavern data folders and DeskMate persona folders
     /// included) and zips of cards.
     pub fn import(
-        &mut self,
+        &self,
         paths: &[PathBuf],
         on_progress: &mut dyn FnMut(Progress) -> Continue,
     ) -> Result<ImportReport, ApiError> {
@@ -197,7 +199,7 @@ impl Personas {
         })
     }
 
-    fn store(&mut self, item: &Item, prepared: Result<Prepared, ApiError>) -> FileResult {
+    fn store(&self, item: &Item, prepared: Result<Prepared, ApiError>) -> FileResult {
         let mut result = FileResult::new(item.label.clone(), "failed");
         let prepared = match prepared {
             Ok(p) => p,
@@ -209,7 +211,7 @@ impl Personas {
         };
         result.sprites = prepared.persona.sprites.len();
         result.sprite_problems = prepared.sprite_problems;
-        match self.library.add_persona(&prepared.persona) {
+        match self.library.lock().add_persona(&prepared.persona) {
             Ok(Added::Imported { id, name }) => {
                 result.outcome = "imported";
                 result.id = Some(id);
@@ -232,12 +234,12 @@ impl Personas {
     }
 
     pub fn list(&self, query: &Query) -> Result<Vec<PersonaSummary>, ApiError> {
-        self.library.personas(query).map_err(library_error)
+        self.library.lock().personas(query).map_err(library_error)
     }
 
     pub fn show(&self, id: i64) -> Result<PersonaDetail, ApiError> {
-        let persona = self.library.persona(id).map_err(library_error)?;
-        let sprites = self.library.sprites(id).map_err(library_error)?;
+        let persona = self.library.lock().persona(id).map_err(library_error)?;
+        let sprites = self.library.lock().sprites(id).map_err(library_error)?;
         let coverage = coverage_of(&sprites);
         Ok(PersonaDetail {
             persona,
@@ -248,7 +250,7 @@ impl Personas {
 
     /// The cached grid picture, if the persona has a picture.
     pub fn thumbnail(&self, id: i64) -> Result<Option<Vec<u8>>, ApiError> {
-        self.library.thumbnail(id).map_err(library_error)
+        self.library.lock().thumbnail(id).map_err(library_error)
     }
 
     /// Exports one persona to a `.png`, `.json` or `.charx` file, or any number to a
@@ -307,8 +309,12 @@ impl Personas {
     /// A persona as a card file: its file name and bytes. The card is the library's; the
     /// picture, chunks and assets come from the file it was imported from.
     fn persona_file(&self, id: i64, format: Option<Format>) -> Result<(String, Vec<u8>), ApiError> {
-        let persona = self.library.persona(id).map_err(library_error)?;
-        let source = self.library.persona_source(id).map_err(library_error)?;
+        let persona = self.library.lock().persona(id).map_err(library_error)?;
+        let source = self
+            .library
+            .lock()
+            .persona_source(id)
+            .map_err(library_error)?;
         let format = format
             .or_else(|| Format::from_path(Path::new(&source.file_name)))
             .unwrap_or(Format::Json);
@@ -343,11 +349,11 @@ impl Personas {
     /// document). The edit must still be a card of the same spec with a name; unknown fields
     /// are kept as sent, so nothing the editor does not show is lost. Returns the findings.
     pub fn update_card(
-        &mut self,
+        &self,
         id: i64,
         card: serde_json::Value,
     ) -> Result<Vec<Diagnostic>, ApiError> {
-        let before = stored_card(&self.library.persona(id).map_err(library_error)?)?;
+        let before = stored_card(&self.library.lock().persona(id).map_err(library_error)?)?;
         let card = Card::from_value(card)?;
         if card.spec() != before.spec() {
             return Err(ApiError::new(
@@ -371,52 +377,66 @@ impl Personas {
         let json = card.to_value().to_string();
         let creator = card.text("creator").unwrap_or("").trim();
         self.library
+            .lock()
             .set_card(id, &json, name, creator)
             .map_err(library_error)?;
         Ok(cards::validate(&card))
     }
 
     /// Moves personas to the trash.
-    pub fn delete(&mut self, ids: &[i64]) -> Result<(), ApiError> {
-        self.library.trash(ids).map_err(library_error)
+    pub fn delete(&self, ids: &[i64]) -> Result<(), ApiError> {
+        self.library.lock().trash(ids).map_err(library_error)
     }
 
-    pub fn restore(&mut self, ids: &[i64]) -> Result<(), ApiError> {
-        self.library.restore(ids).map_err(library_error)
+    pub fn restore(&self, ids: &[i64]) -> Result<(), ApiError> {
+        self.library.lock().restore(ids).map_err(library_error)
     }
 
-    pub fn empty_trash(&mut self) -> Result<usize, ApiError> {
-        self.library.empty_trash().map_err(library_error)
+    pub fn empty_trash(&self) -> Result<usize, ApiError> {
+        self.library.lock().empty_trash().map_err(library_error)
     }
 
-    pub fn tag(&mut self, ids: &[i64], add: &[String], remove: &[String]) -> Result<(), ApiError> {
-        self.library.add_tags(ids, add).map_err(library_error)?;
-        self.library.remove_tags(ids, remove).map_err(library_error)
+    pub fn tag(&self, ids: &[i64], add: &[String], remove: &[String]) -> Result<(), ApiError> {
+        self.library
+            .lock()
+            .add_tags(ids, add)
+            .map_err(library_error)?;
+        self.library
+            .lock()
+            .remove_tags(ids, remove)
+            .map_err(library_error)
     }
 
-    pub fn rate(&mut self, ids: &[i64], stars: Option<u8>) -> Result<(), ApiError> {
-        self.library.set_rating(ids, stars).map_err(library_error)
+    pub fn rate(&self, ids: &[i64], stars: Option<u8>) -> Result<(), ApiError> {
+        self.library
+            .lock()
+            .set_rating(ids, stars)
+            .map_err(library_error)
     }
 
-    pub fn note(&mut self, id: i64, text: &str) -> Result<(), ApiError> {
-        self.library.set_notes(id, text).map_err(library_error)
+    pub fn note(&self, id: i64, text: &str) -> Result<(), ApiError> {
+        self.library
+            .lock()
+            .set_notes(id, text)
+            .map_err(library_error)
     }
 
     /// Adds sprites from a folder or zip (SillyTavern's flat layout, or the DeskMate
     /// server's `<name>_<label>.png`). With `replace`, the persona's old set goes first.
     pub fn import_expressions(
-        &mut self,
+        &self,
         id: i64,
         from: &Path,
         replace: bool,
     ) -> Result<ExpressionReport, ApiError> {
-        let persona = self.library.persona(id).map_err(library_error)?;
+        let persona = self.library.lock().persona(id).map_err(library_error)?;
         let limits = Limits::default();
         let files = plan::flat_files(from, &limits)?;
         let stem = deskmate_file_stem(&persona.summary.card_name);
         let read = read_sprites(files, &stem, &limits)?;
         let stored: Vec<NewSprite> = read.sprites.iter().map(to_stored).collect();
         self.library
+            .lock()
             .put_sprites(id, &stored, replace)
             .map_err(library_error)?;
         let mut report = self.check_expressions(id)?;
@@ -428,6 +448,7 @@ impl Personas {
     /// bytes.
     pub fn sprite_image(&self, id: i64, file_name: &str) -> Result<(String, Vec<u8>), ApiError> {
         self.library
+            .lock()
             .sprite_image(id, file_name)
             .map_err(library_error)?
             .ok_or_else(|| {
@@ -446,7 +467,11 @@ impl Personas {
 
     /// The report on the persona's set, and the set itself (read once).
     fn expression_report(&self, id: i64) -> Result<(ExpressionReport, Vec<Sprite>), ApiError> {
-        let stored = self.library.sprite_images(id).map_err(library_error)?;
+        let stored = self
+            .library
+            .lock()
+            .sprite_images(id)
+            .map_err(library_error)?;
         let infos: Vec<SpriteInfo> = stored.iter().map(|s| s.info.clone()).collect();
         let sprites: Vec<Sprite> = stored.into_iter().filter_map(from_stored).collect();
         let report = ExpressionReport {
@@ -481,7 +506,7 @@ impl Personas {
                 report.written.push(out.display().to_string());
             }
             Layout::DeskMate => {
-                let persona = self.library.persona(id).map_err(library_error)?;
+                let persona = self.library.lock().persona(id).map_err(library_error)?;
                 let export = deskmate_layout(
                     &persona.summary.card_name,
                     &sprites,
@@ -514,6 +539,7 @@ impl Personas {
     fn sprites_of(&self, id: i64) -> Result<Vec<Sprite>, ApiError> {
         Ok(self
             .library
+            .lock()
             .sprite_images(id)
             .map_err(library_error)?
             .into_iter()

@@ -1,17 +1,17 @@
 //! The owner's saved rooms, kept in the library beside the personas, so the app's room page
 //! lists them by name without the owner handling files.
 
-use deskmate_library::Library;
 use deskmate_rooms::{self as rooms, Limits, Room};
 
 use crate::documents::room_document;
 use serde::Serialize;
 
 use crate::error::library_error;
+use crate::shared_library::SharedLibrary;
 use crate::{ApiError, DataDir};
 
 pub struct SavedRooms {
-    library: Library,
+    library: SharedLibrary,
 }
 
 /// One row of the saved-room list.
@@ -23,25 +23,31 @@ pub struct SavedRoomSummary {
 
 impl SavedRooms {
     pub fn open(data: &DataDir) -> Result<SavedRooms, ApiError> {
-        Ok(SavedRooms {
-            library: Library::open(&data.library()).map_err(library_error)?,
-        })
+        Ok(SavedRooms::on(SharedLibrary::open(data)?))
+    }
+
+    /// Saved rooms in a library the rest of the app shares.
+    pub fn on(library: SharedLibrary) -> SavedRooms {
+        SavedRooms { library }
     }
 
     /// Saves `room` under `name`, replacing a saved room of that name.
-    pub fn save(&mut self, name: &str, room: &Room) -> Result<(), ApiError> {
+    pub fn save(&self, name: &str, room: &Room) -> Result<(), ApiError> {
         self.library
+            .lock()
             .save_room(name, &room_document(room))
             .map_err(library_error)
     }
 
     pub fn list(&self) -> Result<Vec<SavedRoomSummary>, ApiError> {
-        self.library
-            .room_names()
-            .map_err(library_error)?
+        // One lock for the whole listing: a second `lock()` inside the loop would wait on
+        // this statement's own guard.
+        let library = self.library.lock();
+        let names = library.room_names().map_err(library_error)?;
+        names
             .into_iter()
             .map(|name| {
-                let saved = self.library.room(&name).map_err(library_error)?;
+                let saved = library.room(&name).map_err(library_error)?;
                 Ok(SavedRoomSummary {
                     name: saved.name,
                     modified_at: saved.times.modified_at,
@@ -52,7 +58,7 @@ impl SavedRooms {
 
     /// Reads a saved room back, with the same limits as a room file.
     pub fn load(&self, name: &str) -> Result<Room, ApiError> {
-        let saved = self.library.room(name).map_err(library_error)?;
+        let saved = self.library.lock().room(name).map_err(library_error)?;
         Ok(rooms::read_room(
             saved.document.as_bytes(),
             &Limits::default(),

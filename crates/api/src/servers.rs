@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use deskmate_library::{
-    Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, HealthRun, Library, Server, ServerProfile,
+    Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, HealthRun, Server, ServerProfile,
 };
 use deskmate_remote::{
     Credentials, HealthOptions, HealthReport, HostKeyPolicy, KnownHosts, Preflight, RemoteError,
@@ -16,7 +16,9 @@ use deskmate_remote::{
 use serde::Serialize;
 
 use crate::DataDir;
+use crate::busy::Busy;
 use crate::error::{ApiError, library_error};
+use crate::shared_library::SharedLibrary;
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]
@@ -90,27 +92,34 @@ pub struct HistoryEntry {
 }
 
 pub struct Servers {
-    library: Library,
+    library: SharedLibrary,
     secrets: SecretStore,
     known_hosts: PathBuf,
     timeouts: Timeouts,
+    busy: Busy,
 }
 
 impl Servers {
     pub fn open(data: &DataDir) -> Result<Servers, ApiError> {
-        Ok(Servers {
-            library: Library::open(&data.library()).map_err(library_error)?,
+        Ok(Servers::on(SharedLibrary::open(data)?, data))
+    }
+
+    /// Servers in a library the rest of the app shares.
+    pub fn on(library: SharedLibrary, data: &DataDir) -> Servers {
+        Servers {
+            library,
             secrets: SecretStore::open(data.secrets_file()),
             known_hosts: data.known_hosts(),
             timeouts: Timeouts::default(),
-        })
+            busy: Busy::default(),
+        }
     }
 
     /// Reaches the server, checks its host key against `host_key` (a first contact needs
     /// `TrustNew`; a server reinstalled since its key was pinned needs `Replace`), signs in,
     /// and only then saves the profile and its secret.
-    pub fn add(&mut self, new: NewServer, host_key: HostKeyPolicy) -> Result<AddReport, ApiError> {
-        if self.library.server(&new.name).is_ok() {
+    pub fn add(&self, new: NewServer, host_key: HostKeyPolicy) -> Result<AddReport, ApiError> {
+        if self.library.lock().server(&new.name).is_ok() {
             return Err(library_error(
                 deskmate_library::LibraryError::ServerExists { name: new.name },
             ));
@@ -159,7 +168,7 @@ impl Servers {
                 .set(key, value)
                 .map_err(|e| remote_error(e, &server.name))?;
         }
-        let saved = self.library.add_server(&server).map_err(|e| {
+        let saved = self.library.lock().add_server(&server).map_err(|e| {
             if let Some((key, _)) = &secret {
                 let _ = self.secrets.delete(key);
             }
@@ -175,15 +184,19 @@ impl Servers {
 
     pub fn list(&self) -> Result<ServerList, ApiError> {
         Ok(ServerList {
-            servers: self.library.servers().map_err(library_error)?,
+            servers: self.library.lock().servers().map_err(library_error)?,
             secret_store: self.secrets.kind(),
         })
     }
 
     /// Forgets the profile, its secrets and its history. The host key stays pinned, as in
     /// `~/.ssh/known_hosts`: another profile may use the same server.
-    pub fn remove(&mut self, name: &str) -> Result<ServerProfile, ApiError> {
-        let removed = self.library.remove_server(name).map_err(library_error)?;
+    pub fn remove(&self, name: &str) -> Result<ServerProfile, ApiError> {
+        let removed = self
+            .library
+            .lock()
+            .remove_server(name)
+            .map_err(library_error)?;
         for key in [password_key(name), passphrase_key(name)] {
             self.secrets
                 .delete(&key)
@@ -194,7 +207,8 @@ impl Servers {
 
     /// Pins the key the server presents now, if it has `fingerprint`: how an owner accepts
     /// a key that changed for a known reason (a reinstall).
-    pub fn trust(&mut self, name: &str, fingerprint: &str) -> Result<TrustReport, ApiError> {
+    pub fn trust(&self, name: &str, fingerprint: &str) -> Result<TrustReport, ApiError> {
+        let _claim = self.busy.claim(name, "a host key check")?;
         let profile = self.profile(name)?;
         let credentials = self.credentials(&profile.server)?;
         let session = self.connect(
@@ -210,6 +224,7 @@ impl Servers {
     }
 
     pub fn check(&self, name: &str) -> Result<CheckReport, ApiError> {
+        let _claim = self.busy.claim(name, "a readiness check")?;
         let (server, session) = self.open_session(name)?;
         let report =
             preflight::run(&session, &server.stack_dir).map_err(|e| remote_error(e, name))?;
@@ -220,7 +235,8 @@ impl Servers {
     }
 
     /// Runs the health report and adds it to the server's history.
-    pub fn health(&mut self, name: &str) -> Result<HealthOutcome, ApiError> {
+    pub fn health(&self, name: &str) -> Result<HealthOutcome, ApiError> {
+        let _claim = self.busy.claim(name, "a health check")?;
         let server = self.profile(name)?.server;
         let session = self.connect(
             &server,
@@ -247,6 +263,7 @@ impl Servers {
             report: serde_json::to_string(&outcome.report).expect("reports serialize"),
         };
         self.library
+            .lock()
             .record_health(name, &run)
             .map_err(library_error)?;
         Ok(outcome)
@@ -256,6 +273,7 @@ impl Servers {
     pub fn history(&self, name: &str, limit: u32) -> Result<Vec<HistoryEntry>, ApiError> {
         let runs = self
             .library
+            .lock()
             .health_history(name, limit)
             .map_err(library_error)?;
         Ok(runs
@@ -281,7 +299,7 @@ impl Servers {
     }
 
     fn profile(&self, name: &str) -> Result<ServerProfile, ApiError> {
-        self.library.server(name).map_err(library_error)
+        self.library.lock().server(name).map_err(library_error)
     }
 
     fn credentials(&self, server: &Server) -> Result<Credentials, ApiError> {

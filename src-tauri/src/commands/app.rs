@@ -11,8 +11,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[("app_info", info), ("task_can
 fn info(studio: &Studio, _: Value, _: &Task) -> Reply {
     Ok(json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "dataDir": studio.data.root(),
-        "logs": studio.data.logs(),
+        "dataDir": studio.app.data.root(),
+        "logs": studio.app.data.logs(),
     }))
 }
 

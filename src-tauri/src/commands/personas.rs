@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Handler, Reply, args, data_url, reply};
-use crate::studio::lock;
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
@@ -59,7 +58,7 @@ fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
         sort,
         trash,
     };
-    reply(lock(&studio.personas).list(&query)?)
+    reply(studio.app.personas.list(&query)?)
 }
 
 #[derive(Deserialize)]
@@ -74,7 +73,7 @@ struct Many {
 
 fn thumbnail(studio: &Studio, value: Value, _: &Task) -> Reply {
     let One { id } = args(value)?;
-    let png = lock(&studio.personas).thumbnail(id)?;
+    let png = studio.app.personas.thumbnail(id)?;
     Ok(json!({ "png": png.as_deref().map(|png| data_url("png", png)) }))
 }
 
@@ -88,13 +87,13 @@ struct SpriteOf {
 /// One expression picture, to show in the expressions tab.
 fn sprite(studio: &Studio, value: Value, _: &Task) -> Reply {
     let SpriteOf { id, file_name } = args(value)?;
-    let (format, bytes) = lock(&studio.personas).sprite_image(id, &file_name)?;
+    let (format, bytes) = studio.app.personas.sprite_image(id, &file_name)?;
     Ok(json!({ "url": data_url(&format, &bytes) }))
 }
 
 fn show(studio: &Studio, value: Value, _: &Task) -> Reply {
     let One { id } = args(value)?;
-    reply(lock(&studio.personas).show(id)?)
+    reply(studio.app.personas.show(id)?)
 }
 
 #[derive(Deserialize)]
@@ -106,7 +105,10 @@ struct Import {
 /// files with every imported persona whole.
 fn import(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Import { paths } = args(value)?;
-    let report = lock(&studio.personas).import(&paths, &mut |p| progress(task, p))?;
+    let report = studio
+        .app
+        .personas
+        .import(&paths, &mut |p| progress(task, p))?;
     reply(report)
 }
 
@@ -128,7 +130,7 @@ struct UpdateCard {
 
 fn update_card(studio: &Studio, value: Value, _: &Task) -> Reply {
     let UpdateCard { id, card } = args(value)?;
-    let diagnostics = lock(&studio.personas).update_card(id, card)?;
+    let diagnostics = studio.app.personas.update_card(id, card)?;
     reply(json!({ "diagnostics": diagnostics }))
 }
 
@@ -142,24 +144,27 @@ struct Export {
 /// A long task when it is a zip of many: progress after each persona; a cancel leaves no file.
 fn export(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Export { ids, path } = args(value)?;
-    let report = lock(&studio.personas).export(&ids, &path, None, &mut |p| progress(task, p))?;
+    let report = studio
+        .app
+        .personas
+        .export(&ids, &path, None, &mut |p| progress(task, p))?;
     reply(report)
 }
 
 fn delete(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Many { ids } = args(value)?;
-    lock(&studio.personas).delete(&ids)?;
+    studio.app.personas.delete(&ids)?;
     Ok(json!({ "trashed": ids }))
 }
 
 fn restore(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Many { ids } = args(value)?;
-    lock(&studio.personas).restore(&ids)?;
+    studio.app.personas.restore(&ids)?;
     Ok(json!({ "restored": ids }))
 }
 
 fn empty_trash(studio: &Studio, _: Value, _: &Task) -> Reply {
-    let gone = lock(&studio.personas).empty_trash()?;
+    let gone = studio.app.personas.empty_trash()?;
     Ok(json!({ "deleted": gone }))
 }
 
@@ -174,7 +179,7 @@ struct Tag {
 
 fn tag(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Tag { ids, add, remove } = args(value)?;
-    lock(&studio.personas).tag(&ids, &add, &remove)?;
+    studio.app.personas.tag(&ids, &add, &remove)?;
     Ok(Value::Null)
 }
 
@@ -186,7 +191,7 @@ struct Rate {
 
 fn rate(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Rate { ids, stars } = args(value)?;
-    lock(&studio.personas).rate(&ids, stars)?;
+    studio.app.personas.rate(&ids, stars)?;
     Ok(Value::Null)
 }
 
@@ -198,7 +203,7 @@ struct Note {
 
 fn note(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Note { id, text } = args(value)?;
-    lock(&studio.personas).note(id, &text)?;
+    studio.app.personas.note(id, &text)?;
     Ok(Value::Null)
 }
 
@@ -214,5 +219,5 @@ struct ExpressionsImport {
 
 fn expressions_import(studio: &Studio, value: Value, _: &Task) -> Reply {
     let ExpressionsImport { id, path, replace } = args(value)?;
-    reply(lock(&studio.personas).import_expressions(id, &path, replace)?)
+    reply(studio.app.personas.import_expressions(id, &path, replace)?)
 }

@@ -16,7 +16,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
-    reply(studio.plugins.list()?)
+    reply(studio.app.plugins.list()?)
 }
 
 #[derive(Deserialize)]
@@ -29,7 +29,7 @@ struct Install {
 
 fn install(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Install { path, replace } = args(value)?;
-    reply(studio.plugins.install(&path, replace)?)
+    reply(studio.app.plugins.install(&path, replace)?)
 }
 
 #[derive(Deserialize)]
@@ -40,7 +40,7 @@ struct Toggle {
 
 fn set_enabled(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Toggle { id, enabled } = args(value)?;
-    reply(studio.plugins.set_enabled(&id, enabled)?)
+    reply(studio.app.plugins.set_enabled(&id, enabled)?)
 }
 
 #[derive(Deserialize)]
@@ -50,5 +50,5 @@ struct Id {
 
 fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Id { id } = args(value)?;
-    reply(studio.plugins.remove(&id)?)
+    reply(studio.app.plugins.remove(&id)?)
 }

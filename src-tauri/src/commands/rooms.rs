@@ -81,7 +81,7 @@ fn new(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Template { template } = args(value)?;
     open_session(
         studio,
-        RoomSession::from_template(&template, studio.plugins.clone())?,
+        RoomSession::from_template(&template, studio.app.plugins.clone())?,
     )
 }
 
@@ -92,8 +92,8 @@ struct Named {
 
 fn open_saved(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Named { name } = args(value)?;
-    let room = lock(&studio.saved_rooms).load(&name)?;
-    open_session(studio, RoomSession::new(room, studio.plugins.clone()))
+    let room = studio.app.saved_rooms.load(&name)?;
+    open_session(studio, RoomSession::new(room, studio.app.plugins.clone()))
 }
 
 #[derive(Deserialize)]
@@ -112,15 +112,15 @@ fn import(studio: &Studio, value: Value, _: &Task) -> Reply {
         let folder = path.with_extension("room");
         let out = folder.join("room.json");
         import_room_package(&path, &out)?;
-        RoomSession::open(&out, studio.plugins.clone())?
+        RoomSession::open(&out, studio.app.plugins.clone())?
     } else {
-        RoomSession::open(&path, studio.plugins.clone())?
+        RoomSession::open(&path, studio.app.plugins.clone())?
     };
     open_session(studio, session)
 }
 
 fn saved(studio: &Studio, _: Value, _: &Task) -> Reply {
-    reply(lock(&studio.saved_rooms).list()?)
+    reply(studio.app.saved_rooms.list()?)
 }
 
 #[derive(Deserialize)]
@@ -178,7 +178,7 @@ fn save(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Save { session, name } = args(value)?;
     let mut rooms = lock(&studio.rooms);
     let open = rooms.get(session)?;
-    lock(&studio.saved_rooms).save(&name, open.room())?;
+    studio.app.saved_rooms.save(&name, open.room())?;
     Ok(json!({ "name": name.trim() }))
 }
 

@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Handler, Reply, args, reply};
-use crate::studio::lock;
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
@@ -25,7 +24,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
-    reply(lock(&studio.servers).list()?)
+    reply(studio.app.servers.list()?)
 }
 
 #[derive(Deserialize)]
@@ -52,6 +51,8 @@ struct Add {
     auth: Auth,
     stack_dir: Option<String>,
     domain: Option<String>,
+    /// Where DeskMate's backend answers `/health` on the server; 8001 when not given.
+    backend_port: Option<u16>,
     /// The fingerprint the owner accepted in the first-contact dialog.
     trust: Option<String>,
     /// The fingerprint the owner accepted after a `ssh.host_key_changed`: the server was
@@ -85,10 +86,10 @@ fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
         sign_in,
         stack_dir: add.stack_dir.filter(|s| !s.trim().is_empty()),
         domain: add.domain.filter(|s| !s.trim().is_empty()),
-        backend_port: None,
+        backend_port: add.backend_port,
     };
     let host_key = host_key_policy(add.trust, add.replace);
-    reply(lock(&studio.servers).add(new, host_key)?)
+    reply(studio.app.servers.add(new, host_key)?)
 }
 
 #[derive(Deserialize)]
@@ -99,7 +100,7 @@ struct Trust {
 
 fn trust(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Trust { name, fingerprint } = args(value)?;
-    reply(lock(&studio.servers).trust(&name, &fingerprint)?)
+    reply(studio.app.servers.trust(&name, &fingerprint)?)
 }
 
 #[derive(Deserialize)]
@@ -109,20 +110,20 @@ struct Name {
 
 fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
-    reply(lock(&studio.servers).remove(&name)?)
+    reply(studio.app.servers.remove(&name)?)
 }
 
 fn check(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
-    reply(lock(&studio.servers).check(&name)?)
+    reply(studio.app.servers.check(&name)?)
 }
 
 fn health(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
-    reply(lock(&studio.servers).health(&name)?)
+    reply(studio.app.servers.health(&name)?)
 }
 
 fn history(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
-    reply(lock(&studio.servers).history(&name, 50)?)
+    reply(studio.app.servers.history(&name, 50)?)
 }
