@@ -422,6 +422,8 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
         AuthFailed { .. } => "check the user name, and the password or key; the server's own log says more".to_string(),
         KeyUnreadable { .. } => "check the key file's path, and give its passphrase if it has one (--passphrase-stdin)".to_string(),
         Agent { .. } => "start ssh-agent and add your key with `ssh-add`, or use --key FILE".to_string(),
+        NoShell { user, .. } => format!("sign in as another user, or ask your hosting provider to give {user} a shell such as /bin/bash"),
+        ShellUnsupported { user, .. } => format!("on the server, `sudo chsh -s /bin/bash {user}` makes bash the login shell; or sign in as another user"),
         Cancelled => "start it again when you are ready".to_string(),
         NoExitStatus { .. } | RemoteFailed { .. } | HashMismatch { .. } => "try again; if it keeps failing, check the server's disk and logs".to_string(),
         Unquotable => "remove the unusual character from the value".to_string(),

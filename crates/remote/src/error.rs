@@ -66,6 +66,16 @@ pub enum RemoteError {
     #[error("could not use the key file {path}: {reason}")]
     KeyUnreadable { path: PathBuf, reason: String },
 
+    /// The account signs in but may not run commands (`nologin`, `false`).
+    #[error("{user} signed in, but this account may not run commands on the server: {said}")]
+    NoShell { user: String, said: String },
+
+    /// Commands are written for a POSIX shell; fish or csh would misread them.
+    #[error(
+        "{user}'s login shell on the server is {shell}, which DeskMate Studio cannot drive: it needs a POSIX shell such as sh or bash"
+    )]
+    ShellUnsupported { user: String, shell: String },
+
     #[error("no ssh-agent is running, or it holds no key the server accepts: {reason}")]
     Agent { reason: String },
 
@@ -123,6 +133,8 @@ impl RemoteError {
             KnownHostsDamaged { .. } => "ssh.known_hosts_damaged",
             AuthFailed { .. } => "ssh.auth_failed",
             KeyUnreadable { .. } => "ssh.key_unreadable",
+            NoShell { .. } => "ssh.no_shell",
+            ShellUnsupported { .. } => "ssh.shell_unsupported",
             Agent { .. } => "ssh.agent_unavailable",
             Protocol { .. } => "ssh.protocol",
             Cancelled => "ssh.cancelled",
@@ -145,7 +157,7 @@ impl RemoteError {
     /// An error from libssh2 in the middle of an operation. A timeout keeps its own code,
     /// because "the server is slow or gone" is a different fix from "the protocol broke".
     pub(crate) fn ssh(what: &'static str, timeout_secs: u64, err: ssh2::Error) -> Self {
-        if crate::session::is_timeout(&err) {
+        if is_timeout(&err) {
             RemoteError::Timeout {
                 what,
                 seconds: timeout_secs,
@@ -156,6 +168,11 @@ impl RemoteError {
             }
         }
     }
+}
+
+/// LIBSSH2_ERROR_TIMEOUT: the server did not answer within the session's timeout.
+pub(crate) fn is_timeout(err: &ssh2::Error) -> bool {
+    err.code() == ssh2::ErrorCode::Session(-9)
 }
 
 impl From<crate::quote::QuoteError> for RemoteError {

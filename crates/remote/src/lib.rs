@@ -22,6 +22,7 @@ mod file_lock;
 pub mod findings;
 pub mod health;
 pub mod known_hosts;
+mod login_shell;
 pub mod preflight;
 pub mod pump;
 pub mod quote;

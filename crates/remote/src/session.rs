@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use ssh2::MethodType;
 
-use crate::error::{RemoteError, Result};
+use crate::error::{RemoteError, Result, is_timeout};
 use crate::known_hosts::{HostKey, KnownHosts, Verdict, parse_fingerprint};
+use crate::login_shell;
 use crate::secrets::Secret;
 
 /// Which server, as whom.
@@ -129,6 +130,7 @@ impl Session {
         ssh.set_timeout(millis(timeouts.auth));
         authenticate(&ssh, target, credentials, timeouts.auth)?;
         ssh.set_timeout(millis(timeouts.io));
+        login_shell::check(&ssh, &target.user)?;
         ssh.set_keepalive(true, timeouts.keepalive.as_secs().max(1) as u32);
         tracing::info!(
             host = %target.host, port = target.port, user = %target.user,
@@ -359,10 +361,6 @@ fn is_auth_refusal(err: &ssh2::Error) -> bool {
 }
 
 /// LIBSSH2_ERROR_TIMEOUT.
-pub(crate) fn is_timeout(err: &ssh2::Error) -> bool {
-    err.code() == ssh2::ErrorCode::Session(-9)
-}
-
 /// LIBSSH2_ERROR_EAGAIN: in non-blocking mode, "not now".
 pub(crate) fn is_would_block(err: &ssh2::Error) -> bool {
     err.code() == ssh2::ErrorCode::Session(-37)

@@ -2,7 +2,9 @@
 
 mod support;
 
-use deskmate_remote::{Credentials, HostKeyPolicy, RemoteError, Secret};
+use deskmate_remote::{
+    Credentials, HostKeyPolicy, KnownHosts, RemoteError, Secret, Session, Target,
+};
 use deskmate_test_server::TestServer;
 use support::{connect_with, key, password, quick};
 
@@ -198,4 +200,34 @@ fn a_closed_port_is_unreachable() {
     .err()
     .unwrap();
     assert_eq!(err.code(), "ssh.unreachable", "{err}");
+}
+
+/// An account that signs in but has no shell (`nologin`) is refused right after sign-in,
+/// with a plain reason, before any command is tried.
+#[test]
+fn an_account_without_a_shell_is_refused_after_sign_in() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut pins = KnownHosts::load(&dir.path().join("known_hosts")).unwrap();
+    let target = Target {
+        host: server.host().into(),
+        port: server.port,
+        user: deskmate_test_server::NO_SHELL_USER.into(),
+    };
+    let err = Session::connect(
+        &target,
+        &key(&server),
+        &mut pins,
+        &HostKeyPolicy::TrustNew(server.host_fingerprint()),
+        quick(),
+    )
+    .err()
+    .expect("no shell, no session");
+    assert_eq!(err.code(), "ssh.no_shell", "{err}");
+    assert!(err.to_string().contains("deskmate-nosh"), "{err}");
+    assert!(
+        server
+            .log()
+            .contains("Accepted publickey for deskmate-nosh")
+    );
 }

@@ -19,7 +19,7 @@ mod tls;
 
 pub use http::HealthEndpoint;
 pub use keychain::SecretService;
-pub use sshd::{TEST_USER, TestServer, test_password};
+pub use sshd::{NO_SHELL_USER, TEST_USER, TestServer, test_password};
 pub use tls::TlsEndpoint;
 
 use std::path::PathBuf;

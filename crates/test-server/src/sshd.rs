@@ -10,6 +10,9 @@ use crate::{free_port, run};
 
 /// The account test sessions sign in as.
 pub const TEST_USER: &str = "deskmate-test";
+/// A second account whose login shell is `nologin`: it signs in (same key) but may not run
+/// commands, as on hosts that hand out SFTP-only users.
+pub const NO_SHELL_USER: &str = "deskmate-nosh";
 
 /// The test user's password for this process (set with `chpasswd` on first use).
 pub fn test_password() -> &'static str {
@@ -32,6 +35,24 @@ pub fn test_password() -> &'static str {
             .expect("chpasswd runs (tests that start sshd need root)");
         writeln!(chpasswd.stdin.take().unwrap(), "{TEST_USER}:{password}").unwrap();
         assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
+        if Command::new("id")
+            .arg(NO_SHELL_USER)
+            .output()
+            .is_ok_and(|o| !o.status.success())
+        {
+            run(
+                "useradd",
+                // `*`: no password, but not locked (sshd refuses keys of locked accounts).
+                &[
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "--password",
+                    "*",
+                    NO_SHELL_USER,
+                ],
+            );
+        }
         password
     })
 }
@@ -213,7 +234,7 @@ fn write_config(dir: &Path, port: u16) {
              PasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\n\
              PermitRootLogin no\n\
-             AllowUsers {TEST_USER}\n\
+             AllowUsers {TEST_USER} {NO_SHELL_USER}\n\
              AllowTcpForwarding local\n\
              MaxSessions 50\n\
              MaxStartups 50\n\
