@@ -6,7 +6,10 @@
 //! `{"ok": value, "progress": [...]}` or `{"error": {code, message, hint}}`.
 //!
 //! It listens on 127.0.0.1 only, on the port given (0 picks one), prints `listening on
-//! PORT` once ready, and serves until killed. The data folder comes from
+//! PORT token TOKEN` once ready, and serves until killed. Every call must carry that random
+//! token in `x-bridge-token`, and browsers are only let in from loopback pages: the bridge
+//! runs real commands (imports, exports, server sign-ins), and another program on the
+//! machine, or a web page open in a browser, must not be able to drive it. The data folder comes from
 //! `DESKMATE_DATA_DIR`, which the tests point at a temp dir. It is not installed with the app.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,12 +40,20 @@ fn main() -> std::process::ExitCode {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    println!("listening on {port}");
+    let token: Arc<str> = match random_token() {
+        Ok(token) => token.into(),
+        Err(err) => {
+            eprintln!("studio-bridge: no random token: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    println!("listening on {port} token {token}");
     let _ = std::io::stdout().flush();
     for stream in listener.incoming().flatten() {
         let studio = studio.clone();
+        let token = token.clone();
         std::thread::spawn(move || {
-            if let Err(err) = serve(&studio, stream) {
+            if let Err(err) = serve(&studio, &token, stream) {
                 eprintln!("studio-bridge: {err}");
             }
         });
@@ -50,8 +61,25 @@ fn main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
+/// 128 bits from the kernel's CSPRNG, as hex.
+fn random_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A page on this machine (the test's own static server), or no browser at all.
+fn loopback_origin(origin: Option<&str>) -> bool {
+    origin.is_none_or(|o| {
+        ["http://127.0.0.1:", "http://localhost:"].iter().any(|p| {
+            o.strip_prefix(p)
+                .is_some_and(|port| port.bytes().all(|b| b.is_ascii_digit()))
+        })
+    })
+}
+
 /// One request per connection: enough for `fetch` from the test page.
-fn serve(studio: &Studio, stream: TcpStream) -> std::io::Result<()> {
+fn serve(studio: &Studio, token: &str, stream: TcpStream) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -59,25 +87,44 @@ fn serve(studio: &Studio, stream: TcpStream) -> std::io::Result<()> {
     let method = parts.next().unwrap_or("");
     let target = parts.next().unwrap_or("");
     let mut length = 0usize;
+    let mut origin = None;
+    let mut presented = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = line.split_once(':') {
+            let value = value.trim().to_string();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("origin") {
+                origin = Some(value);
+            } else if name.eq_ignore_ascii_case("x-bridge-token") {
+                presented = Some(value);
+            }
         }
     }
+    if !loopback_origin(origin.as_deref()) {
+        return respond(stream, 403, None, "{}");
+    }
+    let origin = origin.as_deref();
     if method == "OPTIONS" {
-        return respond(stream, 204, "");
+        return respond(stream, 204, origin, "");
+    }
+    if presented.as_deref() != Some(token) {
+        return respond(
+            stream,
+            403,
+            origin,
+            r#"{"error":{"code":"bridge.token","message":"no or wrong x-bridge-token","hint":""}}"#,
+        );
     }
     let Some(name) = target.strip_prefix("/invoke/") else {
-        return respond(stream, 404, "{}");
+        return respond(stream, 404, origin, "{}");
     };
     if method != "POST" || length > MAX_BODY {
-        return respond(stream, 400, "{}");
+        return respond(stream, 400, origin, "{}");
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
@@ -92,15 +139,27 @@ fn serve(studio: &Studio, stream: TcpStream) -> std::io::Result<()> {
         Ok(value) => json!({ "ok": value, "progress": progress }),
         Err(err) => json!({ "error": err, "progress": progress }),
     };
-    respond(stream, 200, &body.to_string())
+    respond(stream, 200, origin, &body.to_string())
 }
 
-fn respond(mut stream: TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+/// The reply; CORS lets in only the loopback page that asked.
+fn respond(
+    mut stream: TcpStream,
+    status: u16,
+    origin: Option<&str>,
+    body: &str,
+) -> std::io::Result<()> {
+    let cors = origin
+        .map(|o| {
+            format!(
+                "Access-Control-Allow-Origin: {o}\r\nAccess-Control-Allow-Headers: content-type, x-bridge-token\r\nVary: Origin\r\n"
+            )
+        })
+        .unwrap_or_default();
     write!(
         stream,
         "HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-         Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Headers: content-type\r\n\
-         Connection: close\r\n\r\n{body}",
+         {cors}Connection: close\r\n\r\n{body}",
         body.len()
     )?;
     stream.flush()

@@ -42,7 +42,7 @@ function bigRoom() {
 
 const bridge = await startBridge();
 const site = await serveDist();
-const { page, context } = await openApp(bridge.url, site.url);
+const { page, context } = await openApp(bridge, site.url);
 try {
   await page.locator('[data-template]').first().waitFor();
   await page.evaluate((f) => window.__mock.answerDialog(f), bigRoom());

@@ -38,16 +38,16 @@ export async function startBridge() {
     env: { ...process.env, DESKMATE_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const port = await new Promise((ok, fail) => {
+  const [port, token] = await new Promise((ok, fail) => {
     let seen = '';
     child.stdout.on('data', (chunk) => {
       seen += chunk;
-      const m = seen.match(/listening on (\d+)/);
-      if (m) ok(Number(m[1]));
+      const m = seen.match(/listening on (\d+) token ([0-9a-f]+)/);
+      if (m) ok([Number(m[1]), m[2]]);
     });
     child.on('exit', (code) => fail(new Error(`studio-bridge exited (${code})`)));
   });
-  return { url: `http://127.0.0.1:${port}`, dataDir, stop: () => child.kill() };
+  return { url: `http://127.0.0.1:${port}`, token, dataDir, stop: () => child.kill() };
 }
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
@@ -71,8 +71,8 @@ export async function serveDist() {
 
 const mockScript = readFileSync(join(here, 'tauri-mock.js'), 'utf8');
 
-/** A browser page showing the app, its IPC going to `bridgeUrl`. */
-export async function openApp(bridgeUrl, siteUrl, options = {}) {
+/** A browser page showing the app, its IPC going to the bridge (`{url, token}`). */
+export async function openApp(bridge, siteUrl, options = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'deskmate-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -80,7 +80,8 @@ export async function openApp(bridgeUrl, siteUrl, options = {}) {
     args: CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1400, height: 900 },
   });
-  await context.addInitScript({ content: `window.__bridge = ${JSON.stringify(bridgeUrl)};\n${mockScript}` });
+  const setup = `window.__bridge = ${JSON.stringify(bridge.url)};\nwindow.__bridgeToken = ${JSON.stringify(bridge.token)};\n`;
+  await context.addInitScript({ content: `${setup}${mockScript}` });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));

@@ -11,7 +11,7 @@ let bridge, site, app, page;
 before(async () => {
   bridge = await startBridge();
   site = await serveDist();
-  app = await openApp(bridge.url, site.url);
+  app = await openApp(bridge, site.url);
   page = app.page;
 });
 
@@ -218,4 +218,19 @@ describe('personas', () => {
 
 after(() => {
   assert.deepEqual(app?.errors ?? [], [], 'no uncaught errors in the page');
+});
+
+describe('the test bridge', () => {
+  it('answers only calls with its token, from loopback pages', async () => {
+    const call = (headers) =>
+      fetch(`${bridge.url}/invoke/persona_list`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    assert.equal((await call({})).status, 403, 'no token');
+    assert.equal((await call({ 'x-bridge-token': 'f'.repeat(32) })).status, 403, 'a wrong token');
+    const foreign = await call({ 'x-bridge-token': bridge.token, origin: 'https://evil.example' });
+    assert.equal(foreign.status, 403, 'a page from elsewhere');
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    const fine = await call({ 'x-bridge-token': bridge.token });
+    assert.equal(fine.status, 200);
+    assert.ok(Array.isArray((await fine.json()).ok));
+  });
 });

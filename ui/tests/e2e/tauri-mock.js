@@ -40,7 +40,7 @@
     if (cmd.startsWith('plugin:')) throw new Error(`the mock has no ${cmd}`);
     const response = await fetch(`${window.__bridge}/invoke/${cmd}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-bridge-token': window.__bridgeToken },
       body: JSON.stringify(args),
     });
     const reply = await response.json();
