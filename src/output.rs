@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use deskmate_api::ApiError;
+use deskmate_api::{Action, ApiError};
 use deskmate_diagnostics::Diagnostic;
 use serde::Serialize;
 
@@ -45,18 +45,57 @@ pub fn finish<T: Serialize>(
     }
 }
 
-/// Prints an error (as `{"error": {code, message, hint}}` with `--json`) and exits 1 when the
-/// input was at fault, 2 otherwise.
+/// Prints an error (as `{"error": {code, message, hint, details, next}}` with `--json`) and
+/// exits 1 when the input was at fault, 2 otherwise. The api layer's hint is neutral; the
+/// command to run next, when the error names a step, is phrased here (`next`).
 pub fn error(err: &ApiError, json: bool) -> ExitCode {
+    let next = next_step(err);
     if json {
-        println!("{}", serde_json::json!({ "error": err }));
+        let mut value = serde_json::json!(err);
+        if let Some(next) = &next {
+            value["next"] = serde_json::Value::from(next.as_str());
+        }
+        println!("{}", serde_json::json!({ "error": value }));
     } else {
         eprintln!("error[{}]: {}\n  hint: {}", err.code, err.message, err.hint);
+        if let Some(next) = next {
+            eprintln!("  next: {next}");
+        }
     }
     ExitCode::from(if err.is_invalid_input() {
         INVALID
     } else {
         USAGE_OR_IO
+    })
+}
+
+/// The CLI's words for the step an error names.
+fn next_step(err: &ApiError) -> Option<String> {
+    let detail = |name: &str| err.details.get(name).map(String::as_str).unwrap_or("NAME");
+    Some(match err.action()? {
+        Action::GivePicture => "run the same command with --image PICTURE".into(),
+        Action::CardFromPicture => "deskmate card convert CARD.json OUT.png --image PICTURE".into(),
+        Action::TrustNewKey => format!(
+            "run the same command with --trust-fingerprint {}",
+            detail("fingerprint")
+        ),
+        Action::TrustChangedKey => format!(
+            "deskmate server trust {} --fingerprint {}",
+            detail("server"),
+            detail("actual")
+        ),
+        Action::ReplaceKeyWhileAdding => format!(
+            "run the same command with --replace-host-key {}",
+            detail("actual")
+        ),
+        Action::RemoveServer => format!("deskmate server remove {}", detail("server")),
+        Action::ListServers => "deskmate server list".into(),
+        Action::ListPersonas => "deskmate persona list (add --trash for deleted ones)".into(),
+        Action::ListTemplates => "deskmate room templates".into(),
+        Action::NewRoom => "deskmate room new --template modern OUT.json".into(),
+        Action::ValidateRoom => "deskmate room validate FILE".into(),
+        Action::ListPlugins => "deskmate plugin list".into(),
+        Action::GivePassphrase => "run the same command with --passphrase-stdin".into(),
     })
 }
 

@@ -231,7 +231,10 @@ fn errors_carry_a_code_a_hint_and_the_right_exit_code() {
     assert_eq!(no_picture.code, 2);
     assert!(
         no_picture.stderr.contains("usage.no_picture")
-            && no_picture.stderr.contains("hint: add --image")
+            && no_picture.stderr.contains("hint: give it a picture")
+            && no_picture
+                .stderr
+                .contains("next: run the same command with --image PICTURE")
     );
     assert!(!dir.path().join("x.png").exists());
 

@@ -129,10 +129,14 @@ fn add_needs_trust_then_lists_and_removes() {
     assert_eq!(error["code"], "ssh.host_key_unknown");
     assert_eq!(error["details"]["fingerprint"], server.host_fingerprint());
     assert!(
-        error["hint"]
+        error["next"]
             .as_str()
             .unwrap()
             .contains("--trust-fingerprint SHA256:")
+    );
+    assert!(
+        !error["hint"].as_str().unwrap().contains("--"),
+        "the hint names no flag"
     );
     let list = server_cmd(data.path(), "", &["list", "--json"]).json();
     assert_eq!(
@@ -185,12 +189,11 @@ fn a_changed_host_key_is_exit_2_until_trusted_again() {
     assert_eq!(error["code"], "ssh.host_key_changed");
     assert_eq!(error["details"]["expected"], old.as_str());
     assert_eq!(error["details"]["actual"], new.as_str());
-    assert!(
-        error["hint"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("deskmate server trust home --fingerprint {new}"))
+    assert_eq!(
+        error["next"],
+        format!("deskmate server trust home --fingerprint {new}")
     );
+    assert_eq!(error["details"]["action"], "trust_changed_key");
 
     let human = server_cmd(data.path(), "", &["check", "home"]);
     assert!(
@@ -231,14 +234,14 @@ fn a_reinstalled_server_is_added_again_by_replacing_its_key() {
     assert_eq!(again.code, 2, "{}{}", again.stdout, again.stderr);
     let error = &again.json()["error"];
     assert_eq!(error["code"], "ssh.host_key_changed");
-    let hint = error["hint"].as_str().unwrap();
+    let next = error["next"].as_str().unwrap();
     assert!(
-        hint.contains(&format!("--replace-host-key {new}")),
-        "{hint}"
+        next.contains(&format!("--replace-host-key {new}")),
+        "{next}"
     );
     assert!(
-        !hint.contains("server trust"),
-        "no saved server to trust: {hint}"
+        !next.contains("server trust"),
+        "no saved server to trust: {next}"
     );
     assert!(
         server_cmd(data.path(), "", &["list", "--json"]).json()["servers"]

@@ -265,7 +265,7 @@ fn write_card(
 /// The card format an output file's extension names.
 pub(crate) fn output_format(output: &Path) -> Result<Format, ApiError> {
     Format::from_path(output).ok_or_else(|| {
-        ApiError::usage(
+        ApiError::new(
             "usage.unknown_output_format",
             format!("{} does not end in .png, .json or .charx", output.display()),
             "name the output file card.png, card.json or card.charx",
@@ -292,10 +292,10 @@ pub(crate) fn encode_card(
 ) -> Result<Encoded, ApiError> {
     let limits = Limits::default();
     if options.spec == Some(Spec::V2) && format == Format::Charx {
-        return Err(ApiError::usage(
+        return Err(ApiError::new(
             "usage.charx_is_v3",
             "a .charx always holds a V3 card",
-            "drop --spec v2, or write .json or .png for a V2 card",
+            "save it as V3, or as .json or .png for a V2 card",
         ));
     }
     let mut diagnostics = input.loaded.diagnostics.clone();
@@ -409,11 +409,12 @@ fn png_picture(
 }
 
 fn no_picture() -> ApiError {
-    ApiError::usage(
+    ApiError::new(
         "usage.no_picture",
         "a PNG card needs a picture, and this card has none",
-        "add --image PICTURE (PNG, JPEG, WebP or GIF); it is cropped to 2:3 and sized 400x600",
+        "give it a picture (PNG, JPEG, WebP or GIF); it is cropped to 2:3 and sized 400x600",
     )
+    .with_action(crate::error::Action::GivePicture)
 }
 
 /// The V3 document and archive entries of a CHARX.

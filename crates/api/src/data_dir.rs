@@ -28,7 +28,7 @@ impl DataDir {
         directories::ProjectDirs::from("", "DeskMate", "DeskMate Studio")
             .map(|dirs| DataDir::new(dirs.data_dir()))
             .ok_or_else(|| {
-                ApiError::usage(
+                ApiError::new(
                     "usage.no_data_dir",
                     "could not find a folder for DeskMate Studio's data (no home folder is set)",
                     format!("set {DATA_DIR_ENV} to a folder DeskMate Studio may use"),

@@ -1,7 +1,11 @@
 //! The one error type that crosses into the CLI and the app: `{code, message, hint}`.
 //!
 //! `code` is the domain crate's stable code (or `io.*`/`usage.*` for what happens here);
-//! `hint` is written for an owner who is not a developer and says what to do next.
+//! `hint` is written for an owner who is not a developer and says what to do next, in words
+//! that fit every front end: it never names a CLI flag or command. Where the next step is
+//! something a front end offers (trust a key, remove a server, give a picture), the error
+//! names it as `details.action` (an [`Action`]) with its values beside it, and each front end
+//! phrases it its own way: the CLI as the command to run, the app as a button or a dialog.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +40,18 @@ impl ApiError {
         self
     }
 
+    /// The step the owner can take next, for the front end to offer.
+    pub fn with_action(self, action: Action) -> Self {
+        self.with_detail("action", action.as_str())
+    }
+
+    /// The next step, if the error names one.
+    pub fn action(&self) -> Option<Action> {
+        Action::ALL
+            .into_iter()
+            .find(|a| self.details.get("action").map(String::as_str) == Some(a.as_str()))
+    }
+
     /// True when the input itself is at fault (exit code 1), false for usage and I/O
     /// problems and for anything that went wrong reaching a server (exit code 2).
     pub fn is_invalid_input(&self) -> bool {
@@ -52,16 +68,88 @@ impl ApiError {
         };
         ApiError::new(code, format!("{}: {err}", path.display()), hint)
     }
+}
 
-    pub(crate) fn usage(code: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        ApiError::new(code, message, hint)
+/// Next steps a front end can offer; the values each needs are in `details` beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Give a picture for a PNG card.
+    GivePicture,
+    /// Make a PNG card from a .json card and a picture.
+    CardFromPicture,
+    /// Trust the server's key (`fingerprint`) on a first contact, after comparing it.
+    TrustNewKey,
+    /// Trust the changed key (`actual`) of the saved server `server`.
+    TrustChangedKey,
+    /// Add the server again, replacing its changed key (`actual`).
+    ReplaceKeyWhileAdding,
+    /// Remove the server `server` (to add it again).
+    RemoveServer,
+    /// Show the list of servers.
+    ListServers,
+    /// Show the persona list (and its trash).
+    ListPersonas,
+    /// Show the room templates.
+    ListTemplates,
+    /// Start a room from a template.
+    NewRoom,
+    /// Validate the room to see its errors.
+    ValidateRoom,
+    /// Show the installed plugins.
+    ListPlugins,
+    /// Give the key's passphrase.
+    GivePassphrase,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::GivePicture,
+        Action::CardFromPicture,
+        Action::TrustNewKey,
+        Action::TrustChangedKey,
+        Action::ReplaceKeyWhileAdding,
+        Action::RemoveServer,
+        Action::ListServers,
+        Action::ListPersonas,
+        Action::ListTemplates,
+        Action::NewRoom,
+        Action::ValidateRoom,
+        Action::ListPlugins,
+        Action::GivePassphrase,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::GivePicture => "give_picture",
+            Action::CardFromPicture => "card_from_picture",
+            Action::TrustNewKey => "trust_new_key",
+            Action::TrustChangedKey => "trust_changed_key",
+            Action::ReplaceKeyWhileAdding => "replace_key_while_adding",
+            Action::RemoveServer => "remove_server",
+            Action::ListServers => "list_servers",
+            Action::ListPersonas => "list_personas",
+            Action::ListTemplates => "list_templates",
+            Action::NewRoom => "new_room",
+            Action::ValidateRoom => "validate_room",
+            Action::ListPlugins => "list_plugins",
+            Action::GivePassphrase => "give_passphrase",
+        }
     }
 }
 
 impl From<CardError> for ApiError {
     fn from(err: CardError) -> Self {
         let hint = card_hint(&err);
-        ApiError::new(err.code(), err.to_string(), hint)
+        let api = ApiError::new(err.code(), err.to_string(), hint);
+        match err {
+            CardError::UnknownFormat | CardError::PngNoCard => {
+                api.with_action(Action::CardFromPicture)
+            }
+            CardError::PngTruncated { .. } | CardError::PngNoIend => {
+                api.with_action(Action::GivePicture)
+            }
+            _ => api,
+        }
     }
 }
 
@@ -72,19 +160,19 @@ fn card_hint(err: &CardError) -> &'static str {
             "this is far larger than any character card; check that you picked the right file"
         }
         UnknownFormat => {
-            "pick a .png, .json or .charx character card; to make a card from a picture, use `card convert CARD.json OUT.png --image PICTURE`"
+            "pick a .png, .json or .charx character card; to make a card from a picture, convert a .json card and give it the picture"
         }
         NotPng => {
             "the file is not a PNG even if its name says so; open it in an image viewer to check"
         }
         PngTruncated { .. } | PngNoIend => {
-            "the picture is damaged, so it cannot be kept; save the card as .json, or give a new picture with --image"
+            "the picture is damaged, so it cannot be kept; save the card as .json, or give it a new picture"
         }
         PngChunkTooLarge { .. } | PngTooManyChunks { .. } => {
             "the PNG is malformed or hostile; do not use it"
         }
         PngNoCard => {
-            "this is a plain picture with no character in it; to make one, use `card convert CARD.json OUT.png --image PICTURE`"
+            "this is a plain picture with no character in it; to make one, convert a .json card and give it this picture"
         }
         PngEncryptedCard => "open it in RisuAI with its password and export it again without one",
         PngBadCard { .. } | InflateFailed { .. } | InflateLimit { .. } => {
@@ -124,29 +212,55 @@ fn card_hint(err: &CardError) -> &'static str {
 /// Library errors with a hint for the owner.
 pub(crate) fn library_error(err: deskmate_library::LibraryError) -> ApiError {
     use deskmate_library::LibraryError::*;
-    let hint = match &err {
-        ServerExists { .. } => {
-            "pick another name, or remove the old one with `deskmate server remove NAME`"
+    let (hint, action) = match &err {
+        ServerExists { .. } => (
+            "pick another name, or remove the server of that name first",
+            Some(Action::RemoveServer),
+        ),
+        ServerNotFound { .. } => ("see the list of your servers", Some(Action::ListServers)),
+        InvalidServer(_) => ("fix that value and try again", None),
+        NewerSchema { .. } => (
+            "update DeskMate Studio; this version cannot read the newer library",
+            None,
+        ),
+        Io { .. } | Sqlite(_) => (
+            "check that the data folder is writable and the disk is not full",
+            None,
+        ),
+        PersonaNotFound { .. } => (
+            "see the persona list for the ids; deleted personas are in its trash",
+            Some(Action::ListPersonas),
+        ),
+        InvalidRating { .. } => ("give 1 to 5 stars, or clear the rating", None),
+        InvalidTag { .. } | TooManyTags { .. } => {
+            ("use short tags, like `fantasy` or `cozy`", None)
         }
-        ServerNotFound { .. } => "see your servers with `deskmate server list`",
-        InvalidServer(_) => "fix that value and try again",
-        NewerSchema { .. } => "update DeskMate Studio; this version cannot read the newer library",
-        Io { .. } | Sqlite(_) => "check that the data folder is writable and the disk is not full",
-        PersonaNotFound { .. } => {
-            "see the ids with `deskmate persona list` (or `--trash` for deleted ones)"
-        }
-        InvalidRating { .. } => "give 1 to 5 stars, or `--clear` to remove the rating",
-        InvalidTag { .. } | TooManyTags { .. } => "use short tags, like `fantasy` or `cozy`",
-        RoomNotFound { .. } => "see the saved rooms in the app's Rooms page",
-        InvalidRoomName { .. } => "give the room a short name",
+        RoomNotFound { .. } => ("see the saved rooms in the room list", None),
+        InvalidRoomName { .. } => ("give the room a short name", None),
     };
-    ApiError::new(err.code(), err.to_string(), hint)
+    let server = match &err {
+        ServerExists { name } | ServerNotFound { name } => Some(name.clone()),
+        _ => None,
+    };
+    let mut api = ApiError::new(err.code(), err.to_string(), hint);
+    if let Some(action) = action {
+        api = api.with_action(action);
+    }
+    if let Some(name) = server {
+        api = api.with_detail("server", name);
+    }
+    api
 }
 
 impl From<RoomError> for ApiError {
     fn from(err: RoomError) -> Self {
         let hint = room_hint(&err);
-        ApiError::new(err.code(), err.to_string(), hint)
+        let api = ApiError::new(err.code(), err.to_string(), hint);
+        match err {
+            RoomError::UnsupportedFormat { .. } => api.with_action(Action::NewRoom),
+            RoomError::UnknownTemplate { .. } => api.with_action(Action::ListTemplates),
+            _ => api,
+        }
     }
 }
 
@@ -159,15 +273,15 @@ fn room_hint(err: &RoomError) -> &'static str {
             "fix the file at that line (a typo, a missing comma or quote); data for other tools goes under `extensions`"
         }
         UnsupportedFormat { found: Some(_) } => {
-            "this room was made for another version or another tool; update DeskMate Studio, or start from `deskmate room new`"
+            "this room was made for another version or another tool; update DeskMate Studio, or start a new room from a template"
         }
         UnsupportedFormat { found: None } => {
-            "a DeskMate room starts with \"format\": \"deskmate.room/1\"; start from `deskmate room new --template modern`"
+            "a DeskMate room starts with \"format\": \"deskmate.room/1\"; start a new room from a template"
         }
         GridTooLarge { .. } | TooManyObjects { .. } => {
             "a DeskMate room is 64x16 cells with tens of objects; check the file"
         }
-        UnknownTemplate { .. } => "run `deskmate room templates` to see the templates",
+        UnknownTemplate { .. } => "pick one of the templates: modern, cozy, office or futuristic",
         PackageBadZip { .. } | PackageNoRoom => {
             "the package is damaged or not a room package; ask whoever shared it for a fresh copy"
         }

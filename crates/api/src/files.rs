@@ -75,7 +75,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
         _ => PathBuf::from("."),
     };
     let name = path.file_name().ok_or_else(|| {
-        ApiError::usage(
+        ApiError::new(
             "usage.bad_output",
             format!("{} is not a file name", path.display()),
             "give a file name such as card.png",

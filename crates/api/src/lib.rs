@@ -34,7 +34,7 @@ pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as Person
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
 pub use deskmate_remote::{Finding, HostKeyPolicy, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
-pub use error::ApiError;
+pub use error::{Action, ApiError};
 pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{

@@ -268,7 +268,7 @@ impl Personas {
             .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
         if !is_zip {
             let [id] = ids else {
-                return Err(ApiError::usage(
+                return Err(ApiError::new(
                     "usage.export_many",
                     "several personas go into one .zip",
                     "name the output file personas.zip",

@@ -130,7 +130,7 @@ impl Plugins {
         let loaded = self.load_one(plugin)?;
         let (target, document) = crate::documents::read_document(file)?;
         if !loaded.manifest.serves(target) {
-            return Err(ApiError::usage(
+            return Err(ApiError::new(
                 "usage.wrong_target",
                 format!(
                     "plugin `{}` validates {}, and {} is a {}",
@@ -210,7 +210,7 @@ impl Plugins {
 
     fn registry(&self) -> Result<&Registry, ApiError> {
         self.registry.as_ref().ok_or_else(|| {
-            ApiError::usage(
+            ApiError::new(
                 "usage.no_plugin_dir",
                 "plugins are not available here",
                 "run DeskMate Studio with its data folder available",
@@ -265,7 +265,7 @@ fn plugin_hint(err: &PluginError) -> String {
         BadComponent { .. } => "the file is not a DeskMate validator component; plugins are built for wasm32-wasip2 against plugins/wit (see docs/plugins.md)".into(),
         InfoMismatch { .. } => "the plugin and its plugin.toml disagree; ask its author for a fixed release".into(),
         Misbehaved(_) => "the plugin failed before it could be used; tell its author".into(),
-        NotFound { .. } => "run `deskmate plugin list` to see the installed plugins' ids".into(),
-        AlreadyInstalled { .. } => "to upgrade it, install again with --replace; or remove it first".into(),
+        NotFound { .. } => "see the installed plugins for their ids".into(),
+        AlreadyInstalled { .. } => "to upgrade it, install it again replacing the old one; or remove it first".into(),
     }
 }

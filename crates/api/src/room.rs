@@ -195,8 +195,9 @@ fn export(
             return Err(ApiError::new(
                 "room.invalid",
                 format!("{} has problems the server would trip over", room.name),
-                "fix the errors the validation lists (`deskmate room validate`), then export again",
-            ));
+                "fix the errors its validation lists, then export again",
+            )
+            .with_action(crate::error::Action::ValidateRoom));
         }
         ExportFormat::GridObjects => pretty(&rooms::export::grid_objects(room)),
         ExportFormat::FloorPlan => pretty(&rooms::export::floor_plan(room)),

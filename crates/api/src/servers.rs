@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::DataDir;
 use crate::busy::Busy;
-use crate::error::{ApiError, library_error};
+use crate::error::{Action, ApiError, library_error};
 use crate::shared_library::SharedLibrary;
 
 /// How the owner signs in, with the secret when there is one.
@@ -323,11 +323,10 @@ impl Servers {
                             server.name,
                             self.secrets.kind()
                         ),
-                        format!(
-                            "remove the server with `deskmate server remove {}` and add it again",
-                            server.name
-                        ),
+                        "remove the server and add it again with its password",
                     )
+                    .with_action(Action::RemoveServer)
+                    .with_detail("server", &server.name)
                 })?)
             }
         })
@@ -364,16 +363,12 @@ pub fn host_key_policy(trust: Option<String>, replace: Option<String>) -> HostKe
 
 /// While adding, there is no saved server for `server trust` to name: a changed key is
 /// replaced by adding again with the new key.
-fn hint_for_adding(mut err: ApiError) -> ApiError {
-    if err.code == "ssh.host_key_changed"
-        && let Some(actual) = err.details.get("actual")
-    {
-        err.hint = changed_key_hint(
-            actual,
-            &format!("add the server again with --replace-host-key {actual}"),
-        );
+fn hint_for_adding(err: ApiError) -> ApiError {
+    if err.code == "ssh.host_key_changed" {
+        err.with_action(Action::ReplaceKeyWhileAdding)
+    } else {
+        err
     }
-    err
 }
 
 fn password_key(name: &str) -> String {
@@ -394,9 +389,9 @@ fn now() -> i64 {
 /// Where an owner finds the real fingerprint of their server's key.
 const CHECK_KEY: &str = "on the server, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it; your hosting provider's console shows it too";
 
-fn changed_key_hint(actual: &str, then: &str) -> String {
+fn changed_key_hint(actual: &str) -> String {
     format!(
-        "this happens when a server is reinstalled, or when someone is intercepting the connection. Do not continue until you know which: compare {actual} with the server's real fingerprint ({CHECK_KEY}); only if they match, {then}"
+        "this happens when a server is reinstalled, or when someone is intercepting the connection. Do not continue until you know which: compare {actual} with the server's real fingerprint ({CHECK_KEY}); only if they match, trust the new key"
     )
 }
 
@@ -410,18 +405,15 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
         Timeout { .. } => "the server is slow or unreachable; check its address and your connection, then try again".to_string(),
         Handshake { .. } | Protocol { .. } => "check that the address and port are the server's SSH service, then try again".to_string(),
         HostKeyUnknown { fingerprint, .. } => format!(
-            "make sure this is your server before trusting it: compare {fingerprint} with its real fingerprint ({CHECK_KEY}); if they match, run the command again with --trust-fingerprint {fingerprint}"
+            "make sure this is your server before trusting it: compare {fingerprint} with its real fingerprint ({CHECK_KEY}); only if they match, trust it"
         ),
-        HostKeyChanged { actual, .. } => changed_key_hint(
-            actual,
-            &format!("run `deskmate server trust {name} --fingerprint {actual}`"),
-        ),
+        HostKeyChanged { actual, .. } => changed_key_hint(actual),
         FingerprintMismatch { .. } => format!("the server is not the one you checked; do not trust it until you know why ({CHECK_KEY})"),
         BadFingerprint { .. } => "copy the whole fingerprint, starting with SHA256:".to_string(),
         KnownHostsDamaged { path, .. } => format!("fix or delete that line of {}; the app will ask to trust the server again", path.display()),
         AuthFailed { .. } => "check the user name, and the password or key; the server's own log says more".to_string(),
-        KeyUnreadable { .. } => "check the key file's path, and give its passphrase if it has one (--passphrase-stdin)".to_string(),
-        Agent { .. } => "start ssh-agent and add your key with `ssh-add`, or use --key FILE".to_string(),
+        KeyUnreadable { .. } => "check the key file's path, and give its passphrase if it has one".to_string(),
+        Agent { .. } => "start ssh-agent and add your key with `ssh-add`, or sign in with a key file".to_string(),
         NoShell { user, .. } => format!("sign in as another user, or ask your hosting provider to give {user} a shell such as /bin/bash"),
         ShellUnsupported { user, .. } => format!("on the server, `sudo chsh -s /bin/bash {user}` makes bash the login shell; or sign in as another user"),
         Cancelled => "start it again when you are ready".to_string(),
@@ -438,6 +430,7 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
             host,
         } => {
             api = api
+                .with_action(Action::TrustNewKey)
                 .with_detail("fingerprint", fingerprint)
                 .with_detail("key_type", key_type)
                 .with_detail("host", host);
@@ -446,9 +439,12 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
             expected, actual, ..
         } => {
             api = api
+                .with_action(Action::TrustChangedKey)
+                .with_detail("server", name)
                 .with_detail("expected", expected)
                 .with_detail("actual", actual);
         }
+        KeyUnreadable { .. } => api = api.with_action(Action::GivePassphrase),
         _ => {}
     }
     api

@@ -106,10 +106,7 @@ impl Checker {
             format!("the field `{p}` is missing"),
         )
         .at(&p)
-        .hint(format!(
-            "`deskmate card repair` adds it as {}",
-            short(&default)
-        ));
+        .hint(format!("repairing the card adds it as {}", short(&default)));
         self.push(d, Some(Fix::Set(path.to_vec(), default)));
     }
 
@@ -125,7 +122,7 @@ impl Checker {
             ),
         )
         .at(&p)
-        .hint("most apps cope; `deskmate card repair` converts it");
+        .hint("most apps cope; repairing the card converts it");
         self.push(d, Some(fix));
     }
 
@@ -149,7 +146,7 @@ impl Checker {
                 format!("`spec` is {found}; a card with this shape needs \"{expected}\""),
             )
             .at("spec")
-            .hint("`deskmate card repair` sets it");
+            .hint("repairing the card sets it");
             self.push(d, Some(Fix::Set(vec![key("spec")], Value::from(expected))));
         }
         let wanted = spec.spec_version().expect("V2/V3");
@@ -180,7 +177,7 @@ impl Checker {
             let d =
                 Diagnostic::warning("card.bad_spec_version", format!("`spec_version` {problem}"))
                     .at("spec_version")
-                    .hint("`deskmate card repair` sets it");
+                    .hint("repairing the card sets it");
             self.push(
                 d,
                 fix.then(|| Fix::Set(vec![key("spec_version")], Value::from(wanted))),
@@ -294,7 +291,7 @@ impl Checker {
                 format!("`{p}` is {n}, which looks like milliseconds; the spec wants seconds"),
             )
             .at(&p)
-            .hint("`deskmate card repair` divides it by 1000");
+            .hint("repairing the card divides it by 1000");
             self.push(d, Some(Fix::Set(path.to_vec(), seconds)));
         } else if v < 0.0 {
             self.wrong(path, value, "a unix time in seconds, 0 or more");

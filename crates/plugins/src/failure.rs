@@ -37,9 +37,7 @@ impl FailureKind {
             FailureKind::MemoryLimit => "the plugin needs more memory than plugins may use",
             FailureKind::BadOutput => "the plugin's answer was not used",
         };
-        format!(
-            "{cause}; disable it with `deskmate plugin disable {plugin_id}` and tell its author"
-        )
+        format!("{cause}; turn the plugin `{plugin_id}` off and tell its author")
     }
 }
 

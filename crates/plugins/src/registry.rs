@@ -224,7 +224,7 @@ impl Registry {
                         format!("plugin `{}` was not run: {e}", installed.manifest.id),
                     )
                     .hint(format!(
-                        "reinstall it, or run `deskmate plugin disable {}`",
+                        "reinstall it, or turn the plugin `{}` off",
                         installed.manifest.id
                     ))
                     .from_source(&installed.manifest.id),

@@ -39,7 +39,7 @@ fn failed_with(outcome: &Outcome, kind: FailureKind) {
             .hint
             .as_deref()
             .unwrap()
-            .contains("deskmate plugin disable hostile")
+            .contains("turn the plugin `hostile` off")
     );
 }
 

@@ -89,7 +89,7 @@ pub fn services(listing: &Listing) -> Vec<Finding> {
     let containers = match listing {
         Listing::Failed(why) => {
             return vec![Finding::new("services", Level::Fail, "Services", format!("Docker Compose could not list the stack: {why}"))
-                .fix("if DeskMate is not deployed yet, deploy it; otherwise check that Docker is running (`deskmate server check`)")];
+                .fix("if DeskMate is not deployed yet, deploy it; otherwise check that Docker is running (the readiness check shows it)")];
         }
         Listing::Containers(c) => c,
     };

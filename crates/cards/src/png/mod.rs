@@ -41,7 +41,7 @@ pub fn integrity(layout: &PngLayout<'_>) -> Vec<Diagnostic> {
                 format!("the checksum of this chunk does not match its data (stored {:08x}, computed {:08x})", c.stored_crc, c.computed_crc()),
             )
             .at(place(c))
-            .hint("some apps refuse such files; `deskmate card repair` rewrites the checksums")
+            .hint("some apps refuse such files; repairing the card rewrites the checksums")
         })
         .collect();
     if let Some(damage) = layout.damage {
