@@ -409,8 +409,19 @@ fn test() -> Result {
     sh_in(&ui, "npm", &["test", "--silent"], &[])?;
     say("cargo test");
     cargo(&["test", "--workspace"])?;
-    say("browser tests (Chromium, the real command table behind a mocked IPC)");
-    cargo(&["build", "--quiet", "-p", "deskmate-studio-bridge"])?;
+    say("browser tests (Chromium, the real command table behind a mocked IPC, a real sshd)");
+    cargo(&[
+        "build",
+        "--quiet",
+        "-p",
+        "deskmate-studio-bridge",
+        "-p",
+        "deskmate-test-server",
+        "--bin",
+        "studio-bridge",
+        "--bin",
+        "test-sshd",
+    ])?;
     sh_in(&ui, "npm", &["run", "--silent", "e2e"], &[])?;
     say("app smoke test (tauri-driver, WebKitWebDriver, Xvfb)");
     install_tauri_driver()?;

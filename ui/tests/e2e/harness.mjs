@@ -32,6 +32,47 @@ function bridgeBinary() {
   return bin;
 }
 
+function targetBinary(name) {
+  const target = process.env.CARGO_TARGET_DIR ?? join(repoRoot, 'target');
+  const bin = join(target, 'debug', name);
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run cargo build -p deskmate-test-server --bin ${name}`);
+  return bin;
+}
+
+/**
+ * A real OpenSSH sshd on loopback (the Rust test harness's, through its `test-sshd` helper):
+ * `{port, user, fingerprint, clientKey}`, `rekey()` for a new host key as after a reinstall,
+ * and `stop()`. It needs root, as the Rust server tests do.
+ */
+export async function startSshd() {
+  const child = spawn(targetBinary('test-sshd'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = [];
+  const waiting = [];
+  let seen = '';
+  child.stdout.on('data', (chunk) => {
+    seen += chunk;
+    let at;
+    while ((at = seen.indexOf('\n')) >= 0) {
+      const line = JSON.parse(seen.slice(0, at));
+      seen = seen.slice(at + 1);
+      const next = waiting.shift();
+      if (next) next(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((ok) => waiting.push(ok)));
+  const info = await nextLine();
+  return {
+    ...info,
+    async rekey() {
+      child.stdin.write('rekey\n');
+      info.fingerprint = (await nextLine()).fingerprint;
+      return info.fingerprint;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
 export async function startBridge() {
   const dataDir = mkdtempSync(join(tmpdir(), 'deskmate-e2e-'));
   const child = spawn(bridgeBinary(), ['0'], {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, repoRoot, serveDist, startBridge } from './harness.mjs';
+import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
 
 let bridge, site, app, page;
 
@@ -232,5 +232,52 @@ describe('the test bridge', () => {
     const fine = await call({ 'x-bridge-token': bridge.token });
     assert.equal(fine.status, 200);
     assert.ok(Array.isArray((await fine.json()).ok));
+  });
+});
+
+describe('servers', () => {
+  let sshd;
+  before(async () => (sshd = await startSshd()));
+  after(() => sshd?.stop());
+
+  it('adds a server after a first-contact check, and replaces a changed key only once its fingerprint is typed', async () => {
+    await page.getByRole('button', { name: 'Servers' }).click();
+    const form = page.locator('form');
+    await form.getByLabel('Name', { exact: true }).fill('home');
+    await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+    await form.getByLabel('Port', { exact: true }).fill(String(sshd.port));
+    await form.getByLabel('User', { exact: true }).fill(sshd.user);
+    // A password typed, then the owner switches to a key: the password must not follow.
+    await form.getByLabel('Sign in with').selectOption('password');
+    await form.getByLabel('Password', { exact: true }).fill('typed-for-the-password');
+    await form.getByLabel('Sign in with').selectOption('key');
+    assert.equal(await form.getByLabel('Passphrase (if the key has one)').inputValue(), '', 'no secret moved between fields');
+    await form.getByLabel('Key file', { exact: true }).fill(sshd.clientKey);
+    await form.getByRole('button', { name: 'Add server' }).click();
+
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('First connection to 127.0.0.1').waitFor();
+    assert.equal(await dialog.getByTestId('fingerprint').textContent(), sshd.fingerprint);
+    await dialog.getByRole('button', { name: 'Trust and connect' }).click();
+    await page.getByText(`${sshd.user}@127.0.0.1:${sshd.port}`).waitFor();
+    const secrets = join(bridge.dataDir, 'secrets.json');
+    assert.ok(!existsSync(secrets) || !readFileSync(secrets, 'utf8').includes('typed-for-the-password'), 'the password was never stored');
+
+    // The server is reinstalled: a check meets the changed key.
+    const pinned = sshd.fingerprint;
+    const fresh = await sshd.rekey();
+    await page.getByRole('button', { name: 'Check' }).click();
+    await dialog.getByText('The key of 127.0.0.1 has changed').waitFor();
+    assert.equal(await dialog.getByTestId('pinned-fingerprint').textContent(), pinned);
+    assert.equal(await dialog.getByTestId('fingerprint').textContent(), fresh);
+    const replace = dialog.getByRole('button', { name: 'Replace the key and connect' });
+    assert.ok(await replace.isDisabled(), 'one click is not enough');
+    await dialog.getByTestId('typed-fingerprint').fill(pinned);
+    await dialog.getByText('That is not the key the server shows').waitFor();
+    assert.ok(await replace.isDisabled(), 'the old key does not unlock it');
+    await dialog.getByTestId('typed-fingerprint').fill(`256 ${fresh} root@vps (ED25519)`);
+    assert.ok(await replace.isEnabled(), 'the real key, as ssh-keygen prints it, does');
+    await replace.click();
+    await page.getByRole('heading', { name: /^Preflight of home/ }).waitFor();
   });
 });
