@@ -37,7 +37,7 @@ fn object<'a>(editing: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn a_room_is_edited_through_engine_commands_probed_undone_saved_and_reopened() {
-    let (_dir, studio) = studio();
+    let (dir, studio) = studio();
     let editing = ok(&studio, "room_new", json!({ "template": "cozy" }));
     let session = editing["session"].as_u64().unwrap();
     let objects = editing["room"]["objects"].as_array().unwrap().clone();
@@ -107,6 +107,44 @@ fn a_room_is_edited_through_engine_commands_probed_undone_saved_and_reopened() {
 
     let reopened = ok(&studio, "room_open_saved", json!({ "name": "My cabin" }));
     assert_eq!(object(&reopened, id)["position_x"], free["x"]);
+    assert_eq!(
+        reopened["room"]["name"], "My cabin",
+        "the new name is the room's own"
+    );
+    let reopened_session = reopened["session"].as_u64().unwrap();
+    ok(
+        &studio,
+        "room_save",
+        json!({ "session": reopened_session, "name": "My cabin" }),
+    );
+    assert_eq!(
+        ok(&studio, "room_saved", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "saving again replaces, never duplicates"
+    );
+    let exported = dir.path().join("cabin.room.json");
+    ok(
+        &studio,
+        "room_export",
+        json!({ "session": reopened_session, "path": exported, "format": "room" }),
+    );
+    let file: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    assert_eq!(file["name"], "My cabin", "the export carries the new name");
+
+    // The app opens its own share package ("Open a file…"), as the CLI's import does.
+    let package = dir.path().join("shared").join("cozy_cabin.dmroom");
+    std::fs::create_dir_all(package.parent().unwrap()).unwrap();
+    ok(
+        &studio,
+        "room_export",
+        json!({ "session": reopened_session, "path": package, "format": "package" }),
+    );
+    let opened = ok(&studio, "room_import", json!({ "path": package }));
+    assert_eq!(opened["room"]["name"], "My cabin");
+    assert_eq!(opened["room"]["objects"], reopened["room"]["objects"]);
     assert_eq!(reopened["canUndo"], false);
 }
 

@@ -218,6 +218,9 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
     let limits = Limits::default();
     let bytes = read_limited(package, limits.max_package_bytes, too_large)?;
     let unpacked = rooms::package::unpack(&bytes, &limits)?;
+    if let Some(folder) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|e| ApiError::io("io.write_failed", folder, &e))?;
+    }
     let sprite_dir = sprite_dir(out);
     let mut written = Vec::new();
     if !unpacked.sprites.is_empty() {
@@ -437,7 +440,7 @@ fn gather_sprites(
 
 fn edit_error(err: rooms::EditError) -> ApiError {
     let hint = match (&err, err.nearest_free()) {
-        (_, Some(cell)) => format!("the nearest free spot is ({}, {})", cell.x, cell.y),
+        (_, Some(_)) => "move it to the free spot the editor offers, or make room first".into(),
         (rooms::EditError::Collision { .. } | rooms::EditError::OutOfBounds { .. }, None) => {
             "there is no free spot of that size; make room or make the object smaller".into()
         }
@@ -458,7 +461,17 @@ fn edit_error(err: rooms::EditError) -> ApiError {
             )
         }
     };
-    ApiError::new(err.code(), err.to_string(), hint)
+    // The refusal carries its data, so the editor can offer the free spot without asking again.
+    let mut api = ApiError::new(err.code(), err.to_string(), hint);
+    if let Some(cell) = err.nearest_free() {
+        api = api
+            .with_detail("nearest_x", cell.x.to_string())
+            .with_detail("nearest_y", cell.y.to_string());
+    }
+    if let rooms::EditError::Collision { conflicts, .. } = &err {
+        api = api.with_detail("conflicts", conflicts.join(","));
+    }
+    api
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub enum Command {
     ApplyTheme { theme: Theme },
     /// Start over from a built-in template, keeping the room's id, name and description.
     ApplyTemplate { template: String },
+    /// Give the room another name (what the library lists and every export carries).
+    RenameRoom { name: String },
     /// Several commands as one step (e.g. moving a multi-selection): all apply, or none.
     Batch { commands: Vec<Command> },
 }
@@ -75,16 +77,20 @@ pub enum Property {
 pub enum EditError {
     #[error("there is no object `{id}` in the room")]
     UnknownObject { id: String },
-    #[error("`{id}` would overlap {}", conflicts.join(", "))]
+    /// `said` names the objects as the owner knows them ("the Cat Bed would overlap the
+    /// Window Seat"), and where the free spot is; ids and cells are in the other fields.
+    #[error("{said}")]
     Collision {
         id: String,
         conflicts: Vec<String>,
         nearest_free: Option<Cell>,
+        said: String,
     },
-    #[error("`{id}` would stick out of the grid")]
+    #[error("{said}")]
     OutOfBounds {
         id: String,
         nearest_free: Option<Cell>,
+        said: String,
     },
     #[error("an object with the id `{id}` already exists")]
     DuplicateId { id: String },
@@ -356,6 +362,20 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
                 after: Box::new(theme.clone()),
             }
         }
+        Command::RenameRoom { name } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+                return Err(bad_value(
+                    "a room's name is 1 to 120 characters of plain text",
+                ));
+            }
+            let mut renamed = room.clone();
+            renamed.name = name.to_string();
+            Step::Room {
+                before: Box::new(room.clone()),
+                after: Box::new(renamed),
+            }
+        }
         Command::ApplyTemplate { template } => {
             let mut fresh =
                 crate::templates::template(template).map_err(|_| EditError::UnknownTemplate {
@@ -464,22 +484,74 @@ fn check_placement(
     };
     if !r.within(room.grid) {
         let occ = occupancy();
+        let nearest_free = nearest(&occ);
         return Err(EditError::OutOfBounds {
             id: object.id.clone(),
-            nearest_free: nearest(&occ),
+            said: format!(
+                "the {} would stick out of the room{}",
+                object.name,
+                fits(target, nearest_free)
+            ),
+            nearest_free,
         });
     }
     if object.is_solid {
         let occ = occupancy();
         if !occ.is_free(r) {
+            let conflicts = occ.conflicts(r);
+            let nearest_free = nearest(&occ);
+            let names: Vec<String> = conflicts
+                .iter()
+                .filter_map(|id| room.objects.iter().find(|o| &o.id == id))
+                .map(|o| format!("the {}", o.name))
+                .collect();
             return Err(EditError::Collision {
                 id: object.id.clone(),
-                conflicts: occ.conflicts(r),
-                nearest_free: nearest(&occ),
+                said: format!(
+                    "the {} would overlap {}{}",
+                    object.name,
+                    and_list(&names),
+                    fits(target, nearest_free)
+                ),
+                conflicts,
+                nearest_free,
             });
         }
     }
     Ok(())
+}
+
+/// "; the nearest free spot is 2 cells to the left", or that there is none.
+fn fits(from: Cell, free: Option<Cell>) -> String {
+    let Some(to) = free else {
+        return "; there is no free spot of that size".into();
+    };
+    let cells = |n: i32| format!("{n} cell{}", if n == 1 { "" } else { "s" });
+    let mut ways = Vec::new();
+    match to.x - from.x {
+        0 => {}
+        dx if dx < 0 => ways.push(format!("{} to the left", cells(-dx))),
+        dx => ways.push(format!("{} to the right", cells(dx))),
+    }
+    match to.y - from.y {
+        0 => {}
+        dy if dy < 0 => ways.push(format!("{} up", cells(-dy))),
+        dy => ways.push(format!("{} down", cells(dy))),
+    }
+    if ways.is_empty() {
+        String::new()
+    } else {
+        format!("; the nearest free spot is {}", ways.join(" and "))
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => "another object".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn clamp_into_grid(room: &Room, r: Rect) -> Option<Cell> {

@@ -48,6 +48,11 @@ fn move_into_an_occupied_spot_reports_the_conflict_and_the_nearest_free_position
         panic!("{err:?}")
     };
     assert_eq!(conflicts, &["desk"]);
+    assert_eq!(
+        err.to_string(),
+        "the chair would overlap the desk; the nearest free spot is 2 cells up",
+        "the owner's names, and the way to the free spot in words"
+    );
     // The desk spans x 10..14, y 3..5: the nearest free 2x2 spot to (11, 3) is just above it.
     assert_eq!(*nearest_free, Some(Cell { x: 11, y: 1 }));
     assert_eq!(editor.room(), &before, "a refused move changes nothing");

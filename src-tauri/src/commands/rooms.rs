@@ -173,13 +173,19 @@ struct Save {
     name: String,
 }
 
-/// Saves the open room in the library under `name`.
+/// Saves the open room in the library under `name`. A new name renames the room itself (one
+/// undoable step), so reopening it, saving it again and exporting it all keep that name.
 fn save(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Save { session, name } = args(value)?;
+    let name = name.trim().to_string();
     let mut rooms = lock(&studio.rooms);
     let open = rooms.get(session)?;
+    if open.room().name != name {
+        open.apply(&RoomCommand::RenameRoom { name: name.clone() })?;
+    }
     studio.app.saved_rooms.save(&name, open.room())?;
-    Ok(json!({ "name": name.trim() }))
+    let diagnostics = open.diagnostics();
+    editing(session, open, diagnostics)
 }
 
 #[derive(Deserialize)]

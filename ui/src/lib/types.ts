@@ -110,6 +110,7 @@ export type Command =
   | { op: 'set_state'; id: string; key: string; value: string | null }
   | { op: 'apply_theme'; theme: Theme }
   | { op: 'apply_template'; template: string }
+  | { op: 'rename_room'; name: string }
   | { op: 'batch'; commands: Command[] };
 
 export interface PersonaSummary {

@@ -26,7 +26,8 @@ async function objects() {
   return page.$$eval('[data-object-id]', (els) =>
     els.map((el) => {
       const m = el.getAttribute('aria-label').match(/at (-?\d+), (-?\d+), (\d+) by (\d+)$/);
-      return { id: el.dataset.objectId, x: +m[1], y: +m[2], w: +m[3], h: +m[4], solid: !el.classList.contains('see-through') };
+      const name = el.getAttribute('aria-label').replace(/ at -?\d+, -?\d+, \d+ by \d+$/, '');
+      return { id: el.dataset.objectId, name, x: +m[1], y: +m[2], w: +m[3], h: +m[4], solid: !el.classList.contains('see-through') };
     }),
   );
 }
@@ -110,6 +111,11 @@ describe('rooms', () => {
     const offer = page.getByRole('button', { name: /instead$/ });
     await offer.waitFor();
     assert.deepEqual((await objects()).find((o) => o.id === mover.id), mover, 'the refused drop changed nothing');
+    // The owner's names, not ids, and the way to the free spot in words.
+    const said = await page.locator('[data-testid="drop-feedback"]').innerText();
+    assert.ok(said.includes(`the ${mover.name} would overlap the ${target.name}`), said);
+    assert.match(said, /the nearest free spot is \d+ cells? (to the (left|right)|up|down)/);
+    if (mover.id !== mover.name) assert.ok(!said.includes(mover.id), `no internal id: ${said}`);
     await offer.click();
     await page.waitForFunction(
       ([id, x, y]) => !document.querySelector(`[data-object-id="${id}"]`)?.getAttribute('aria-label')?.includes(`at ${x}, ${y},`),
@@ -135,6 +141,35 @@ describe('rooms', () => {
     await page.getByText('Saved “E2E room” in your library.').waitFor();
     await page.getByRole('button', { name: 'Back to rooms' }).click();
     await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).waitFor();
+  });
+
+  it('keeps a new name: reopened, saved again and exported, the room is still the one saved', async () => {
+    const savedList = page.locator('[data-testid="saved-rooms"]');
+    await savedList.getByRole('button', { name: 'E2E room' }).click();
+    await page.locator('.canvas').waitFor();
+    assert.equal(await page.getByLabel('Save as').inputValue(), 'E2E room', 'the saved name, not the template\'s');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved “E2E room” in your library.').waitFor();
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+    await savedList.getByRole('button', { name: 'E2E room' }).waitFor();
+    assert.equal(await savedList.getByRole('listitem').count(), 1, 'saving again replaced it');
+  });
+
+  it('puts a refused size back in the box, and says why in the owner\'s words', async () => {
+    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).click();
+    await page.locator('.canvas').waitFor();
+    const all = await objects();
+    const object = all.find((o) => o.solid && o.x + o.w < 60);
+    await page.locator(`[data-object-id="${object.id}"]`).click();
+    const width = page.locator('[data-testid="properties"] input[name="width"]');
+    await width.fill('60');
+    await width.press('Enter');
+    await width.blur();
+    const alert = page.getByRole('alert').last();
+    await alert.waitFor();
+    assert.ok((await alert.innerText()).includes(`the ${object.name} would`), await alert.innerText());
+    assert.equal(await width.inputValue(), String(object.w), 'the box shows the real width again');
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
   });
 });
 
