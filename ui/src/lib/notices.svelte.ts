@@ -22,6 +22,11 @@ export function notify(kind: Notice['kind'], message: string, extra: Partial<Not
   return id;
 }
 
+/** A new page starts clean: what went wrong on the last one no longer applies here. */
+export function dismissAll(): void {
+  notices.splice(0, notices.length);
+}
+
 export function dismiss(id: number): void {
   const i = notices.findIndex((n) => n.id === id);
   if (i >= 0) notices.splice(i, 1);

@@ -1,7 +1,7 @@
 // End-to-end: the built UI in headless Chromium, its IPC going to the real command table.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
@@ -314,5 +314,63 @@ describe('servers', () => {
     assert.ok(await replace.isEnabled(), 'the real key, as ssh-keygen prints it, does');
     await replace.click();
     await page.getByRole('heading', { name: /^Preflight of home/ }).waitFor();
+  });
+});
+
+describe('unsaved work and notices', () => {
+  const ask = () => page.getByRole('dialog').filter({ hasText: 'Leave without saving?' });
+
+  it('asks before leaving a room with unsaved changes, by the menu or by Back', async () => {
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.locator('[data-template="office"]').click();
+    await page.locator('.canvas').waitFor();
+    const first = (await objects())[0];
+    await page.locator(`[data-object-id="${first.id}"]`).click();
+    const name = page.locator('[data-testid="properties"]').getByLabel('Name', { exact: true });
+    await name.fill('Renamed in the test');
+    await name.press('Tab');
+    await page.locator('[data-testid="properties"] h2', { hasText: 'Renamed in the test' }).waitFor();
+
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    await ask().waitFor();
+    await ask().getByRole('button', { name: 'Cancel' }).click();
+    assert.ok(await page.locator('.canvas').isVisible(), 'still editing, the change still there');
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+    await ask().getByRole('button', { name: 'Leave without saving' }).click();
+    await page.getByRole('heading', { name: 'Start from a template' }).waitFor();
+  });
+
+  it('asks before leaving a persona with unsaved changes, and not once they are saved', async () => {
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    await page.locator('[data-testid="persona-grid"] li').first().getByRole('button', { name: /^Open / }).click();
+    await page.locator('[data-field="description"]').fill('Changed, not saved yet.');
+    await page.getByRole('button', { name: '← Personas' }).click();
+    await ask().waitFor();
+    await ask().getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.locator('[data-field="description"]').inputValue(), 'Changed, not saved yet.');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByRole('button', { name: '← Personas' }).click();
+    await page.locator('[data-testid="persona-grid"]').waitFor();
+    assert.equal(await ask().count(), 0, 'nothing to lose, nothing asked');
+  });
+
+  it('keeps a long error readable with its close button on screen, and leaves it behind on another page', async () => {
+    // A path with no place to break a line: 400 letters in two folder names.
+    const dir = join(mkdtempSync(join(tmpdir(), 'deskmate-long-')), 'x'.repeat(200));
+    mkdirSync(dir);
+    const long = join(dir, `${'y'.repeat(200)}.json`);
+    writeFileSync(long, '[1, 2, 3]');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), long);
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    const alert = page.getByRole('alert').last();
+    await alert.waitFor();
+    const close = alert.getByRole('button', { name: 'Dismiss' });
+    const box = await close.boundingBox();
+    const viewport = page.viewportSize();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height, `the close button is on screen: ${JSON.stringify(box)}`);
+    await page.getByRole('button', { name: 'Plugins', exact: true }).click();
+    await page.getByRole('heading', { name: 'Plugins' }).first().waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, 'the import error stayed on its page');
   });
 });
