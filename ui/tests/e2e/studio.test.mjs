@@ -374,3 +374,27 @@ describe('unsaved work and notices', () => {
     assert.equal(await page.getByRole('alert').count(), 0, 'the import error stayed on its page');
   });
 });
+
+describe('plugins', () => {
+  it('installs an example plugin, says it is on, and its hint names a palette entry that exists', async () => {
+    await page.getByRole('button', { name: 'Plugins', exact: true }).click();
+    const folder = join(repoRoot, 'target/plugins/room-essentials');
+    assert.ok(existsSync(folder), 'cargo xtask plugins builds the examples first');
+    await page.evaluate((p) => window.__mock.answerDialog(p), folder);
+    await page.getByRole('button', { name: /Install/ }).first().click();
+    const said = page.getByRole('status').filter({ hasText: 'installed' });
+    await said.waitFor();
+    assert.match(await said.innerText(), /is installed and on/);
+
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.locator('[data-template="office"]').click();
+    await page.locator('.canvas').waitFor();
+    const finding = page.locator('[data-testid="validation"] li', { hasText: 'nowhere to sleep' });
+    await finding.waitFor();
+    const hint = await finding.innerText();
+    const named = hint.match(/drag the (\w+) from the palette/);
+    assert.ok(named, hint);
+    assert.equal(await page.locator('.palette-item', { hasText: named[1] }).count(), 1, `the palette has a ${named[1]}`);
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+  });
+});

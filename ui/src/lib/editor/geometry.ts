@@ -88,7 +88,10 @@ export function nudgeFor(key: string): Cell | null {
 }
 
 /** Each palette kind's starting size and name. */
+// Plugins' hints name these (the example room-essentials: "drag the Bed from the palette").
 export const PALETTE: { kind: Kind; name: string; w: number; h: number }[] = [
+  { kind: 'furniture', name: 'Bed', w: 5, h: 3 },
+  { kind: 'furniture', name: 'Chair', w: 1, h: 2 },
   { kind: 'furniture', name: 'Table', w: 4, h: 2 },
   { kind: 'storage', name: 'Shelf', w: 3, h: 2 },
   { kind: 'decoration', name: 'Plant', w: 1, h: 2 },
