@@ -423,3 +423,74 @@ fn a_card_name_never_writes_outside_the_export_folder() {
     );
     assert!(!dir.path().join("x.png").exists());
 }
+
+/// A RisuAI PNG card keeps its expression pictures inside: each a base64 text chunk
+/// `chara-ext-asset_:N` that an `emotion` asset names as `__asset:N`. Imported, all 28 are
+/// the persona's set; exported as CHARX (emotion assets) and imported again, still 28.
+#[test]
+fn the_expressions_a_card_carries_become_its_set() {
+    use base64::Engine;
+    use deskmate_cards::png::chunks::push_chunk;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let dir = tempfile::tempdir().unwrap();
+    let labels: Vec<String> = (0..28).map(|i| format!("feeling{i}")).collect();
+    let mut assets = vec![
+        serde_json::json!({"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"}),
+    ];
+    assets.extend(labels.iter().enumerate().map(|(i, label)| {
+        serde_json::json!({"type": "emotion", "uri": format!("__asset:{i}"), "name": label, "ext": "png"})
+    }));
+    let mut card: Value =
+        serde_json::from_slice(&fs::read(sample("aster-vale.json")).unwrap()).unwrap();
+    card["spec"] = Value::from("chara_card_v3");
+    card["spec_version"] = Value::from("3.0");
+    card["data"]["name"] = Value::from("Risu Carrier");
+    card["data"]["assets"] = Value::from(assets);
+
+    let picture = sprite(&dir.path().join("face.png"), 10, ImageFormat::Png);
+    let (body, iend) = picture.split_at(picture.len() - 12);
+    let mut png = body.to_vec();
+    let text = |key: &str, value: &str| [key.as_bytes(), b"\0", value.as_bytes()].concat();
+    push_chunk(
+        &mut png,
+        b"tEXt",
+        &text("ccv3", &b64(&serde_json::to_vec(&card).unwrap())),
+    )
+    .unwrap();
+    for (i, _) in labels.iter().enumerate() {
+        let face = sprite(&dir.path().join("f.png"), i as u8 * 9, ImageFormat::Png);
+        push_chunk(
+            &mut png,
+            b"tEXt",
+            &text(&format!("chara-ext-asset_:{i}"), &b64(&face)),
+        )
+        .unwrap();
+    }
+    png.extend_from_slice(iend);
+    let path = dir.path().join("risu.png");
+    fs::write(&path, &png).unwrap();
+
+    let data = dir.path().join("data");
+    let report = import(&data, &path);
+    assert_eq!(report["imported"], 1, "{report:#}");
+    assert_eq!(report["files"][0]["sprites"], 28, "{report:#}");
+    let id = report["files"][0]["id"].as_i64().unwrap();
+    let shown =
+        deskmate_with_data(&data, &[&"persona", &"show", &id.to_string(), &"--json"]).json();
+    let mut got: Vec<&str> = shown["sprites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    let mut want: Vec<&str> = labels.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(got, want);
+
+    let charx = dir.path().join("risu.charx");
+    let run = deskmate_with_data(&data, &[&"persona", &"export", &id.to_string(), &charx]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let again = import(&dir.path().join("data2"), &charx);
+    assert_eq!(again["files"][0]["sprites"], 28, "{again:#}");
+}

@@ -659,7 +659,13 @@ fn prepare(item: &Item, limits: &Limits, pixels: &PixelBudget) -> Result<Prepare
     });
     let card_name = loaded.card.name().unwrap_or("").trim().to_string();
     let (sprites, sprite_problems) = match &item.sprites {
-        plan::SpriteSource::None => (Vec::new(), Vec::new()),
+        // No sprite folder beside the card: the pictures the card carries (a CHARX's emotion
+        // assets, a RisuAI PNG's asset chunks) are its set.
+        plan::SpriteSource::None => {
+            let read =
+                expressions::carried_sprites(&bytes, &loaded, limits, &SpriteLimits::default());
+            (read.sprites, read.skipped)
+        }
         plan::SpriteSource::Folder(folder) => {
             let files = plan::flat_files(folder, limits)?;
             let read = read_sprites(files, &deskmate_file_stem(&card_name), limits)?;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
 
+const here = new URL('.', import.meta.url).pathname;
 let bridge, site, app, page;
 
 before(async () => {
@@ -138,7 +139,7 @@ describe('rooms', () => {
 
     await page.getByLabel('Save as').fill('E2E room');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Saved “E2E room” in your library.').waitFor();
+    await page.getByText('Saved “E2E room” in your library.').last().waitFor();
     await page.getByRole('button', { name: 'Back to rooms' }).click();
     await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).waitFor();
   });
@@ -149,7 +150,7 @@ describe('rooms', () => {
     await page.locator('.canvas').waitFor();
     assert.equal(await page.getByLabel('Save as').inputValue(), 'E2E room', 'the saved name, not the template\'s');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Saved “E2E room” in your library.').waitFor();
+    await page.getByText('Saved “E2E room” in your library.').last().waitFor();
     await page.getByRole('button', { name: 'Back to rooms' }).click();
     await savedList.getByRole('button', { name: 'E2E room' }).waitFor();
     assert.equal(await savedList.getByRole('listitem').count(), 1, 'saving again replaced it');
@@ -396,5 +397,29 @@ describe('plugins', () => {
     assert.ok(named, hint);
     assert.equal(await page.locator('.palette-item', { hasText: named[1] }).count(), 1, `the palette has a ${named[1]}`);
     await page.getByRole('button', { name: 'Back to rooms' }).click();
+  });
+});
+
+describe('cards that carry their expressions', () => {
+  it('shows the 28 pictures a RisuAI card carries, not "0 sprites"', async () => {
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    const card = join(here, 'fixtures/risu-lantern-28-expressions.png');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), card);
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    const tile = page.locator('[data-testid="persona-grid"] li', { hasText: 'Risu Lantern' });
+    await tile.getByText('28 sprites').waitFor();
+    await tile.getByRole('button', { name: /^Open / }).click();
+    await page.getByRole('tab', { name: /Expressions/ }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="sprites"] img').length === 28);
+    await page.getByRole('button', { name: '← Personas' }).click();
+
+    // The same card again: skipped, and the notice says which file and why.
+    await page.evaluate((p) => window.__mock.answerDialog([p]), card);
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    const said = page.getByRole('status').filter({ hasText: 'Imported 0, skipped 1, failed 0' });
+    await said.waitFor();
+    const text = await said.innerText();
+    assert.ok(text.includes('risu-lantern-28-expressions.png') && text.includes('already in the library'), text);
   });
 });

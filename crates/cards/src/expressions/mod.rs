@@ -8,12 +8,14 @@
 //! Picture bytes are never re-encoded, except where the DeskMate server needs a PNG and the
 //! sprite is not one.
 
+pub mod carried;
 pub mod export;
 pub mod file_name;
 pub mod labels;
 pub mod set;
 pub mod sprite;
 
+pub use carried::carried_sprites;
 pub use labels::LabelSet;
 pub use set::{Coverage, SetRead, Skipped, check, coverage};
 pub use sprite::{Sprite, SpriteFormat, SpriteLimits};
