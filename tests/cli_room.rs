@@ -233,14 +233,11 @@ fn edit_applies_commands_and_refuses_collisions_without_writing() {
     assert_eq!(run.code, 1);
     let err = &run.json()["error"];
     assert_eq!(err["code"], "edit.collision");
-    assert!(err["message"].as_str().unwrap().contains("sofa"));
-    assert!(
-        err["hint"]
-            .as_str()
-            .unwrap()
-            .starts_with("the nearest free spot is ("),
-        "{err}"
-    );
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("would overlap the Sofa"), "{message}");
+    assert!(message.contains("the nearest free spot is"), "{message}");
+    assert_eq!(err["details"]["conflicts"], "sofa");
+    assert!(err["details"]["nearest_x"].as_str().is_some(), "{err}");
     assert!(!out.exists(), "a refused edit writes nothing");
 
     let run = deskmate(&[

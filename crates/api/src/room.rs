@@ -513,10 +513,11 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.code, "edit.collision");
         assert!(
-            err.hint.starts_with("the nearest free spot is ("),
+            err.message.contains("the nearest free spot is"),
             "{}",
-            err.hint
+            err.message
         );
+        assert!(err.details.contains_key("nearest_x"), "{:?}", err.details);
         assert!(
             session
                 .check(&command(r#"{"op":"move","id":"chair_1","x":2,"y":3}"#))
@@ -538,7 +539,8 @@ mod tests {
         std::fs::write(&path, r#"{"spec":"chara_card_v3","data":{}}"#).unwrap();
         let err = validate_room(&path, &Plugins::none().unwrap()).unwrap_err();
         assert_eq!(err.code, "room.unsupported_format");
-        assert!(err.hint.contains("room new"), "{}", err.hint);
+        assert!(err.hint.contains("from a template"), "{}", err.hint);
+        assert_eq!(err.action(), Some(crate::Action::NewRoom));
         let err = new_room("castle", &dir.path().join("x.json")).unwrap_err();
         assert_eq!(err.code, "room.unknown_template");
         assert!(!dir.path().join("x.json").exists());

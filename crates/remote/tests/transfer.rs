@@ -109,8 +109,8 @@ fn a_256_mib_upload_and_download_are_verified_by_hash() {
     assert_eq!(hex(&Sha256::digest(fs::read(&back).unwrap())), expected);
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),
-        3,
-        "known_hosts, big.bin, back.bin"
+        4,
+        "known_hosts (and its lock), big.bin, back.bin"
     );
 }
 
@@ -221,7 +221,11 @@ fn a_cancelled_transfer_leaves_the_old_target_and_no_new_one() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 3, "no part file is left locally: {names:?}");
+    assert_eq!(
+        names.len(),
+        4,
+        "known_hosts and its lock, and two files: no part file is left locally: {names:?}"
+    );
 }
 
 #[test]
