@@ -8,6 +8,11 @@ use serde_json::Value;
 use tauri::ipc::{Channel, Invoke, InvokeBody, JavaScriptChannelId};
 use tauri::{Manager, Runtime};
 
+use std::path::PathBuf;
+
+use tauri_plugin_dialog::{DialogExt, FilePath};
+
+use crate::dialogs::{DialogKind, DialogRequest, Dialogs};
 use crate::{Studio, commands};
 
 /// WebKitGTK's GPU paths draw blank or crash under Xvfb, in VMs and on some drivers; the
@@ -41,6 +46,21 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(studio)
+        .setup(|app| {
+            let dialogs = NativeDialogs(app.handle().clone());
+            app.state::<Studio>().set_dialogs(Box::new(dialogs));
+            Ok(())
+        })
+        // Files dropped on the window are the owner's choice, as a dialog's are. This runs in
+        // the event loop before the window can ask for them to be imported.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let studio = window.state::<Studio>();
+                for path in paths {
+                    studio.grants().grant(path);
+                }
+            }
+        })
         .invoke_handler(handle)
         .run(tauri::generate_context!());
     match result {
@@ -49,6 +69,49 @@ pub fn run() -> ExitCode {
             tracing::error!("{err}");
             eprintln!("DeskMate Studio stopped: {err}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The system's file dialogs, through Tauri's dialog plugin. Called on an invoke's worker
+/// thread, never the main one, so the blocking calls are allowed.
+struct NativeDialogs(tauri::AppHandle);
+
+impl Dialogs for NativeDialogs {
+    fn pick(&self, request: &DialogRequest) -> Vec<PathBuf> {
+        let mut dialog = self.0.dialog().file().set_title(&request.title);
+        for filter in &request.filters {
+            let extensions: Vec<&str> = filter.extensions.iter().map(String::as_str).collect();
+            dialog = dialog.add_filter(&filter.name, &extensions);
+        }
+        let path = |picked: FilePath| picked.into_path().ok();
+        match request.kind {
+            DialogKind::File => dialog
+                .blocking_pick_file()
+                .and_then(path)
+                .into_iter()
+                .collect(),
+            DialogKind::Files => dialog
+                .blocking_pick_files()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(path)
+                .collect(),
+            DialogKind::Folder => dialog
+                .blocking_pick_folder()
+                .and_then(path)
+                .into_iter()
+                .collect(),
+            DialogKind::Save => {
+                if let Some(name) = &request.default_name {
+                    dialog = dialog.set_file_name(name);
+                }
+                dialog
+                    .blocking_save_file()
+                    .and_then(path)
+                    .into_iter()
+                    .collect()
+            }
         }
     }
 }

@@ -11,11 +11,14 @@
 //!   never ships it), which serves the table over loopback HTTP so the browser tests drive the
 //!   real application layer behind a mocked `@tauri-apps/api`.
 //!
-//! [`Studio`] is the app state Tauri manages: the data folder, the open rooms, the library
-//! and the plugin runtime, each behind its own lock.
+//! [`Studio`] is the app state Tauri manages: the api's [`deskmate_api::App`], the open
+//! rooms, the running tasks, and the paths the owner chose ([`grants`]) in the app's own
+//! file dialogs ([`dialogs`]) or by dropping files on the window.
 
 pub mod app;
 pub mod commands;
+pub mod dialogs;
+pub mod grants;
 mod studio;
 mod tasks;
 

@@ -2,16 +2,21 @@
 //! library, plugins, servers), the rooms open in editors, and the long tasks running.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use deskmate_api::{ApiError, App, DataDir, RoomSession};
 
+use crate::dialogs::{Dialogs, NoDialogs};
+use crate::grants::PathGrants;
 use crate::tasks::Running;
 
 pub struct Studio {
     pub(crate) app: App,
     pub(crate) rooms: Mutex<OpenRooms>,
     pub(crate) running: Running,
+    grants: PathGrants,
+    /// Set once the app has a window to show dialogs on (or by the test bridge).
+    dialogs: OnceLock<Box<dyn Dialogs>>,
 }
 
 /// Rooms open in editors, by the id the window holds.
@@ -50,7 +55,23 @@ impl Studio {
             app: App::open(data)?,
             rooms: Mutex::default(),
             running: Running::default(),
+            grants: PathGrants::default(),
+            dialogs: OnceLock::new(),
         })
+    }
+
+    /// The paths the owner chose, which commands check before they touch a file.
+    pub fn grants(&self) -> &PathGrants {
+        &self.grants
+    }
+
+    /// How dialogs are shown; the first call wins.
+    pub fn set_dialogs(&self, dialogs: Box<dyn Dialogs>) {
+        let _ = self.dialogs.set(dialogs);
+    }
+
+    pub(crate) fn dialogs(&self) -> &dyn Dialogs {
+        self.dialogs.get().map_or(&NoDialogs, |d| d.as_ref())
     }
 }
 

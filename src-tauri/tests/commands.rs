@@ -14,6 +14,12 @@ fn studio() -> (tempfile::TempDir, Studio) {
     (dir, studio)
 }
 
+/// The owner picks `path` in a file dialog (or drops it): only then may a command use it.
+fn chosen(studio: &Studio, path: impl AsRef<Path>) -> PathBuf {
+    studio.grants().grant(path.as_ref());
+    path.as_ref().to_path_buf()
+}
+
 fn call(studio: &Studio, name: &str, args: Value) -> Result<Value, ApiError> {
     commands::dispatch(studio, name, args, |_| {})
 }
@@ -125,7 +131,7 @@ fn a_room_is_edited_through_engine_commands_probed_undone_saved_and_reopened() {
         1,
         "saving again replaces, never duplicates"
     );
-    let exported = dir.path().join("cabin.room.json");
+    let exported = chosen(&studio, dir.path().join("cabin.room.json"));
     ok(
         &studio,
         "room_export",
@@ -135,7 +141,7 @@ fn a_room_is_edited_through_engine_commands_probed_undone_saved_and_reopened() {
     assert_eq!(file["name"], "My cabin", "the export carries the new name");
 
     // The app opens its own share package ("Open a file…"), as the CLI's import does.
-    let package = dir.path().join("shared").join("cozy_cabin.dmroom");
+    let package = chosen(&studio, dir.path().join("shared").join("cozy_cabin.dmroom"));
     std::fs::create_dir_all(package.parent().unwrap()).unwrap();
     ok(
         &studio,
@@ -176,7 +182,7 @@ fn a_card_edit_keeps_unknown_fields_and_refuses_a_changed_spec_or_no_name() {
     let report = ok(
         &studio,
         "persona_import",
-        json!({ "paths": [samples().join("aster-vale.json")] }),
+        json!({ "paths": [chosen(&studio, samples().join("aster-vale.json"))] }),
     );
     assert_eq!(report["imported"], 1, "{report}");
     let id = report["files"][0]["id"].as_i64().unwrap();
@@ -230,7 +236,7 @@ fn an_import_reports_progress_and_stops_when_cancelled() {
     let report = commands::dispatch(
         &studio,
         "persona_import",
-        json!({ "paths": [samples()], "taskId": "import-1" }),
+        json!({ "paths": [chosen(&studio, samples())], "taskId": "import-1" }),
         move |p| {
             sink.lock().unwrap().push(p);
             commands::dispatch(
@@ -271,7 +277,11 @@ fn an_import_reports_progress_and_stops_when_cancelled() {
 fn a_zip_export_reports_progress_and_a_cancel_writes_nothing() {
     let (dir, studio) = studio();
     let studio = Arc::new(studio);
-    ok(&studio, "persona_import", json!({ "paths": [samples()] }));
+    ok(
+        &studio,
+        "persona_import",
+        json!({ "paths": [chosen(&studio, samples())] }),
+    );
     let ids: Vec<Value> = ok(&studio, "persona_list", json!({}))
         .as_array()
         .unwrap()
@@ -279,7 +289,7 @@ fn a_zip_export_reports_progress_and_a_cancel_writes_nothing() {
         .map(|p| p["id"].clone())
         .collect();
     assert_eq!(ids.len(), 3);
-    let zip = dir.path().join("all.zip");
+    let zip = chosen(&studio, dir.path().join("all.zip"));
 
     let canceller = studio.clone();
     let err = commands::dispatch(
@@ -319,7 +329,11 @@ fn an_expression_picture_comes_back_byte_for_byte() {
     use base64::Engine as _;
     let (dir, studio) = studio();
     let card = samples().join("nyx-holloway.png");
-    ok(&studio, "persona_import", json!({ "paths": [card] }));
+    ok(
+        &studio,
+        "persona_import",
+        json!({ "paths": [chosen(&studio, &card)] }),
+    );
     let id = ok(&studio, "persona_list", json!({}))[0]["id"].clone();
     let sprites = dir.path().join("sprites");
     std::fs::create_dir(&sprites).unwrap();
@@ -328,7 +342,7 @@ fn an_expression_picture_comes_back_byte_for_byte() {
     ok(
         &studio,
         "persona_expressions_import",
-        json!({ "id": id, "path": sprites }),
+        json!({ "id": id, "path": chosen(&studio, &sprites) }),
     );
 
     let shown = ok(
@@ -480,4 +494,47 @@ fn a_slow_health_check_holds_its_server_and_nothing_else() {
     });
     let history = ok(&studio, "server_history", json!({ "name": "home" }));
     assert_eq!(history.as_array().unwrap().len(), 1);
+}
+
+/// The window may name only files the owner chose: in a dialog the app showed, or dropped
+/// on the window. Anything else is refused before it is touched.
+#[test]
+fn a_path_the_owner_never_chose_is_refused() {
+    struct Picks(PathBuf);
+    impl deskmate_studio::dialogs::Dialogs for Picks {
+        fn pick(&self, _: &deskmate_studio::dialogs::DialogRequest) -> Vec<PathBuf> {
+            vec![self.0.clone()]
+        }
+    }
+    let (dir, studio) = studio();
+    let card = samples().join("aster-vale.json");
+    for (name, args) in [
+        ("persona_import", json!({ "paths": [card] })),
+        ("plugin_install", json!({ "path": dir.path() })),
+        ("room_import", json!({ "path": card })),
+    ] {
+        let err = call(&studio, name, args).unwrap_err();
+        assert_eq!(err.code, "ipc.path_not_chosen", "{name}");
+    }
+    assert_eq!(
+        ok(&studio, "persona_list", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    studio.set_dialogs(Box::new(Picks(card.clone())));
+    let picked = ok(
+        &studio,
+        "dialog_pick",
+        json!({ "kind": "files", "title": "Import cards" }),
+    );
+    assert_eq!(picked, json!([card]));
+    let report = ok(&studio, "persona_import", json!({ "paths": picked }));
+    assert_eq!(report["imported"], 1);
+    // A sibling of the chosen file, or the folder it is in, is still not chosen.
+    let sibling = samples().join("bram-copperkettle.json");
+    let err = call(&studio, "persona_import", json!({ "paths": [sibling] })).unwrap_err();
+    assert_eq!(err.code, "ipc.path_not_chosen");
 }

@@ -5,6 +5,11 @@
 //! the JSON body, so the UI under test talks to the real application layer. The reply is
 //! `{"ok": value, "progress": [...]}` or `{"error": {code, message, hint}}`.
 //!
+//! Two more calls stand in for what the owner does outside the page: `POST /test/dialog-answer`
+//! queues what the next file dialog "picks" (a path, a list, or `null` for cancel), and
+//! `POST /test/drop` drops paths on the window. Both grant paths exactly as the app's own
+//! dialogs and drop events do, so the browser tests go through the same checks.
+//!
 //! It listens on 127.0.0.1 only, on the port given (0 picks one), prints `listening on
 //! PORT token TOKEN` once ready, and serves until killed. Every call must carry that random
 //! token in `x-bridge-token`, and browsers are only let in from loopback pages: the bridge
@@ -16,7 +21,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
 use deskmate_api::DataDir;
+use deskmate_studio::dialogs::{DialogRequest, Dialogs};
 use deskmate_studio::{Studio, commands};
 use serde_json::{Value, json};
 
@@ -26,7 +35,10 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 fn main() -> std::process::ExitCode {
     let port = std::env::args().nth(1).unwrap_or_else(|| "0".into());
     let studio = match DataDir::from_env().and_then(Studio::open) {
-        Ok(studio) => Arc::new(studio),
+        Ok(studio) => {
+            studio.set_dialogs(Box::new(QueuedAnswers));
+            Arc::new(studio)
+        }
         Err(err) => {
             eprintln!("studio-bridge: {err} ({})", err.hint);
             return std::process::ExitCode::from(2);
@@ -59,6 +71,34 @@ fn main() -> std::process::ExitCode {
         });
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// The test's queued dialog answers; an empty queue is a cancelled dialog.
+static ANSWERS: Mutex<VecDeque<Vec<PathBuf>>> = Mutex::new(VecDeque::new());
+
+struct QueuedAnswers;
+
+impl Dialogs for QueuedAnswers {
+    fn pick(&self, _: &DialogRequest) -> Vec<PathBuf> {
+        ANSWERS
+            .lock()
+            .expect("answers")
+            .pop_front()
+            .unwrap_or_default()
+    }
+}
+
+/// A JSON path, list of paths, or null, as the test sends it.
+fn paths_of(value: &Value) -> Vec<PathBuf> {
+    match value {
+        Value::String(p) => vec![PathBuf::from(p)],
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(PathBuf::from)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// 128 bits from the kernel's CSPRNG, as hex.
@@ -120,15 +160,28 @@ fn serve(studio: &Studio, token: &str, stream: TcpStream) -> std::io::Result<()>
             r#"{"error":{"code":"bridge.token","message":"no or wrong x-bridge-token","hint":""}}"#,
         );
     }
-    let Some(name) = target.strip_prefix("/invoke/") else {
-        return respond(stream, 404, origin, "{}");
-    };
     if method != "POST" || length > MAX_BODY {
         return respond(stream, 400, origin, "{}");
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let args: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match target {
+        "/test/dialog-answer" => {
+            ANSWERS.lock().expect("answers").push_back(paths_of(&args));
+            return respond(stream, 200, origin, "{}");
+        }
+        "/test/drop" => {
+            for path in paths_of(&args) {
+                studio.grants().grant(&path);
+            }
+            return respond(stream, 200, origin, "{}");
+        }
+        _ => {}
+    }
+    let Some(name) = target.strip_prefix("/invoke/") else {
+        return respond(stream, 404, origin, "{}");
+    };
     let progress = Arc::new(Mutex::new(Vec::new()));
     let sink = progress.clone();
     let reply = commands::dispatch(studio, name, args, move |p| {

@@ -1,12 +1,28 @@
-//! About the app itself, and cancelling long tasks.
+//! About the app itself, file dialogs, and cancelling long tasks.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args};
+use super::{Handler, Reply, args, reply};
+use crate::dialogs::DialogRequest;
 use crate::{Studio, Task};
 
-pub(super) const HANDLERS: &[(&str, Handler)] = &[("app_info", info), ("task_cancel", cancel)];
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("app_info", info),
+    ("task_cancel", cancel),
+    ("dialog_pick", dialog_pick),
+];
+
+/// Shows a file dialog and returns the paths picked (none when cancelled). Only paths that
+/// come back from here, or from a drop on the window, pass the other commands' checks.
+fn dialog_pick(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let request: DialogRequest = args(value)?;
+    let picked = studio.dialogs().pick(&request);
+    for path in &picked {
+        studio.grants().grant(path);
+    }
+    reply(picked)
+}
 
 fn info(studio: &Studio, _: Value, _: &Task) -> Reply {
     Ok(json!({

@@ -105,6 +105,9 @@ struct Import {
 /// files with every imported persona whole.
 fn import(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Import { paths } = args(value)?;
+    for path in &paths {
+        studio.grants().check(path)?;
+    }
     let report = studio
         .app
         .personas
@@ -144,6 +147,7 @@ struct Export {
 /// A long task when it is a zip of many: progress after each persona; a cancel leaves no file.
 fn export(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Export { ids, path } = args(value)?;
+    studio.grants().check(&path)?;
     let report = studio
         .app
         .personas
@@ -219,5 +223,6 @@ struct ExpressionsImport {
 
 fn expressions_import(studio: &Studio, value: Value, _: &Task) -> Reply {
     let ExpressionsImport { id, path, replace } = args(value)?;
+    studio.grants().check(&path)?;
     reply(studio.app.personas.import_expressions(id, &path, replace)?)
 }

@@ -29,6 +29,7 @@ struct Install {
 
 fn install(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Install { path, replace } = args(value)?;
+    studio.grants().check(&path)?;
     reply(studio.app.plugins.install(&path, replace)?)
 }
 

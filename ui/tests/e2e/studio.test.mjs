@@ -423,3 +423,12 @@ describe('cards that carry their expressions', () => {
     assert.ok(text.includes('risu-lantern-28-expressions.png') && text.includes('already in the library'), text);
   });
 });
+
+describe('paths the owner chose', () => {
+  it('refuses a path that came from neither a dialog nor a drop', async () => {
+    const code = await page.evaluate(() =>
+      window.__TAURI_INTERNALS__.invoke('persona_import', { paths: ['/etc/passwd'] }).then(() => 'accepted', (e) => e.code),
+    );
+    assert.equal(code, 'ipc.path_not_chosen');
+  });
+});

@@ -1,19 +1,28 @@
 // Runs in the page before the app (Playwright's addInitScript). It stands in for Tauri's IPC at
 // the @tauri-apps/api boundary: every app command is forwarded to `studio-bridge`, which runs
-// the real command table over loopback HTTP; the dialog and event plugins are answered here.
+// the real command table over loopback HTTP (file dialogs included); the event plugin is
+// answered here.
 // `window.__bridge` is set by the test before this runs (see harness.mjs).
 (() => {
   const callbacks = new Map();
   const listeners = new Map();
   let nextId = 1;
-  const dialogAnswers = [];
+  // What the owner does outside the page goes to the bridge, which grants the paths exactly
+  // as the app's own dialogs and drop events do.
+  const tell = (what, body) =>
+    fetch(`${window.__bridge}/test/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bridge-token': window.__bridgeToken },
+      body: JSON.stringify(body),
+    });
   window.__mock = {
-    // The test queues what the next file dialogs "pick".
+    // The test queues what the next file dialog "picks": a path, a list, or null (cancel).
     answerDialog(value) {
-      dialogAnswers.push(value);
+      return tell('dialog-answer', value);
     },
     // Files dropped on the window, as Tauri reports them.
-    dropFiles(paths) {
+    async dropFiles(paths) {
+      await tell('drop', paths);
       for (const [id, event] of listeners) {
         if (event === 'tauri://drag-drop') {
           callbacks.get(id)?.({ event, id, payload: { paths, position: { x: 10, y: 10 } } });
@@ -25,10 +34,6 @@
 
   async function invoke(cmd, args = {}) {
     window.__mock.calls.push(cmd);
-    if (cmd === 'plugin:dialog|open' || cmd === 'plugin:dialog|save') {
-      if (dialogAnswers.length === 0) throw new Error(`no dialog answer queued for ${cmd}`);
-      return dialogAnswers.shift();
-    }
     if (cmd === 'plugin:event|listen') {
       listeners.set(args.handler, args.event);
       return args.handler;
