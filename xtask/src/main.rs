@@ -9,7 +9,9 @@
 //!   manifest and hash, into `target/plugins/<id>/`, ready for `deskmate plugin install`;
 //! - `fuzz [SECONDS] [TARGET...]`: a bounded run of every fuzz target, or of those named;
 //! - `bench`: the criterion benches;
-//! - `package`: the Debian package of the app (a release build), and its installed size.
+//! - `package`: the Debian package of the app (a release build), and its installed size;
+//! - `types`: regenerate `ui/src/lib/generated/`, the TypeScript types of the Rust DTOs the
+//!   window receives (`cargo xtask test` fails while they are out of date).
 //!
 //! Only the standard library is used, so this builds in seconds before anything else.
 
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Some("plugins") => plugins(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str), &args[args.len().min(2)..]),
         Some("package") => package(),
+        Some("types") => types(),
         Some("bench") => plugins().and_then(|()| drag_bench()).and_then(|()| {
             cargo(&[
                 "bench",
@@ -115,7 +118,7 @@ fn main() -> ExitCode {
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS] [TARGET...]|bench|package>"
+                "usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS] [TARGET...]|bench|package|types>"
             );
             return ExitCode::from(2);
         }
@@ -342,6 +345,24 @@ fn run() -> Result {
             .join("target/debug/deskmate-studio")
             .to_string_lossy(),
         &[],
+    )
+}
+
+/// Writes the generated TypeScript types, through the test that otherwise checks them.
+fn types() -> Result {
+    say("generating ui/src/lib/generated (ts-rs)");
+    sh_in(
+        &root(),
+        env!("CARGO"),
+        &[
+            "test",
+            "--quiet",
+            "-p",
+            "deskmate-studio",
+            "--test",
+            "ts_bindings",
+        ],
+        &[("DESKMATE_WRITE_TYPES", "1")],
     )
 }
 

@@ -14,7 +14,7 @@ use deskmate_cards::CardError;
 use deskmate_rooms::RoomError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: String,
@@ -22,6 +22,7 @@ pub struct ApiError {
     pub hint: String,
     /// Values the app shows or acts on, by name (a host key's `fingerprint`, say).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
     pub details: BTreeMap<String, String>,
 }
 

@@ -252,7 +252,7 @@ pub fn import_room_package(package: &Path, out: &Path) -> Result<ImportReport, A
 }
 
 /// What a command would do to the room, asked while dragging.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
 pub struct Placement {
     /// Why the command would be refused; `None` when it would apply.
     pub refused: Option<ApiError>,
@@ -260,6 +260,7 @@ pub struct Placement {
     pub conflicts: Vec<String>,
     pub nearest_free: Option<rooms::Cell>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub diagnostics: Option<Vec<Diagnostic>>,
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// How much a finding matters. Ordered: `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Something the tool did or noticed; nothing to fix.
@@ -38,18 +38,21 @@ impl fmt::Display for Severity {
 }
 
 /// One finding about one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub code: String,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub hint: Option<String>,
     /// Who reported it: `None` for DeskMate Studio's built-in checks, a plugin's id for a
     /// plugin's. Serialized as `"source": "builtin"` or the id, so lists can be merged.
     #[serde(serialize_with = "serialize_source")]
+    #[ts(type = "string")]
     pub source: Option<String>,
 }
 

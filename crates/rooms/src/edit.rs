@@ -18,7 +18,7 @@ use crate::model::{Cell, Kind, Rect, Room, RoomObject, Theme, is_hex_color, is_v
 use crate::placement::{Occupancy, snap};
 
 /// One change to a room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Place a new object.
@@ -53,7 +53,7 @@ pub enum Command {
 }
 
 /// The object fields [`Command::SetProperty`] can set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Property {
     Id,

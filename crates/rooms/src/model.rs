@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 pub const FORMAT: &str = "deskmate.room/1";
 
 /// A whole room as saved in a `.room.json` file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "DeskMate room (deskmate.room/1)")]
 pub struct Room {
@@ -43,7 +43,7 @@ pub struct Room {
     pub extensions: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
     pub width: u32,
@@ -59,7 +59,7 @@ impl Default for Grid {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct CellSize {
     pub width: u32,
@@ -76,7 +76,9 @@ impl Default for CellSize {
 }
 
 /// A cell position, counted from the top-left corner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, ts_rs::TS,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Cell {
     pub x: i32,
@@ -84,7 +86,7 @@ pub struct Cell {
 }
 
 /// Colours by role, so that switching theme recolours every object that names a role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     pub name: String,
@@ -95,7 +97,7 @@ pub struct Theme {
 }
 
 /// The named roles every theme defines, each a `#rrggbb` colour.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Palette {
     pub floor: String,
@@ -134,7 +136,18 @@ impl Palette {
 
 /// What sort of thing an object is; the editor's palette and some checks use it.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    ts_rs::TS,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -176,7 +189,7 @@ impl Kind {
 }
 
 /// One object in the room. The first fields are the DeskMate server's grid-object fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct RoomObject {
     /// Unique within the room; letters, digits, `_` and `-` (the server puts it in URLs).
@@ -232,7 +245,9 @@ pub struct RoomObject {
 }
 
 /// What the companion can do with an object; exported to the server's floor plans.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Functional {
     #[serde(default)]

@@ -1,0 +1,61 @@
+//! The TypeScript types of what crosses into the window, generated from the Rust types with
+//! ts-rs, so the UI can never drift from the app: `ui/src/lib/generated/` must be exactly what
+//! the types give. Regenerate with `cargo xtask types` (this test with `DESKMATE_WRITE_TYPES`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ts_rs::{Config, TS};
+
+/// The roots; everything they use comes along.
+fn export_all(dir: &Path) {
+    let cfg = Config::new().with_out_dir(dir).with_large_int("number");
+    deskmate_api::Placement::export_all(&cfg).expect("Placement exports");
+    deskmate_api::Room::export_all(&cfg).expect("Room exports");
+    deskmate_api::RoomCommand::export_all(&cfg).expect("Command exports");
+}
+
+fn files(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "ts") {
+                let relative = path.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(relative, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_ui_types_are_the_ones_the_rust_types_generate() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/generated");
+    if std::env::var_os("DESKMATE_WRITE_TYPES").is_some() {
+        let _ = std::fs::remove_dir_all(&committed);
+        export_all(&committed);
+        return;
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    export_all(fresh.path());
+    let (want, have) = (files(fresh.path()), files(&committed));
+    for (path, text) in &want {
+        assert_eq!(
+            have.get(path),
+            Some(text),
+            "ui/src/lib/generated/{} is out of date: run `cargo xtask types`",
+            path.display()
+        );
+    }
+    for path in have.keys() {
+        assert!(
+            want.contains_key(path),
+            "ui/src/lib/generated/{} is generated from nothing now: run `cargo xtask types`",
+            path.display()
+        );
+    }
+}
