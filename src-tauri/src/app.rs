@@ -117,7 +117,9 @@ impl Dialogs for NativeDialogs {
 }
 
 /// Tauri has already checked the command against the window's capabilities when this runs.
-/// The call goes to a worker thread so a long import never freezes the window; a long task's
+/// No call runs on the main thread, so nothing freezes the window: long ones (over SSH,
+/// imports, exports; see [`commands::is_long`]) go to the bounded pool of task workers, quick
+/// ones to a thread of their own, so a list never waits behind a health check. A long task's
 /// progress goes back over the `onProgress` channel the window passed in.
 fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
     let Invoke {
@@ -133,7 +135,9 @@ fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
         .get("onProgress")
         .and_then(|id| serde_json::from_value::<JavaScriptChannelId>(id.clone()).ok())
         .map(|id| id.channel_on(webview.clone()));
-    std::thread::spawn(move || {
+    let long = commands::is_long(&name, &args);
+    let app = webview.app_handle().clone();
+    let run = move || {
         let studio = webview.state::<Studio>();
         let progress = move |value: Value| {
             if let Some(channel) = &channel {
@@ -151,6 +155,11 @@ fn handle<R: Runtime>(invoke: Invoke<R>) -> bool {
                 resolver.reject(err);
             }
         }
-    });
+    };
+    if long {
+        app.state::<Studio>().long_tasks.run(run);
+    } else {
+        std::thread::spawn(run);
+    }
     true
 }

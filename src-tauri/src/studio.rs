@@ -8,12 +8,13 @@ use deskmate_api::{ApiError, App, DataDir, RoomSession};
 
 use crate::dialogs::{Dialogs, NoDialogs};
 use crate::grants::PathGrants;
-use crate::tasks::Running;
+use crate::tasks::{LONG_TASK_WORKERS, Pool, Running};
 
 pub struct Studio {
     pub(crate) app: App,
     pub(crate) rooms: Mutex<OpenRooms>,
     pub(crate) running: Running,
+    pub(crate) long_tasks: Pool,
     grants: PathGrants,
     /// Set once the app has a window to show dialogs on (or by the test bridge).
     dialogs: OnceLock<Box<dyn Dialogs>>,
@@ -55,6 +56,7 @@ impl Studio {
             app: App::open(data)?,
             rooms: Mutex::default(),
             running: Running::default(),
+            long_tasks: Pool::new(LONG_TASK_WORKERS),
             grants: PathGrants::default(),
             dialogs: OnceLock::new(),
         })

@@ -66,6 +66,22 @@ pub fn dispatch(
     reply
 }
 
+/// Commands that can take long: anything over SSH, and the file work of imports and exports.
+/// The app runs these on its bounded pool of task workers; the rest run at once.
+pub fn is_long(name: &str, args: &Value) -> bool {
+    const QUICK_SERVER_CALLS: &[&str] = &["server_list", "server_history", "server_remove"];
+    let over_ssh = name.starts_with("server_") && !QUICK_SERVER_CALLS.contains(&name);
+    let file_work = matches!(
+        name,
+        "persona_import"
+            | "persona_export"
+            | "persona_expressions_import"
+            | "room_export"
+            | "room_import"
+    );
+    over_ssh || file_work || args.get("taskId").is_some()
+}
+
 /// Reads a command's arguments, with a plain error when the window sent something else.
 pub(crate) fn args<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| {
@@ -93,6 +109,37 @@ pub(crate) fn data_url(format: &str, bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssh_and_file_work_are_long_tasks_and_lists_are_not() {
+        let none = Value::Null;
+        for long in [
+            "server_health",
+            "server_check",
+            "server_add",
+            "server_trust",
+            "persona_import",
+            "persona_export",
+            "room_export",
+        ] {
+            assert!(is_long(long, &none), "{long}");
+        }
+        for quick in [
+            "server_list",
+            "server_history",
+            "persona_list",
+            "room_apply",
+            "room_probe",
+            "app_info",
+            "dialog_pick",
+        ] {
+            assert!(!is_long(quick, &none), "{quick}");
+        }
+        assert!(is_long(
+            "persona_show",
+            &serde_json::json!({ "taskId": "t" })
+        ));
+    }
 
     #[test]
     fn every_declared_command_has_a_handler_and_no_handler_is_undeclared() {
