@@ -11,34 +11,22 @@ use crate::output::{self, INVALID, OK, ok};
 #[derive(Subcommand)]
 pub enum CardCommand {
     /// Show a card's format, spec, name, layout and any problems
-    Inspect {
-        file: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    Inspect { file: PathBuf },
     /// Convert a card; the output format follows OUT's extension (.png, .json, .charx)
     Convert {
         input: PathBuf,
         output: PathBuf,
         #[command(flatten)]
         write: WriteArgs,
-        #[arg(long)]
-        json: bool,
     },
     /// Check a card against its spec; exit 0 when valid (warnings allowed), 1 when not
-    Validate {
-        file: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    Validate { file: PathBuf },
     /// Write a repaired copy: fills defaults, fixes loose types and checksums, lists each change
     Repair {
         input: PathBuf,
         output: PathBuf,
         #[command(flatten)]
         write: WriteArgs,
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -91,12 +79,12 @@ impl WriteArgs {
     }
 }
 
-pub fn run(command: CardCommand) -> ExitCode {
+pub fn run(command: CardCommand, json: bool) -> ExitCode {
     match command {
-        CardCommand::Inspect { file, json } => {
+        CardCommand::Inspect { file } => {
             output::finish(deskmate_api::inspect_card(&file), json, ok, print_inspect)
         }
-        CardCommand::Validate { file, json } => output::finish(
+        CardCommand::Validate { file } => output::finish(
             crate::plugin::open().and_then(|plugins| deskmate_api::validate_card(&file, &plugins)),
             json,
             |r| if r.valid { OK } else { INVALID },
@@ -106,7 +94,6 @@ pub fn run(command: CardCommand) -> ExitCode {
             input,
             output,
             write,
-            json,
         } => output::finish(
             deskmate_api::convert_card(&input, &output, &write.options()),
             json,
@@ -117,7 +104,6 @@ pub fn run(command: CardCommand) -> ExitCode {
             input,
             output,
             write,
-            json,
         } => output::finish(
             deskmate_api::repair_card(&input, &output, &write.options()),
             json,

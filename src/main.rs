@@ -25,6 +25,9 @@ use clap::{Parser, Subcommand};
     about = "DeskMate Studio: character cards, rooms and your DeskMate server"
 )]
 struct Cli {
+    /// Machine-readable output: the result as JSON on stdout, errors as {"error": …}
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,11 +57,11 @@ fn main() -> ExitCode {
     stop_quietly_when_the_reader_goes();
     let cli = Cli::parse();
     match cli.command {
-        Command::Card(command) => card::run(command),
-        Command::Persona(command) => persona::run(command),
-        Command::Room(command) => room::run(command),
-        Command::Plugin(command) => plugin::run(command),
-        Command::Server(command) => server::run(command),
+        Command::Card(command) => card::run(command, cli.json),
+        Command::Persona(command) => persona::run(command, cli.json),
+        Command::Room(command) => room::run(command, cli.json),
+        Command::Plugin(command) => plugin::run(command, cli.json),
+        Command::Server(command) => server::run(command, cli.json),
         Command::Tour => tour::run(),
     }
 }

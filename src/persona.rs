@@ -22,8 +22,6 @@ pub enum PersonaCommand {
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        #[arg(long)]
-        json: bool,
     },
     /// List the library (or the trash)
     List {
@@ -39,15 +37,9 @@ pub enum PersonaCommand {
         /// List deleted personas instead
         #[arg(long)]
         trash: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// Show one persona: its card, tags, rating, notes and expressions
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    Show { id: i64 },
     /// Export personas: one to .png, .json or .charx; several to a .zip
     Export {
         #[arg(required = true, num_args = 2.., value_name = "ID... OUT")]
@@ -55,28 +47,19 @@ pub enum PersonaCommand {
         /// The card format inside a .zip (each persona's own format by default)
         #[arg(long, value_enum)]
         format: Option<CardFormat>,
-        #[arg(long)]
-        json: bool,
     },
     /// Move personas to the trash (undo with `restore`)
     Delete {
         #[arg(required = true)]
         ids: Vec<i64>,
-        #[arg(long)]
-        json: bool,
     },
     /// Bring personas back from the trash
     Restore {
         #[arg(required = true)]
         ids: Vec<i64>,
-        #[arg(long)]
-        json: bool,
     },
     /// Delete everything in the trash for good
-    EmptyTrash {
-        #[arg(long)]
-        json: bool,
-    },
+    EmptyTrash {},
     /// Add or remove tags
     Tag {
         #[arg(required = true)]
@@ -85,8 +68,6 @@ pub enum PersonaCommand {
         add: Vec<String>,
         #[arg(long, value_name = "TAG")]
         remove: Vec<String>,
-        #[arg(long)]
-        json: bool,
     },
     /// Rate personas, 1 to 5 stars
     Rate {
@@ -96,16 +77,9 @@ pub enum PersonaCommand {
         stars: Option<u8>,
         #[arg(long)]
         clear: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// Set the owner's notes on a persona
-    Note {
-        id: i64,
-        text: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Note { id: i64, text: String },
     /// Expression sprites: import, check coverage, export for SillyTavern or DeskMate
     #[command(subcommand)]
     Expressions(ExpressionsCommand),
@@ -120,23 +94,15 @@ pub enum ExpressionsCommand {
         /// Drop the persona's current sprites first
         #[arg(long)]
         replace: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// Check the sprites and show which labels are covered
-    Check {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
+    Check { id: i64 },
     /// Write the sprites: a SillyTavern zip, a DeskMate persona folder, or a CHARX
     Export {
         id: i64,
         out: PathBuf,
         #[arg(long, value_enum)]
         layout: LayoutArg,
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -162,39 +128,17 @@ pub enum LayoutArg {
     Charx,
 }
 
-impl PersonaCommand {
-    fn json(&self) -> bool {
-        use PersonaCommand::*;
-        match self {
-            Import { json, .. }
-            | List { json, .. }
-            | Show { json, .. }
-            | Export { json, .. }
-            | Delete { json, .. }
-            | Restore { json, .. }
-            | EmptyTrash { json }
-            | Tag { json, .. }
-            | Rate { json, .. }
-            | Note { json, .. } => *json,
-            Expressions(ExpressionsCommand::Import { json, .. })
-            | Expressions(ExpressionsCommand::Check { json, .. })
-            | Expressions(ExpressionsCommand::Export { json, .. }) => *json,
-        }
-    }
-}
-
-pub fn run(command: PersonaCommand) -> ExitCode {
-    let json = command.json();
+pub fn run(command: PersonaCommand, json: bool) -> ExitCode {
     match DataDir::from_env().and_then(|data| Personas::open(&data)) {
-        Ok(personas) => run_with(personas, command),
+        Ok(personas) => run_with(personas, command, json),
         Err(e) => output::error(&e, json),
     }
 }
 
-fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
+fn run_with(personas: Personas, command: PersonaCommand, json: bool) -> ExitCode {
     use PersonaCommand::*;
     match command {
-        Import { paths, json } => {
+        Import { paths } => {
             let show_progress = !json && std::io::stderr().is_terminal();
             let result = personas.import(&paths, &mut |p| {
                 if show_progress {
@@ -218,7 +162,6 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
             creator,
             sort,
             trash,
-            json,
         } => {
             let query = PersonaQuery {
                 search,
@@ -234,7 +177,7 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
             };
             output::finish(personas.list(&query), json, ok, |list| print_list(list))
         }
-        Show { id, json } => output::finish(personas.show(id), json, ok, |p| {
+        Show { id } => output::finish(personas.show(id), json, ok, |p| {
             let s = &p.persona.summary;
             println!(
                 "{} (id {}) — {} card from {}",
@@ -265,7 +208,6 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
         Export {
             mut ids_and_out,
             format,
-            json,
         } => {
             let out = PathBuf::from(ids_and_out.pop().expect("clap requires two values"));
             let ids: Result<Vec<i64>, _> = ids_and_out.iter().map(|i| i.parse()).collect();
@@ -295,7 +237,7 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
                 },
             )
         }
-        Delete { ids, json } => {
+        Delete { ids } => {
             let n = ids.len();
             output::finish(personas.delete(&ids).map(|()| ids), json, ok, |_| {
                 println!(
@@ -303,20 +245,13 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
                 );
             })
         }
-        Restore { ids, json } => {
-            output::finish(personas.restore(&ids).map(|()| ids), json, ok, |ids| {
-                println!("restored {}", ids.len());
-            })
-        }
-        EmptyTrash { json } => output::finish(personas.empty_trash(), json, ok, |n| {
+        Restore { ids } => output::finish(personas.restore(&ids).map(|()| ids), json, ok, |ids| {
+            println!("restored {}", ids.len());
+        }),
+        EmptyTrash {} => output::finish(personas.empty_trash(), json, ok, |n| {
             println!("deleted {n} for good");
         }),
-        Tag {
-            ids,
-            add,
-            remove,
-            json,
-        } => output::finish(
+        Tag { ids, add, remove } => output::finish(
             personas.tag(&ids, &add, &remove).map(|()| ids),
             json,
             ok,
@@ -324,49 +259,32 @@ fn run_with(personas: Personas, command: PersonaCommand) -> ExitCode {
                 println!("tagged {}", ids.len());
             },
         ),
-        Rate {
-            ids,
-            stars,
-            clear,
-            json,
-        } => {
+        Rate { ids, stars, clear } => {
             let stars = if clear { None } else { stars };
             output::finish(personas.rate(&ids, stars).map(|()| ids), json, ok, |ids| {
                 println!("rated {}", ids.len());
             })
         }
-        Note { id, text, json } => {
+        Note { id, text } => {
             output::finish(personas.note(id, &text).map(|()| id), json, ok, |_| {
                 println!("saved the note");
             })
         }
-        Expressions(command) => expressions(&personas, command),
+        Expressions(command) => expressions(&personas, command, json),
     }
 }
 
-fn expressions(personas: &Personas, command: ExpressionsCommand) -> ExitCode {
+fn expressions(personas: &Personas, command: ExpressionsCommand, json: bool) -> ExitCode {
     use ExpressionsCommand::*;
     match command {
-        Import {
-            id,
-            from,
-            replace,
-            json,
-        } => output::finish(
+        Import { id, from, replace } => output::finish(
             personas.import_expressions(id, &from, replace),
             json,
             ok,
             print_expressions,
         ),
-        Check { id, json } => {
-            output::finish(personas.check_expressions(id), json, ok, print_expressions)
-        }
-        Export {
-            id,
-            out,
-            layout,
-            json,
-        } => {
+        Check { id } => output::finish(personas.check_expressions(id), json, ok, print_expressions),
+        Export { id, out, layout } => {
             let layout = match layout {
                 LayoutArg::Sillytavern => ExpressionLayout::SillyTavern,
                 LayoutArg::Deskmate => ExpressionLayout::DeskMate,

@@ -20,52 +20,18 @@ pub enum PluginCommand {
         /// Replace an installed plugin with the same id (an upgrade)
         #[arg(long)]
         replace: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// List installed plugins and the limits they run under
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List {},
     /// Remove an installed plugin
-    Remove {
-        id: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Remove { id: String },
     /// Turn a plugin on: its findings join the built-in ones
-    Enable {
-        id: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Enable { id: String },
     /// Turn a plugin off without removing it
-    Disable {
-        id: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Disable { id: String },
     /// Run one plugin (an installed id, or a plugin folder) on a room or card file; exit 1
     /// when it reports an error
-    Run {
-        plugin: String,
-        file: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-impl PluginCommand {
-    fn json(&self) -> bool {
-        use PluginCommand::*;
-        match self {
-            Install { json, .. } | List { json } | Remove { json, .. } | Enable { json, .. } => {
-                *json
-            }
-            Disable { json, .. } | Run { json, .. } => *json,
-        }
-    }
+    Run { plugin: String, file: PathBuf },
 }
 
 /// The plugins in the app's data folder.
@@ -73,28 +39,26 @@ pub fn open() -> Result<Plugins, ApiError> {
     Plugins::open(&DataDir::from_env()?)
 }
 
-pub fn run(command: PluginCommand) -> ExitCode {
+pub fn run(command: PluginCommand, json: bool) -> ExitCode {
     use PluginCommand::*;
     let plugins = match open() {
         Ok(plugins) => plugins,
-        Err(e) => return output::error(&e, command.json()),
+        Err(e) => return output::error(&e, json),
     };
     match command {
-        Install {
-            path,
-            replace,
-            json,
-        } => output::finish(plugins.install(&path, replace), json, ok, |r| {
-            println!(
-                "installed {} {} ({}) for {}",
-                r.plugin.manifest.id,
-                r.plugin.manifest.version,
-                r.plugin.manifest.name,
-                targets(&r.plugin)
-            );
-            println!("  into {}", r.plugin.dir.display());
-        }),
-        List { json } => output::finish(plugins.list(), json, ok, |list| {
+        Install { path, replace } => {
+            output::finish(plugins.install(&path, replace), json, ok, |r| {
+                println!(
+                    "installed {} {} ({}) for {}",
+                    r.plugin.manifest.id,
+                    r.plugin.manifest.version,
+                    r.plugin.manifest.name,
+                    targets(&r.plugin)
+                );
+                println!("  into {}", r.plugin.dir.display());
+            })
+        }
+        List {} => output::finish(plugins.list(), json, ok, |list| {
             if list.plugins.is_empty() {
                 println!(
                     "No plugins installed. Install one with `deskmate plugin install FOLDER`."
@@ -120,16 +84,16 @@ pub fn run(command: PluginCommand) -> ExitCode {
                 list.api_versions.join(", ")
             );
         }),
-        Remove { id, json } => output::finish(plugins.remove(&id), json, ok, |p| {
+        Remove { id } => output::finish(plugins.remove(&id), json, ok, |p| {
             println!("removed {} {}", p.manifest.id, p.manifest.version)
         }),
-        Enable { id, json } => output::finish(plugins.set_enabled(&id, true), json, ok, |p| {
+        Enable { id } => output::finish(plugins.set_enabled(&id, true), json, ok, |p| {
             println!("enabled {}", p.manifest.id)
         }),
-        Disable { id, json } => output::finish(plugins.set_enabled(&id, false), json, ok, |p| {
+        Disable { id } => output::finish(plugins.set_enabled(&id, false), json, ok, |p| {
             println!("disabled {}", p.manifest.id)
         }),
-        Run { plugin, file, json } => output::finish(
+        Run { plugin, file } => output::finish(
             plugins.run(&plugin, &file),
             json,
             |r| if r.valid { OK } else { INVALID },

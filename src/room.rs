@@ -11,25 +11,16 @@ use crate::output::{self, INVALID, OK, ok};
 #[derive(Subcommand)]
 pub enum RoomCommandLine {
     /// List the built-in templates (modern, cozy, office, futuristic)
-    Templates {
-        #[arg(long)]
-        json: bool,
-    },
+    Templates {},
     /// Start a new room from a template
     New {
         #[arg(long, value_name = "NAME")]
         template: String,
         output: PathBuf,
-        #[arg(long)]
-        json: bool,
     },
     /// Check a room (JSON or YAML) with the built-in rules and every enabled plugin; exit 0
     /// when valid (warnings allowed), 1 when not
-    Validate {
-        file: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    Validate { file: PathBuf },
     /// Apply edit commands (the editor's own) in order and write the result; nothing is
     /// written if any command is refused
     Edit {
@@ -38,8 +29,6 @@ pub enum RoomCommandLine {
         /// A command as JSON, e.g. '{"op":"move","id":"sofa","x":12,"y":9}'; repeatable
         #[arg(long = "command", value_name = "JSON", required = true)]
         commands: Vec<String>,
-        #[arg(long)]
-        json: bool,
     },
     /// Draw a PNG preview of the room
     Render {
@@ -48,8 +37,6 @@ pub enum RoomCommandLine {
         /// Leave object names off the picture
         #[arg(long)]
         no_labels: bool,
-        #[arg(long)]
-        json: bool,
     },
     /// Export for the DeskMate server (grid-objects, floor-plan) or as a .dmroom package
     Export {
@@ -57,16 +44,9 @@ pub enum RoomCommandLine {
         #[arg(long, value_enum)]
         format: FormatArg,
         output: PathBuf,
-        #[arg(long)]
-        json: bool,
     },
     /// Unpack a .dmroom package: the room to OUT, its sprites to sprites/ beside it
-    Import {
-        package: PathBuf,
-        output: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    Import { package: PathBuf, output: PathBuf },
     /// Print the JSON Schema of the room format
     Schema,
 }
@@ -78,10 +58,10 @@ pub enum FormatArg {
     Package,
 }
 
-pub fn run(command: RoomCommandLine) -> ExitCode {
+pub fn run(command: RoomCommandLine, json: bool) -> ExitCode {
     use RoomCommandLine::*;
     match command {
-        Templates { json } => output::finish(deskmate_api::room_templates(), json, ok, |list| {
+        Templates {} => output::finish(deskmate_api::room_templates(), json, ok, |list| {
             for t in list {
                 println!(
                     "{:<11} {} — {} objects, {} theme",
@@ -90,14 +70,12 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
                 println!("            {}", t.description);
             }
         }),
-        New {
-            template,
-            output,
-            json,
-        } => output::finish(deskmate_api::new_room(&template, &output), json, ok, |r| {
-            print_room(r, "wrote")
-        }),
-        Validate { file, json } => output::finish(
+        New { template, output } => {
+            output::finish(deskmate_api::new_room(&template, &output), json, ok, |r| {
+                print_room(r, "wrote")
+            })
+        }
+        Validate { file } => output::finish(
             crate::plugin::open().and_then(|plugins| deskmate_api::validate_room(&file, &plugins)),
             json,
             |r| if r.valid { OK } else { INVALID },
@@ -107,7 +85,6 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
             file,
             output,
             commands,
-            json,
         } => {
             let parsed: Result<Vec<RoomCommand>, _> = commands
                 .iter()
@@ -134,7 +111,6 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
             file,
             output,
             no_labels,
-            json,
         } => output::finish(
             deskmate_api::render_room(&file, &output, !no_labels),
             json,
@@ -152,7 +128,6 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
             file,
             format,
             output,
-            json,
         } => {
             let format = match format {
                 FormatArg::GridObjects => ExportFormat::GridObjects,
@@ -172,11 +147,7 @@ pub fn run(command: RoomCommandLine) -> ExitCode {
                 },
             )
         }
-        Import {
-            package,
-            output,
-            json,
-        } => output::finish(
+        Import { package, output } => output::finish(
             deskmate_api::import_room_package(&package, &output),
             json,
             ok,

@@ -52,73 +52,41 @@ pub enum ServerCommand {
         /// The backend's port on the server, for its /health
         #[arg(long)]
         backend_port: Option<u16>,
-        #[arg(long)]
-        json: bool,
     },
     /// List saved servers
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List {},
     /// Forget a server, its saved secret and its health history
-    Remove {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Remove { name: String },
     /// Accept a server's new host key after checking it (after a reinstall, say)
     Trust {
         name: String,
         #[arg(long, value_name = "SHA256:…")]
         fingerprint: String,
-        #[arg(long)]
-        json: bool,
     },
     /// Can this server run DeskMate? System, memory, disk, Docker, Compose, ports 80/443
-    Check {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Check { name: String },
     /// Is DeskMate healthy? Services, the backend's /health, HTTPS, load, memory, disk
-    Health {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
+    Health { name: String },
     /// Past health reports, newest first
     History {
         name: String,
         #[arg(long, default_value_t = 20)]
         limit: u32,
-        #[arg(long)]
-        json: bool,
     },
 }
 
-impl ServerCommand {
-    fn json(&self) -> bool {
-        use ServerCommand::*;
-        match self {
-            Add { json, .. } | List { json } | Remove { json, .. } | Trust { json, .. } => *json,
-            Check { json, .. } | Health { json, .. } | History { json, .. } => *json,
-        }
-    }
-}
-
-pub fn run(command: ServerCommand) -> ExitCode {
-    let json = command.json();
+pub fn run(command: ServerCommand, json: bool) -> ExitCode {
     let servers = DataDir::from_env().and_then(|data| {
         deskmate_api::logging::init(&data);
         Servers::open(&data)
     });
     match servers {
-        Ok(servers) => run_with(servers, command),
+        Ok(servers) => run_with(servers, command, json),
         Err(e) => output::error(&e, json),
     }
 }
 
-fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
+fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
     use ServerCommand::*;
     match command {
         Add {
@@ -135,7 +103,6 @@ fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
             stack_dir,
             domain,
             backend_port,
-            json,
         } => {
             let sign_in = match (key, password_stdin) {
                 (Some(path), _) => match passphrase_stdin
@@ -179,7 +146,7 @@ fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
                 },
             )
         }
-        List { json } => output::finish(servers.list(), json, ok, |list| {
+        List {} => output::finish(servers.list(), json, ok, |list| {
             if list.servers.is_empty() {
                 println!(
                     "No servers yet. Add one with `deskmate server add NAME --host HOST --user USER --key FILE`."
@@ -198,24 +165,22 @@ fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
                 );
             }
         }),
-        Remove { name, json } => output::finish(servers.remove(&name), json, ok, |p| {
+        Remove { name } => output::finish(servers.remove(&name), json, ok, |p| {
             println!("removed {}", p.server.name)
         }),
-        Trust {
-            name,
-            fingerprint,
-            json,
-        } => output::finish(servers.trust(&name, &fingerprint), json, ok, |r| {
-            if r.replaced {
-                println!("{} is now trusted with host key {}", r.server, r.host_key);
-            } else {
-                println!(
-                    "{} already had host key {}; nothing changed",
-                    r.server, r.host_key
-                );
-            }
-        }),
-        Check { name, json } => output::finish(
+        Trust { name, fingerprint } => {
+            output::finish(servers.trust(&name, &fingerprint), json, ok, |r| {
+                if r.replaced {
+                    println!("{} is now trusted with host key {}", r.server, r.host_key);
+                } else {
+                    println!(
+                        "{} already had host key {}; nothing changed",
+                        r.server, r.host_key
+                    );
+                }
+            })
+        }
+        Check { name } => output::finish(
             servers.check(&name),
             json,
             |r: &CheckReport| failed(r.preflight.overall),
@@ -224,7 +189,7 @@ fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
                 print_findings(&r.preflight.findings, r.preflight.overall, None);
             },
         ),
-        Health { name, json } => output::finish(
+        Health { name } => output::finish(
             servers.health(&name),
             json,
             |r: &HealthOutcome| failed(r.report.overall),
@@ -237,7 +202,7 @@ fn run_with(servers: Servers, command: ServerCommand) -> ExitCode {
                 );
             },
         ),
-        History { name, limit, json } => {
+        History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {
                     println!("No health reports yet. Run `deskmate server health {name}`.");

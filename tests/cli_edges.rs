@@ -84,3 +84,24 @@ fn a_first_run_prints_nothing_but_the_answer() {
         let _ = std::fs::remove_dir_all(&data);
     }
 }
+
+/// `--json` is one global flag: it works before the noun, after the verb, and on commands
+/// whose output is otherwise text.
+#[test]
+fn json_is_one_flag_for_every_command_wherever_it_is_written() {
+    let data = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--json", "room", "templates"],
+        vec!["room", "--json", "templates"],
+        vec!["room", "templates", "--json"],
+        vec!["--json", "persona", "list"],
+    ] {
+        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+            .iter()
+            .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
+            .collect();
+        let run = deskmate_with_data(data.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.json().is_array(), "{}", run.stdout);
+    }
+}
