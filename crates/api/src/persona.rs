@@ -102,6 +102,20 @@ pub struct PersonaDetail {
     pub persona: Persona,
     pub sprites: Vec<SpriteInfo>,
     pub coverage: [Coverage; 2],
+    /// What the card checks find in the stored card; the app offers Repair when any is
+    /// fixable.
+    pub diagnostics: Vec<Diagnostic>,
+    /// True when repairing the card would change something.
+    pub repairable: bool,
+}
+
+/// What a repair of a stored card did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepairReport {
+    /// Each change, in the words `card repair` uses.
+    pub changes: Vec<Diagnostic>,
+    /// What is still found after the repair (what only the owner can fix).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -241,10 +255,30 @@ impl Personas {
         let persona = self.library.lock().persona(id).map_err(library_error)?;
         let sprites = self.library.lock().sprites(id).map_err(library_error)?;
         let coverage = coverage_of(&sprites);
+        let card = stored_card(&persona)?;
+        let (_, changes) = cards::repair(&card);
         Ok(PersonaDetail {
+            diagnostics: cards::validate(&card),
+            repairable: !changes.is_empty(),
             persona,
             sprites,
             coverage,
+        })
+    }
+
+    /// Repairs the stored card as `card repair` does (defaults, loose types, timestamps) and
+    /// saves it; returns each change and what is still found.
+    pub fn repair(&self, id: i64) -> Result<RepairReport, ApiError> {
+        let card = stored_card(&self.library.lock().persona(id).map_err(library_error)?)?;
+        let (repaired, changes) = cards::repair(&card);
+        let diagnostics = if changes.is_empty() {
+            cards::validate(&card)
+        } else {
+            self.update_card(id, repaired.to_value())?
+        };
+        Ok(RepairReport {
+            changes,
+            diagnostics,
         })
     }
 

@@ -16,6 +16,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("persona_show", show),
     ("persona_import", import),
     ("persona_update_card", update_card),
+    ("persona_repair", repair),
     ("persona_export", export),
     ("persona_delete", delete),
     ("persona_restore", restore),
@@ -135,6 +136,12 @@ fn update_card(studio: &Studio, value: Value, _: &Task) -> Reply {
     let UpdateCard { id, card } = args(value)?;
     let diagnostics = studio.app.personas.update_card(id, card)?;
     reply(json!({ "diagnostics": diagnostics }))
+}
+
+/// The app's Repair button: what `card repair` does, on the stored card, with each change.
+fn repair(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let One { id } = args(value)?;
+    reply(studio.app.personas.repair(id)?)
 }
 
 #[derive(Deserialize)]

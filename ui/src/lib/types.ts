@@ -83,4 +83,6 @@ export interface PersonaDetail extends Omit<PersonaSummary, 'sprites'> {
   card: string;
   sprites: SpriteInfo[];
   coverage: Coverage[];
+  diagnostics: Diagnostic[];
+  repairable: boolean;
 }

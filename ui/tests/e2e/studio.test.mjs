@@ -432,3 +432,28 @@ describe('paths the owner chose', () => {
     assert.equal(code, 'ipc.path_not_chosen');
   });
 });
+
+describe('repairing a card', () => {
+  it('offers Repair for what the checks can fix, lists each change, and the finding is gone', async () => {
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    const dir = mkdtempSync(join(tmpdir(), 'deskmate-repair-'));
+    const card = JSON.parse(readFileSync(join(repoRoot, 'templates/personas/aster-vale.json'), 'utf8'));
+    card.data.name = 'Millis Keeper';
+    card.data.creation_date = 1700000000000; // JavaScript's Date.now(): milliseconds, not seconds
+    const path = join(dir, 'millis.json');
+    writeFileSync(path, JSON.stringify(card));
+    await page.evaluate((p) => window.__mock.answerDialog([p]), path);
+    await page.getByRole('button', { name: 'Import cards…' }).click();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    await page.locator('[data-testid="persona-grid"] li', { hasText: 'Millis Keeper' }).getByRole('button', { name: /^Open / }).click();
+    await page.locator('.findings', { hasText: 'milliseconds' }).waitFor();
+    assert.doesNotMatch(await page.locator('.findings').innerText(), /deskmate card repair/, 'no CLI command in the app');
+
+    await page.getByTestId('repair').click();
+    const changes = page.getByTestId('repaired');
+    await changes.waitFor();
+    assert.match(await changes.innerText(), /creation_date/);
+    assert.equal(await page.locator('.findings', { hasText: 'milliseconds' }).count(), 0, 'repaired');
+    await page.getByRole('button', { name: '← Personas' }).click();
+  });
+});
