@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 use deskmate_api::CardFileFormat as Format;
-use deskmate_api::persona::{Continue, ExpressionReport, ImportReport};
+use deskmate_api::persona::{Continue, ExpressionReport, ImportReport, Outcome};
 use deskmate_api::{
     DataDir, ExpressionLayout, PersonaQuery, PersonaSort, PersonaSummary, Personas,
 };
@@ -320,7 +320,7 @@ fn expressions(personas: &Personas, command: ExpressionsCommand, json: bool) -> 
 fn print_import(report: &ImportReport) {
     for file in &report.files {
         match file.outcome {
-            "imported" => println!(
+            Outcome::Imported => println!(
                 "imported  {} as {} (id {}){}",
                 file.file,
                 file.name.as_deref().unwrap_or(""),
@@ -332,7 +332,8 @@ fn print_import(report: &ImportReport) {
                 }
             ),
             outcome => println!(
-                "{outcome:<9} {}: {}",
+                "{:<9} {}: {}",
+                outcome.as_str(),
                 file.file,
                 file.reason.as_deref().unwrap_or("")
             ),

@@ -17,7 +17,7 @@ use deskmate_cards::expressions::export::deskmate_file_stem;
 use deskmate_cards::expressions::labels::DESKMATE;
 use deskmate_cards::{CardError, Limits};
 
-use super::FileResult;
+use super::{FileResult, Outcome};
 use crate::ApiError;
 use crate::files::read_limited;
 
@@ -98,7 +98,7 @@ impl Plan {
         self.passed_over.push(FileResult {
             code: Some(code.into()),
             reason: Some(reason.into()),
-            ..FileResult::new(label, "skipped")
+            ..FileResult::new(label, Outcome::Skipped)
         });
     }
 
