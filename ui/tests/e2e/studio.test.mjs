@@ -181,7 +181,7 @@ describe('personas', () => {
     const card = join(repoRoot, 'templates/personas/nyx-holloway.png');
     await page.evaluate((p) => window.__mock.answerDialog([p]), card);
     await page.getByRole('button', { name: 'Import cards…' }).click();
-    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).last().waitFor();
     const tile = page.locator('[data-testid="persona-grid"] li').first();
     await tile.waitFor();
     await tile.getByRole('button', { name: /^Open / }).click();
@@ -226,7 +226,7 @@ describe('personas', () => {
     await page.getByRole('button', { name: '← Personas' }).click();
     const cards = ['aster-vale.json', 'bram-copperkettle.json'].map((f) => join(repoRoot, 'templates/personas', f));
     await page.evaluate((paths) => window.__mock.dropFiles(paths), cards);
-    await page.getByText(/Imported 2, skipped 0, failed 0/).waitFor();
+    await page.getByText(/Imported 2, skipped 0, failed 0/).last().waitFor();
     assert.equal(await page.locator('[data-testid="persona-grid"] li').count(), 3);
   });
 
@@ -406,7 +406,7 @@ describe('cards that carry their expressions', () => {
     const card = join(here, 'fixtures/risu-lantern-28-expressions.png');
     await page.evaluate((p) => window.__mock.answerDialog([p]), card);
     await page.getByRole('button', { name: 'Import cards…' }).click();
-    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).last().waitFor();
     const tile = page.locator('[data-testid="persona-grid"] li', { hasText: 'Risu Lantern' });
     await tile.getByText('28 sprites').waitFor();
     await tile.getByRole('button', { name: /^Open / }).click();
@@ -444,7 +444,7 @@ describe('repairing a card', () => {
     writeFileSync(path, JSON.stringify(card));
     await page.evaluate((p) => window.__mock.answerDialog([p]), path);
     await page.getByRole('button', { name: 'Import cards…' }).click();
-    await page.getByText(/Imported 1, skipped 0, failed 0/).waitFor();
+    await page.getByText(/Imported 1, skipped 0, failed 0/).last().waitFor();
     await page.locator('[data-testid="persona-grid"] li', { hasText: 'Millis Keeper' }).getByRole('button', { name: /^Open / }).click();
     await page.locator('.findings', { hasText: 'milliseconds' }).waitFor();
     assert.doesNotMatch(await page.locator('.findings').innerText(), /deskmate card repair/, 'no CLI command in the app');
@@ -455,5 +455,28 @@ describe('repairing a card', () => {
     assert.match(await changes.innerText(), /creation_date/);
     assert.equal(await page.locator('.findings', { hasText: 'milliseconds' }).count(), 0, 'repaired');
     await page.getByRole('button', { name: '← Personas' }).click();
+  });
+});
+
+describe('plain words', () => {
+  it('shows the persona\'s portrait in its editor, and says what each room export is for', async () => {
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    await page.locator('[data-testid="persona-grid"] li', { hasText: 'Nyx' }).getByRole('button', { name: /^Open / }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="portrait"]')?.naturalWidth > 0);
+    await page.getByRole('button', { name: '← Personas' }).click();
+
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.locator('[data-template="modern"]').click();
+    await page.locator('.canvas').waitFor();
+    const about = page.getByTestId('export-about');
+    const said = new Set();
+    for (const format of ['room', 'package', 'floor-plan', 'grid-objects']) {
+      await page.getByLabel('Export format').selectOption(format);
+      const text = await about.innerText();
+      assert.ok(text.length > 20, `${format} is explained: ${text}`);
+      said.add(text);
+    }
+    assert.equal(said.size, 4, 'each export has its own explanation');
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
   });
 });
