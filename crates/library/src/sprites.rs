@@ -49,6 +49,19 @@ impl Library {
         })
     }
 
+    /// Removes one of the persona's sprites; false when it had none of that file name.
+    pub fn remove_sprite(&mut self, persona: i64, file_name: &str) -> Result<bool> {
+        let mut removed = false;
+        self.edit_each(&[persona], |tx, id| {
+            removed = tx.execute(
+                "DELETE FROM sprites WHERE persona = ?1 AND file_name = ?2",
+                params![id, file_name],
+            )? > 0;
+            Ok(())
+        })?;
+        Ok(removed)
+    }
+
     /// The persona's sprites, by label, then shorter file names first (`joy.png`, `joy-2.png`).
     pub fn sprites(&self, persona: i64) -> Result<Vec<SpriteInfo>> {
         Ok(self

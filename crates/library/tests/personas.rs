@@ -333,3 +333,27 @@ fn count(path: &std::path::Path) -> usize {
 fn rusqlite_check(path: &std::path::Path) -> String {
     Library::open(path).unwrap().integrity_check().unwrap()
 }
+
+#[test]
+fn one_sprite_is_removed_and_the_others_stay() {
+    let (_dir, mut library) = open();
+    let Added::Imported { id, .. } = library.add_persona(&persona("Aria", "mo", 1)).unwrap() else {
+        panic!("a new persona")
+    };
+    library
+        .put_sprites(id, &[sprite("joy", 1), sprite("anger", 2)], false)
+        .unwrap();
+    assert!(library.remove_sprite(id, "joy.png").unwrap());
+    assert!(
+        !library.remove_sprite(id, "joy.png").unwrap(),
+        "gone already"
+    );
+    let left: Vec<String> = library
+        .sprites(id)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.file_name)
+        .collect();
+    assert!(!left.iter().any(|f| f == "joy.png"), "{left:?}");
+    assert!(left.iter().any(|f| f == "anger.png"), "the others stay: {left:?}");
+}

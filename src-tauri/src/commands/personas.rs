@@ -25,6 +25,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("persona_rate", rate),
     ("persona_note", note),
     ("persona_expressions_import", expressions_import),
+    ("persona_sprite_add", sprite_add),
+    ("persona_sprite_remove", sprite_remove),
 ];
 
 #[derive(Deserialize, Default)]
@@ -83,6 +85,24 @@ fn thumbnail(studio: &Studio, value: Value, _: &Task) -> Reply {
 struct SpriteOf {
     id: i64,
     file_name: String,
+}
+
+#[derive(Deserialize)]
+struct SpriteFile {
+    id: i64,
+    path: PathBuf,
+}
+
+/// Adds one picture the owner chose to the persona's set.
+fn sprite_add(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let SpriteFile { id, path } = args(value)?;
+    studio.grants().check(&path)?;
+    reply(studio.app.personas.add_sprite(id, &path)?)
+}
+
+fn sprite_remove(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let SpriteOf { id, file_name } = args(value)?;
+    reply(studio.app.personas.remove_sprite(id, &file_name)?)
 }
 
 /// One expression picture, to show in the expressions tab.

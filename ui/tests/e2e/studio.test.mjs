@@ -480,3 +480,28 @@ describe('plain words', () => {
     await page.getByRole('button', { name: 'Back to rooms' }).click();
   });
 });
+
+describe('one picture at a time', () => {
+  it('adds one expression picture, removes one, and measures against one label set at a time', async () => {
+    await page.getByRole('button', { name: 'Personas', exact: true }).click();
+    await page.locator('[data-testid="persona-grid"] li', { hasText: 'Nyx' }).getByRole('button', { name: /^Open / }).click();
+    await page.getByRole('tab', { name: /Expressions/ }).click();
+    const dir = mkdtempSync(join(tmpdir(), 'deskmate-one-'));
+    const picture = join(dir, 'surprise.png');
+    copyFileSync(join(repoRoot, 'templates/personas/nyx-holloway.png'), picture);
+    await page.evaluate((p) => window.__mock.answerDialog(p), picture);
+    await page.getByRole('button', { name: 'Add one picture…' }).click();
+    const sprites = page.locator('[data-testid="sprites"] li');
+    await sprites.filter({ hasText: 'surprise.png' }).waitFor();
+
+    await page.getByRole('button', { name: 'Remove surprise.png' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Remove surprise.png?' }).getByRole('button', { name: 'Remove' }).click();
+    await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="sprites"] li')].some((li) => li.textContent.includes('surprise.png')));
+
+    assert.equal(await page.getByTestId('label-set-title').count(), 1, 'one label set shown');
+    assert.match(await page.getByTestId('label-set-title').innerText(), /^SillyTavern labels/);
+    await page.getByTestId('label-set').selectOption('deskmate');
+    assert.match(await page.getByTestId('label-set-title').innerText(), /^DeskMate server labels: \d+ of 16/);
+    await page.getByRole('button', { name: '← Personas' }).click();
+  });
+});

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use deskmate_cards::archive::Entry;
 use deskmate_cards::expressions::export::{deskmate_file_stem, deskmate_layout, sillytavern_zip};
-use deskmate_cards::expressions::{self, Coverage, Skipped, Sprite};
+use deskmate_cards::expressions::{self, Coverage, Skipped, Sprite, SpriteLimits};
 use deskmate_cards::{Diagnostic, Format, Limits};
 use deskmate_library::{NewSprite, SpriteInfo};
 use serde::Serialize;
@@ -14,7 +14,7 @@ use super::import::{read_sprites, to_stored};
 use super::{Personas, coverage_of, from_stored, plan};
 use crate::ApiError;
 use crate::error::library_error;
-use crate::files::{join_inside, write_atomic};
+use crate::files::{join_inside, read_limited, write_atomic};
 
 /// Where an expression set goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +64,42 @@ impl Personas {
         let mut report = self.check_expressions(id)?;
         report.skipped = read.skipped;
         Ok(report)
+    }
+
+    /// Adds one picture (or replaces the persona's picture of that file name), labelled by
+    /// its file name as in a sprite folder.
+    pub fn add_sprite(&self, id: i64, file: &Path) -> Result<ExpressionReport, ApiError> {
+        let sprite_limits = SpriteLimits::default();
+        let bytes = read_limited(file, sprite_limits.max_bytes, |size, limit| {
+            deskmate_cards::CardError::TooLarge { size, limit }.into()
+        })?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sprite = Sprite::read(&name, None, bytes, &Limits::default(), &sprite_limits)?;
+        self.library
+            .lock()
+            .put_sprites(id, &[to_stored(&sprite)], false)
+            .map_err(library_error)?;
+        self.check_expressions(id)
+    }
+
+    /// Removes one picture from the persona's set.
+    pub fn remove_sprite(&self, id: i64, file_name: &str) -> Result<ExpressionReport, ApiError> {
+        let removed = self
+            .library
+            .lock()
+            .remove_sprite(id, file_name)
+            .map_err(library_error)?;
+        if !removed {
+            return Err(ApiError::new(
+                "sprite.not_found",
+                format!("persona {id} has no expression picture named {file_name}"),
+                "open the persona again to see its current pictures",
+            ));
+        }
+        self.check_expressions(id)
     }
 
     /// One of the persona's sprites as stored: its format (`png`, `webp`, `gif`, `jpeg`) and
