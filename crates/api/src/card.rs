@@ -4,10 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use deskmate_cards::expressions::Sprite;
-use deskmate_cards::expressions::export::charx_emotions;
 use deskmate_cards::{
-    self as cards, AvatarSize, Card, Container, Diagnostic, Format, Limits, Loaded, Spec, assets,
-    charx, convert,
+    self as cards, AvatarSize, Card, Container, Diagnostic, Format, Limits, Loaded, Spec,
     png::{self, WriteOptions as PngWriteOptions},
 };
 use serde::Serialize;
@@ -273,180 +271,36 @@ pub(crate) fn output_format(output: &Path) -> Result<Format, ApiError> {
     })
 }
 
-/// A card file's bytes, made.
-pub(crate) struct Encoded {
-    pub bytes: Vec<u8>,
-    pub spec: Spec,
-    pub changes: Vec<Diagnostic>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
 /// Makes the bytes of `card` as a `format` file, keeping what `input`'s container holds
-/// (the PNG's picture and chunks, the CHARX's assets).
+/// (the PNG's picture and chunks, the CHARX's assets): the card crate's `write`, with the
+/// picture file read here.
 pub(crate) fn encode_card(
     input: &Input,
     card: &Card,
     format: Format,
     options: &CardWriteOptions,
     png_options: PngWriteOptions,
-) -> Result<Encoded, ApiError> {
+) -> Result<cards::write::Written, ApiError> {
     let limits = Limits::default();
-    if options.spec == Some(Spec::V2) && format == Format::Charx {
-        return Err(ApiError::new(
-            "usage.charx_is_v3",
-            "a .charx always holds a V3 card",
-            "save it as V3, or as .json or .png for a V2 card",
-        ));
-    }
-    let mut diagnostics = input.loaded.diagnostics.clone();
-    let mut changes = Vec::new();
-    let (bytes, spec) = match format {
-        Format::Json => {
-            let spec = options.spec.unwrap_or(Spec::V3);
-            (cards::write_json(card, spec)?, spec)
-        }
-        Format::Png => {
-            let (picture, card) = png_picture(input, card, options, &limits, &mut diagnostics)?;
-            let v2_only = options.spec == Some(Spec::V2);
-            let png_options = PngWriteOptions {
-                v2_only,
-                ..png_options
-            };
-            let (out, notes) = png::write(&picture, &card, &limits, png_options)?;
-            let (fixed, notes): (Vec<_>, Vec<_>) = notes
-                .into_iter()
-                .partition(|d| d.code.starts_with("repair."));
-            changes = fixed;
-            diagnostics.extend(notes);
-            (out, if v2_only { Spec::V2 } else { Spec::V3 })
-        }
-        Format::Charx => {
-            let (mut card_v3, mut entries) = charx_contents(input, card, options, &limits)?;
-            if !options.emotions.is_empty() {
-                // The library's sprites replace the emotion assets the source file had.
-                let old: std::collections::HashSet<String> = card_v3
-                    .pointer("/data/assets")
-                    .and_then(serde_json::Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter(|a| {
-                        a.get("type").and_then(serde_json::Value::as_str) == Some("emotion")
-                    })
-                    .filter_map(|a| a.get("uri")?.as_str().and_then(charx::embedded_path))
-                    .map(str::to_string)
-                    .collect();
-                entries.retain(|e| !old.contains(&e.name));
-                entries.extend(charx_emotions(&mut card_v3, &options.emotions));
-            }
-            (charx::write(&card_v3, &entries)?, Spec::V3)
-        }
+    let picture = match &options.image {
+        Some(path) => Some(read_limited(path, limits.max_file_bytes, |size, limit| {
+            cards::CardError::TooLarge { size, limit }.into()
+        })?),
+        None => None,
     };
-    Ok(Encoded {
-        bytes,
-        spec,
-        changes,
-        diagnostics,
-    })
-}
-
-fn picture_from_option(
-    options: &CardWriteOptions,
-    limits: &Limits,
-) -> Result<Option<Vec<u8>>, ApiError> {
-    let Some(path) = &options.image else {
-        return Ok(None);
+    let write_options = cards::write::WriteOptions {
+        spec: options.spec,
+        picture,
+        picture_size: options.picture_size.unwrap_or_default(),
+        emotions: options.emotions.clone(),
+        png: png_options,
     };
-    let bytes = read_limited(path, limits.max_file_bytes, |size, limit| {
-        cards::CardError::TooLarge { size, limit }.into()
-    })?;
-    Ok(Some(cards::card_picture(
-        &bytes,
-        options.picture_size.unwrap_or_default(),
-        limits,
-    )?))
-}
-
-/// The PNG to write the card into, and the card as it should read there.
-fn png_picture(
-    input: &Input,
-    card: &Card,
-    options: &CardWriteOptions,
-    limits: &Limits,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<(Vec<u8>, Card), ApiError> {
-    if let Some(picture) = picture_from_option(options, limits)? {
-        return Ok((picture, card.clone()));
-    }
-    match &input.loaded.container {
-        Container::Png(_) => Ok((input.bytes.clone(), card.clone())),
-        Container::Charx(entries) => {
-            let mut card_v3 = convert::to_v3(card);
-            let icon = assets::main_icon_entry(&card_v3, entries).ok_or_else(no_picture)?;
-            let picture = if Format::sniff(&icon.bytes) == Some(Format::Png) {
-                png::strip(&icon.bytes, limits)?
-            } else {
-                cards::card_picture(
-                    &icon.bytes,
-                    options.picture_size.unwrap_or_default(),
-                    limits,
-                )?
-            };
-            assets::point_main_icon_at_png(&mut card_v3);
-            let others = entries.len() - 1;
-            if others > 0 {
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "card.assets_not_carried",
-                        format!("a PNG holds one picture; the archive's {others} other files (expressions, sounds, …) are not in it"),
-                    )
-                    .hint("keep the .charx as well, or convert to .charx, to keep them"),
-                );
-            }
-            Ok((picture, Card::from_value(card_v3)?))
-        }
-        Container::Json => Err(no_picture()),
-    }
-}
-
-fn no_picture() -> ApiError {
-    ApiError::new(
-        "usage.no_picture",
-        "a PNG card needs a picture, and this card has none",
-        "give it a picture (PNG, JPEG, WebP or GIF); it is cropped to 2:3 and sized 400x600",
-    )
-    .with_action(crate::error::Action::GivePicture)
-}
-
-/// The V3 document and archive entries of a CHARX.
-fn charx_contents(
-    input: &Input,
-    card: &Card,
-    options: &CardWriteOptions,
-    limits: &Limits,
-) -> Result<(serde_json::Value, Vec<charx::Entry>), ApiError> {
-    let mut card_v3 = convert::to_v3(card);
-    let mut entries = match &input.loaded.container {
-        Container::Charx(entries) => entries.clone(),
-        _ => Vec::new(),
-    };
-    let picture = match (
-        picture_from_option(options, limits)?,
-        &input.loaded.container,
-    ) {
-        (Some(picture), _) => Some(picture),
-        (None, Container::Png(_)) => Some(png::strip(&input.bytes, limits)?),
-        (None, _) => None,
-    };
-    if let Some(picture) = picture {
-        entries.retain(|e| e.name != assets::MAIN_ICON_ENTRY);
-        entries.insert(
-            0,
-            charx::Entry {
-                name: assets::MAIN_ICON_ENTRY.into(),
-                bytes: picture,
-            },
-        );
-        assets::point_main_icon_at(&mut card_v3, assets::MAIN_ICON_ENTRY);
-    }
-    Ok((card_v3, entries))
+    Ok(cards::write::write(
+        &input.bytes,
+        &input.loaded,
+        card,
+        format,
+        &write_options,
+        &limits,
+    )?)
 }

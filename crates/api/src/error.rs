@@ -146,7 +146,7 @@ impl From<CardError> for ApiError {
             CardError::UnknownFormat | CardError::PngNoCard => {
                 api.with_action(Action::CardFromPicture)
             }
-            CardError::PngTruncated { .. } | CardError::PngNoIend => {
+            CardError::PngTruncated { .. } | CardError::PngNoIend | CardError::NoPicture => {
                 api.with_action(Action::GivePicture)
             }
             _ => api,
@@ -206,6 +206,10 @@ fn card_hint(err: &CardError) -> &'static str {
         }
         UnsafeName { .. } => {
             "give the character (or the picture's label) a plain name without slashes, colons or a leading dot, then try again"
+        }
+        CharxIsV3 => "save it as V3, or as .json or .png for a V2 card",
+        NoPicture => {
+            "give it a picture (PNG, JPEG, WebP or GIF); it is cropped to 2:3 and sized 400x600"
         }
     }
 }

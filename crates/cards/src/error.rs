@@ -74,6 +74,10 @@ pub enum CardError {
     },
     #[error("the set has more than {limit} sprites")]
     TooManySprites { limit: usize },
+    #[error("a .charx always holds a V3 card")]
+    CharxIsV3,
+    #[error("a PNG card needs a picture, and this card has none")]
+    NoPicture,
     /// A name from a card or sprite that would become a file name but could point elsewhere
     /// (`../x`, `/etc/x`, `a/b`) or is not a plain name.
     #[error("`{name}` cannot be used as a file name: {reason}")]
@@ -113,6 +117,9 @@ impl CardError {
             SpriteTooLarge { .. } => "expression.too_large",
             TooManySprites { .. } => "expression.too_many",
             UnsafeName { .. } => "expression.unsafe_name",
+            // Stable codes from when the app layer raised these.
+            CharxIsV3 => "usage.charx_is_v3",
+            NoPicture => "usage.no_picture",
         }
     }
 }

@@ -13,15 +13,16 @@
 //! - **The picture is never touched.** Writing a PNG copies every non-card chunk byte for
 //!   byte ([`png::write`]); reading never inflates IDAT.
 //! - **Forgiving readers, strict writers.** Readers accept what real files contain (see
-//!   [`png::read`], [`payload`], [`charx`]) and say, as diagnostics, what they forgave.
+//!   [`png::read`], payload decoding, [`charx`]) and say, as diagnostics, what they forgave.
 //!   Writers produce exactly what the specs say.
 //! - **Bounded.** Every reader obeys [`Limits`], and no input makes it panic.
 //!
 //! It also reads and writes expression sprite sets ([`expressions`]) and makes the library's
-//! thumbnails ([`thumbnail`]).
+//! thumbnails ([`thumbnail`]). [`write::write`] is the one entry point for making a card file
+//! in any format from the file it came from.
 
 pub mod archive;
-pub mod assets;
+mod assets;
 mod avatar;
 pub mod charx;
 mod check;
@@ -31,13 +32,14 @@ pub mod expressions;
 pub mod fields;
 mod format;
 mod limits;
-pub mod lorebook;
+mod lorebook;
 mod model;
-pub mod payload;
+mod payload;
 mod picture;
 pub mod png;
 mod repair;
 mod thumbnail;
+pub mod write;
 
 pub use avatar::{AvatarSize, card_picture};
 pub use deskmate_diagnostics::{Diagnostic, Severity};

@@ -355,5 +355,8 @@ fn one_sprite_is_removed_and_the_others_stay() {
         .map(|s| s.file_name)
         .collect();
     assert!(!left.iter().any(|f| f == "joy.png"), "{left:?}");
-    assert!(left.iter().any(|f| f == "anger.png"), "the others stay: {left:?}");
+    assert!(
+        left.iter().any(|f| f == "anger.png"),
+        "the others stay: {left:?}"
+    );
 }

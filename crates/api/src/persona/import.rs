@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use deskmate_cards::archive::Entry;
 use deskmate_cards::expressions::export::{deskmate_file_stem, deskmate_label};
 use deskmate_cards::expressions::{self, Skipped, Sprite, SpriteLimits};
-use deskmate_cards::{self as cards, Format, Limits, assets, charx};
+use deskmate_cards::{self as cards, Format, Limits};
 use deskmate_library::{Added, NewPersona, NewSprite, SpriteInfo};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -264,19 +264,11 @@ fn prepare(item: &Item, limits: &Limits, pixels: &PixelBudget) -> Result<Prepare
         .take(deskmate_library::MAX_TAGS)
         .map(str::to_string)
         .collect();
-    // The picture: a PNG card is its own; a CHARX carries its main icon inside.
-    let avatar = match &loaded.container {
-        cards::Container::Charx(entries) => {
-            let card_v3 = cards::convert::to_v3(&loaded.card);
-            assets::main_icon(&card_v3)
-                .and_then(|(_, uri)| charx::resolve(entries, uri))
-                .map(|e| e.bytes.clone())
-        }
+    let picture = cards::write::main_picture(&bytes, &loaded);
+    // A CHARX's icon is stored again as the avatar; a PNG card is its own picture.
+    let avatar = match loaded.format {
+        Format::Charx => picture.map(<[u8]>::to_vec),
         _ => None,
-    };
-    let picture = match loaded.format {
-        Format::Png => Some(bytes.as_slice()),
-        _ => avatar.as_deref(),
     };
     // A picture that cannot be shrunk still leaves a usable card; the grid shows a
     // placeholder for it.
