@@ -61,6 +61,15 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     assert_ne!(output.status.code(), Some(101));
 }
 
+/// Runs the CLI with plain string arguments.
+fn run(data: &std::path::Path, args: &[&str]) -> support::Run {
+    let args: Vec<&dyn AsRef<std::ffi::OsStr>> = args
+        .iter()
+        .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
+        .collect();
+    deskmate_with_data(data, &args)
+}
+
 /// The very first run, with no data folder: nothing but the answer, and no complaint about
 /// a log folder that is not there yet.
 #[test]
@@ -72,14 +81,10 @@ fn a_first_run_prints_nothing_but_the_answer() {
         vec!["server", "list", "--json"],
         vec!["plugin", "list", "--json"],
     ] {
-        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = args
-            .iter()
-            .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
-            .collect();
-        let run = deskmate_with_data(&data, &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert_eq!(run.stderr, "", "stderr of a first run");
-        run.json();
+        let done = run(&data, &args);
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        assert_eq!(done.stderr, "", "stderr of a first run");
+        done.json();
         // Each command gets the first run again.
         let _ = std::fs::remove_dir_all(&data);
     }
@@ -96,12 +101,8 @@ fn json_is_one_flag_for_every_command_wherever_it_is_written() {
         vec!["room", "templates", "--json"],
         vec!["--json", "persona", "list"],
     ] {
-        let args: Vec<&dyn AsRef<std::ffi::OsStr>> = args
-            .iter()
-            .map(|a| a as &dyn AsRef<std::ffi::OsStr>)
-            .collect();
-        let run = deskmate_with_data(data.path(), &args);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert!(run.json().is_array(), "{}", run.stdout);
+        let done = run(data.path(), &args);
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        assert!(done.json().is_array(), "{}", done.stdout);
     }
 }

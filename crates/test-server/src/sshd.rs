@@ -19,42 +19,39 @@ pub fn test_password() -> &'static str {
     static PASSWORD: OnceLock<String> = OnceLock::new();
     PASSWORD.get_or_init(|| {
         let password = format!("pw-{}-{:x}", std::process::id(), nanos());
-        if Command::new("id")
-            .arg(TEST_USER)
-            .output()
-            .is_ok_and(|o| !o.status.success())
-        {
-            run(
-                "useradd",
-                &["--create-home", "--shell", "/bin/sh", TEST_USER],
-            );
-        }
+        ensure_account(TEST_USER, &["--create-home", "--shell", "/bin/sh"]);
         let mut chpasswd = Command::new("chpasswd")
             .stdin(Stdio::piped())
             .spawn()
             .expect("chpasswd runs (tests that start sshd need root)");
         writeln!(chpasswd.stdin.take().unwrap(), "{TEST_USER}:{password}").unwrap();
         assert!(chpasswd.wait().unwrap().success(), "chpasswd failed");
-        if Command::new("id")
-            .arg(NO_SHELL_USER)
-            .output()
-            .is_ok_and(|o| !o.status.success())
-        {
-            run(
-                "useradd",
-                // `*`: no password, but not locked (sshd refuses keys of locked accounts).
-                &[
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    "--password",
-                    "*",
-                    NO_SHELL_USER,
-                ],
-            );
-        }
+        // `*`: no password, but not locked (sshd refuses keys of locked accounts).
+        ensure_account(
+            NO_SHELL_USER,
+            &[
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--password",
+                "*",
+            ],
+        );
         password
     })
+}
+
+/// Creates the local account `name` with `useradd` and `options`, unless it exists.
+fn ensure_account(name: &str, options: &[&str]) {
+    let exists = Command::new("id")
+        .arg(name)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !exists {
+        let mut args = options.to_vec();
+        args.push(name);
+        run("useradd", &args);
+    }
 }
 
 fn nanos() -> u128 {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Room, RoomObject } from '../types';
+import type { Room } from '../types';
 import {
   boxCells,
   colourOf,
@@ -13,42 +13,7 @@ import {
   removeCommand,
   snappedDelta,
 } from './geometry';
-
-function object(id: string, x: number, y: number, w = 2, h = 1): RoomObject {
-  return {
-    id,
-    name: id,
-    kind: 'furniture',
-    position_x: x,
-    position_y: y,
-    size_width: w,
-    size_height: h,
-    is_solid: true,
-    is_interactive: true,
-    is_movable: false,
-  };
-}
-
-function room(objects: RoomObject[]): Room {
-  return {
-    format: 'deskmate.room/1',
-    id: 't',
-    name: 'T',
-    grid: { width: 64, height: 16 },
-    cell: { width: 20, height: 30 },
-    theme: {
-      name: 'modern',
-      palette: {
-        floor: '#000001', wall: '#000002', grid: '#000003', accent: '#000004', text: '#000005',
-        wood: '#000006', fabric: '#000007', metal: '#000008', glass: '#000009', plant: '#00000a',
-        light: '#00000b', screen: '#00000c',
-      },
-      custom: { cushion: '#d96c75' },
-    },
-    spawn: { x: 0, y: 0 },
-    objects,
-  };
-}
+import { object, room } from './fixtures';
 
 describe('snapping', () => {
   it('rounds a drag to whole cells of the room cell size', () => {

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Room, RoomObject } from '../types';
+import type { Room } from '../types';
+import { object, room as fixtureRoom } from './fixtures';
 import { PALETTE } from './geometry';
 import { IDLE, step, type Context, type Effect, type Input, type Interaction } from './interaction';
 
-function object(id: string, x: number, y: number, w = 2, h = 1): RoomObject {
-  return { id, name: id, kind: 'furniture', position_x: x, position_y: y, size_width: w, size_height: h, is_solid: true, is_interactive: true, is_movable: false };
-}
-
-const room: Room = {
-  format: 'deskmate.room/1',
-  id: 't',
-  name: 'T',
-  grid: { width: 64, height: 16 },
-  cell: { width: 20, height: 30 },
-  theme: {
-    name: 'modern',
-    palette: { floor: '#000000', wall: '#000000', grid: '#000000', accent: '#000000', text: '#000000', wood: '#000000', fabric: '#000000', metal: '#000000', glass: '#000000', plant: '#000000', light: '#000000', screen: '#000000' },
-  },
-  spawn: { x: 0, y: 0 },
-  objects: [object('desk', 10, 3, 4, 2), object('chair', 20, 3, 2, 2)],
-};
+const room: Room = fixtureRoom([object('desk', 10, 3, 4, 2), object('chair', 20, 3, 2, 2)]);
 
 /** Runs inputs from idle; returns the last state and every effect, in order. */
 function run(inputs: Input[], selected: string[] = []): { state: Interaction; effects: Effect[] } {
