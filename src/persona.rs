@@ -80,7 +80,7 @@ pub enum PersonaCommand {
     },
     /// Set the owner's notes on a persona
     Note { id: i64, text: String },
-    /// Expression sprites: import, check coverage, export for SillyTavern or DeskMate
+    /// Expression sprites: import, validate coverage, export for SillyTavern or DeskMate
     #[command(subcommand)]
     Expressions(ExpressionsCommand),
 }
@@ -95,8 +95,9 @@ pub enum ExpressionsCommand {
         #[arg(long)]
         replace: bool,
     },
-    /// Check the sprites and show which labels are covered
-    Check { id: i64 },
+    /// Validate the sprites and show which labels are covered ("check" is the server's word)
+    #[command(alias = "check")]
+    Validate { id: i64 },
     /// Write the sprites: a SillyTavern zip, a DeskMate persona folder, or a CHARX
     Export {
         id: i64,
@@ -283,7 +284,12 @@ fn expressions(personas: &Personas, command: ExpressionsCommand, json: bool) -> 
             ok,
             print_expressions,
         ),
-        Check { id } => output::finish(personas.check_expressions(id), json, ok, print_expressions),
+        Validate { id } => output::finish(
+            personas.validate_expressions(id),
+            json,
+            ok,
+            print_expressions,
+        ),
         Export { id, out, layout } => {
             let layout = match layout {
                 LayoutArg::Sillytavern => ExpressionLayout::SillyTavern,

@@ -24,7 +24,7 @@ impl PathGrants {
     }
 
     /// Ok when the owner chose `path`; the error says so plainly otherwise.
-    pub fn check(&self, path: &Path) -> Result<(), ApiError> {
+    pub fn require(&self, path: &Path) -> Result<(), ApiError> {
         if self.lock().contains(path) {
             return Ok(());
         }
@@ -52,17 +52,17 @@ mod tests {
         let grants = PathGrants::default();
         let chosen = Path::new("/home/owner/cards/aria.png");
         assert_eq!(
-            grants.check(chosen).unwrap_err().code,
+            grants.require(chosen).unwrap_err().code,
             "ipc.path_not_chosen"
         );
         grants.grant(chosen);
-        grants.check(chosen).unwrap();
+        grants.require(chosen).unwrap();
         for other in [
             "/home/owner/cards/../.ssh/id_ed25519",
             "/etc/passwd",
             "/home/owner/cards",
         ] {
-            assert!(grants.check(Path::new(other)).is_err(), "{other}");
+            assert!(grants.require(Path::new(other)).is_err(), "{other}");
         }
     }
 }

@@ -165,7 +165,7 @@ pub fn validate_card(path: &Path, plugins: &Plugins) -> Result<ValidationReport,
     let mut report = summarize(path, &input.loaded);
     report
         .diagnostics
-        .extend(plugins.check(Target::Persona, &card_document(&input.loaded.card)));
+        .extend(plugins.validate(Target::Persona, &card_document(&input.loaded.card)));
     report.valid = !deskmate_diagnostics::has_errors(&report.diagnostics);
     Ok(report)
 }

@@ -154,7 +154,7 @@ impl Plugins {
     /// The findings of every enabled plugin for `target` on `document` (JSON text), tagged
     /// with their plugin's id. A plugin that cannot load or misbehaves adds one finding and
     /// never stops the others.
-    pub fn check(&self, target: Target, document: &str) -> Vec<Diagnostic> {
+    pub fn validate(&self, target: Target, document: &str) -> Vec<Diagnostic> {
         let Some(registry) = &self.registry else {
             return Vec::new();
         };

@@ -126,13 +126,17 @@ pub fn new_room(template: &str, out: &Path) -> Result<RoomReport, ApiError> {
 /// Reads and checks a room (JSON or YAML) with the built-in rules and every enabled plugin.
 pub fn validate_room(path: &Path, plugins: &Plugins) -> Result<RoomReport, ApiError> {
     let room = load(path)?;
-    Ok(RoomReport::new(path, &room, check(&room, plugins)))
+    Ok(RoomReport::new(
+        path,
+        &room,
+        validate_with_plugins(&room, plugins),
+    ))
 }
 
 /// Built-in findings first, then each plugin's, each tagged with where it came from.
-fn check(room: &Room, plugins: &Plugins) -> Vec<Diagnostic> {
+fn validate_with_plugins(room: &Room, plugins: &Plugins) -> Vec<Diagnostic> {
     let mut found = rooms::validate(room);
-    found.extend(plugins.check(Target::Room, &room_document(room)));
+    found.extend(plugins.validate(Target::Room, &room_document(room)));
     found
 }
 
@@ -309,7 +313,7 @@ impl RoomSession {
 
     /// Built-in and plugin findings; the validation panel calls this while dragging.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        check(self.editor.room(), &self.plugins)
+        validate_with_plugins(self.editor.room(), &self.plugins)
     }
 
     /// Applies one command; a refusal leaves the room as it was.
@@ -319,11 +323,11 @@ impl RoomSession {
     }
 
     /// Whether `command` would apply (the drag ghost), without changing anything.
-    pub fn check(&self, command: &Command) -> Result<(), ApiError> {
-        self.editor.check(command).map_err(edit_error)
+    pub fn would_apply(&self, command: &Command) -> Result<(), ApiError> {
+        self.editor.would_apply(command).map_err(edit_error)
     }
 
-    /// [`RoomSession::check`] for the drag ghost: a refusal is an answer here, not an error,
+    /// [`RoomSession::would_apply`] for the drag ghost: a refusal is an answer here, not an error,
     /// and carries what the object would hit and the nearest spot where it fits.
     /// When the command would apply, `diagnostics` are the findings of the room after it, so
     /// the validation panel can follow the drag.
@@ -331,7 +335,7 @@ impl RoomSession {
         let mut trial = Editor::new(self.editor.room().clone());
         match trial.apply(command) {
             Ok(()) => Placement {
-                diagnostics: Some(check(trial.room(), &self.plugins)),
+                diagnostics: Some(validate_with_plugins(trial.room(), &self.plugins)),
                 ..Placement::default()
             },
             Err(err) => Placement {
@@ -521,7 +525,7 @@ mod tests {
         assert!(err.details.contains_key("nearest_x"), "{:?}", err.details);
         assert!(
             session
-                .check(&command(r#"{"op":"move","id":"chair_1","x":2,"y":3}"#))
+                .would_apply(&command(r#"{"op":"move","id":"chair_1","x":2,"y":3}"#))
                 .is_err()
         );
 

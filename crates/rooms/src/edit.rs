@@ -253,7 +253,7 @@ impl Editor {
     }
 
     /// Whether `command` would apply, without applying it (for the editor's drop ghost).
-    pub fn check(&self, command: &Command) -> Result<(), EditError> {
+    pub fn would_apply(&self, command: &Command) -> Result<(), EditError> {
         let mut scratch = self.room.clone();
         execute(&mut scratch, command, &mut Vec::new())
     }

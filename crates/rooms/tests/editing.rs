@@ -252,10 +252,13 @@ fn apply_theme_and_apply_template() {
 fn check_predicts_without_changing_anything() {
     let editor = editor_with_desk_and_chair();
     let ghost = command(json!({"op": "move", "id": "chair", "x": 10, "y": 3}));
-    assert_eq!(editor.check(&ghost).unwrap_err().code(), "edit.collision");
+    assert_eq!(
+        editor.would_apply(&ghost).unwrap_err().code(),
+        "edit.collision"
+    );
     assert!(
         editor
-            .check(&command(
+            .would_apply(&command(
                 json!({"op": "move", "id": "chair", "x": 30, "y": 3})
             ))
             .is_ok()

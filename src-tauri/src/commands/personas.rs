@@ -96,7 +96,7 @@ struct SpriteFile {
 /// Adds one picture the owner chose to the persona's set.
 fn sprite_add(studio: &Studio, value: Value, _: &Task) -> Reply {
     let SpriteFile { id, path } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     reply(studio.app.personas.add_sprite(id, &path)?)
 }
 
@@ -127,7 +127,7 @@ struct Import {
 fn import(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Import { paths } = args(value)?;
     for path in &paths {
-        studio.grants().check(path)?;
+        studio.grants().require(path)?;
     }
     let report = studio
         .app
@@ -174,7 +174,7 @@ struct Export {
 /// A long task when it is a zip of many: progress after each persona; a cancel leaves no file.
 fn export(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Export { ids, path } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     let report = studio
         .app
         .personas
@@ -250,6 +250,6 @@ struct ExpressionsImport {
 
 fn expressions_import(studio: &Studio, value: Value, _: &Task) -> Reply {
     let ExpressionsImport { id, path, replace } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     reply(studio.app.personas.import_expressions(id, &path, replace)?)
 }

@@ -29,7 +29,7 @@ struct Install {
 
 fn install(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Install { path, replace } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     reply(studio.app.plugins.install(&path, replace)?)
 }
 

@@ -105,7 +105,7 @@ struct FilePath {
 /// beside it, into a folder named after it, so the room's sprite names resolve.
 fn import(studio: &Studio, value: Value, _: &Task) -> Reply {
     let FilePath { path } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     let is_package = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("dmroom"));
@@ -213,7 +213,7 @@ fn export(studio: &Studio, value: Value, _: &Task) -> Reply {
         path,
         format,
     } = args(value)?;
-    studio.grants().check(&path)?;
+    studio.grants().require(&path)?;
     let mut rooms = lock(&studio.rooms);
     let open = rooms.get(session)?;
     let format = match format {

@@ -61,7 +61,7 @@ impl Personas {
             .lock()
             .put_sprites(id, &stored, replace)
             .map_err(library_error)?;
-        let mut report = self.check_expressions(id)?;
+        let mut report = self.validate_expressions(id)?;
         report.skipped = read.skipped;
         Ok(report)
     }
@@ -82,7 +82,7 @@ impl Personas {
             .lock()
             .put_sprites(id, &[to_stored(&sprite)], false)
             .map_err(library_error)?;
-        self.check_expressions(id)
+        self.validate_expressions(id)
     }
 
     /// Removes one picture from the persona's set.
@@ -99,7 +99,7 @@ impl Personas {
                 "open the persona again to see its current pictures",
             ));
         }
-        self.check_expressions(id)
+        self.validate_expressions(id)
     }
 
     /// One of the persona's sprites as stored: its format (`png`, `webp`, `gif`, `jpeg`) and
@@ -119,7 +119,7 @@ impl Personas {
     }
 
     /// What the persona's set covers, and what is wrong with it.
-    pub fn check_expressions(&self, id: i64) -> Result<ExpressionReport, ApiError> {
+    pub fn validate_expressions(&self, id: i64) -> Result<ExpressionReport, ApiError> {
         Ok(self.expression_report(id)?.0)
     }
 
