@@ -13,6 +13,8 @@ fn export_all(dir: &Path) {
     deskmate_api::Placement::export_all(&cfg).expect("Placement exports");
     deskmate_api::Room::export_all(&cfg).expect("Room exports");
     deskmate_api::RoomCommand::export_all(&cfg).expect("Command exports");
+    deskmate_api::persona::PersonaDetail::export_all(&cfg).expect("PersonaDetail exports");
+    deskmate_api::PersonaSummary::export_all(&cfg).expect("PersonaSummary exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

@@ -45,7 +45,7 @@ pub enum Continue {
 }
 
 /// A persona in full, for `persona show`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PersonaDetail {
     #[serde(flatten)]
     pub persona: Persona,

@@ -44,7 +44,7 @@ pub use sprites::{NewSprite, SpriteInfo};
 pub const LIBRARY_FILE: &str = "library.sqlite";
 
 /// When a record was made and last changed, in Unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Timestamps {
     pub created_at: i64,
     pub modified_at: i64,

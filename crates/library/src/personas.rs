@@ -55,7 +55,7 @@ pub enum Added {
 }
 
 /// One row of the library grid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PersonaSummary {
     pub id: i64,
     pub name: String,
@@ -66,14 +66,15 @@ pub struct PersonaSummary {
     pub source_file: String,
     pub tags: Vec<String>,
     pub rating: Option<u8>,
-    pub sprites: u32,
+    /// How many expression pictures the persona has (the detail lists them as `sprites`).
+    pub sprite_count: u32,
     #[serde(flatten)]
     pub times: Timestamps,
     pub trashed_at: Option<i64>,
 }
 
 /// A persona in full: the summary, the owner's notes and the card document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Persona {
     #[serde(flatten)]
     pub summary: PersonaSummary,
@@ -236,7 +237,7 @@ impl Library {
         let mut rows = counts.query([])?;
         while let Some(row) = rows.next()? {
             if let Some(&i) = index.get(&row.get::<_, i64>(0)?) {
-                list[i].sprites = row.get(1)?;
+                list[i].sprite_count = row.get(1)?;
             }
         }
         for persona in list {
@@ -433,7 +434,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<PersonaSummary> {
         source_file: row.get(6)?,
         tags: Vec::new(),
         rating: row.get(7)?,
-        sprites: 0,
+        sprite_count: 0,
         times: Timestamps {
             created_at: row.get(8)?,
             modified_at: row.get(9)?,

@@ -10,14 +10,14 @@ use crate::Library;
 use crate::error::Result;
 
 /// A sprite to store, already checked by the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, ts_rs::TS)]
 pub struct NewSprite {
     pub info: SpriteInfo,
     pub image: Vec<u8>,
 }
 
 /// What the library knows about a stored sprite, without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SpriteInfo {
     pub file_name: String,
     pub label: String,

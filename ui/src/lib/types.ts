@@ -2,14 +2,19 @@
 //
 // The room model, its commands, diagnostics, errors and placements are generated from the
 // Rust types (ts-rs, `cargo xtask types`; `cargo xtask test` fails when they drift) and only
-// re-exported here. The rest is still written by hand, to be generated next.
+// re-exported here, as are the persona shapes. The rest (editing and server replies, built
+// as JSON in the app's command table) is still written by hand.
 import type { Kind } from './generated/Kind';
 
 export type { ApiError } from './generated/ApiError';
 export type { Command } from './generated/Command';
 export type { Diagnostic } from './generated/Diagnostic';
 export type { Kind } from './generated/Kind';
+export type { Coverage } from './generated/Coverage';
 export type { Palette } from './generated/Palette';
+export type { PersonaDetail } from './generated/PersonaDetail';
+export type { PersonaSummary } from './generated/PersonaSummary';
+export type { SpriteInfo } from './generated/SpriteInfo';
 export type { Placement } from './generated/Placement';
 export type { Property } from './generated/Property';
 export type { JsonValue } from './generated/serde_json/JsonValue';
@@ -42,47 +47,3 @@ export interface TemplateSummary {
   objects: number;
 }
 
-export interface PersonaSummary {
-  id: number;
-  name: string;
-  card_name: string;
-  creator: string;
-  spec: string;
-  source_format: string;
-  source_file: string;
-  tags: string[];
-  rating: number | null;
-  sprites: number;
-  created_at: number;
-  modified_at: number;
-  trashed_at: number | null;
-}
-
-export interface SpriteInfo {
-  file_name: string;
-  label: string;
-  format: string;
-  width: number;
-  height: number;
-  alpha: boolean;
-}
-
-export interface Coverage {
-  label_set: string;
-  total: number;
-  present: string[];
-  fallbacks: { label: string; from: string }[];
-  missing: string[];
-  custom: string[];
-}
-
-/** `persona_show`: the summary fields, the owner's notes, the card JSON text, the sprites. */
-export interface PersonaDetail extends Omit<PersonaSummary, 'sprites'> {
-  notes: string;
-  source_sha256: string;
-  card: string;
-  sprites: SpriteInfo[];
-  coverage: Coverage[];
-  diagnostics: Diagnostic[];
-  repairable: boolean;
-}

@@ -162,7 +162,7 @@ pub fn check(sprites: &[Sprite]) -> Vec<Diagnostic> {
 }
 
 /// How a set covers a label set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Coverage {
     pub label_set: &'static str,
     pub total: usize,
@@ -176,7 +176,7 @@ pub struct Coverage {
     pub custom: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Fallback {
     pub label: String,
     pub from: String,
