@@ -218,7 +218,7 @@ fn sprites_are_kept_byte_for_byte_and_replaced_by_file_name() {
         .put_sprites(id, &[sprite("neutral", 1)], true)
         .unwrap();
     assert_eq!(library.sprites(id).unwrap().len(), 1);
-    assert_eq!(library.personas(&Query::default()).unwrap()[0].sprites, 1);
+    assert_eq!(library.personas(&Query::default()).unwrap()[0].sprite_count, 1);
 }
 
 #[test]
@@ -311,7 +311,7 @@ fn kill_9_mid_import_leaves_every_persona_whole() {
         assert_eq!(check, "ok");
         for p in library.personas(&Query::default()).unwrap() {
             // All of each persona or none of it.
-            assert_eq!(p.sprites, 3, "{}", p.name);
+            assert_eq!(p.sprite_count, 3, "{}", p.name);
             assert_eq!(p.tags.len(), 2, "{}", p.name);
             assert_eq!(
                 library.persona_source(p.id).unwrap().bytes.len(),
