@@ -47,9 +47,25 @@ before(async () => {
 });
 
 after(async () => {
+  // Close the window as an owner would (the app quits with its last window), then end the
+  // session and the driver. Some tauri-driver and WebKitWebDriver versions leave the app
+  // running when the session ends, and a running app keeps this process's output open, so
+  // the test run would never finish: whatever of it is left is stopped.
+  await webdriver?.cmd('DELETE', '/window').catch(() => {});
   await webdriver?.quit();
   driver?.kill();
+  await stopLeftover(app);
 });
+
+/** Stops the app launched from `path` if it is still running after a grace period. */
+async function stopLeftover(path) {
+  const running = () => spawnSync('pgrep', ['-f', '-x', path]).status === 0;
+  for (let i = 0; i < 30 && running(); i++) await new Promise((ok) => setTimeout(ok, 100));
+  if (running()) {
+    console.log(`# the app was still running after the session ended; stopping it`);
+    spawnSync('pkill', ['-f', '-x', path]);
+  }
+}
 
 /** Screenshots are for people; WebKitWebDriver sometimes never answers one, and that must
  * not fail the test of the app itself, so a missing one is reported instead. */
