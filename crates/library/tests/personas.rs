@@ -218,7 +218,10 @@ fn sprites_are_kept_byte_for_byte_and_replaced_by_file_name() {
         .put_sprites(id, &[sprite("neutral", 1)], true)
         .unwrap();
     assert_eq!(library.sprites(id).unwrap().len(), 1);
-    assert_eq!(library.personas(&Query::default()).unwrap()[0].sprite_count, 1);
+    assert_eq!(
+        library.personas(&Query::default()).unwrap()[0].sprite_count,
+        1
+    );
 }
 
 #[test]
