@@ -30,6 +30,13 @@ struct Loaded {
     problems: Vec<Diagnostic>,
 }
 
+/// An example plugin that ships with the app.
+#[derive(Debug, Serialize)]
+pub struct Example {
+    pub manifest: Manifest,
+    pub installed: bool,
+}
+
 /// `plugin list`: what is installed, and the limits every plugin runs under.
 #[derive(Debug, Serialize)]
 pub struct PluginList {
@@ -109,6 +116,48 @@ impl Plugins {
         let (plugin, info) = self.registry()?.install(&self.runtime, source, replace)?;
         self.forget_loaded();
         Ok(InstallReport { plugin, info })
+    }
+
+    /// The example plugins that ship beside the app (one folder each under `folder`), and
+    /// whether each is installed. An empty list when this build carries none.
+    pub fn examples(&self, folder: &Path) -> Result<Vec<Example>, ApiError> {
+        let installed: Vec<String> = self
+            .list()?
+            .plugins
+            .into_iter()
+            .map(|p| p.manifest.id)
+            .collect();
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return Ok(Vec::new());
+        };
+        let mut examples: Vec<Example> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let path = entry.path().join(deskmate_plugins::MANIFEST_FILE);
+                let text = std::fs::read_to_string(&path).ok()?;
+                let manifest = Manifest::parse(&text, &path).ok()?;
+                Some(Example {
+                    installed: installed.contains(&manifest.id),
+                    manifest,
+                })
+            })
+            .collect();
+        examples.sort_by(|a, b| a.manifest.name.cmp(&b.manifest.name));
+        Ok(examples)
+    }
+
+    /// Installs the example plugin `id` from `folder`, in one step for the owner.
+    pub fn install_example(&self, folder: &Path, id: &str) -> Result<InstallReport, ApiError> {
+        let plain = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let source = folder.join(id);
+        if !plain || !source.join(deskmate_plugins::MANIFEST_FILE).is_file() {
+            return Err(ApiError::new(
+                "plugin.no_such_example",
+                format!("there is no example plugin `{}`", id.escape_debug()),
+                "pick one of the examples the Plugins page lists",
+            ));
+        }
+        self.install(&source, false)
     }
 
     pub fn remove(&self, id: &str) -> Result<Installed, ApiError> {
@@ -267,5 +316,22 @@ fn plugin_hint(err: &PluginError) -> String {
         Misbehaved(_) => "the plugin failed before it could be used; tell its author".into(),
         NotFound { .. } => "see the installed plugins for their ids".into(),
         AlreadyInstalled { .. } => "to upgrade it, install it again replacing the old one; or remove it first".into(),
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn an_example_is_named_by_id_only_and_a_folder_without_examples_lists_none() {
+        let data = tempfile::tempdir().unwrap();
+        let plugins = Plugins::open(&DataDir::new(data.path())).unwrap();
+        let examples = tempfile::tempdir().unwrap();
+        assert!(plugins.examples(examples.path()).unwrap().is_empty());
+        for id in ["../elsewhere", "room-essentials", "", "a/b"] {
+            let err = plugins.install_example(examples.path(), id).unwrap_err();
+            assert_eq!(err.code, "plugin.no_such_example", "{id:?}");
+        }
     }
 }

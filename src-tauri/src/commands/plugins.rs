@@ -1,7 +1,9 @@
-//! The plugins page: what is installed, with its limits and problems; install, toggle, remove.
+//! The plugins page: what is installed, with its limits and problems; install, toggle,
+//! remove; and the examples that ship with the app, installed in one click.
 
 use std::path::PathBuf;
 
+use deskmate_api::ApiError;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,6 +15,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("plugin_install", install),
     ("plugin_set_enabled", set_enabled),
     ("plugin_remove", remove),
+    ("plugin_examples", examples),
+    ("plugin_install_example", install_example),
 ];
 
 fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
@@ -52,4 +56,44 @@ struct Id {
 fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Id { id } = args(value)?;
     reply(studio.app.plugins.remove(&id)?)
+}
+
+/// Where the example plugins that ship with the app are: `DESKMATE_EXAMPLE_PLUGINS`, else a
+/// `plugins` folder beside the app's binary, else the one a source build makes
+/// (`target/plugins`, beside `target/debug`).
+fn examples_folder() -> Option<PathBuf> {
+    if let Some(folder) = std::env::var_os("DESKMATE_EXAMPLE_PLUGINS") {
+        return Some(PathBuf::from(folder));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let beside = exe.parent()?;
+    [beside.join("plugins"), beside.parent()?.join("plugins")]
+        .into_iter()
+        .find(|f| f.is_dir())
+}
+
+/// The examples to try, each with whether it is installed; none when this build has none.
+fn examples(studio: &Studio, _: Value, _: &Task) -> Reply {
+    match examples_folder() {
+        Some(folder) => reply(studio.app.plugins.examples(&folder)?),
+        None => reply(Vec::<()>::new()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExampleId {
+    id: String,
+}
+
+/// Installs an example in one click: the folder is the app's own, not the window's.
+fn install_example(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let ExampleId { id } = args(value)?;
+    let folder = examples_folder().ok_or_else(|| {
+        ApiError::new(
+            "plugin.no_examples",
+            "this build of DeskMate Studio carries no example plugins",
+            "install a plugin folder with Install a plugin…",
+        )
+    })?;
+    reply(studio.app.plugins.install_example(&folder, &id)?)
 }

@@ -505,3 +505,16 @@ describe('one picture at a time', () => {
     await page.getByRole('button', { name: '← Personas' }).click();
   });
 });
+
+describe('example plugins', () => {
+  it('lists the examples that ship with the app and installs one in one click', async () => {
+    await page.getByRole('button', { name: 'Plugins', exact: true }).click();
+    const examples = page.getByTestId('examples');
+    await examples.waitFor();
+    const rating = examples.locator('li', { hasText: 'Persona rating' });
+    await rating.getByRole('button', { name: /^Install / }).click();
+    await page.getByRole('status').filter({ hasText: 'is installed and on' }).last().waitFor();
+    await rating.getByText('installed').waitFor();
+    assert.equal(await examples.locator('li', { hasText: 'Room essentials' }).getByText('installed').count(), 1, 'the one installed earlier says so');
+  });
+});
