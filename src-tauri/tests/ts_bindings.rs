@@ -15,6 +15,8 @@ fn export_all(dir: &Path) {
     deskmate_api::RoomCommand::export_all(&cfg).expect("Command exports");
     deskmate_api::persona::PersonaDetail::export_all(&cfg).expect("PersonaDetail exports");
     deskmate_api::PersonaSummary::export_all(&cfg).expect("PersonaSummary exports");
+    deskmate_api::Finding::export_all(&cfg).expect("Finding exports");
+    deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

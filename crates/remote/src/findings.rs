@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Ordered from good to bad, so the worst of a list is its maximum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Pass,
@@ -24,7 +24,7 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Finding {
     /// Stable, for the app and scripts: `docker.access`, `service.backend`, `tls.expiry`.
     pub id: String,

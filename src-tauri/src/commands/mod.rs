@@ -10,6 +10,8 @@ mod plugins;
 mod rooms;
 mod servers;
 
+pub use rooms::Editing;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -32,9 +32,9 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
 ];
 
 /// What the editor shows after every change: the whole room and its findings.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
-struct Editing<'a> {
+pub struct Editing<'a> {
     session: u64,
     room: &'a deskmate_api::Room,
     diagnostics: Vec<Diagnostic>,

@@ -2,13 +2,16 @@
 //
 // The room model, its commands, diagnostics, errors and placements are generated from the
 // Rust types (ts-rs, `cargo xtask types`; `cargo xtask test` fails when they drift) and only
-// re-exported here, as are the persona shapes. The rest (editing and server replies, built
-// as JSON in the app's command table) is still written by hand.
+// re-exported here, as are the persona shapes, the editor's reply and server findings. The
+// rest (the server reports around the findings) is still written by hand.
 import type { Kind } from './generated/Kind';
 
 export type { ApiError } from './generated/ApiError';
 export type { Command } from './generated/Command';
 export type { Diagnostic } from './generated/Diagnostic';
+export type { Editing } from './generated/Editing';
+export type { Finding } from './generated/Finding';
+export type { Level } from './generated/Level';
 export type { Kind } from './generated/Kind';
 export type { Coverage } from './generated/Coverage';
 export type { Palette } from './generated/Palette';
@@ -22,8 +25,6 @@ export type { Room } from './generated/Room';
 export type { RoomObject } from './generated/RoomObject';
 export type { Severity } from './generated/Severity';
 export type { Theme } from './generated/Theme';
-import type { Diagnostic } from './generated/Diagnostic';
-import type { Room } from './generated/Room';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.
@@ -31,13 +32,6 @@ const everyKind: Exclude<Kind, (typeof KINDS)[number]> extends never ? true : ne
 void everyKind;
 
 
-export interface Editing {
-  session: number;
-  room: Room;
-  diagnostics: Diagnostic[];
-  canUndo: boolean;
-  canRedo: boolean;
-}
 
 export interface TemplateSummary {
   name: string;
