@@ -90,6 +90,23 @@ fn import(data: &Path, path: &Path) -> Value {
     run.json()
 }
 
+/// `persona expressions export ID OUT --layout LAYOUT --json`.
+fn export_expressions(data: &Path, id: i64, out: &Path, layout: &str) -> support::Run {
+    deskmate_with_data(
+        data,
+        &[
+            &"persona",
+            &"expressions",
+            &"export",
+            &id.to_string(),
+            &out,
+            &"--layout",
+            &layout,
+            &"--json",
+        ],
+    )
+}
+
 fn file<'a>(report: &'a Value, ends_with: &str) -> &'a Value {
     report["files"]
         .as_array()
@@ -131,19 +148,7 @@ fn sillytavern_folder_to_library_to_deskmate_layout_and_back_keeps_every_image_b
 
     // Back out as a SillyTavern zip: every sprite byte for byte.
     let st_zip = dir.path().join("sprites.zip");
-    let run = deskmate_with_data(
-        &data,
-        &[
-            &"persona",
-            &"expressions",
-            &"export",
-            &id.to_string(),
-            &st_zip,
-            &"--layout",
-            &"sillytavern",
-            &"--json",
-        ],
-    );
+    let run = export_expressions(&data, id, &st_zip, "sillytavern");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let mut zip = zip::ZipArchive::new(fs::File::open(&st_zip).unwrap()).unwrap();
     for (name, bytes) in &originals {
@@ -155,19 +160,7 @@ fn sillytavern_folder_to_library_to_deskmate_layout_and_back_keeps_every_image_b
 
     // Out to the DeskMate server's layout.
     let folder = dir.path().join("deskmate/aster");
-    let run = deskmate_with_data(
-        &data,
-        &[
-            &"persona",
-            &"expressions",
-            &"export",
-            &id.to_string(),
-            &folder,
-            &"--layout",
-            &"deskmate",
-            &"--json",
-        ],
-    );
+    let run = export_expressions(&data, id, &folder, "deskmate");
     assert_eq!(run.code, 0, "{}", run.stderr);
     let export = run.json();
     assert!(folder.join("aster_vale.png").is_file());
@@ -211,18 +204,7 @@ fn sillytavern_folder_to_library_to_deskmate_layout_and_back_keeps_every_image_b
     let happy_back = sprites.iter().find(|s| s["label"] == "happy").unwrap();
     assert_eq!(happy_back["file_name"], "aster_vale_happy.png");
     let out = dir.path().join("back.zip");
-    deskmate_with_data(
-        &data2,
-        &[
-            &"persona",
-            &"expressions",
-            &"export",
-            &back_id.to_string(),
-            &out,
-            &"--layout",
-            &"sillytavern",
-        ],
-    );
+    export_expressions(&data2, back_id, &out, "sillytavern");
     let mut zip = zip::ZipArchive::new(fs::File::open(&out).unwrap()).unwrap();
     let mut joy = Vec::new();
     std::io::Read::read_to_end(&mut zip.by_name("joy.png").unwrap(), &mut joy).unwrap();
@@ -390,19 +372,7 @@ fn a_card_name_never_writes_outside_the_export_folder() {
         let imported = import(&data, &path);
         let id = imported["files"][0]["id"].as_i64().unwrap();
         let out = dir.path().join("out").join(n.to_string());
-        let run = deskmate_with_data(
-            &data,
-            &[
-                &"persona",
-                &"expressions",
-                &"export",
-                &id.to_string(),
-                &out,
-                &"--layout",
-                &"deskmate",
-                &"--json",
-            ],
-        );
+        let run = export_expressions(&data, id, &out, "deskmate");
         if n < hostile.len() {
             assert_eq!(run.code, 1, "{name}: {}", run.stdout);
             assert_eq!(
