@@ -54,6 +54,34 @@ pub struct Library {
     conn: Connection,
 }
 
+/// Turns on write-ahead logging. Switching needs the exclusive lock while the switch holds a
+/// shared one, so when two processes open a new library at once SQLite answers one of them
+/// "busy" at once instead of waiting (waiting would deadlock). That opener tries again,
+/// within the same five seconds the busy timeout allows.
+///
+/// `journal_mode` answers with the mode it ended up in; anything but WAL (a file system
+/// without shared memory, say) still works, only with less concurrency.
+fn switch_to_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        }) {
+            Ok(_mode) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+}
+
+/// How long an opener waits for another process holding the library's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Library {
     /// Opens (creating if needed) the database at `path` and brings it up to date.
     pub fn open(path: &Path) -> Result<Library> {
@@ -64,10 +92,8 @@ impl Library {
             })?;
         }
         let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // `journal_mode` answers with the mode it ended up in; anything but WAL (a file
-        // system without shared memory, say) still works, only with less concurrency.
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        switch_to_wal(&conn)?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
         let mut library = Library { conn };
         migrations::migrate(&mut library.conn)?;
