@@ -16,6 +16,13 @@ fn export_all(dir: &Path) {
     deskmate_api::persona::PersonaDetail::export_all(&cfg).expect("PersonaDetail exports");
     deskmate_api::PersonaSummary::export_all(&cfg).expect("PersonaSummary exports");
     deskmate_api::Finding::export_all(&cfg).expect("Finding exports");
+    deskmate_api::servers::ServerList::export_all(&cfg).expect("ServerList exports");
+    deskmate_api::servers::AddReport::export_all(&cfg).expect("AddReport exports");
+    deskmate_api::servers::TrustReport::export_all(&cfg).expect("TrustReport exports");
+    deskmate_api::servers::CheckReport::export_all(&cfg).expect("CheckReport exports");
+    deskmate_api::servers::HealthOutcome::export_all(&cfg).expect("HealthOutcome exports");
+    deskmate_api::servers::HistoryEntry::export_all(&cfg).expect("HistoryEntry exports");
+    deskmate_api::room::TemplateSummary::export_all(&cfg).expect("TemplateSummary exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

@@ -21,7 +21,7 @@ use crate::files::{join_inside, read_limited, write_atomic};
 use crate::{ApiError, Plugins};
 
 /// A template in the gallery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TemplateSummary {
     pub name: &'static str,
     pub title: String,

@@ -44,7 +44,7 @@ pub struct NewServer {
     pub backend_port: Option<u16>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AddReport {
     pub server: ServerProfile,
     pub host_key: String,
@@ -54,27 +54,27 @@ pub struct AddReport {
     pub secret_store: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ServerList {
     pub servers: Vec<ServerProfile>,
     pub secret_store: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct TrustReport {
     pub server: String,
     pub host_key: String,
     pub replaced: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct CheckReport {
     pub server: String,
     #[serde(flatten)]
     pub preflight: Preflight,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HealthOutcome {
     pub server: String,
     /// Unix seconds.
@@ -83,7 +83,7 @@ pub struct HealthOutcome {
     pub report: HealthReport,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HistoryEntry {
     pub checked_at: i64,
     pub overall: String,

@@ -15,7 +15,7 @@ pub const DEFAULT_BACKEND_PORT: u16 = 8001;
 
 /// How the app signs in. A password or a key's passphrase is kept in the keychain, under
 /// the profile's name; the profile only records which way it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Auth {
     /// Keys held by the running ssh-agent.
@@ -27,7 +27,7 @@ pub enum Auth {
 }
 
 /// How to reach a server: what the owner enters to add one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Server {
     pub name: String,
     pub host: String,
@@ -41,7 +41,7 @@ pub struct Server {
 }
 
 /// A saved server: the server and when it was saved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ServerProfile {
     #[serde(flatten)]
     pub server: Server,

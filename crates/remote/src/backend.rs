@@ -17,7 +17,7 @@ use crate::session::Session;
 
 pub const MAX_RESPONSE: usize = 1 << 20;
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ts_rs::TS)]
 pub struct BackendHealth {
     pub status: String,
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct BackendHealth {
     pub system: Option<SystemMetrics>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ts_rs::TS)]
 pub struct ServiceHealth {
     pub status: String,
     #[serde(default)]
@@ -39,7 +39,7 @@ pub struct ServiceHealth {
     pub last_error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ts_rs::TS)]
 pub struct SystemMetrics {
     pub cpu_percent: Option<f64>,
     pub memory_percent: Option<f64>,

@@ -12,7 +12,7 @@ use crate::session::Session;
 pub const MAX_OUTPUT: usize = 4 << 20;
 pub const MAX_SERVICES: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
 pub struct Container {
     #[serde(rename(deserialize = "Service"), default)]
     pub service: String,
@@ -37,7 +37,7 @@ pub struct Container {
     pub publishers: Vec<Publisher>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
 pub struct Publisher {
     #[serde(rename(deserialize = "PublishedPort"), default)]
     pub published_port: u16,

@@ -52,7 +52,7 @@ awk '$4 == "0A" { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | while r
 "#;
 
 /// The facts, by key. `listen` may repeat, so it is kept apart.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct Facts {
     pub values: BTreeMap<String, String>,
     /// TCP ports something listens on.
@@ -104,7 +104,7 @@ pub fn parse(text: &str) -> Result<Facts> {
 }
 
 /// Load, memory and disk, as numbers.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct HostStats {
     pub cpus: Option<u64>,
     pub load_1m: Option<f64>,

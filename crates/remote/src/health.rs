@@ -33,15 +33,17 @@ pub struct HealthOptions {
     pub tls_timeout: Duration,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct HealthReport {
     pub overall: Level,
     pub elapsed_ms: u64,
     pub findings: Vec<Finding>,
     pub services: Vec<Container>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub backend: Option<BackendHealth>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub certificate: Option<Certificate>,
     pub host: HostStats,
 }

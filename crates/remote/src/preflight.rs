@@ -11,7 +11,7 @@ use crate::session::Session;
 
 const GIB_KIB: u64 = 1 << 20;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Preflight {
     pub overall: Level,
     pub findings: Vec<Finding>,

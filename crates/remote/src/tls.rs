@@ -11,7 +11,7 @@ use serde::Serialize;
 pub const WARN_DAYS: i32 = 30;
 pub const CRITICAL_DAYS: i32 = 14;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Certificate {
     pub days_left: i32,
     pub not_after: String,

@@ -2,8 +2,8 @@
 //
 // The room model, its commands, diagnostics, errors and placements are generated from the
 // Rust types (ts-rs, `cargo xtask types`; `cargo xtask test` fails when they drift) and only
-// re-exported here, as are the persona shapes, the editor's reply and server findings. The
-// rest (the server reports around the findings) is still written by hand.
+// re-exported here, as are the persona shapes, the editor's reply, the template gallery and
+// the servers' profiles and reports.
 import type { Kind } from './generated/Kind';
 
 export type { ApiError } from './generated/ApiError';
@@ -25,19 +25,17 @@ export type { Room } from './generated/Room';
 export type { RoomObject } from './generated/RoomObject';
 export type { Severity } from './generated/Severity';
 export type { Theme } from './generated/Theme';
+export type { TemplateSummary } from './generated/TemplateSummary';
+export type { AddReport } from './generated/AddReport';
+export type { CheckReport } from './generated/CheckReport';
+export type { HealthOutcome } from './generated/HealthOutcome';
+export type { HistoryEntry } from './generated/HistoryEntry';
+export type { ServerList } from './generated/ServerList';
+export type { ServerProfile } from './generated/ServerProfile';
+export type { TrustReport } from './generated/TrustReport';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.
 const everyKind: Exclude<Kind, (typeof KINDS)[number]> extends never ? true : never = true;
 void everyKind;
-
-
-
-export interface TemplateSummary {
-  name: string;
-  title: string;
-  description: string;
-  theme: string;
-  objects: number;
-}
 
