@@ -31,19 +31,8 @@ pub struct CardReport {
     pub card: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ChunkInfo {
-    pub index: usize,
-    pub offset: usize,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub length: usize,
-    pub crc_ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keyword: Option<String>,
-    /// True for the chunk the card was read from.
-    pub card: bool,
-}
+/// One chunk of a PNG card, in file order.
+pub use deskmate_cards::png::ChunkSummary as ChunkInfo;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EntryInfo {
@@ -114,7 +103,7 @@ pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
     let limits = Limits::default();
     let Input { bytes, loaded, .. } = load(path, &limits)?;
     let chunks = match &loaded.container {
-        Container::Png(source) => Some(chunk_layout(&bytes, source, &limits)?),
+        Container::Png(source) => Some(png::chunk_summary(&bytes, source, &limits)?),
         _ => None,
     };
     let entries = match &loaded.container {
@@ -135,27 +124,6 @@ pub fn inspect_card(path: &Path) -> Result<CardReport, ApiError> {
         entries,
         card: loaded.card.to_value(),
     })
-}
-
-fn chunk_layout(
-    bytes: &[u8],
-    source: &png::CardChunk,
-    limits: &Limits,
-) -> Result<Vec<ChunkInfo>, ApiError> {
-    let layout = png::PngLayout::walk(bytes, limits)?;
-    Ok(layout
-        .chunks
-        .iter()
-        .map(|c| ChunkInfo {
-            index: c.index,
-            offset: c.offset,
-            kind: c.kind_str().to_string(),
-            length: c.data.len(),
-            crc_ok: c.crc_ok(),
-            keyword: png::text::keyword(c).map(|k| String::from_utf8_lossy(k).into_owned()),
-            card: c.index == source.index,
-        })
-        .collect())
 }
 
 /// `card validate`: the built-in checks and every enabled persona plugin; valid when no

@@ -20,6 +20,13 @@
 //! It also reads and writes expression sprite sets ([`expressions`]) and makes the library's
 //! thumbnails ([`thumbnail`]). [`write::write`] is the one entry point for making a card file
 //! in any format from the file it came from.
+//!
+//! What is public, and why: the formats themselves ([`png`], [`charx`], the spec conversions
+//! in [`convert`] and the field tables in [`fields`]) are the crate's subject, and its tests
+//! and fuzz targets drive them one by one; [`archive`] is the one guarded ZIP reader, which
+//! the api also uses for zips of many cards; [`expressions`] is the sprite-set half of the
+//! crate. How text chunks are decoded, the lorebook and asset tables, payload decoding and
+//! checks stay private.
 
 pub mod archive;
 mod assets;

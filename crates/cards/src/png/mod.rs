@@ -6,7 +6,7 @@
 
 pub mod chunks;
 mod read;
-pub mod text;
+pub(crate) mod text;
 mod write;
 
 pub use chunks::{Chunk, Damage, DamageKind, PngLayout};
@@ -14,6 +14,43 @@ pub use read::{CardChunk, PngCard, read};
 pub use write::{WriteOptions, strip, write};
 
 use deskmate_diagnostics::Diagnostic;
+use serde::Serialize;
+
+use crate::{Limits, Result};
+
+/// One chunk of a card's PNG, as `card inspect` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChunkSummary {
+    pub index: usize,
+    pub offset: usize,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub length: usize,
+    pub crc_ok: bool,
+    /// A text chunk's keyword (`chara`, `ccv3`, `Software`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    /// True for the chunk the card was read from.
+    pub card: bool,
+}
+
+/// Every chunk of `bytes` in file order, marking the one `card` came from.
+pub fn chunk_summary(bytes: &[u8], card: &CardChunk, limits: &Limits) -> Result<Vec<ChunkSummary>> {
+    let layout = PngLayout::walk(bytes, limits)?;
+    Ok(layout
+        .chunks
+        .iter()
+        .map(|c| ChunkSummary {
+            index: c.index,
+            offset: c.offset,
+            kind: c.kind_str().to_string(),
+            length: c.data.len(),
+            crc_ok: c.crc_ok(),
+            keyword: text::keyword(c).map(|k| String::from_utf8_lossy(k).into_owned()),
+            card: c.index == card.index,
+        })
+        .collect())
+}
 
 /// A place name for diagnostics: `chunk 3 (tEXt "chara")`.
 pub(crate) fn place(chunk: &Chunk<'_>) -> String {
