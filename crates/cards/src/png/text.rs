@@ -13,6 +13,8 @@ use crate::limits::Limits;
 use super::chunks::Chunk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+// Named exactly as the PNG chunk types they stand for.
+#[allow(clippy::enum_variant_names)]
 pub enum TextKind {
     TEXt,
     ZTXt,
