@@ -49,6 +49,9 @@ pub fn run() -> ExitCode {
         .setup(|app| {
             let dialogs = NativeDialogs(app.handle().clone());
             app.state::<Studio>().set_dialogs(Box::new(dialogs));
+            if let Ok(resources) = app.path().resource_dir() {
+                app.state::<Studio>().set_resources(resources);
+            }
             Ok(())
         })
         // Files dropped on the window are the owner's choice, as a dialog's are. This runs in

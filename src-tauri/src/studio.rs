@@ -2,6 +2,7 @@
 //! library, plugins, servers), the rooms open in editors, and the long tasks running.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use deskmate_api::{ApiError, App, DataDir, RoomSession};
@@ -18,6 +19,9 @@ pub struct Studio {
     grants: PathGrants,
     /// Set once the app has a window to show dialogs on (or by the test bridge).
     dialogs: OnceLock<Box<dyn Dialogs>>,
+    /// Where the installed app keeps the files it ships with (Tauri's resource folder), set
+    /// once at start-up.
+    resources: OnceLock<PathBuf>,
 }
 
 /// Rooms open in editors, by the id the window holds.
@@ -59,6 +63,7 @@ impl Studio {
             long_tasks: Pool::new(LONG_TASK_WORKERS),
             grants: PathGrants::default(),
             dialogs: OnceLock::new(),
+            resources: OnceLock::new(),
         })
     }
 
@@ -70,6 +75,15 @@ impl Studio {
     /// How dialogs are shown; the first call wins.
     pub fn set_dialogs(&self, dialogs: Box<dyn Dialogs>) {
         let _ = self.dialogs.set(dialogs);
+    }
+
+    /// Where the files the app ships with are; the first call wins.
+    pub fn set_resources(&self, folder: PathBuf) {
+        let _ = self.resources.set(folder);
+    }
+
+    pub(crate) fn resources(&self) -> Option<&Path> {
+        self.resources.get().map(PathBuf::as_path)
     }
 
     pub(crate) fn dialogs(&self) -> &dyn Dialogs {

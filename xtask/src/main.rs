@@ -371,10 +371,18 @@ fn types() -> Result {
 fn package() -> Result {
     install_npm_projects()?;
     build_ui()?;
+    // The example plugins ship inside the package, as resources (the Plugins page lists
+    // them from there). Only here: a resource that does not exist yet would fail every other
+    // build of the app crate.
+    plugins()?;
     say("release build and .deb (tauri build --bundles deb)");
     // From the workspace root: the CLI finds the app by looking for src-tauri/ below it.
     let tauri = root().join(UI).join("node_modules/.bin/tauri");
-    sh(&tauri.to_string_lossy(), &["build", "--bundles", "deb"])?;
+    let resources = r#"{"bundle":{"resources":{"../target/plugins/":"plugins/"}}}"#;
+    sh(
+        &tauri.to_string_lossy(),
+        &["build", "--bundles", "deb", "--config", resources],
+    )?;
     let bundles = root().join("target/release/bundle/deb");
     let debs = std::fs::read_dir(&bundles).map_err(|e| format!("{}: {e}", bundles.display()))?;
     for deb in debs.flatten().map(|e| e.path()) {

@@ -58,23 +58,26 @@ fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {
     reply(studio.app.plugins.remove(&id)?)
 }
 
-/// Where the example plugins that ship with the app are: `DESKMATE_EXAMPLE_PLUGINS`, else a
-/// `plugins` folder beside the app's binary, else the one a source build makes
-/// (`target/plugins`, beside `target/debug`).
-fn examples_folder() -> Option<PathBuf> {
+/// Where the example plugins that ship with the app are: `DESKMATE_EXAMPLE_PLUGINS`, else
+/// the installed app's resource folder (the `.deb` puts them there), else a `plugins` folder
+/// beside the app's binary, else the one a source build makes (`target/plugins`, beside
+/// `target/debug`).
+fn examples_folder(studio: &Studio) -> Option<PathBuf> {
     if let Some(folder) = std::env::var_os("DESKMATE_EXAMPLE_PLUGINS") {
         return Some(PathBuf::from(folder));
     }
     let exe = std::env::current_exe().ok()?;
     let beside = exe.parent()?;
-    [beside.join("plugins"), beside.parent()?.join("plugins")]
+    let bundled = studio.resources().map(|r| r.join("plugins"));
+    bundled
         .into_iter()
+        .chain([beside.join("plugins"), beside.parent()?.join("plugins")])
         .find(|f| f.is_dir())
 }
 
 /// The examples to try, each with whether it is installed; none when this build has none.
 fn examples(studio: &Studio, _: Value, _: &Task) -> Reply {
-    match examples_folder() {
+    match examples_folder(studio) {
         Some(folder) => reply(studio.app.plugins.examples(&folder)?),
         None => reply(Vec::<()>::new()),
     }
@@ -88,7 +91,7 @@ struct ExampleId {
 /// Installs an example in one click: the folder is the app's own, not the window's.
 fn install_example(studio: &Studio, value: Value, _: &Task) -> Reply {
     let ExampleId { id } = args(value)?;
-    let folder = examples_folder().ok_or_else(|| {
+    let folder = examples_folder(studio).ok_or_else(|| {
         ApiError::new(
             "plugin.no_examples",
             "this build of DeskMate Studio carries no example plugins",
