@@ -366,6 +366,28 @@ fn an_expression_picture_comes_back_byte_for_byte() {
     assert_eq!(missing.code, "sprite.not_found");
 }
 
+/// A key file the window merely names (typed, not chosen in the dialog) is never read, and
+/// nothing is saved.
+#[test]
+fn a_key_file_the_owner_did_not_choose_is_refused() {
+    let (dir, studio) = studio();
+    let key = dir.path().join("id_ed25519");
+    std::fs::write(&key, "not read").unwrap();
+    let refused = call(
+        &studio,
+        "server_add",
+        json!({
+            "name": "home",
+            "host": "127.0.0.1",
+            "user": "me",
+            "auth": { "kind": "key", "path": key },
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(refused.code, "ipc.path_not_chosen");
+    assert_eq!(ok(&studio, "server_list", json!({}))["servers"], json!([]));
+}
+
 /// What the window's key dialog does: a first contact is trusted; a changed key is
 /// replaced, with `server_trust` for a saved server, or with `replace` while adding again.
 #[test]
@@ -378,7 +400,7 @@ fn host_keys_are_trusted_and_replaced_as_the_key_dialog_asks() {
         "host": "127.0.0.1",
         "port": server.port,
         "user": server.user(),
-        "auth": { "kind": "key", "path": server.client_key() },
+        "auth": { "kind": "key", "path": chosen(&studio, server.client_key()) },
     });
     let add = |extra: Value| {
         let mut args = profile.clone();
@@ -449,7 +471,7 @@ fn a_slow_health_check_holds_its_server_and_nothing_else() {
                 "host": "127.0.0.1",
                 "port": server.port,
                 "user": server.user(),
-                "auth": { "kind": "key", "path": server.client_key() },
+                "auth": { "kind": "key", "path": chosen(&studio, server.client_key()) },
                 "trust": server.host_fingerprint(),
                 "backendPort": backend.port,
             }),

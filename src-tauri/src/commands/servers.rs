@@ -70,6 +70,10 @@ fn ssh_port() -> u16 {
 /// key.
 fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
     let add: Add = args(value)?;
+    if let Auth::Key { path, .. } = &add.auth {
+        // Only a key file the owner chose in the dialog (or dropped) is read.
+        studio.grants().require(path)?;
+    }
     let sign_in = match add.auth {
         Auth::Agent => SignIn::Agent,
         Auth::Key { path, passphrase } => SignIn::Key {

@@ -288,7 +288,10 @@ describe('servers', () => {
     await form.getByLabel('Password', { exact: true }).fill('typed-for-the-password');
     await form.getByLabel('Sign in with').selectOption('key');
     assert.equal(await form.getByLabel('Passphrase (if the key has one)').inputValue(), '', 'no secret moved between fields');
-    await form.getByLabel('Key file', { exact: true }).fill(sshd.clientKey);
+    // The key file comes from the app's dialog, not from a typed path.
+    await page.evaluate((p) => window.__mock.answerDialog([p]), sshd.clientKey);
+    await form.getByRole('button', { name: 'Choose the key file…' }).click();
+    await form.getByTestId('key-file').getByText(sshd.clientKey).waitFor();
     await form.getByRole('button', { name: 'Add server' }).click();
 
     const dialog = page.getByRole('dialog');
