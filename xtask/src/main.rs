@@ -15,6 +15,8 @@
 //!
 //! Only the standard library is used, so this builds in seconds before anything else.
 
+mod testbed;
+
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -49,6 +51,18 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("WebKitWebDriver", "webkit2gtk-driver"),
     ("xvfb-run", "xvfb"),
     ("xauth", "xauth"),
+    // The server test bed: a real Docker engine and Compose v1, images made with mmdebstrap,
+    // and the real tools every generated stack file is checked with.
+    ("dockerd", "docker.io"),
+    ("docker-compose", "docker-compose"),
+    ("mmdebstrap", "mmdebstrap"),
+    ("caddy", "caddy"),
+    ("pebble", "pebble"),
+    ("restic", "restic"),
+    ("shellcheck", "shellcheck"),
+    ("systemd-analyze", "systemd"),
+    ("fail2ban-client", "fail2ban"),
+    ("logrotate", "logrotate"),
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.
@@ -101,6 +115,13 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(args.get(1).map(String::as_str), &args[args.len().min(2)..]),
         Some("package") => package(),
         Some("types") => types(),
+        Some("server-images") => {
+            let out = match args.get(1).map(String::as_str) {
+                Some("--out") => args.get(2).map(PathBuf::from),
+                _ => None,
+            };
+            testbed::server_images(&out.unwrap_or_else(|| root().join("target/server-images")))
+        }
         Some("bench") => plugins().and_then(|()| drag_bench()).and_then(|()| {
             cargo(&[
                 "bench",
@@ -118,7 +139,7 @@ fn main() -> ExitCode {
         }),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS] [TARGET...]|bench|package|types>"
+                "usage: cargo xtask <setup|run|test|plugins|fuzz [SECONDS] [TARGET...]|bench|package|types|server-images [--out DIR]>"
             );
             return ExitCode::from(2);
         }

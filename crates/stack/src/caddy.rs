@@ -1,0 +1,68 @@
+//! The proxy's `Caddyfile`.
+//!
+//! Routes as DeskMate's own nginx config has them: `/api/*` to the backend with the `/api`
+//! prefix stripped (so the backend's `/health` is `/api/health` outside), `/ws` to the
+//! backend, everything else to the frontend. Security headers (HSTS only over HTTPS),
+//! compression and a JSON access log on stdout, which Docker's log limits bound.
+//!
+//! Stock Caddy has no request rate limiter; with Caddy the backend's own per-IP limit
+//! (DeskMate's `RATE_LIMIT_PER_MINUTE`) is what applies.
+
+use crate::compose::{BACKEND_PORT, FRONTEND_PORT, PROXY_HTTP_PORT, PROXY_HTTPS_PORT};
+use crate::{Stack, Tls};
+
+pub fn caddyfile(stack: &Stack) -> String {
+    let mut global = vec![
+        format!("http_port {PROXY_HTTP_PORT}"),
+        format!("https_port {PROXY_HTTPS_PORT}"),
+        "admin 127.0.0.1:2019".to_string(),
+    ];
+    if let Some(email) = &stack.email {
+        global.push(format!("email {email}"));
+    }
+    let site = match (&stack.tls, &stack.domain) {
+        (Tls::Acme { ca, ca_root }, Some(domain)) => {
+            if let Some(ca) = ca {
+                global.push(format!("acme_ca {ca}"));
+            }
+            if let Some(root) = ca_root {
+                global.push(format!("acme_ca_root {root}"));
+            }
+            domain.clone()
+        }
+        (Tls::Internal, domain) => {
+            global.push("local_certs".to_string());
+            // Without a domain Caddy's internal CA still needs a name to issue for.
+            domain.clone().unwrap_or_else(|| "localhost".to_string())
+        }
+        (_, _) => {
+            global.push("auto_https off".to_string());
+            format!(":{PROXY_HTTP_PORT}")
+        }
+    };
+    let mut headers = vec![
+        "X-Content-Type-Options nosniff".to_string(),
+        "X-Frame-Options DENY".to_string(),
+        "Referrer-Policy strict-origin-when-cross-origin".to_string(),
+        "-Server".to_string(),
+    ];
+    if stack.serves_https() {
+        headers.insert(
+            0,
+            "Strict-Transport-Security \"max-age=31536000; includeSubDomains\"".to_string(),
+        );
+    }
+    let indent = |lines: &[String], depth: usize| {
+        lines
+            .iter()
+            .map(|l| format!("{}{l}\n", "\t".repeat(depth)))
+            .collect::<String>()
+    };
+    format!(
+        "# DeskMate {version} ({env}), written by DeskMate Studio.\n{{\n{global}}}\n\n{site} {{\n\tencode zstd gzip\n\theader {{\n{headers}\t}}\n\tlog {{\n\t\toutput stdout\n\t\tformat json\n\t}}\n\thandle_path /api/* {{\n\t\treverse_proxy backend:{BACKEND_PORT}\n\t}}\n\thandle /ws {{\n\t\treverse_proxy backend:{BACKEND_PORT}\n\t}}\n\thandle {{\n\t\treverse_proxy frontend:{FRONTEND_PORT}\n\t}}\n}}\n",
+        version = stack.release.version,
+        env = stack.environment.name(),
+        global = indent(&global, 1),
+        headers = indent(&headers, 2),
+    )
+}

@@ -1,0 +1,29 @@
+//! The production stack, as files.
+//!
+//! This crate's one job: turn a [`Stack`] (environment, domain, TLS mode, ports, the release's
+//! images, limits and secrets) into the files a DeskMate server needs, and read the release
+//! files that name those images. It is pure: no I/O, no clock, no randomness. Secrets are
+//! made by the caller and passed in; files are written, uploaded and checked by others
+//! (`deskmate-api`'s install, and the tests, which run every file through its real tool:
+//! `docker-compose config`, `caddy validate`, `systemd-analyze verify`, `fail2ban-client -t`,
+//! `logrotate -d`).
+//!
+//! - [`release`]: the release file (`good-1.json` and the like), bounded and checked.
+//! - [`Stack::files`]: every file, with its path inside the stack folder (or on the host)
+//!   and its mode: `compose.yaml` ([`compose`]), the proxy's `Caddyfile` ([`caddy`]), the
+//!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
+//!   ([`host`]).
+//! - [`host::firewall`]: the UFW commands, as data.
+
+pub mod caddy;
+pub mod compose;
+mod error;
+pub mod host;
+mod model;
+pub mod release;
+
+pub use error::StackError;
+pub use model::{
+    Environment, File, Limits, ProxyKind, Secrets, Stack, Tls, check_domain, check_email,
+};
+pub use release::{ImageRef, Release, Role};

@@ -1,0 +1,207 @@
+//! Every generated file goes through the real tool that will read it on a server:
+//! `docker-compose config`, `caddy validate`, `systemd-analyze verify`, `fail2ban-client
+//! --test` and `logrotate -d` (all installed by `cargo xtask setup`).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{file, stack, write};
+use deskmate_stack::{Tls, host};
+
+fn run(program: &str, args: &[&str], dir: &Path) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e} (run `cargo xtask setup`)"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{program} {args:?} refused it:\n{text}"
+    );
+    text
+}
+
+fn all_tls_modes() -> Vec<(Tls, Option<&'static str>)> {
+    vec![
+        (
+            Tls::Acme {
+                ca: None,
+                ca_root: None,
+            },
+            Some("deskmate.example.org"),
+        ),
+        (
+            Tls::Acme {
+                ca: Some("https://127.0.0.1:14000/dir".into()),
+                ca_root: Some("ROOT".into()),
+            },
+            Some("deskmate.example.org"),
+        ),
+        (Tls::Internal, Some("deskmate.example.org")),
+        (Tls::Internal, None),
+        (Tls::None, None),
+    ]
+}
+
+#[test]
+fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
+    for (tls, domain) in all_tls_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stack = stack(tls, domain);
+        if let Tls::Acme {
+            ca_root: Some(r), ..
+        } = &mut stack.tls
+        {
+            *r = "/etc/caddy/acme-root.pem".into();
+        }
+        let files = stack.files().unwrap();
+        write(&files, dir.path());
+        let config = run("docker-compose", &["config"], dir.path());
+        // Compose resolved the project, the health gates and the limits as written.
+        for expected in [
+            "condition: service_healthy",
+            "restart: unless-stopped",
+            "internal: true",
+            "max-size: 10m",
+            "no-new-privileges:true",
+        ] {
+            assert!(
+                config.contains(expected),
+                "{expected} missing in:\n{config}"
+            );
+        }
+        let compose = &file(&files, "compose.yaml").contents;
+        for secret in ["Pg0123", "Sk0123", "Jw0123"] {
+            assert!(!compose.contains(secret), "a secret is in compose.yaml");
+            assert!(!file(&files, ".env").contents.contains(secret));
+        }
+        assert!(file(&files, "env/backend.env").contents.contains("Pg0123"));
+        assert_eq!(file(&files, "env/backend.env").mode, 0o600);
+        assert_eq!(file(&files, "env/postgres.env").mode, 0o600);
+        // Only the proxy publishes; HTTPS only when it serves HTTPS.
+        let published = config.matches("published").count();
+        let expected = if stack.serves_https() { 2 } else { 1 };
+        assert_eq!(published, expected, "{config}");
+    }
+}
+
+#[test]
+fn caddyfile_validates_in_every_tls_mode() {
+    for (tls, domain) in all_tls_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("acme-root.pem");
+        // Any real certificate will do as a trusted root for validation.
+        let pem = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap();
+        let first = pem
+            .split_inclusive("-----END CERTIFICATE-----\n")
+            .next()
+            .unwrap();
+        std::fs::write(&root, first).unwrap();
+        let mut stack = stack(tls, domain);
+        if let Tls::Acme {
+            ca_root: Some(r), ..
+        } = &mut stack.tls
+        {
+            *r = root.to_string_lossy().into_owned();
+        }
+        let files = stack.files().unwrap();
+        write(&files, dir.path());
+        run(
+            "caddy",
+            &[
+                "validate",
+                "--config",
+                "proxy/Caddyfile",
+                "--adapter",
+                "caddyfile",
+            ],
+            dir.path(),
+        );
+        let caddyfile = &file(&files, "proxy/Caddyfile").contents;
+        assert!(caddyfile.contains("handle_path /api/*"));
+        assert_eq!(
+            caddyfile.contains("Strict-Transport-Security"),
+            stack.serves_https(),
+            "HSTS only over HTTPS"
+        );
+    }
+}
+
+#[test]
+fn the_boot_unit_passes_systemd_analyze_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = stack(Tls::Internal, Some("deskmate.example.org"))
+        .files()
+        .unwrap();
+    write(&files, dir.path());
+    let unit = dir.path().join("host/etc/systemd/system/deskmate.service");
+    assert!(unit.exists());
+    run(
+        "systemd-analyze",
+        &["verify", "--man=no", &unit.to_string_lossy()],
+        dir.path(),
+    );
+}
+
+#[test]
+fn the_sshd_jail_passes_fail2ban_client_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = stack(Tls::None, None).files().unwrap();
+    // fail2ban reads its whole configuration: a copy of the machine's, plus our jail.
+    let config = dir.path().join("fail2ban");
+    let copied = Command::new("cp")
+        .args(["-r", "/etc/fail2ban"])
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let jail = file(&files, host::FAIL2BAN_JAIL);
+    std::fs::write(config.join("jail.d/deskmate-sshd.conf"), &jail.contents).unwrap();
+    // The jail's log source must exist for the test to pass; on a server it does.
+    std::fs::write(
+        config.join("jail.d/zz-test-logpath.conf"),
+        format!(
+            "[sshd]\nbackend = auto\nlogpath = {}\n",
+            dir.path().join("auth.log").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("auth.log"), "").unwrap();
+    let out = run(
+        "fail2ban-client",
+        &["-c", &config.to_string_lossy(), "--test"],
+        dir.path(),
+    );
+    assert!(out.contains("OK"), "{out}");
+}
+
+#[test]
+fn logrotate_reads_the_stack_logs_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = stack(Tls::None, None).files().unwrap();
+    let rule = file(&files, "/etc/logrotate.d/deskmate");
+    let conf = dir.path().join("deskmate");
+    std::fs::write(&conf, &rule.contents).unwrap();
+    let state = dir.path().join("state");
+    let out = run(
+        "logrotate",
+        &[
+            "-d",
+            "-s",
+            &state.to_string_lossy(),
+            &conf.to_string_lossy(),
+        ],
+        dir.path(),
+    );
+    assert!(out.contains("/opt/deskmate/logs/*.log"), "{out}");
+}
