@@ -332,8 +332,15 @@ fn release_json(version: &str, archives: &[(&Archive, &Vec<Built>)]) -> String {
             roles.join(", ")
         ));
         for b in built.iter() {
+            // The test bed's frontend is Caddy's file server on Debian, which has no wget
+            // for the stack's default frontend check; the release says how to probe it.
+            let health = if b.role == "frontend" {
+                ", \"health\": [\"CMD\", \"python3\", \"-c\", \"import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/', timeout=5)\"]"
+            } else {
+                ""
+            };
             images.push(format!(
-                "    \"{}\": {{ \"image\": \"{}\", \"id\": \"{}\" }}",
+                "    \"{}\": {{ \"image\": \"{}\", \"id\": \"{}\"{health} }}",
                 b.role, b.tag, b.id
             ));
         }

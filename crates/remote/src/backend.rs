@@ -93,6 +93,80 @@ pub fn fetch(session: &Session, port: u16) -> Result<BackendHealth, String> {
         .map_err(|e| format!("the backend's answer is not its health JSON: {e}"))
 }
 
+/// `GET path` on the server's `127.0.0.1:port` with `host` as the Host (and, over HTTPS, the
+/// TLS name): the backend's health as the proxy passes it on. The certificate is not judged
+/// here (that is the health report's certificate check, from the owner's side); this only
+/// proves the route works.
+pub fn fetch_path(
+    session: &Session,
+    port: u16,
+    path: &str,
+    host: &str,
+    https: bool,
+) -> Result<BackendHealth, String> {
+    use std::io::{Read, Write};
+    let channel = session
+        .ssh
+        .channel_direct_tcpip("127.0.0.1", port, None)
+        .map_err(|e| {
+            format!(
+                "nothing answered on the server's port {port} ({})",
+                e.message()
+            )
+        })?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nConnection: close\r\n\r\n"
+    );
+    let mut response = Vec::new();
+    let mut read_all = |stream: &mut dyn Read| -> Result<(), String> {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) if response.len() + n <= MAX_RESPONSE => {
+                    response.extend_from_slice(&buf[..n])
+                }
+                Ok(_) => return Err("the answer is larger than 1 MiB".into()),
+                // A TLS peer that closes without close_notify has still sent everything.
+                Err(_) if !response.is_empty() => return Ok(()),
+                Err(e) => return Err(format!("the proxy did not answer: {e}")),
+            }
+        }
+    };
+    if https {
+        let mut builder =
+            openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())
+                .map_err(|e| e.to_string())?;
+        builder.set_verify(openssl::ssl::SslVerifyMode::NONE);
+        let config = builder.build().configure().map_err(|e| e.to_string())?;
+        let mut tls = config
+            .verify_hostname(false)
+            .connect(host, channel)
+            .map_err(|e| match e {
+                openssl::ssl::HandshakeError::Failure(m) => {
+                    format!("the TLS handshake with the proxy failed: {}", m.error())
+                }
+                _ => "the TLS handshake with the proxy did not finish".to_string(),
+            })?;
+        tls.write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        read_all(&mut tls)?;
+    } else {
+        let mut channel = channel;
+        channel
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        read_all(&mut channel)?;
+        let _ = channel.close();
+    }
+    let (status, body) = parse_response(&response)?;
+    if status != 200 && status != 503 {
+        return Err(format!("{path} answered HTTP {status} through the proxy"));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("{path} did not answer with the health JSON: {e}"))
+}
+
 /// Status code and body of an HTTP/1.x response (Content-Length, chunked, or up to the end).
 pub fn parse_response(bytes: &[u8]) -> Result<(u16, Vec<u8>), String> {
     let head_end = find(bytes, b"\r\n\r\n").ok_or("the backend's answer is not HTTP")?;

@@ -115,6 +115,14 @@ pub enum RemoteError {
 
     #[error("the secret store failed: {reason}")]
     Secrets { reason: String },
+
+    /// An install step that cannot go on: the message says what, the detail what to do.
+    #[error("{message}")]
+    Install {
+        code: &'static str,
+        message: String,
+        detail: String,
+    },
 }
 
 impl RemoteError {
@@ -144,6 +152,7 @@ impl RemoteError {
             Unquotable => "ssh.unquotable_argument",
             Io { .. } => "ssh.local_io",
             Secrets { .. } => "secret.store_failed",
+            Install { code, .. } => code,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod facts;
 mod file_lock;
 pub mod findings;
 pub mod health;
+pub mod install;
 pub mod known_hosts;
 mod login_shell;
 pub mod preflight;

@@ -156,14 +156,46 @@ impl Session {
         on_progress: &mut dyn FnMut(Progress),
         cancel: &Cancel,
     ) -> Result<Transferred> {
-        let file = File::open(local).map_err(|e| RemoteError::io(local, e))?;
+        let mut file = File::open(local).map_err(|e| RemoteError::io(local, e))?;
         let total = file
             .metadata()
             .map_err(|e| RemoteError::io(local, e))?
             .len();
+        self.upload_from(&mut file, total, remote, visibility, on_progress, cancel)
+    }
+
+    /// Writes `bytes` to the server's `remote` path the same way: whole or not at all,
+    /// checked by hash, with the mode `visibility` asks for from the first byte.
+    pub fn write_file(
+        &self,
+        bytes: &[u8],
+        remote: &str,
+        visibility: Visibility,
+        cancel: &Cancel,
+    ) -> Result<Transferred> {
+        let mut reader = bytes;
+        self.upload_from(
+            &mut reader,
+            bytes.len() as u64,
+            remote,
+            visibility,
+            &mut |_| {},
+            cancel,
+        )
+    }
+
+    fn upload_from(
+        &self,
+        source: &mut dyn Read,
+        total: u64,
+        remote: &str,
+        visibility: Visibility,
+        on_progress: &mut dyn FnMut(Progress),
+        cancel: &Cancel,
+    ) -> Result<Transferred> {
         let part = remote_part_path(remote);
         let mut reader = Hashing {
-            inner: file,
+            inner: source,
             hasher: Sha256::new(),
             done: 0,
             total,
@@ -254,9 +286,9 @@ impl Session {
     }
 }
 
-/// Reads the local file for the upload, hashing and reporting as it goes.
+/// Reads what is uploaded, hashing and reporting as it goes.
 struct Hashing<'a> {
-    inner: File,
+    inner: &'a mut dyn Read,
     hasher: Sha256,
     done: u64,
     total: u64,

@@ -176,7 +176,10 @@ pub fn compose_yaml(stack: &Stack) -> String {
                 stack,
                 Role::Postgres,
                 vec![
-                    ("env_file", list(&[POSTGRES_ENV])),
+                    (
+                        "env_file",
+                        list(&[&format!("{}/{POSTGRES_ENV}", stack.dir)]),
+                    ),
                     (
                         "environment",
                         map(vec![
@@ -212,7 +215,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
                 stack,
                 Role::Backend,
                 vec![
-                    ("env_file", list(&[BACKEND_ENV])),
+                    ("env_file", list(&[&format!("{}/{BACKEND_ENV}", stack.dir)])),
                     (
                         "environment",
                         map(vec![
@@ -221,7 +224,10 @@ pub fn compose_yaml(stack: &Stack) -> String {
                             ("PORT", s(&BACKEND_PORT.to_string())),
                         ]),
                     ),
-                    ("volumes", list(&[&format!("./{DATA_DIR}:/data:ro")])),
+                    (
+                        "volumes",
+                        list(&[&format!("{}/{DATA_DIR}:/data:ro", stack.dir)]),
+                    ),
                     ("networks", list(&["internal", "web"])),
                     ("depends_on", healthy(&["postgres", "qdrant"])),
                 ],
@@ -272,7 +278,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
     ]);
     let yaml = serde_yaml_ng::to_string(&document).expect("a mapping of strings serializes");
     format!(
-        "# DeskMate {version} ({env}), written by DeskMate Studio. Edits are replaced on the\n# next install or update; secrets are in env/*.env, not here.\n{yaml}",
+        "# DeskMate {version} ({env}), written by DeskMate Studio. Edits are replaced on the\n# next install or update; secrets are in ../../shared/env, not here.\n{yaml}",
         version = stack.release.version,
     )
 }

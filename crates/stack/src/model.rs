@@ -126,15 +126,17 @@ impl std::fmt::Debug for File {
     }
 }
 
-/// The env file of each service that needs secrets; 0600.
-pub const BACKEND_ENV: &str = "env/backend.env";
-pub const POSTGRES_ENV: &str = "env/postgres.env";
+/// The env file of each service that needs secrets (in the folder the releases share); 0600
+/// in a 0700 folder.
+pub const BACKEND_ENV: &str = "shared/env/backend.env";
+pub const POSTGRES_ENV: &str = "shared/env/postgres.env";
+/// In the release's own folder.
 pub const COMPOSE_FILE: &str = "compose.yaml";
-/// Read by both `docker compose` and `docker-compose` in the stack folder: the project name.
+/// Read by both `docker compose` and `docker-compose` in the release folder: the project name.
 pub const COMPOSE_DOTENV: &str = ".env";
 pub const CADDYFILE: &str = "proxy/Caddyfile";
 /// Mounted read-only into the backend at `/data` (personas, room templates).
-pub const DATA_DIR: &str = "data";
+pub const DATA_DIR: &str = "shared/data";
 pub const DATABASE: &str = "deskmate";
 
 impl Stack {
@@ -207,7 +209,14 @@ impl Stack {
         Ok(())
     }
 
-    /// Every file of the stack, in a stable order.
+    /// Where this release's own files go, relative to the stack folder.
+    pub fn release_dir(&self) -> String {
+        format!("releases/{}", self.release.version)
+    }
+
+    /// Every file of the stack, in a stable order. Paths are relative to the stack folder
+    /// (`releases/<version>/…` for the release's files, `shared/…` for what releases share)
+    /// or absolute for the host's own files.
     pub fn files(&self) -> Result<Vec<File>, StackError> {
         self.check()?;
         let plain = |path: &str, contents: String| File {
@@ -222,10 +231,17 @@ impl Stack {
             mode: 0o600,
             secret: true,
         };
+        let release = self.release_dir();
         Ok(vec![
-            plain(COMPOSE_FILE, compose::compose_yaml(self)),
-            plain(COMPOSE_DOTENV, compose::dotenv(self)),
-            plain(CADDYFILE, caddy::caddyfile(self)),
+            plain(
+                &format!("{release}/{COMPOSE_FILE}"),
+                compose::compose_yaml(self),
+            ),
+            plain(
+                &format!("{release}/{COMPOSE_DOTENV}"),
+                compose::dotenv(self),
+            ),
+            plain(&format!("{release}/{CADDYFILE}"), caddy::caddyfile(self)),
             secret(POSTGRES_ENV, compose::postgres_env(self)),
             secret(BACKEND_ENV, compose::backend_env(self)),
             plain(&host::unit_path(self), host::systemd_unit(self)),

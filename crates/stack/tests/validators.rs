@@ -58,6 +58,7 @@ fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
     for (tls, domain) in all_tls_modes() {
         let dir = tempfile::tempdir().unwrap();
         let mut stack = stack(tls, domain);
+        stack.dir = dir.path().to_string_lossy().into_owned();
         if let Tls::Acme {
             ca_root: Some(r), ..
         } = &mut stack.tls
@@ -66,7 +67,11 @@ fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
         }
         let files = stack.files().unwrap();
         write(&files, dir.path());
-        let config = run("docker-compose", &["config"], dir.path());
+        let config = run(
+            "docker-compose",
+            &["config"],
+            &dir.path().join("releases/1.0.0"),
+        );
         // Compose resolved the project, the health gates and the limits as written.
         for expected in [
             "condition: service_healthy",
@@ -80,14 +85,22 @@ fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
                 "{expected} missing in:\n{config}"
             );
         }
-        let compose = &file(&files, "compose.yaml").contents;
+        let compose = &file(&files, "releases/1.0.0/compose.yaml").contents;
         for secret in ["Pg0123", "Sk0123", "Jw0123"] {
             assert!(!compose.contains(secret), "a secret is in compose.yaml");
-            assert!(!file(&files, ".env").contents.contains(secret));
+            assert!(
+                !file(&files, "releases/1.0.0/.env")
+                    .contents
+                    .contains(secret)
+            );
         }
-        assert!(file(&files, "env/backend.env").contents.contains("Pg0123"));
-        assert_eq!(file(&files, "env/backend.env").mode, 0o600);
-        assert_eq!(file(&files, "env/postgres.env").mode, 0o600);
+        assert!(
+            file(&files, "shared/env/backend.env")
+                .contents
+                .contains("Pg0123")
+        );
+        assert_eq!(file(&files, "shared/env/backend.env").mode, 0o600);
+        assert_eq!(file(&files, "shared/env/postgres.env").mode, 0o600);
         // Only the proxy publishes; HTTPS only when it serves HTTPS.
         let published = config.matches("published").count();
         let expected = if stack.serves_https() { 2 } else { 1 };
@@ -121,13 +134,13 @@ fn caddyfile_validates_in_every_tls_mode() {
             &[
                 "validate",
                 "--config",
-                "proxy/Caddyfile",
+                "releases/1.0.0/proxy/Caddyfile",
                 "--adapter",
                 "caddyfile",
             ],
             dir.path(),
         );
-        let caddyfile = &file(&files, "proxy/Caddyfile").contents;
+        let caddyfile = &file(&files, "releases/1.0.0/proxy/Caddyfile").contents;
         assert!(caddyfile.contains("handle_path /api/*"));
         assert_eq!(
             caddyfile.contains("Strict-Transport-Security"),
