@@ -8,8 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Subcommand};
-use deskmate_api::servers::{CheckReport, HealthOutcome, host_key_policy};
+use deskmate_api::servers::{
+    CheckReport, HealthOutcome, InstallOptions, InstallReport, TlsChoice, host_key_policy,
+};
 use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
+use deskmate_api::{Cancel, Environment, StepReport};
 
 use crate::output::{self, INVALID, OK, ok};
 
@@ -67,6 +70,38 @@ pub enum ServerCommand {
     Check { name: String },
     /// Is DeskMate healthy? Services, the backend's /health, HTTPS, load, memory, disk
     Health { name: String },
+    /// Install DeskMate from a release file: shows the plan, then does it (again: changes nothing)
+    Install {
+        name: String,
+        /// The release file (its .tar archives beside it), as `cargo xtask server-images` writes
+        #[arg(long, value_name = "FILE")]
+        release: PathBuf,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+        /// The public domain (overrides the profile's)
+        #[arg(long)]
+        domain: Option<String>,
+        /// For the certificate authority's notices
+        #[arg(long)]
+        email: Option<String>,
+        /// acme: a certificate from Let's Encrypt (or --acme-ca); internal: the proxy's own CA;
+        /// none: plain HTTP, for a server without a domain yet
+        #[arg(long, value_enum, default_value_t = TlsArg::Acme)]
+        tls: TlsArg,
+        /// Another ACME directory URL
+        #[arg(long, value_name = "URL")]
+        acme_ca: Option<String>,
+        #[arg(long, default_value_t = 80)]
+        http_port: u16,
+        #[arg(long, default_value_t = 443)]
+        https_port: u16,
+        /// Show the plan and change nothing
+        #[arg(long)]
+        plan: bool,
+        /// Go ahead without asking
+        #[arg(long)]
+        yes: bool,
+    },
     /// Past health reports, newest first
     History {
         name: String,
@@ -202,6 +237,37 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
                 );
             },
         ),
+        Install {
+            name,
+            release,
+            environment,
+            domain,
+            email,
+            tls,
+            acme_ca,
+            http_port,
+            https_port,
+            plan,
+            yes,
+        } => {
+            let mut options = InstallOptions::new(release);
+            options.environment = match environment {
+                EnvironmentArg::Production => Environment::Production,
+                EnvironmentArg::Staging => Environment::Staging,
+            };
+            options.domain = domain;
+            options.email = email;
+            options.tls = match tls {
+                TlsArg::Acme => TlsChoice::Acme,
+                TlsArg::Internal => TlsChoice::Internal,
+                TlsArg::None => TlsChoice::None,
+            };
+            options.acme_ca = acme_ca;
+            options.http_port = http_port;
+            options.https_port = https_port;
+            options.plan_only = plan;
+            install(&servers, &name, options, yes, json)
+        }
         History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {
@@ -215,6 +281,95 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
                 }
             })
         }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum EnvironmentArg {
+    Production,
+    Staging,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TlsArg {
+    Acme,
+    Internal,
+    None,
+}
+
+/// Shows the plan; then, with the owner's yes (asked on a terminal, `--yes` otherwise),
+/// installs and prints each step as it finishes.
+fn install(
+    servers: &Servers,
+    name: &str,
+    mut options: InstallOptions,
+    yes: bool,
+    json: bool,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    if options.plan_only || !yes {
+        let planned = InstallOptions {
+            plan_only: true,
+            ..options.clone()
+        };
+        let plan = servers.install(name, &planned, &mut |_| {}, &Cancel::new());
+        if options.plan_only {
+            return output::finish(plan, json, ok, print_plan);
+        }
+        match &plan {
+            Ok(report) if !json => print_plan(report),
+            Ok(_) => {}
+            Err(e) => return output::error(e, json),
+        }
+        if json || !std::io::stdin().is_terminal() {
+            return output::error(
+                &ApiError::new(
+                    "usage.confirm",
+                    "an install changes the server, and no one was there to say yes",
+                    "run it again with --yes, or with --plan to see the plan only",
+                ),
+                json,
+            );
+        }
+        print!("Go ahead? [y/N] ");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing was changed.");
+            return ExitCode::from(OK);
+        }
+    }
+    options.plan_only = false;
+    let mut on_step = |step: &StepReport| {
+        if !json {
+            let mark = if step.changed { "done" } else { "same" };
+            println!("  {mark:<4}  {}: {}", step.title, step.detail);
+        }
+    };
+    let result = servers.install(name, &options, &mut on_step, &Cancel::new());
+    output::finish(result, json, ok, |r: &InstallReport| {
+        if r.changed {
+            println!(
+                "DeskMate {} is installed on {} and healthy: {}",
+                r.version, r.server, r.address
+            );
+        } else {
+            println!(
+                "DeskMate {} was already installed on {}, healthy; nothing changed",
+                r.version, r.server
+            );
+        }
+    })
+}
+
+fn print_plan(report: &InstallReport) {
+    println!(
+        "Plan for installing DeskMate {} ({}) on {}, reachable at {}:",
+        report.version, report.environment, report.server, report.address
+    );
+    for (i, step) in report.plan.iter().enumerate() {
+        println!("  {}. {}", i + 1, step.title);
     }
 }
 

@@ -75,7 +75,6 @@ fn canary(store: Store) {
     let keys = tempfile::tempdir().unwrap();
     let port = server.port.to_string();
     let fingerprint = server.host_fingerprint();
-    server.set_docker("compose-version", "2.29.7\n");
 
     let password = test_password();
     let passphrase = format!("canary-passphrase-{}", std::process::id());

@@ -394,7 +394,6 @@ fn a_key_file_the_owner_did_not_choose_is_refused() {
 fn host_keys_are_trusted_and_replaced_as_the_key_dialog_asks() {
     let mut server = TestServer::start();
     let (_dir, studio) = studio();
-    server.set_docker("compose-version", "2.29.7\n");
     let profile = json!({
         "name": "home",
         "host": "127.0.0.1",
@@ -456,7 +455,6 @@ fn unknown_commands_and_bad_arguments_are_plain_errors() {
 #[test]
 fn a_slow_health_check_holds_its_server_and_nothing_else() {
     let server = TestServer::start();
-    server.set_docker("compose-version", "2.29.7\n");
     let backend = HealthEndpoint::start(
         200,
         &std::fs::read_to_string(fixture("health-healthy.json")).unwrap(),

@@ -18,6 +18,7 @@
 
 mod error;
 mod health_runs;
+mod installs;
 pub mod migrations;
 mod personas;
 mod rooms;
@@ -31,6 +32,7 @@ use rusqlite::Connection;
 
 pub use error::{LibraryError, Result};
 pub use health_runs::{HealthRun, MAX_RUNS_PER_SERVER};
+pub use installs::Install;
 pub use personas::{
     Added, MAX_TAG_CHARS, MAX_TAGS, NewPersona, Persona, PersonaSource, PersonaSummary, Query, Sort,
 };

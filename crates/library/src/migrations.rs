@@ -91,6 +91,15 @@ pub const STEPS: &[&str] = &[
         created_at   INTEGER NOT NULL,
         modified_at  INTEGER NOT NULL
     ) STRICT;",
+    // 4: the release installed on each server, per environment (production, staging).
+    "CREATE TABLE installs (
+        server        TEXT NOT NULL REFERENCES servers (name) ON DELETE CASCADE,
+        environment   TEXT NOT NULL CHECK (environment IN ('production', 'staging')),
+        version       TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        installed_at  INTEGER NOT NULL,
+        PRIMARY KEY (server, environment)
+    ) STRICT;",
 ];
 
 pub fn version(conn: &Connection) -> Result<u32> {

@@ -70,10 +70,8 @@ pub struct InstallSpec {
     /// The compose project name (containers are labelled with it).
     pub project: String,
     pub environment: String,
-    /// The release's own files (paths relative to `releases/<version>/`).
-    pub release_files: Vec<SpecFile>,
-    /// Secrets and shared files (relative to the stack folder).
-    pub shared_files: Vec<SpecFile>,
+    /// The stack's files, relative to the stack folder (`releases/<version>/…`, `shared/…`).
+    pub files: Vec<SpecFile>,
     /// The boot unit, jail and logrotate rule (absolute paths; need root).
     pub host_files: Vec<SpecFile>,
     pub unit: String,
@@ -543,16 +541,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Writes each file whose contents differ from the server's; the names written.
 fn files(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
-    let release = format!("{}/releases/{}", spec.dir, spec.version);
     let targets: Vec<(String, &SpecFile)> = spec
-        .release_files
+        .files
         .iter()
-        .map(|f| (format!("{release}/{}", f.path), f))
-        .chain(
-            spec.shared_files
-                .iter()
-                .map(|f| (format!("{}/{}", spec.dir, f.path), f)),
-        )
+        .map(|f| (format!("{}/{}", spec.dir, f.path), f))
         .collect();
     let paths: Vec<&str> = targets.iter().map(|(p, _)| p.as_str()).collect();
     let hashes = remote_hashes(session, &paths)?;

@@ -34,6 +34,22 @@ impl Secret {
     }
 }
 
+/// A new random secret of `len` letters and digits (OpenSSL's CSPRNG, no modulo bias), for
+/// the passwords and keys a stack needs: safe in env files and URLs without quoting.
+pub fn generate(len: usize) -> Secret {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut byte = [0u8; 1];
+    while out.len() < len {
+        openssl::rand::rand_bytes(&mut byte).expect("OpenSSL's random generator works");
+        // 248 = 4 * 62: bytes above it would favour the first letters.
+        if byte[0] < 248 {
+            out.push(ALPHABET[(byte[0] % 62) as usize] as char);
+        }
+    }
+    Secret(out)
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")

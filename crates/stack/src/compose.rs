@@ -287,7 +287,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
 pub fn dotenv(stack: &Stack) -> String {
     format!(
         "# Read by docker compose and docker-compose in this folder. No secrets here.\nCOMPOSE_PROJECT_NAME={}\nCOMPOSE_FILE={COMPOSE_FILE}\n",
-        stack.environment.project()
+        stack.project()
     )
 }
 

@@ -8,7 +8,7 @@ pub const FAIL2BAN_JAIL: &str = "/etc/fail2ban/jail.d/deskmate-sshd.conf";
 
 /// `deskmate.service` (or `deskmate-staging.service`).
 pub fn unit_name(stack: &Stack) -> String {
-    format!("{}.service", stack.environment.project())
+    format!("{}.service", stack.project())
 }
 
 pub fn unit_path(stack: &Stack) -> String {
@@ -36,7 +36,7 @@ pub fn fail2ban_jail(stack: &Stack) -> String {
 }
 
 pub fn logrotate_path(stack: &Stack) -> String {
-    format!("/etc/logrotate.d/{}", stack.environment.project())
+    format!("/etc/logrotate.d/{}", stack.project())
 }
 
 pub fn logrotate(stack: &Stack) -> String {

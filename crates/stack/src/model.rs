@@ -21,14 +21,6 @@ impl Environment {
             Environment::Staging => "staging",
         }
     }
-
-    /// The compose project name: containers, networks and volumes are named after it.
-    pub fn project(self) -> &'static str {
-        match self {
-            Environment::Production => "deskmate",
-            Environment::Staging => "deskmate-staging",
-        }
-    }
 }
 
 /// How the proxy gets its certificate.
@@ -207,6 +199,30 @@ impl Stack {
             });
         }
         Ok(())
+    }
+
+    /// The compose project name, which containers, networks and volumes are named after: the
+    /// stack folder's name (`/opt/deskmate` -> `deskmate`; staging lives in its own folder),
+    /// as compose itself would name it, fixed in `.env` so every compose agrees.
+    pub fn project(&self) -> String {
+        let base = self
+            .dir
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        let name: String = base
+            .chars()
+            .map(|c| match c.to_ascii_lowercase() {
+                c @ ('a'..='z' | '0'..='9' | '_' | '-') => c,
+                _ => '-',
+            })
+            .collect();
+        if name.is_empty() {
+            "deskmate".to_string()
+        } else {
+            name
+        }
     }
 
     /// Where this release's own files go, relative to the stack folder.

@@ -8,10 +8,15 @@
 //! created on first use with a password chosen afresh by each test process, because password
 //! sign-in needs a real account. This needs root, which CI is.
 //!
-//! The one double is the `docker` stand-in (`standin/docker`), first on the sessions' PATH:
-//! there is no Docker engine on these machines. Tests choose its answers with
-//! [`TestServer::docker_state`].
+//! Docker is the real engine (see [`docker`]): the test account is in the `docker` group,
+//! and every test has its own stack folder and so its own compose project, removed after the
+//! test. Cases an engine cannot show come from real binaries and accounts: a PATH without
+//! `docker` ([`TestServer::hide_command`]), a Docker context pointing at no engine
+//! ([`TestServer::stop_docker_for_sessions`]), an account outside the `docker` group
+//! ([`OUTSIDER_USER`]). `systemctl` and `ufw` are recording stand-ins, so the test machine's
+//! init system and firewall are never touched ([`TestServer::recorded`]).
 
+pub mod docker;
 mod http;
 mod keychain;
 mod sshd;
@@ -19,7 +24,7 @@ mod tls;
 
 pub use http::HealthEndpoint;
 pub use keychain::SecretService;
-pub use sshd::{NO_SHELL_USER, TEST_USER, TestServer, test_password};
+pub use sshd::{NO_SHELL_USER, OUTSIDER_USER, TEST_USER, TestServer, test_password};
 pub use tls::TlsEndpoint;
 
 use std::path::PathBuf;

@@ -13,6 +13,12 @@ pub const TEST_USER: &str = "deskmate-test";
 /// A second account whose login shell is `nologin`: it signs in (same key) but may not run
 /// commands, as on hosts that hand out SFTP-only users.
 pub const NO_SHELL_USER: &str = "deskmate-nosh";
+/// A third account, outside the `docker` group: it signs in and runs commands, but the
+/// Docker engine refuses it, as for a new VPS user nobody added to the group.
+pub const OUTSIDER_USER: &str = "deskmate-outsider";
+/// The commands whose real versions would change the test machine itself; sessions get
+/// recording stand-ins instead (see `standin/record`).
+const RECORDED: &[&str] = &["systemctl", "ufw"];
 
 /// The test user's password for this process (set with `chpasswd` on first use).
 pub fn test_password() -> &'static str {
@@ -37,6 +43,12 @@ pub fn test_password() -> &'static str {
                 "*",
             ],
         );
+        ensure_account(
+            OUTSIDER_USER,
+            &["--no-create-home", "--shell", "/bin/sh", "--password", "*"],
+        );
+        // The test account may use the real Docker engine, as a deploy user would.
+        run("usermod", &["-aG", "docker", TEST_USER]);
         password
     })
 }
@@ -88,18 +100,26 @@ impl TestServer {
         )
         .unwrap();
 
+        // Sessions see the machine's own commands through `path/` (one link each), so a test
+        // can take one away (`hide_command`), and the recording stand-ins first.
         let bin = path.join("bin");
         fs::create_dir(&bin).unwrap();
-        let standin = bin.join("docker");
-        fs::copy(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("standin/docker"),
-            &standin,
-        )
-        .unwrap();
-        fs::set_permissions(&standin, fs::Permissions::from_mode(0o755)).unwrap();
-        let state = path.join("docker-state");
-        fs::create_dir(&state).unwrap();
-        fs::set_permissions(&state, fs::Permissions::from_mode(0o777)).unwrap();
+        for name in RECORDED {
+            let standin = bin.join(name);
+            fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("standin/record"),
+                &standin,
+            )
+            .unwrap();
+            fs::set_permissions(&standin, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        link_commands(&path.join("path"));
+        let recorded = path.join("recorded");
+        fs::create_dir(&recorded).unwrap();
+        fs::set_permissions(&recorded, fs::Permissions::from_mode(0o777)).unwrap();
+        let docker_config = path.join("docker-config");
+        fs::create_dir(&docker_config).unwrap();
+        fs::set_permissions(&docker_config, fs::Permissions::from_mode(0o755)).unwrap();
 
         let home = path.join("home");
         fs::create_dir(&home).unwrap();
@@ -158,14 +178,55 @@ impl TestServer {
         self.dir.path().join("home")
     }
 
-    /// Where the docker stand-in reads its answers (see `standin/docker`).
-    pub fn docker_state(&self) -> PathBuf {
-        self.dir.path().join("docker-state")
+    /// A stack folder inside the test user's own folder, named uniquely, so this server's
+    /// compose project (named after the folder) is its own.
+    pub fn stack_dir(&self) -> String {
+        let unique = format!("deskmate-t{}-{}", std::process::id(), self.port);
+        self.home().join(unique).to_string_lossy().into_owned()
     }
 
-    /// Writes one of the stand-in's answer files.
-    pub fn set_docker(&self, file: &str, contents: &str) {
-        fs::write(self.docker_state().join(file), contents).unwrap();
+    /// Takes `command` away from the sessions' PATH (`docker`, say: a server without it).
+    pub fn hide_command(&self, command: &str) {
+        let _ = fs::remove_file(self.dir.path().join("path").join(command));
+    }
+
+    /// Points the sessions' Docker CLI at a socket nobody listens on, through a real Docker
+    /// context: to the CLI, the engine is stopped.
+    pub fn stop_docker_for_sessions(&self) {
+        let config = self.dir.path().join("docker-config");
+        let name = "deskmate-stopped";
+        let meta = config
+            .join("contexts/meta")
+            .join(sha256_hex(name.as_bytes()));
+        fs::create_dir_all(&meta).unwrap();
+        fs::write(
+            meta.join("meta.json"),
+            format!(
+                r#"{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"unix://{}/no-engine.sock","SkipTLSVerify":false}}}}}}"#,
+                self.dir.path().display()
+            ),
+        )
+        .unwrap();
+        fs::write(
+            config.join("config.json"),
+            format!(r#"{{"currentContext":"{name}"}}"#),
+        )
+        .unwrap();
+        run("chmod", &["-R", "a+rX", &config.to_string_lossy()]);
+    }
+
+    /// What the sessions asked of a recorded stand-in (`systemctl`, `ufw`), one command a line.
+    pub fn recorded(&self, command: &str) -> Vec<String> {
+        fs::read_to_string(
+            self.dir
+                .path()
+                .join("recorded")
+                .join(format!("{command}.log")),
+        )
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
     }
 
     /// Everything sshd logged so far (at DEBUG3: every command line it ran).
@@ -231,12 +292,12 @@ fn write_config(dir: &Path, port: u16) {
              PasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\n\
              PermitRootLogin no\n\
-             AllowUsers {TEST_USER} {NO_SHELL_USER}\n\
+             AllowUsers {TEST_USER} {NO_SHELL_USER} {OUTSIDER_USER}\n\
              AllowTcpForwarding local\n\
              MaxSessions 50\n\
              MaxStartups 50\n\
              LogLevel DEBUG3\n\
-             SetEnv PATH={p}/bin:/usr/local/bin:/usr/bin:/bin DOCKER_STANDIN_STATE={p}/docker-state\n",
+             SetEnv PATH={p}/bin:{p}/path DOCKER_CONFIG={p}/docker-config DESKMATE_RECORDED={p}/recorded\n",
         p = dir.display()
     );
     fs::write(dir.join("sshd_config"), config).unwrap();
@@ -252,6 +313,31 @@ fn spawn_sshd(dir: &Path) -> Child {
         .stdin(Stdio::null())
         .spawn()
         .expect("/usr/sbin/sshd runs (run `cargo xtask setup` to install openssh-server)")
+}
+
+/// One symbolic link in `dir` for every command in the usual PATH folders (the first found
+/// wins, as PATH would have it).
+fn link_commands(dir: &Path) {
+    fs::create_dir(dir).unwrap();
+    for folder in ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
+        let Ok(entries) = fs::read_dir(folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let link = dir.join(entry.file_name());
+            if !link.exists() {
+                let _ = std::os::unix::fs::symlink(entry.path(), &link);
+            }
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn keygen(path: &Path) {

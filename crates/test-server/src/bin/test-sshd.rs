@@ -14,7 +14,6 @@ use deskmate_test_server::TestServer;
 
 fn main() {
     let mut server = TestServer::start();
-    server.set_docker("compose-version", "2.29.7\n");
     let say = |line: String| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");

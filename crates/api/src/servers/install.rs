@@ -1,0 +1,359 @@
+//! `server install`: the release file and the owner's answers, made into the stack's files
+//! (`deskmate-stack`) and put on the server (`deskmate-remote`'s install steps).
+//!
+//! The stack's secrets (database password, app keys) are made once, with a CSPRNG, and then
+//! kept: a second install reads them back from the server's own 0600 env files (over the SSH
+//! channel, never on a command line), or from the keychain, so re-running never changes a
+//! password under a running database. They go to the keychain as the owner's copy.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use deskmate_library::Install;
+use deskmate_remote::install::{
+    self as steps, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile, StepReport,
+    WantedImage,
+};
+use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
+use deskmate_stack::{Environment, ProxyKind, Release, Role, Secrets, Stack, Tls, release};
+use serde::Serialize;
+
+use super::{Servers, now, remote_error};
+use crate::error::{ApiError, library_error};
+use crate::files::read_limited;
+
+/// What the owner chose for this install.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    pub release_file: PathBuf,
+    pub environment: Environment,
+    /// Overrides the profile's domain.
+    pub domain: Option<String>,
+    pub email: Option<String>,
+    pub tls: TlsChoice,
+    /// An ACME directory other than Let's Encrypt's (pebble in tests), and a PEM file on the
+    /// server, inside the stack's proxy folder, to trust for it.
+    pub acme_ca: Option<String>,
+    pub acme_ca_root: Option<String>,
+    pub http_port: u16,
+    pub https_port: u16,
+    /// Show the plan and change nothing.
+    pub plan_only: bool,
+    pub health_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsChoice {
+    Acme,
+    Internal,
+    None,
+}
+
+impl InstallOptions {
+    pub fn new(release_file: PathBuf) -> InstallOptions {
+        InstallOptions {
+            release_file,
+            environment: Environment::Production,
+            domain: None,
+            email: None,
+            tls: TlsChoice::Acme,
+            acme_ca: None,
+            acme_ca_root: None,
+            http_port: 80,
+            https_port: 443,
+            plan_only: false,
+            health_timeout: Duration::from_secs(180),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallReport {
+    pub server: String,
+    pub environment: &'static str,
+    pub version: String,
+    pub source: String,
+    /// Where DeskMate answers once installed.
+    pub address: String,
+    pub plan: Vec<PlannedStep>,
+    /// True when only the plan was made.
+    pub planned_only: bool,
+    /// False when the server already had exactly this install.
+    pub changed: bool,
+    pub steps: Vec<StepReport>,
+    pub elapsed_ms: u64,
+}
+
+/// The largest release file read.
+const RELEASE_LIMIT: u64 = release::MAX_RELEASE_BYTES as u64;
+const SECRET_LEN: usize = 32;
+
+impl Servers {
+    /// Plans, then (unless `plan_only`) installs DeskMate on the saved server `name`.
+    pub fn install(
+        &self,
+        name: &str,
+        options: &InstallOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<InstallReport, ApiError> {
+        let (release, archives) = read_release(&options.release_file)?;
+        let _claim = self.busy.claim(name, "an install")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
+        let compose = steps::compose_of(&facts).map_err(fail)?;
+        let domain = options.domain.clone().or(server.domain.clone());
+        let tls = match options.tls {
+            TlsChoice::Acme => Tls::Acme {
+                ca: options.acme_ca.clone(),
+                ca_root: options.acme_ca_root.clone(),
+            },
+            TlsChoice::Internal => Tls::Internal,
+            TlsChoice::None => Tls::None,
+        };
+        let dir = stack_dir(&server.stack_dir, options.environment);
+        let secrets =
+            self.stack_secrets(name, &session, &dir, options.environment, options.plan_only)?;
+        let stack = Stack {
+            environment: options.environment,
+            dir: dir.clone(),
+            domain: domain.clone(),
+            email: options.email.clone(),
+            tls,
+            proxy: ProxyKind::Caddy,
+            http_port: options.http_port,
+            https_port: options.https_port,
+            ssh_port: server.port,
+            release: release.clone(),
+            secrets,
+            compose_command: compose.command(),
+        };
+        let files = stack.files().map_err(stack_error)?;
+        let spec = spec(&stack, &files, archives, options);
+        let plan = steps::plan(&spec);
+        let mut report = InstallReport {
+            server: name.to_string(),
+            environment: options.environment.name(),
+            version: release.version.clone(),
+            source: release.source.clone(),
+            address: stack.address(),
+            plan,
+            planned_only: options.plan_only,
+            changed: false,
+            steps: Vec::new(),
+            elapsed_ms: 0,
+        };
+        if options.plan_only {
+            return Ok(report);
+        }
+        let installed = steps::run(&session, &spec, &compose, on_step, cancel).map_err(fail)?;
+        self.library
+            .lock()
+            .record_install(
+                name,
+                &Install {
+                    environment: options.environment.name().to_string(),
+                    version: release.version.clone(),
+                    source: release.source.clone(),
+                    installed_at: now(),
+                },
+            )
+            .map_err(library_error)?;
+        report.changed = installed.changed;
+        report.steps = installed.steps;
+        report.elapsed_ms = installed.elapsed_ms;
+        Ok(report)
+    }
+
+    /// The stack's secrets: the server's own (when installed before), else the keychain's,
+    /// else new ones. New or not, the keychain keeps a copy (not while only planning).
+    fn stack_secrets(
+        &self,
+        name: &str,
+        session: &Session,
+        dir: &str,
+        environment: Environment,
+        plan_only: bool,
+    ) -> Result<Secrets, ApiError> {
+        let fail = |e| remote_error(e, name);
+        let on_server = read_server_secrets(session, dir).map_err(fail)?;
+        let key = |what: &str| format!("server/{name}/stack/{}/{what}", environment.name());
+        let mut values = Vec::new();
+        for (what, found) in [
+            ("postgres_password", on_server.postgres_password),
+            ("secret_key", on_server.secret_key),
+            ("jwt_secret", on_server.jwt_secret),
+        ] {
+            let value = match found {
+                Some(value) => Secret::new(value),
+                None => match self.secrets.get(&key(what)).map_err(fail)? {
+                    Some(kept) => kept,
+                    None => secrets::generate(SECRET_LEN),
+                },
+            };
+            if !plan_only {
+                self.secrets.set(&key(what), &value).map_err(fail)?;
+            }
+            values.push(value.expose().to_string());
+        }
+        let [postgres_password, secret_key, jwt_secret] =
+            <[String; 3]>::try_from(values).expect("three secrets");
+        Ok(Secrets {
+            postgres_password,
+            secret_key,
+            jwt_secret,
+        })
+    }
+}
+
+/// Production lives in the profile's stack folder; staging beside it.
+fn stack_dir(base: &str, environment: Environment) -> String {
+    match environment {
+        Environment::Production => base.to_string(),
+        Environment::Staging => format!("{}-staging", base.trim_end_matches('/')),
+    }
+}
+
+/// The release and its archives, found beside the release file.
+fn read_release(path: &Path) -> Result<(Release, Vec<(PathBuf, String, Vec<Role>)>), ApiError> {
+    let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
+        ApiError::new(
+            "release.too_large",
+            format!(
+                "{} is {size} bytes; a release file is at most {limit}",
+                path.display()
+            ),
+            "check that this is a DeskMate release file",
+        )
+    })?;
+    let release = release::parse(&bytes).map_err(stack_error)?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let archives = release
+        .archives
+        .iter()
+        .map(|a| (folder.join(&a.file), a.sha256.clone(), a.images.clone()))
+        .collect::<Vec<_>>();
+    for (archive, _, _) in &archives {
+        if !archive.is_file() {
+            return Err(ApiError::new(
+                "release.archive_missing",
+                format!(
+                    "the release names {}, which is not there",
+                    archive.display()
+                ),
+                "keep the release's .tar archives in the same folder as its .json file",
+            ));
+        }
+    }
+    Ok((release, archives))
+}
+
+fn spec(
+    stack: &Stack,
+    files: &[deskmate_stack::File],
+    archives: Vec<(PathBuf, String, Vec<Role>)>,
+    options: &InstallOptions,
+) -> InstallSpec {
+    let to_spec = |f: &deskmate_stack::File| SpecFile {
+        path: f.path.clone(),
+        contents: f.contents.clone().into_bytes(),
+        secret: f.secret,
+    };
+    let release = &stack.release;
+    InstallSpec {
+        dir: stack.dir.clone(),
+        version: release.version.clone(),
+        project: stack.project(),
+        environment: stack.environment.name().to_string(),
+        files: files
+            .iter()
+            .filter(|f| !f.path.starts_with('/'))
+            .map(to_spec)
+            .collect(),
+        host_files: files
+            .iter()
+            .filter(|f| f.path.starts_with('/'))
+            .map(to_spec)
+            .collect(),
+        unit: deskmate_stack::host::unit_name(stack),
+        firewall: deskmate_stack::host::firewall(stack),
+        images: Role::ALL
+            .iter()
+            .map(|role| WantedImage {
+                service: role.service().to_string(),
+                tag: release.image(*role).image.clone(),
+                id: release.image(*role).id.clone(),
+            })
+            .collect(),
+        archives: archives
+            .into_iter()
+            .map(|(path, sha256, roles)| LocalArchive {
+                path,
+                sha256,
+                tags: roles
+                    .iter()
+                    .map(|r| release.image(*r).image.clone())
+                    .collect(),
+            })
+            .collect(),
+        services: Role::ALL.iter().map(|r| r.service().to_string()).collect(),
+        proxy: ProxyProbe {
+            port: if stack.serves_https() {
+                options.https_port
+            } else {
+                options.http_port
+            },
+            https: stack.serves_https(),
+            host: stack.domain.clone().unwrap_or_else(|| "localhost".into()),
+        },
+        health_timeout: options.health_timeout,
+    }
+}
+
+#[derive(Default)]
+struct ServerSecrets {
+    postgres_password: Option<String>,
+    secret_key: Option<String>,
+    jwt_secret: Option<String>,
+}
+
+/// The secrets in the server's env files, if an earlier install wrote them.
+fn read_server_secrets(session: &Session, dir: &str) -> deskmate_remote::Result<ServerSecrets> {
+    let out = session.capture(
+        &script(
+            "cat \"$1/shared/env/postgres.env\" \"$1/shared/env/backend.env\" 2>/dev/null || true",
+            &[dir],
+        )?,
+        64 * 1024,
+    )?;
+    let mut found = ServerSecrets::default();
+    for line in out.stdout_text().lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        match key.trim() {
+            "POSTGRES_PASSWORD" => found.postgres_password = value,
+            "SECRET_KEY" => found.secret_key = value,
+            "JWT_SECRET" => found.jwt_secret = value,
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+fn stack_error(err: deskmate_stack::StackError) -> ApiError {
+    let hint = match &err {
+        deskmate_stack::StackError::BadDomain { .. } => {
+            "give the domain as it is registered, like companion.example.org"
+        }
+        deskmate_stack::StackError::BadEmail { .. } => "give an address like you@example.org",
+        deskmate_stack::StackError::BadRelease { .. }
+        | deskmate_stack::StackError::ReleaseTooLarge { .. } => {
+            "check that this is a DeskMate release file (the .json that came with the images)"
+        }
+        deskmate_stack::StackError::BadStack { .. } => "change the value it names and try again",
+    };
+    ApiError::new(err.code(), err.to_string(), hint)
+}
