@@ -246,10 +246,20 @@ impl Servers {
             &self.credentials(&server)?,
             &HostKeyPolicy::PinnedOnly,
         )?;
+        let installed = self
+            .library
+            .lock()
+            .install(name, "production")
+            .map_err(library_error)?;
         let options = HealthOptions {
             stack_dir: server.stack_dir.clone(),
             domain: server.domain.clone(),
             backend_port: server.backend_port,
+            proxy: installed.map(|i| deskmate_remote::install::ProxyProbe {
+                port: i.proxy_port,
+                https: i.proxy_https,
+                host: i.proxy_host,
+            }),
             extra_root: None,
             tls_timeout: self.timeouts.connect,
         };

@@ -98,6 +98,10 @@ pub const STEPS: &[&str] = &[
         version       TEXT NOT NULL,
         source        TEXT NOT NULL,
         installed_at  INTEGER NOT NULL,
+        -- How the app reaches the backend's health through the proxy, from the server.
+        proxy_port    INTEGER NOT NULL CHECK (proxy_port BETWEEN 1 AND 65535),
+        proxy_https   INTEGER NOT NULL CHECK (proxy_https IN (0, 1)),
+        proxy_host    TEXT NOT NULL,
         PRIMARY KEY (server, environment)
     ) STRICT;",
 ];

@@ -1,8 +1,6 @@
 //! Download throughput against OpenSSH's own client, and a full health report, over loopback
 //! to a real sshd (needs root, like the tests: the sessions run as the test user).
 
-use std::fs;
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -12,7 +10,8 @@ use deskmate_remote::{
     Cancel, Credentials, HealthOptions, HostKeyPolicy, KnownHosts, Session, Target, Timeouts,
     Visibility, health,
 };
-use deskmate_test_server::{HealthEndpoint, TestServer, TlsEndpoint, fixture};
+use deskmate_test_server::live_stack::LiveStack;
+use deskmate_test_server::{TestServer, TlsEndpoint};
 
 const SIZE: u64 = 256 << 20;
 
@@ -114,26 +113,19 @@ fn health_report(c: &mut Criterion) {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     let known_hosts = dir.path().join("known_hosts");
-    let stack = server.home().join("stack");
-    fs::create_dir_all(&stack).unwrap();
-    fs::File::create(stack.join("compose.yaml"))
-        .unwrap()
-        .write_all(b"services: {}\n")
-        .unwrap();
-    server.set_docker("compose-version", "2.29.7\n");
-    server.set_docker(
-        "compose-ps",
-        &fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap(),
-    );
-    let backend = HealthEndpoint::start(
-        200,
-        &fs::read_to_string(fixture("health-healthy.json")).unwrap(),
-    );
+    // The test bed's real stack: the report reads its containers and the backend's health
+    // through its proxy, as it would on a server.
+    let stack = LiveStack::up(&server, "good-1", deskmate_test_server::free_port());
     let tls = TlsEndpoint::start(90);
     let options = HealthOptions {
-        stack_dir: stack.to_str().unwrap().into(),
+        stack_dir: stack.dir.clone(),
         domain: Some(format!("localhost:{}", tls.port)),
-        backend_port: backend.port,
+        backend_port: 1,
+        proxy: Some(deskmate_remote::install::ProxyProbe {
+            port: stack.http_port,
+            https: false,
+            host: "localhost".into(),
+        }),
         extra_root: Some(tls.ca_file()),
         tls_timeout: Duration::from_secs(5),
     };

@@ -28,6 +28,9 @@ pub struct HealthOptions {
     pub stack_dir: String,
     pub domain: Option<String>,
     pub backend_port: u16,
+    /// For a stack `server install` put there: the backend's health is read through the
+    /// proxy (`/api/health`), as the backend publishes no port of its own.
+    pub proxy: Option<crate::install::ProxyProbe>,
     /// A root certificate to trust besides the system's (a private CA; tests).
     pub extra_root: Option<PathBuf>,
     pub tls_timeout: Duration,
@@ -58,7 +61,10 @@ pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
         });
         let facts = facts::gather(session, &options.stack_dir)?;
         let listing = compose::list(session, &options.stack_dir)?;
-        let backend = backend::fetch(session, options.backend_port);
+        let backend = match &options.proxy {
+            Some(p) => backend::fetch_path(session, p.port, "/api/health", &p.host, p.https),
+            None => backend::fetch(session, options.backend_port),
+        };
         let tls = tls.map(|t| {
             t.join()
                 .unwrap_or_else(|_| Err("the certificate check crashed".into()))
@@ -69,7 +75,11 @@ pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
     let host = HostStats::from_facts(&facts);
 
     let mut findings = services(&listing);
-    findings.extend(backend_findings(&backend, options.backend_port));
+    let port = options
+        .proxy
+        .as_ref()
+        .map_or(options.backend_port, |p| p.port);
+    findings.extend(backend_findings(&backend, port));
     findings.push(certificate_finding(options.domain.as_deref(), &tls));
     findings.extend(host_findings(&host));
     Ok(HealthReport {

@@ -19,6 +19,7 @@
 pub mod docker;
 mod http;
 mod keychain;
+pub mod live_stack;
 mod sshd;
 mod tls;
 

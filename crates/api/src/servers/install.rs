@@ -157,6 +157,9 @@ impl Servers {
                     version: release.version.clone(),
                     source: release.source.clone(),
                     installed_at: now(),
+                    proxy_port: spec.proxy.port,
+                    proxy_https: spec.proxy.https,
+                    proxy_host: spec.proxy.host.clone(),
                 },
             )
             .map_err(library_error)?;
@@ -216,7 +219,7 @@ fn stack_dir(base: &str, environment: Environment) -> String {
 }
 
 /// The release and its archives, found beside the release file.
-fn read_release(path: &Path) -> Result<(Release, Vec<(PathBuf, String, Vec<Role>)>), ApiError> {
+fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>), ApiError> {
     let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
         ApiError::new(
             "release.too_large",
@@ -232,9 +235,18 @@ fn read_release(path: &Path) -> Result<(Release, Vec<(PathBuf, String, Vec<Role>
     let archives = release
         .archives
         .iter()
-        .map(|a| (folder.join(&a.file), a.sha256.clone(), a.images.clone()))
+        .map(|a| LocalArchive {
+            path: folder.join(&a.file),
+            sha256: a.sha256.clone(),
+            tags: a
+                .images
+                .iter()
+                .map(|r| release.image(*r).image.clone())
+                .collect(),
+        })
         .collect::<Vec<_>>();
-    for (archive, _, _) in &archives {
+    for archive in &archives {
+        let archive = &archive.path;
         if !archive.is_file() {
             return Err(ApiError::new(
                 "release.archive_missing",
@@ -252,7 +264,7 @@ fn read_release(path: &Path) -> Result<(Release, Vec<(PathBuf, String, Vec<Role>
 fn spec(
     stack: &Stack,
     files: &[deskmate_stack::File],
-    archives: Vec<(PathBuf, String, Vec<Role>)>,
+    archives: Vec<LocalArchive>,
     options: &InstallOptions,
 ) -> InstallSpec {
     let to_spec = |f: &deskmate_stack::File| SpecFile {
@@ -286,17 +298,7 @@ fn spec(
                 id: release.image(*role).id.clone(),
             })
             .collect(),
-        archives: archives
-            .into_iter()
-            .map(|(path, sha256, roles)| LocalArchive {
-                path,
-                sha256,
-                tags: roles
-                    .iter()
-                    .map(|r| release.image(*r).image.clone())
-                    .collect(),
-            })
-            .collect(),
+        archives,
         services: Role::ALL.iter().map(|r| r.service().to_string()).collect(),
         proxy: ProxyProbe {
             port: if stack.serves_https() {
