@@ -684,10 +684,16 @@ fn start_and_wait(
     if all_healthy(spec, &containers(session, &spec.project)?) {
         return Ok(false);
     }
+    // Compose itself waits for each service's health before starting the next, which can
+    // take minutes with no output; so it runs detached on the server, its words and exit
+    // status in log/, while this side watches the containers and can be cancelled.
     run_script(
         session,
         "starting the stack (compose up)",
-        &compose_line(spec, compose, "up -d --remove-orphans 2>&1"),
+        &format!(
+            "rm -f \"$1/log/compose-up.status\"; cd \"$1/current\" || exit 1; ( {} up -d --remove-orphans; echo $? > \"$1/log/compose-up.status\" ) < /dev/null > \"$1/log/compose-up.log\" 2>&1 & echo $! > \"$1/log/compose-up.pid\"",
+            compose.shell()
+        ),
         &[&spec.dir],
     )?;
     let deadline = Instant::now() + spec.health_timeout;
@@ -703,24 +709,31 @@ fn start_and_wait(
                     && (c.health == "unhealthy" || c.state == "exited" || c.state == "dead")
             })
         });
-        if failed.is_some() || Instant::now() > deadline {
-            let service = failed.cloned().or_else(|| {
-                spec.services
-                    .iter()
-                    .find(|s| {
-                        !list
-                            .iter()
-                            .any(|c| c.service == **s && c.health == "healthy")
-                    })
-                    .cloned()
-            });
-            let service = service.unwrap_or_else(|| "a service".into());
+        let compose_failed = compose_failure(session, spec);
+        if failed.is_some() || compose_failed.is_some() || Instant::now() > deadline {
+            let not_healthy = spec
+                .services
+                .iter()
+                .find(|s| {
+                    !list
+                        .iter()
+                        .any(|c| c.service == **s && c.health == "healthy")
+                })
+                .cloned();
+            let Some(service) = failed.cloned().or(not_healthy) else {
+                continue;
+            };
             let (logs, health_log) = diagnose(session, &list, &service);
             let why = if failed.is_some() {
                 "is unhealthy"
+            } else if compose_failed.is_some() {
+                "could not be started"
             } else {
                 "did not turn healthy in time"
             };
+            let compose_said = compose_failed
+                .map(|words| format!("Compose said:\n{words}\n"))
+                .unwrap_or_default();
             return Err(refuse(
                 "install.unhealthy",
                 format!(
@@ -728,12 +741,26 @@ fn start_and_wait(
                     spec.version
                 ),
                 format!(
-                    "Its last log lines:\n{logs}\nIts health checks said:\n{health_log}\nNothing is left running and the server is as it was; the stack's files stay, so fixing the cause and running the install again finishes it."
+                    "{compose_said}Its last log lines:\n{logs}\nIts health checks said:\n{health_log}\nNothing is left running and the server is as it was; the stack's files stay, so fixing the cause and running the install again finishes it."
                 ),
             ));
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Compose's last words when it finished without success; None while it runs or after it
+/// succeeded.
+fn compose_failure(session: &Session, spec: &InstallSpec) -> Option<String> {
+    let out = run_script(
+        session,
+        "reading compose's outcome",
+        "s=$(cat \"$1/log/compose-up.status\" 2>/dev/null) || exit 0; [ \"$s\" = 0 ] && exit 0; tail -n 8 \"$1/log/compose-up.log\"",
+        &[&spec.dir],
+    )
+    .ok()?;
+    let words = out.trim();
+    (!words.is_empty()).then(|| words.to_string())
 }
 
 /// The failing service's last log lines and Docker's health log.
@@ -761,8 +788,9 @@ fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (Strin
 /// Leaves nothing running and no `current` after a first install that failed; volumes (the
 /// data) are kept.
 fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
+    // A compose still waiting in the background would start what `down` removes.
     let line = format!(
-        "{} && cd \"$1\" && rm -f current",
+        "p=$(cat \"$1/log/compose-up.pid\" 2>/dev/null) && {{ pkill -P \"$p\" 2>/dev/null; kill \"$p\" 2>/dev/null; }}; {} && cd \"$1\" && rm -f current",
         compose_line(spec, compose, "down --remove-orphans > /dev/null 2>&1")
     );
     let _ = run_script(session, "stopping the failed stack", &line, &[&spec.dir]);

@@ -1,0 +1,380 @@
+//! `deskmate server install` end to end: the real binary, a real sshd, the real Docker engine
+//! and the test bed's releases (`cargo xtask server-images`). Each test has its own server,
+//! stack folder, compose project and ports, and removes its containers, networks and
+//! volumes when it ends, pass or fail.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use deskmate_test_server::docker::{Project, docker, release};
+use deskmate_test_server::{OUTSIDER_USER, TestServer, free_port};
+use support::{Run, deskmate_piped};
+
+fn cli(data: &Path, args: &[&str]) -> Run {
+    let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"server"];
+    all.extend(args.iter().map(|a| a as &dyn AsRef<std::ffi::OsStr>));
+    deskmate_piped(data, "", &all)
+}
+
+/// `server add` with the client key as `user`, the stack in the server's own folder.
+fn add(data: &Path, server: &TestServer, user: &str) {
+    let port = server.port.to_string();
+    let key = server.client_key();
+    let fingerprint = server.host_fingerprint();
+    let stack = server.stack_dir();
+    let run = cli(
+        data,
+        &[
+            "add",
+            "home",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--user",
+            user,
+            "--key",
+            key.to_str().unwrap(),
+            "--trust-fingerprint",
+            &fingerprint,
+            "--stack-dir",
+            &stack,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+fn install(data: &Path, release_name: &str, http_port: u16, extra: &[&str]) -> Run {
+    let release = release(release_name);
+    let port = http_port.to_string();
+    let mut args = vec![
+        "install",
+        "home",
+        "--release",
+        release.to_str().unwrap(),
+        "--tls",
+        "none",
+        "--http-port",
+        &port,
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    cli(data, &args)
+}
+
+/// `GET path` on loopback `port`; the status line and body.
+fn get(port: u16, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+fn inspect(id: &str, format: &str) -> String {
+    docker(&["inspect", "--format", format, id])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let http_port = free_port();
+    add(data.path(), &server, server.user());
+
+    // The plan changes nothing.
+    let plan = install(data.path(), "good-1", http_port, &["--plan"]);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    let planned = plan.json();
+    assert_eq!(planned["planned_only"], true);
+    assert!(planned["plan"].as_array().unwrap().len() >= 6);
+    assert!(
+        !Path::new(&stack).exists(),
+        "the plan created the stack folder"
+    );
+    // Without --yes and no one to ask, nothing happens either.
+    let unasked = install(data.path(), "good-1", http_port, &[]);
+    assert_eq!(unasked.json()["error"]["code"], "usage.confirm");
+    assert!(!Path::new(&stack).exists());
+
+    let first = install(data.path(), "good-1", http_port, &["--yes"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let report = first.json();
+    assert_eq!(report["changed"], true);
+    assert_eq!(report["version"], "1.0.0");
+    let changed: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["changed"] == true)
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        changed.contains(&"files") && changed.contains(&"start"),
+        "{changed:?}"
+    );
+
+    // DeskMate answers through the proxy, as DeskMate's own nginx routes /api/.
+    let (status, body) = get(http_port, "/api/health");
+    assert!(status.contains("200"), "{status}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "healthy");
+    assert_eq!(health["services"]["postgres"]["status"], "healthy");
+    let (status, page) = get(http_port, "/");
+    assert!(
+        status.contains("200") && page.contains("DeskMate 1.0.0"),
+        "{status}"
+    );
+
+    // What runs: non-root, limited, health-checked, and only the proxy published.
+    for service in ["postgres", "qdrant", "backend", "frontend", "proxy"] {
+        let ids = project.containers(service);
+        assert_eq!(ids.len(), 1, "{service}");
+        let id = &ids[0];
+        let uid = docker(&["exec", id, "id", "-u"]).trim().to_string();
+        assert_ne!(uid, "0", "{service} runs as root");
+        assert_ne!(
+            inspect(id, "{{.HostConfig.Memory}}"),
+            "0",
+            "{service} has no memory limit"
+        );
+        assert_ne!(
+            inspect(id, "{{.HostConfig.NanoCpus}}"),
+            "0",
+            "{service} has no CPU limit"
+        );
+        assert_eq!(
+            inspect(id, "{{.State.Health.Status}}"),
+            "healthy",
+            "{service}"
+        );
+        assert_eq!(
+            inspect(id, "{{.HostConfig.RestartPolicy.Name}}"),
+            "unless-stopped"
+        );
+        assert_eq!(
+            inspect(id, "{{.HostConfig.LogConfig.Config}}"),
+            "map[max-file:3 max-size:10m]"
+        );
+        let published = inspect(
+            id,
+            "{{range $p, $c := .NetworkSettings.Ports}}{{range $c}}{{.HostPort}} {{end}}{{end}}",
+        );
+        // One host port (bound on IPv4 and IPv6), and only for the proxy.
+        let mut ports: Vec<&str> = published.split_whitespace().collect();
+        ports.dedup();
+        if service == "proxy" {
+            assert_eq!(ports, vec![http_port.to_string().as_str()]);
+        } else {
+            assert!(ports.is_empty(), "{service} publishes {ports:?}");
+        }
+    }
+
+    // The secrets: in 0600 files in a 0700 folder, and nowhere else.
+    let env_dir = Path::new(&stack).join("shared/env");
+    assert_eq!(
+        std::fs::metadata(&env_dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let mut secrets = Vec::new();
+    for file in ["postgres.env", "backend.env"] {
+        let path = env_dir.join(file);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            if let Some((key, value)) = line.split_once('=') {
+                if ["POSTGRES_PASSWORD", "SECRET_KEY", "JWT_SECRET"].contains(&key) {
+                    assert!(value.len() >= 32, "{key} is short");
+                    secrets.push(value.to_string());
+                }
+            }
+        }
+    }
+    assert_eq!(secrets.len(), 3);
+    let mut places = vec![
+        (
+            "compose.yaml",
+            std::fs::read_to_string(Path::new(&stack).join("current/compose.yaml")).unwrap(),
+        ),
+        (
+            "the audit log",
+            std::fs::read_to_string(Path::new(&stack).join("log/audit.log")).unwrap(),
+        ),
+        (
+            "the CLI's output",
+            format!("{}{}", first.stdout, first.stderr),
+        ),
+        (
+            "the process list",
+            String::from_utf8_lossy(
+                &std::process::Command::new("ps")
+                    .args(["-eo", "args"])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .into_owned(),
+        ),
+        (
+            "the library",
+            String::from_utf8_lossy(&std::fs::read(data.path().join("library.sqlite")).unwrap())
+                .into_owned(),
+        ),
+        ("sshd's log of every command", server.log()),
+    ];
+    for service in ["postgres", "qdrant", "backend", "frontend", "proxy"] {
+        let id = &project.containers(service)[0];
+        places.push(("docker inspect's command line", inspect(id, "{{.Path}} {{json .Args}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{json .Config.Labels}}")));
+        let logs = std::process::Command::new("docker")
+            .args(["logs", id])
+            .output()
+            .unwrap();
+        places.push((
+            "a container's log",
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&logs.stdout),
+                String::from_utf8_lossy(&logs.stderr)
+            ),
+        ));
+    }
+    for entry in std::fs::read_dir(data.path().join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        places.push((
+            "the app's log",
+            std::fs::read_to_string(entry.path()).unwrap_or_default(),
+        ));
+    }
+    for (place, text) in &places {
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a stack secret is in {place}"
+            );
+        }
+    }
+
+    // Again: nothing changes, and it says so.
+    let again = install(data.path(), "good-1", http_port, &["--yes"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    let report = again.json();
+    assert_eq!(report["changed"], false, "{}", again.stdout);
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["changed"] == false)
+    );
+    let same_secrets = std::fs::read_to_string(env_dir.join("postgres.env")).unwrap();
+    assert!(
+        same_secrets.contains(&secrets[0]),
+        "the second run changed the database password"
+    );
+
+    // The health report now reads the installed stack through its proxy.
+    let health = cli(data.path(), &["health", "home", "--json"]);
+    let report = health.json();
+    assert_eq!(report["backend"]["status"], "healthy", "{}", health.stdout);
+    assert_eq!(report["services"].as_array().unwrap().len(), 5);
+
+    // Another version is not installed over this one: updates are not built yet.
+    let other = install(data.path(), "good-2", http_port, &["--yes"]);
+    assert_eq!(other.json()["error"]["code"], "install.other_release");
+    assert!(
+        get(http_port, "/").1.contains("DeskMate 1.0.0"),
+        "the old release still serves"
+    );
+}
+
+#[test]
+fn without_docker_or_without_permission_it_stops_and_says_what_to_ask_for() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    add(data.path(), &server, OUTSIDER_USER);
+    let denied = install(data.path(), "good-1", free_port(), &["--yes"]);
+    assert_eq!(denied.code, 1, "{}{}", denied.stdout, denied.stderr);
+    let error = &denied.json()["error"];
+    assert_eq!(error["code"], "install.docker_denied");
+    assert_eq!(
+        error["message"],
+        "deskmate-outsider may not use Docker on this server."
+    );
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("usermod -aG docker deskmate-outsider")
+    );
+    assert!(
+        !Path::new(&stack).exists(),
+        "a refused install changed the server"
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    add(data.path(), &server, server.user());
+    server.hide_command("docker");
+    server.hide_command("docker-compose");
+    let missing = install(data.path(), "good-1", free_port(), &["--yes"]);
+    let error = &missing.json()["error"];
+    assert_eq!(error["code"], "install.no_docker", "{}", missing.stdout);
+    assert!(error["hint"].as_str().unwrap().contains("docker.io"));
+    assert!(!Path::new(&stack).exists());
+}
+
+#[test]
+fn a_broken_release_fails_with_its_logs_and_leaves_nothing_running() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let http_port = free_port();
+    add(data.path(), &server, server.user());
+
+    let broken = install(data.path(), "broken", http_port, &["--yes"]);
+    assert_eq!(broken.code, 1, "{}{}", broken.stdout, broken.stderr);
+    let error = &broken.json()["error"];
+    assert_eq!(error["code"], "install.unhealthy");
+    assert!(
+        error["message"].as_str().unwrap().contains("backend"),
+        "{error}"
+    );
+    let hint = error["hint"].as_str().unwrap();
+    assert!(hint.contains("Its last log lines"), "{hint}");
+    assert!(hint.contains("Its health checks said"), "{hint}");
+    assert!(
+        project.containers("backend").is_empty(),
+        "the failed stack is still there"
+    );
+    assert!(
+        !Path::new(&stack).join("current").exists(),
+        "current points at a failed release"
+    );
+
+    // The good release installs over what the failed one left.
+    let good = install(data.path(), "good-1", http_port, &["--yes"]);
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert!(get(http_port, "/api/health").1.contains("\"healthy\""));
+}
