@@ -36,6 +36,11 @@ impl Task {
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }
+
+    /// The same cancel, for api calls that take a [`deskmate_api::Cancel`].
+    pub fn cancel(&self) -> deskmate_api::Cancel {
+        deskmate_api::Cancel::from_flag(Arc::clone(&self.cancelled))
+    }
 }
 
 /// Cancel flags of the tasks running now, by the id the window gave each.

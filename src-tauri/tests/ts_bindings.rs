@@ -23,6 +23,7 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::HealthOutcome::export_all(&cfg).expect("HealthOutcome exports");
     deskmate_api::servers::HistoryEntry::export_all(&cfg).expect("HistoryEntry exports");
     deskmate_api::room::TemplateSummary::export_all(&cfg).expect("TemplateSummary exports");
+    deskmate_api::servers::InstallReport::export_all(&cfg).expect("InstallReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

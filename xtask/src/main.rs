@@ -94,6 +94,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "room_commands",
     "thumbnail",
     "exit_marker",
+    "release_file",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.
@@ -135,6 +136,8 @@ fn main() -> ExitCode {
                 "deskmate-remote",
                 "-p",
                 "deskmate-api",
+                "-p",
+                "deskmate",
             ])
         }),
         _ => {
@@ -455,6 +458,10 @@ fn test() -> Result {
         ])?;
     }
     plugins()?;
+    // The server tests run against a real Docker engine and the test bed's images. The
+    // engine is stopped at the end only if this run started it.
+    let _engine = testbed::Engine::ensure()?;
+    testbed::server_images(&root().join("target/server-images"))?;
     say("UI unit tests (vitest)");
     sh_in(&ui, "npm", &["test", "--silent"], &[])?;
     say("cargo test");

@@ -13,6 +13,11 @@ impl Cancel {
         Cancel::default()
     }
 
+    /// A cancel that watches a flag its owner already has (the app's task table).
+    pub fn from_flag(flag: Arc<AtomicBool>) -> Self {
+        Cancel(flag)
+    }
+
     pub fn cancel(&self) {
         self.0.store(true, Ordering::SeqCst);
     }

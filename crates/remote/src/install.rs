@@ -84,14 +84,14 @@ pub struct InstallSpec {
 }
 
 /// One line of the plan, before anything changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PlannedStep {
     pub id: &'static str,
     pub title: String,
 }
 
 /// What a step did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct StepReport {
     pub id: &'static str,
     pub title: String,

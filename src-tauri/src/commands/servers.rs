@@ -1,14 +1,14 @@
-//! The servers page: profiles, first-contact trust, preflight and health.
+//! The servers page: profiles, first-contact trust, preflight, health and install.
 //!
 //! Passwords and passphrases arrive in the call's arguments and go straight to the api layer,
 //! which keeps them in the OS keychain; nothing here logs arguments.
 
 use std::path::PathBuf;
 
-use deskmate_api::servers::host_key_policy;
+use deskmate_api::servers::{InstallOptions, TlsChoice, host_key_policy};
 use deskmate_api::{NewServer, Secret, SignIn};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Handler, Reply, args, reply};
 use crate::{Studio, Task};
@@ -21,6 +21,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_check", check),
     ("server_health", health),
     ("server_history", history),
+    ("server_install", install),
 ];
 
 fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
@@ -130,4 +131,46 @@ fn health(studio: &Studio, value: Value, _: &Task) -> Reply {
 fn history(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
     reply(studio.app.servers.history(&name, 50)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Install {
+    name: String,
+    /// The release file, chosen in the app's dialog.
+    release: PathBuf,
+    domain: Option<String>,
+    email: Option<String>,
+    /// "acme", "internal" or "none".
+    tls: String,
+    http_port: Option<u16>,
+    https_port: Option<u16>,
+    /// Only the plan; nothing changes.
+    #[serde(default)]
+    plan: bool,
+}
+
+/// A long task: each finished step goes to the window as `{ "step": … }`; a cancel stops
+/// the install at its next safe point, leaving nothing half-written.
+fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Install = args(value)?;
+    studio.grants().require(&a.release)?;
+    let mut options = InstallOptions::new(a.release);
+    options.domain = a.domain.filter(|d| !d.trim().is_empty());
+    options.email = a.email.filter(|e| !e.trim().is_empty());
+    options.tls = match a.tls.as_str() {
+        "internal" => TlsChoice::Internal,
+        "none" => TlsChoice::None,
+        _ => TlsChoice::Acme,
+    };
+    options.http_port = a.http_port.unwrap_or(80);
+    options.https_port = a.https_port.unwrap_or(443);
+    options.plan_only = a.plan;
+    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
+    reply(
+        studio
+            .app
+            .servers
+            .install(&a.name, &options, &mut on_step, &task.cancel())?,
+    )
 }

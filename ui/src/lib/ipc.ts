@@ -45,13 +45,13 @@ export interface Progress {
 let taskCounter = 0;
 
 /** A long task: progress as it goes, and a cancel that stops it at the next safe point. */
-export function startTask<T>(
+export function startTask<T, P = Progress>(
   command: string,
   args: Record<string, unknown>,
-  onProgress: (p: Progress) => void,
+  onProgress: (p: P) => void,
 ): { result: Promise<T>; cancel: () => Promise<void> } {
   const taskId = `${command}-${Date.now()}-${++taskCounter}`;
-  const channel = new Channel<Progress>();
+  const channel = new Channel<P>();
   channel.onmessage = onProgress;
   const result = call<T>(command, { ...args, taskId, onProgress: channel });
   const cancel = async () => {

@@ -33,6 +33,9 @@ export type { HistoryEntry } from './generated/HistoryEntry';
 export type { ServerList } from './generated/ServerList';
 export type { ServerProfile } from './generated/ServerProfile';
 export type { TrustReport } from './generated/TrustReport';
+export type { InstallReport } from './generated/InstallReport';
+export type { StepReport } from './generated/StepReport';
+export type { PlannedStep } from './generated/PlannedStep';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.

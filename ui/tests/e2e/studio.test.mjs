@@ -319,6 +319,43 @@ describe('servers', () => {
     await replace.click();
     await page.getByRole('heading', { name: /^Preflight of home/ }).waitFor();
   });
+
+  it('installs DeskMate after a passing check: the plan first, then each step, then where it answers', async () => {
+    await page.getByRole('button', { name: 'Servers' }).click();
+    const form = page.locator('form');
+    await form.getByLabel('Name', { exact: true }).fill('vps');
+    await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+    await form.getByLabel('Port', { exact: true }).fill(String(sshd.port));
+    await form.getByLabel('User', { exact: true }).fill(sshd.user);
+    await form.getByLabel('Sign in with').selectOption('key');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), sshd.clientKey);
+    await form.getByRole('button', { name: 'Choose the key file…' }).click();
+    await form.getByLabel('DeskMate folder on the server').fill(sshd.stackDir);
+    await form.getByRole('button', { name: 'Add server' }).click();
+    const row = page.locator('.servers li', { hasText: 'vps' });
+    await row.waitFor();
+
+    assert.equal(await row.getByRole('button', { name: 'Install DeskMate…' }).count(), 0, 'no install before a check');
+    await row.getByRole('button', { name: 'Check' }).click();
+    await page.getByRole('heading', { name: /^Preflight of vps/ }).waitFor();
+    await row.getByRole('button', { name: 'Install DeskMate…' }).click();
+
+    const panel = page.locator('section.install');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), join(sshd.releases, 'good-1.json'));
+    await panel.getByRole('button', { name: 'Choose the release file…' }).click();
+    await panel.getByLabel('How visitors reach it').selectOption('none');
+    await panel.getByText('Ports (only if another web server').click();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    await panel.getByLabel('HTTP port').fill(String(port));
+    await panel.getByRole('button', { name: 'Show the plan' }).click();
+    await panel.getByText(`will be reachable at http://localhost:${port}`).waitFor();
+    await panel.getByText(/Bring DeskMate 1\.0\.0's 5 images onto the server/).waitFor();
+    await panel.getByRole('button', { name: 'Install', exact: true }).click();
+    await panel.getByText(/Start the 5 services .* done: started; every service is healthy/).waitFor({ timeout: 120000 });
+    await panel.getByText(`DeskMate 1.0.0 answers at http://localhost:${port}`).waitFor({ timeout: 60000 });
+    const health = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
+    assert.equal(health.status, 'healthy');
+  });
 });
 
 describe('unsaved work and notices', () => {

@@ -67,7 +67,7 @@ impl InstallOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct InstallReport {
     pub server: String,
     pub environment: &'static str,

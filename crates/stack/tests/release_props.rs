@@ -1,0 +1,82 @@
+//! The release file reader on arbitrary input: it never panics, it reads back exactly what a
+//! valid release says, and whatever it accepts is safe to use as names and paths.
+
+mod common;
+
+use deskmate_stack::release::{self, Release};
+use proptest::prelude::*;
+
+fn image_name() -> impl Strategy<Value = String> {
+    "[a-z0-9][a-z0-9._/-]{0,30}(:[a-z0-9._-]{1,12})?"
+}
+
+fn hex64() -> impl Strategy<Value = String> {
+    "[0-9a-f]{64}"
+}
+
+fn valid_release() -> impl Strategy<Value = Release> {
+    (
+        "[A-Za-z0-9][A-Za-z0-9._+-]{0,20}",
+        proptest::collection::vec((image_name(), hex64()), 5),
+        proptest::collection::vec(("[A-Za-z0-9][A-Za-z0-9._-]{0,20}", hex64(), 0u64..1 << 40), 0..4),
+    )
+        .prop_map(|(version, images, archives)| {
+            let mut json = serde_json::json!({ "version": version, "source": "a test", "images": {}, "archives": [] });
+            for (role, (image, id)) in ["postgres", "qdrant", "backend", "frontend", "proxy"].iter().zip(images) {
+                json["images"][role] = serde_json::json!({ "image": image, "id": format!("sha256:{id}") });
+            }
+            for (file, sha256, size) in archives {
+                json["archives"].as_array_mut().unwrap().push(serde_json::json!({
+                    "file": file, "sha256": sha256, "size": size, "images": ["backend"],
+                }));
+            }
+            release::parse(json.to_string().as_bytes()).expect("a valid release")
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_bytes_are_read_or_refused_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = release::parse(&bytes);
+    }
+
+    #[test]
+    fn any_json_shaped_like_a_release_is_read_or_refused(
+        version in ".{0,70}",
+        image in ".{0,40}",
+        file in ".{0,40}",
+    ) {
+        let mut json: serde_json::Value = serde_json::from_str(&common::release_json("1.0.0")).unwrap();
+        json["version"] = version.clone().into();
+        json["images"]["backend"]["image"] = image.into();
+        json["archives"] = serde_json::json!([{ "file": file, "sha256": "0".repeat(64), "size": 1, "images": ["backend"] }]);
+        if let Ok(read) = release::parse(json.to_string().as_bytes()) {
+            // What is accepted is one plain path component and one plain file name.
+            prop_assert!(!read.version.contains('/') && read.version != "." && read.version != "..");
+            prop_assert!(!read.archives[0].file.contains('/') && !read.archives[0].file.starts_with('.'));
+            prop_assert!(read.version.chars().all(|c| c.is_ascii_graphic()));
+        }
+    }
+
+    #[test]
+    fn a_valid_release_reads_back_exactly(original in valid_release()) {
+        let text = serde_json::to_string(&original).unwrap();
+        prop_assert_eq!(release::parse(text.as_bytes()).unwrap(), original);
+    }
+}
+
+#[test]
+fn oversized_and_incomplete_releases_are_refused_with_their_codes() {
+    let big = vec![b' '; release::MAX_RELEASE_BYTES + 1];
+    assert_eq!(
+        release::parse(&big).unwrap_err().code(),
+        "release.too_large"
+    );
+    let mut json: serde_json::Value = serde_json::from_str(&common::release_json("1.0.0")).unwrap();
+    json["images"].as_object_mut().unwrap().remove("qdrant");
+    let err = release::parse(json.to_string().as_bytes()).unwrap_err();
+    assert_eq!(err.code(), "release.invalid");
+    assert!(err.to_string().contains("no `qdrant` image"), "{err}");
+}
