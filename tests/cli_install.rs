@@ -200,11 +200,11 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
             0o600
         );
         for line in std::fs::read_to_string(&path).unwrap().lines() {
-            if let Some((key, value)) = line.split_once('=') {
-                if ["POSTGRES_PASSWORD", "SECRET_KEY", "JWT_SECRET"].contains(&key) {
-                    assert!(value.len() >= 32, "{key} is short");
-                    secrets.push(value.to_string());
-                }
+            if let Some((key, value)) = line.split_once('=')
+                && ["POSTGRES_PASSWORD", "SECRET_KEY", "JWT_SECRET"].contains(&key)
+            {
+                assert!(value.len() >= 32, "{key} is short");
+                secrets.push(value.to_string());
             }
         }
     }
