@@ -91,6 +91,9 @@ pub enum ServerCommand {
         /// Another ACME directory URL
         #[arg(long, value_name = "URL")]
         acme_ca: Option<String>,
+        /// A certificate (PEM) to trust for that ACME directory's own HTTPS
+        #[arg(long, value_name = "FILE", requires = "acme_ca")]
+        acme_ca_root: Option<PathBuf>,
         #[arg(long, default_value_t = 80)]
         http_port: u16,
         #[arg(long, default_value_t = 443)]
@@ -245,6 +248,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
             email,
             tls,
             acme_ca,
+            acme_ca_root,
             http_port,
             https_port,
             plan,
@@ -263,6 +267,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
                 TlsArg::None => TlsChoice::None,
             };
             options.acme_ca = acme_ca;
+            options.acme_ca_root = acme_ca_root;
             options.http_port = http_port;
             options.https_port = https_port;
             options.plan_only = plan;

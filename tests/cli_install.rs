@@ -378,3 +378,56 @@ fn a_broken_release_fails_with_its_logs_and_leaves_nothing_running() {
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
     assert!(get(http_port, "/api/health").1.contains("\"healthy\""));
 }
+
+#[test]
+fn automatic_https_gets_a_real_certificate_from_an_acme_server() {
+    let server = TestServer::start();
+    let pebble = deskmate_test_server::Pebble::start();
+    let data = tempfile::tempdir().unwrap();
+    let _project = Project::of(&server.stack_dir());
+    let (http_port, https_port) = (free_port(), free_port());
+    add(data.path(), &server, server.user());
+    let release = release("good-1");
+    let directory = pebble.directory_for_containers();
+    let ca_root = pebble.tls_ca_file();
+    let (http, https) = (http_port.to_string(), https_port.to_string());
+    let run = cli(
+        data.path(),
+        &[
+            "install",
+            "home",
+            "--release",
+            release.to_str().unwrap(),
+            "--domain",
+            "companion.example.org",
+            "--email",
+            "owner@example.org",
+            "--acme-ca",
+            &directory,
+            "--acme-ca-root",
+            ca_root.to_str().unwrap(),
+            "--http-port",
+            &http,
+            "--https-port",
+            &https,
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.json()["address"],
+        format!("https://companion.example.org:{https_port}")
+    );
+    // The proxy serves the certificate pebble issued, for the domain.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.1:{https_port} -servername companion.example.org < /dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName"
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Pebble"), "not pebble's certificate: {text}");
+    assert!(text.contains("DNS:companion.example.org"), "{text}");
+}

@@ -134,23 +134,55 @@ pub fn fetch_path(
         }
     };
     if https {
-        let mut builder =
-            openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())
-                .map_err(|e| e.to_string())?;
-        builder.set_verify(openssl::ssl::SslVerifyMode::NONE);
-        let config = builder.build().configure().map_err(|e| e.to_string())?;
-        let mut tls = config
-            .verify_hostname(false)
-            .connect(host, channel)
-            .map_err(|e| match e {
-                openssl::ssl::HandshakeError::Failure(m) => {
-                    format!("the TLS handshake with the proxy failed: {}", m.error())
+        // TLS runs over a loopback socket on this side, which `forward` joins to the
+        // channel: OpenSSL then reads and writes a plain socket, and the channel is driven
+        // without blocking, in one loop.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let host = host.to_string();
+        let request = request.clone();
+        std::thread::scope(|scope| {
+            let client = scope.spawn(move || -> Result<Vec<u8>, String> {
+                let mut builder =
+                    openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())
+                        .map_err(|e| e.to_string())?;
+                builder.set_verify(openssl::ssl::SslVerifyMode::NONE);
+                let config = builder.build().configure().map_err(|e| e.to_string())?;
+                let socket = std::net::TcpStream::connect(local).map_err(|e| e.to_string())?;
+                socket
+                    .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+                    .map_err(|e| e.to_string())?;
+                let mut tls = config
+                    .verify_hostname(false)
+                    .connect(&host, socket)
+                    .map_err(|e| match e {
+                        openssl::ssl::HandshakeError::Failure(m) => {
+                            format!("the TLS handshake with the proxy failed: {}", m.error())
+                        }
+                        _ => "the TLS handshake with the proxy did not finish".to_string(),
+                    })?;
+                tls.write_all(request.as_bytes())
+                    .map_err(|e| e.to_string())?;
+                let mut out = Vec::new();
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    match tls.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) if out.len() + n <= MAX_RESPONSE => out.extend_from_slice(&buf[..n]),
+                        Ok(_) => return Err("the answer is larger than 1 MiB".into()),
+                        Err(_) if !out.is_empty() => break,
+                        Err(e) => return Err(format!("the proxy did not answer: {e}")),
+                    }
                 }
-                _ => "the TLS handshake with the proxy did not finish".to_string(),
-            })?;
-        tls.write_all(request.as_bytes())
-            .map_err(|e| e.to_string())?;
-        read_all(&mut tls)?;
+                Ok(out)
+            });
+            let (socket, _) = listener.accept().map_err(|e| e.to_string())?;
+            forward(session, channel, socket);
+            response = client
+                .join()
+                .map_err(|_| "the TLS client stopped".to_string())??;
+            Ok::<(), String>(())
+        })?;
     } else {
         let mut channel = channel;
         channel
@@ -165,6 +197,62 @@ pub fn fetch_path(
     }
     serde_json::from_slice(&body)
         .map_err(|e| format!("{path} did not answer with the health JSON: {e}"))
+}
+
+/// Joins `socket` and `channel` until either side closes, without blocking on either.
+fn forward(session: &Session, mut channel: ssh2::Channel, mut socket: std::net::TcpStream) {
+    use std::io::{ErrorKind, Read, Write};
+    let _ = socket.set_nonblocking(true);
+    session.ssh.set_blocking(false);
+    let mut buf = [0u8; 32 * 1024];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut pending: Vec<u8> = Vec::new();
+    'outer: while std::time::Instant::now() < deadline {
+        let mut moved = false;
+        if pending.is_empty() {
+            match socket.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => pending.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => break,
+            }
+        }
+        while !pending.is_empty() {
+            match channel.write(&pending) {
+                Ok(n) => {
+                    pending.drain(..n);
+                    moved = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => break 'outer,
+            }
+        }
+        match channel.read(&mut buf) {
+            Ok(0) if channel.eof() => break,
+            Ok(0) => {}
+            Ok(n) => {
+                let mut rest = &buf[..n];
+                while !rest.is_empty() {
+                    match socket.write(rest) {
+                        Ok(k) => rest = &rest[k..],
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                            std::thread::sleep(std::time::Duration::from_millis(1))
+                        }
+                        Err(_) => break 'outer,
+                    }
+                }
+                moved = true;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(_) => break,
+        }
+        if !moved {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+    session.ssh.set_blocking(true);
+    let _ = socket.shutdown(std::net::Shutdown::Both);
+    let _ = channel.close();
 }
 
 /// Status code and body of an HTTP/1.x response (Content-Length, chunked, or up to the end).

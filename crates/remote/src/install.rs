@@ -349,7 +349,16 @@ pub fn run(
     record(report("start", started, detail), &mut steps);
 
     check_cancel(cancel)?;
-    if let Err(err) = through_proxy(session, &spec.proxy) {
+    // The proxy may still be getting its certificate (ACME takes a few seconds): ask again
+    // for up to a minute before calling it a failure.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answer = through_proxy(session, &spec.proxy);
+    while answer.is_err() && Instant::now() < deadline {
+        check_cancel(cancel)?;
+        std::thread::sleep(Duration::from_secs(1));
+        answer = through_proxy(session, &spec.proxy);
+    }
+    if let Err(err) = answer {
         stop_failed(session, spec, compose);
         return Err(refuse(
             "install.proxy_unhealthy",

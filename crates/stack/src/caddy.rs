@@ -8,25 +8,27 @@
 //! Stock Caddy has no request rate limiter; with Caddy the backend's own per-IP limit
 //! (DeskMate's `RATE_LIMIT_PER_MINUTE`) is what applies.
 
-use crate::compose::{BACKEND_PORT, FRONTEND_PORT, PROXY_HTTP_PORT, PROXY_HTTPS_PORT};
+use crate::compose::{BACKEND_PORT, FRONTEND_PORT};
 use crate::{Stack, Tls};
 
 pub fn caddyfile(stack: &Stack) -> String {
     let mut global = vec![
-        format!("http_port {PROXY_HTTP_PORT}"),
-        format!("https_port {PROXY_HTTPS_PORT}"),
+        // The ports it is published on: redirects and ACME's challenges then name the ports
+        // visitors use.
+        format!("http_port {}", stack.http_port),
+        format!("https_port {}", stack.https_port),
         "admin 127.0.0.1:2019".to_string(),
     ];
     if let Some(email) = &stack.email {
         global.push(format!("email {email}"));
     }
     let site = match (&stack.tls, &stack.domain) {
-        (Tls::Acme { ca, ca_root }, Some(domain)) => {
+        (Tls::Acme { ca, ca_root_pem }, Some(domain)) => {
             if let Some(ca) = ca {
                 global.push(format!("acme_ca {ca}"));
             }
-            if let Some(root) = ca_root {
-                global.push(format!("acme_ca_root {root}"));
+            if ca_root_pem.is_some() {
+                global.push("acme_ca_root /etc/caddy/acme-ca-root.pem".to_string());
             }
             domain.clone()
         }
@@ -37,7 +39,7 @@ pub fn caddyfile(stack: &Stack) -> String {
         }
         (_, _) => {
             global.push("auto_https off".to_string());
-            format!(":{PROXY_HTTP_PORT}")
+            format!(":{}", stack.http_port)
         }
     };
     let mut headers = vec![

@@ -15,18 +15,18 @@
 
 use serde_yaml_ng::{Mapping, Value};
 
-use crate::model::{BACKEND_ENV, CADDYFILE, COMPOSE_FILE, DATA_DIR, DATABASE, POSTGRES_ENV};
+use crate::model::{BACKEND_ENV, COMPOSE_FILE, DATA_DIR, DATABASE, POSTGRES_ENV};
 use crate::release::Role;
-use crate::{Limits, Stack};
+use crate::{Limits, Stack, Tls};
 
 /// Docker's own log files per container: at most 3 x 10 MB.
 pub const LOG_MAX_SIZE: &str = "10m";
 pub const LOG_MAX_FILES: &str = "3";
-/// The ports inside the containers (unprivileged, so no service needs root to bind).
+/// The ports inside the containers. The proxy listens on the very ports it is published on
+/// (80 and 443 by default), as an unprivileged user: the stack lets containers bind low
+/// ports (`net.ipv4.ip_unprivileged_port_start=0`, Docker's own default since 20.10).
 pub const BACKEND_PORT: u16 = 8000;
 pub const FRONTEND_PORT: u16 = 8080;
-pub const PROXY_HTTP_PORT: u16 = 8080;
-pub const PROXY_HTTPS_PORT: u16 = 8443;
 pub const QDRANT_PORT: u16 = 6333;
 
 /// The default limits per role, sized for a 2 GB VPS.
@@ -164,11 +164,39 @@ fn healthy(services: &[&str]) -> Value {
 /// `compose.yaml`.
 pub fn compose_yaml(stack: &Stack) -> String {
     let env = stack.environment.name();
-    let mut ports = vec![format!("{}:{PROXY_HTTP_PORT}", stack.http_port)];
+    let mut ports = vec![format!("{0}:{0}", stack.http_port)];
     if stack.serves_https() {
-        ports.push(format!("{}:{PROXY_HTTPS_PORT}", stack.https_port));
+        ports.push(format!("{0}:{0}", stack.https_port));
     }
-    let port_refs: Vec<&str> = ports.iter().map(String::as_str).collect();
+    let mut proxy_extra = vec![
+        (
+            "ports",
+            list(&ports.iter().map(String::as_str).collect::<Vec<_>>()),
+        ),
+        (
+            "sysctls",
+            map(vec![(
+                "net.ipv4.ip_unprivileged_port_start",
+                Value::Number(0.into()),
+            )]),
+        ),
+        (
+            "volumes",
+            list(&[
+                // The release's proxy folder: the Caddyfile, and a private CA's certificate.
+                "./proxy:/etc/caddy:ro",
+                "proxy_data:/data",
+                "proxy_config:/config",
+            ]),
+        ),
+        ("networks", list(&["web"])),
+        ("depends_on", healthy(&["backend", "frontend"])),
+    ];
+    if matches!(stack.tls, Tls::Acme { ca: Some(_), .. }) {
+        // A private ACME CA on the server itself (a company's, or pebble in tests) is
+        // reached by this name.
+        proxy_extra.push(("extra_hosts", list(&["host.docker.internal:host-gateway"])));
+    }
     let services = map(vec![
         (
             "postgres",
@@ -237,26 +265,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
             "frontend",
             service(stack, Role::Frontend, vec![("networks", list(&["web"]))]),
         ),
-        (
-            "proxy",
-            service(
-                stack,
-                Role::Proxy,
-                vec![
-                    ("ports", list(&port_refs)),
-                    (
-                        "volumes",
-                        list(&[
-                            &format!("./{CADDYFILE}:/etc/caddy/Caddyfile:ro"),
-                            "proxy_data:/data",
-                            "proxy_config:/config",
-                        ]),
-                    ),
-                    ("networks", list(&["web"])),
-                    ("depends_on", healthy(&["backend", "frontend"])),
-                ],
-            ),
-        ),
+        ("proxy", service(stack, Role::Proxy, proxy_extra)),
     ]);
     let volume_names = [
         "postgres_data",

@@ -28,11 +28,11 @@ impl Environment {
 #[serde(tag = "mode", rename_all = "lowercase")]
 pub enum Tls {
     /// Automatic HTTPS from an ACME CA: Let's Encrypt unless `ca` names another directory
-    /// (pebble, in tests). `ca_root` is a PEM file inside the proxy container to trust for
-    /// that CA's own HTTPS.
+    /// (a company's own, or pebble in tests). `ca_root_pem` is a certificate (PEM) to trust
+    /// for that CA's own HTTPS; it goes into the proxy's folder.
     Acme {
         ca: Option<String>,
-        ca_root: Option<String>,
+        ca_root_pem: Option<String>,
     },
     /// Caddy's own local CA: HTTPS that browsers warn about until they trust it.
     Internal,
@@ -127,6 +127,9 @@ pub const COMPOSE_FILE: &str = "compose.yaml";
 /// Read by both `docker compose` and `docker-compose` in the release folder: the project name.
 pub const COMPOSE_DOTENV: &str = ".env";
 pub const CADDYFILE: &str = "proxy/Caddyfile";
+/// The private ACME CA's certificate, beside the Caddyfile (the folder is the proxy's
+/// `/etc/caddy`).
+pub const ACME_CA_ROOT: &str = "proxy/acme-ca-root.pem";
 /// Mounted read-only into the backend at `/data` (personas, room templates).
 pub const DATA_DIR: &str = "shared/data";
 pub const DATABASE: &str = "deskmate";
@@ -162,16 +165,23 @@ impl Stack {
                     reason: "a certificate from an ACME CA needs a domain".into(),
                 });
             }
-            (Tls::Acme { ca, ca_root }, _) => {
-                for value in [ca, ca_root].into_iter().flatten() {
-                    if !is_config_token(value) {
-                        return Err(StackError::BadStack {
-                            reason: format!(
-                                "`{}` cannot go into the proxy's config",
-                                value.escape_debug()
-                            ),
-                        });
-                    }
+            (Tls::Acme { ca, ca_root_pem }, _) => {
+                if let Some(value) = ca
+                    && !is_config_token(value)
+                {
+                    return Err(StackError::BadStack {
+                        reason: format!(
+                            "`{}` cannot go into the proxy's config",
+                            value.escape_debug()
+                        ),
+                    });
+                }
+                if let Some(pem) = ca_root_pem
+                    && (!pem.contains("-----BEGIN CERTIFICATE-----") || pem.len() > 64 * 1024)
+                {
+                    return Err(StackError::BadStack {
+                        reason: "the CA certificate to trust must be a PEM certificate of at most 64 KiB".into(),
+                    });
                 }
             }
             _ => {}
@@ -248,7 +258,7 @@ impl Stack {
             secret: true,
         };
         let release = self.release_dir();
-        Ok(vec![
+        let mut files = vec![
             plain(
                 &format!("{release}/{COMPOSE_FILE}"),
                 compose::compose_yaml(self),
@@ -263,7 +273,15 @@ impl Stack {
             plain(&host::unit_path(self), host::systemd_unit(self)),
             plain(host::FAIL2BAN_JAIL, host::fail2ban_jail(self)),
             plain(&host::logrotate_path(self), host::logrotate(self)),
-        ])
+        ];
+        if let Tls::Acme {
+            ca_root_pem: Some(pem),
+            ..
+        } = &self.tls
+        {
+            files.push(plain(&format!("{release}/{ACME_CA_ROOT}"), pem.clone()));
+        }
+        Ok(files)
     }
 
     /// Whether the proxy serves HTTPS.

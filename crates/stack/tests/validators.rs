@@ -31,19 +31,28 @@ fn run(program: &str, args: &[&str], dir: &Path) -> String {
     text
 }
 
+/// Any real certificate will do as a CA to trust, for validation.
+fn test_root_pem() -> String {
+    let pem = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap();
+    pem.split_inclusive("-----END CERTIFICATE-----\n")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
 fn all_tls_modes() -> Vec<(Tls, Option<&'static str>)> {
     vec![
         (
             Tls::Acme {
                 ca: None,
-                ca_root: None,
+                ca_root_pem: None,
             },
             Some("deskmate.example.org"),
         ),
         (
             Tls::Acme {
                 ca: Some("https://127.0.0.1:14000/dir".into()),
-                ca_root: Some("ROOT".into()),
+                ca_root_pem: Some(test_root_pem()),
             },
             Some("deskmate.example.org"),
         ),
@@ -59,12 +68,6 @@ fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
         let dir = tempfile::tempdir().unwrap();
         let mut stack = stack(tls, domain);
         stack.dir = dir.path().to_string_lossy().into_owned();
-        if let Tls::Acme {
-            ca_root: Some(r), ..
-        } = &mut stack.tls
-        {
-            *r = "/etc/caddy/acme-root.pem".into();
-        }
         let files = stack.files().unwrap();
         write(&files, dir.path());
         let config = run(
@@ -112,29 +115,24 @@ fn compose_file_is_what_docker_compose_reads_and_keeps_secrets_out() {
 fn caddyfile_validates_in_every_tls_mode() {
     for (tls, domain) in all_tls_modes() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("acme-root.pem");
-        // Any real certificate will do as a trusted root for validation.
-        let pem = std::fs::read_to_string("/etc/ssl/certs/ca-certificates.crt").unwrap();
-        let first = pem
-            .split_inclusive("-----END CERTIFICATE-----\n")
-            .next()
-            .unwrap();
-        std::fs::write(&root, first).unwrap();
-        let mut stack = stack(tls, domain);
-        if let Tls::Acme {
-            ca_root: Some(r), ..
-        } = &mut stack.tls
-        {
-            *r = root.to_string_lossy().into_owned();
-        }
+        let stack = stack(tls, domain);
         let files = stack.files().unwrap();
         write(&files, dir.path());
+        // In the proxy container the release's proxy folder is /etc/caddy; here it is this.
+        let proxy = dir.path().join("releases/1.0.0/proxy");
+        let text = std::fs::read_to_string(proxy.join("Caddyfile")).unwrap();
+        let here = proxy.join("Caddyfile.here");
+        std::fs::write(
+            &here,
+            text.replace("/etc/caddy/", &format!("{}/", proxy.display())),
+        )
+        .unwrap();
         run(
             "caddy",
             &[
                 "validate",
                 "--config",
-                "releases/1.0.0/proxy/Caddyfile",
+                &here.to_string_lossy(),
                 "--adapter",
                 "caddyfile",
             ],

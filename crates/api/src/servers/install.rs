@@ -31,10 +31,10 @@ pub struct InstallOptions {
     pub domain: Option<String>,
     pub email: Option<String>,
     pub tls: TlsChoice,
-    /// An ACME directory other than Let's Encrypt's (pebble in tests), and a PEM file on the
-    /// server, inside the stack's proxy folder, to trust for it.
+    /// An ACME directory other than Let's Encrypt's (a company's own, pebble in tests), and
+    /// a certificate file (PEM) on this computer to trust for its HTTPS.
     pub acme_ca: Option<String>,
-    pub acme_ca_root: Option<String>,
+    pub acme_ca_root: Option<PathBuf>,
     pub http_port: u16,
     pub https_port: u16,
     /// Show the plan and change nothing.
@@ -107,7 +107,10 @@ impl Servers {
         let tls = match options.tls {
             TlsChoice::Acme => Tls::Acme {
                 ca: options.acme_ca.clone(),
-                ca_root: options.acme_ca_root.clone(),
+                ca_root_pem: match &options.acme_ca_root {
+                    Some(path) => Some(read_pem(path)?),
+                    None => None,
+                },
             },
             TlsChoice::Internal => Tls::Internal,
             TlsChoice::None => Tls::None,
@@ -208,6 +211,27 @@ impl Servers {
             jwt_secret,
         })
     }
+}
+
+/// A certificate file to trust, as text; the stack checks that it is a PEM certificate.
+fn read_pem(path: &Path) -> Result<String, ApiError> {
+    let bytes = read_limited(path, 64 * 1024, |size, limit| {
+        ApiError::new(
+            "usage.ca_root_too_large",
+            format!(
+                "{} is {size} bytes; a CA certificate is at most {limit}",
+                path.display()
+            ),
+            "give the CA's certificate file (PEM), not a bundle",
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::new(
+            "usage.ca_root_not_pem",
+            format!("{} is not a PEM certificate", path.display()),
+            "give the CA's certificate as a PEM file (-----BEGIN CERTIFICATE-----)",
+        )
+    })
 }
 
 /// Production lives in the profile's stack folder; staging beside it.
