@@ -51,52 +51,19 @@ pub struct SystemMetrics {
 
 /// `GET /health` on the server's `127.0.0.1:port`. The error is a sentence for the report.
 pub fn fetch(session: &Session, port: u16) -> Result<BackendHealth, String> {
-    let mut channel = session
-        .ssh
-        .channel_direct_tcpip("127.0.0.1", port, None)
-        .map_err(|e| {
-            format!(
-                "nothing answered on the server's port {port} ({})",
-                e.message()
-            )
-        })?;
-    let request = format!(
-        "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nConnection: close\r\n\r\n"
-    );
-    let mut response = Vec::new();
-    let mut reader = request.as_bytes();
-    pump(
+    fetch_path(
         session,
-        &mut channel,
-        Some(Input {
-            reader: &mut reader,
-            send_eof: false,
-        }),
-        &mut |_, bytes| {
-            if response.len() + bytes.len() > MAX_RESPONSE {
-                return Err(RemoteError::Protocol {
-                    reason: "the backend's answer is larger than 1 MiB".into(),
-                });
-            }
-            response.extend_from_slice(bytes);
-            Ok(())
-        },
-        &Cancel::new(),
+        port,
+        "/health",
+        &format!("127.0.0.1:{port}"),
+        false,
     )
-    .map_err(|e| format!("the backend did not answer: {e}"))?;
-    let _ = channel.close();
-    let (status, body) = parse_response(&response)?;
-    if status != 200 && status != 503 {
-        return Err(format!("the backend answered HTTP {status}"));
-    }
-    serde_json::from_slice(&body)
-        .map_err(|e| format!("the backend's answer is not its health JSON: {e}"))
 }
 
 /// `GET path` on the server's `127.0.0.1:port` with `host` as the Host (and, over HTTPS, the
-/// TLS name): the backend's health as the proxy passes it on. The certificate is not judged
-/// here (that is the health report's certificate check, from the owner's side); this only
-/// proves the route works.
+/// TLS name): the backend's health, directly or as the proxy passes it on. The certificate
+/// is not judged here (that is the health report's certificate check, from the owner's
+/// side); this only proves the route works.
 pub fn fetch_path(
     session: &Session,
     port: u16,
@@ -105,7 +72,7 @@ pub fn fetch_path(
     https: bool,
 ) -> Result<BackendHealth, String> {
     use std::io::{Read, Write};
-    let channel = session
+    let mut channel = session
         .ssh
         .channel_direct_tcpip("127.0.0.1", port, None)
         .map_err(|e| {
@@ -118,21 +85,6 @@ pub fn fetch_path(
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nConnection: close\r\n\r\n"
     );
     let mut response = Vec::new();
-    let mut read_all = |stream: &mut dyn Read| -> Result<(), String> {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match stream.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) if response.len() + n <= MAX_RESPONSE => {
-                    response.extend_from_slice(&buf[..n])
-                }
-                Ok(_) => return Err("the answer is larger than 1 MiB".into()),
-                // A TLS peer that closes without close_notify has still sent everything.
-                Err(_) if !response.is_empty() => return Ok(()),
-                Err(e) => return Err(format!("the proxy did not answer: {e}")),
-            }
-        }
-    };
     if https {
         // TLS runs over a loopback socket on this side, which `forward` joins to the
         // channel: OpenSSL then reads and writes a plain socket, and the channel is driven
@@ -142,13 +94,15 @@ pub fn fetch_path(
         let host = host.to_string();
         let request = request.clone();
         std::thread::scope(|scope| {
+            // The client connects first: `accept` below waits for exactly that, so nothing
+            // that can fail comes before it.
+            let socket = std::net::TcpStream::connect(local).map_err(|e| e.to_string())?;
             let client = scope.spawn(move || -> Result<Vec<u8>, String> {
                 let mut builder =
                     openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client())
                         .map_err(|e| e.to_string())?;
                 builder.set_verify(openssl::ssl::SslVerifyMode::NONE);
                 let config = builder.build().configure().map_err(|e| e.to_string())?;
-                let socket = std::net::TcpStream::connect(local).map_err(|e| e.to_string())?;
                 socket
                     .set_read_timeout(Some(std::time::Duration::from_secs(30)))
                     .map_err(|e| e.to_string())?;
@@ -184,19 +138,34 @@ pub fn fetch_path(
             Ok::<(), String>(())
         })?;
     } else {
-        let mut channel = channel;
-        channel
-            .write_all(request.as_bytes())
-            .map_err(|e| e.to_string())?;
-        read_all(&mut channel)?;
+        let mut reader = request.as_bytes();
+        pump(
+            session,
+            &mut channel,
+            Some(Input {
+                reader: &mut reader,
+                send_eof: false,
+            }),
+            &mut |_, bytes| {
+                if response.len() + bytes.len() > MAX_RESPONSE {
+                    return Err(RemoteError::Protocol {
+                        reason: "the backend's answer is larger than 1 MiB".into(),
+                    });
+                }
+                response.extend_from_slice(bytes);
+                Ok(())
+            },
+            &Cancel::new(),
+        )
+        .map_err(|e| format!("the backend did not answer: {e}"))?;
         let _ = channel.close();
     }
     let (status, body) = parse_response(&response)?;
     if status != 200 && status != 503 {
-        return Err(format!("{path} answered HTTP {status} through the proxy"));
+        return Err(format!("the backend answered HTTP {status} at {path}"));
     }
     serde_json::from_slice(&body)
-        .map_err(|e| format!("{path} did not answer with the health JSON: {e}"))
+        .map_err(|e| format!("the backend's answer at {path} is not its health JSON: {e}"))
 }
 
 /// Joins `socket` and `channel` until either side closes, without blocking on either.
