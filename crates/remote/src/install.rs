@@ -74,6 +74,9 @@ pub struct InstallSpec {
     pub files: Vec<SpecFile>,
     /// The boot unit, jail and logrotate rule (absolute paths; need root).
     pub host_files: Vec<SpecFile>,
+    /// Where the host's files go: empty for the server's own `/`. Tests point it at a
+    /// folder of their own, so the test machine's `/etc` is never written.
+    pub host_root: String,
     pub unit: String,
     pub firewall: Vec<Vec<String>>,
     pub images: Vec<WantedImage>,
@@ -849,7 +852,7 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
             &format!(
                 "cmp -s \"$1\" \"$2\" && echo same || {{ {prefix}install -D -m 0644 \"$1\" \"$2\" && echo installed; }}"
             ),
-            &[&staged, &file.path],
+            &[&staged, &format!("{}{}", spec.host_root, file.path)],
         )?;
         changed |= out.trim() == "installed";
     }

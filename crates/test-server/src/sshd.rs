@@ -291,8 +291,8 @@ fn write_config(dir: &Path, port: u16) {
              UsePAM no\n\
              PasswordAuthentication yes\n\
              KbdInteractiveAuthentication no\n\
-             PermitRootLogin no\n\
-             AllowUsers {TEST_USER} {NO_SHELL_USER} {OUTSIDER_USER}\n\
+             PermitRootLogin prohibit-password\n\
+             AllowUsers {TEST_USER} {NO_SHELL_USER} {OUTSIDER_USER} root\n\
              AllowTcpForwarding local\n\
              MaxSessions 50\n\
              MaxStartups 50\n\

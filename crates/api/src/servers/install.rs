@@ -40,6 +40,8 @@ pub struct InstallOptions {
     /// Show the plan and change nothing.
     pub plan_only: bool,
     pub health_timeout: Duration,
+    /// Where the host's own files go; empty (the server's `/`) but in tests.
+    pub host_root: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,7 @@ impl InstallOptions {
             https_port: 443,
             plan_only: false,
             health_timeout: Duration::from_secs(180),
+            host_root: String::new(),
         }
     }
 }
@@ -312,6 +315,7 @@ fn spec(
             .filter(|f| f.path.starts_with('/'))
             .map(to_spec)
             .collect(),
+        host_root: options.host_root.clone(),
         unit: deskmate_stack::host::unit_name(stack),
         firewall: deskmate_stack::host::firewall(stack),
         images: Role::ALL

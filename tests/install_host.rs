@@ -1,0 +1,102 @@
+//! The install's host step, as root: the boot unit, the sshd jail and logrotate are written
+//! (into a folder of the test's own, never the test machine's `/etc`), and `systemctl` and
+//! `ufw` are asked to enable the unit and the firewall. Both are the test sshd's recording
+//! stand-ins, so the machine's own init system and firewall are never touched; the unit as
+//! written passes `systemd-analyze verify`.
+
+use std::path::Path;
+
+use deskmate_api::servers::{InstallOptions, TlsChoice};
+use deskmate_api::{Cancel, DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
+use deskmate_test_server::docker::{Project, release};
+use deskmate_test_server::{TestServer, free_port};
+
+#[test]
+fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let host_root = server.home().join("host-root");
+    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
+    servers
+        .add(
+            NewServer {
+                name: "home".into(),
+                host: "127.0.0.1".into(),
+                port: server.port,
+                user: "root".into(),
+                sign_in: SignIn::Key {
+                    path: server.client_key(),
+                    passphrase: None,
+                },
+                stack_dir: Some(stack.clone()),
+                domain: None,
+                backend_port: None,
+            },
+            HostKeyPolicy::TrustNew(server.host_fingerprint()),
+        )
+        .unwrap();
+    let mut options = InstallOptions::new(release("good-1"));
+    options.tls = TlsChoice::None;
+    options.http_port = free_port();
+    options.host_root = host_root.to_string_lossy().into_owned();
+
+    let report = servers
+        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    let host = report.steps.iter().find(|s| s.id == "host").unwrap();
+    assert!(host.changed, "{host:?}");
+    let unit_name = format!("{}.service", project.name);
+    let unit = host_root.join("etc/systemd/system").join(&unit_name);
+    for file in [
+        unit.clone(),
+        host_root.join("etc/fail2ban/jail.d/deskmate-sshd.conf"),
+        host_root.join("etc/logrotate.d").join(&project.name),
+    ] {
+        assert!(file.is_file(), "{} was not installed", file.display());
+    }
+    let unit_text = std::fs::read_to_string(&unit).unwrap();
+    assert!(
+        unit_text.contains(&format!("WorkingDirectory={stack}")),
+        "{unit_text}"
+    );
+    let verify = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&unit)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    assert_eq!(
+        server.recorded("systemctl"),
+        vec![
+            "systemctl daemon-reload".to_string(),
+            format!("systemctl enable {unit_name}")
+        ]
+    );
+    let ssh = format!("ufw limit {}/tcp", server.port);
+    let http = format!("ufw allow {}/tcp", options.http_port);
+    assert_eq!(
+        server.recorded("ufw"),
+        vec![
+            "ufw default deny incoming",
+            "ufw default allow outgoing",
+            ssh.as_str(),
+            http.as_str(),
+            "ufw --force enable",
+        ],
+        "SSH is allowed before the firewall goes on"
+    );
+
+    // Again: the files are the same, so nothing changed.
+    let again = servers
+        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    assert!(!again.changed, "{:?}", again.steps);
+    assert!(Path::new(&stack).join("current").exists());
+}
