@@ -431,3 +431,35 @@ fn automatic_https_gets_a_real_certificate_from_an_acme_server() {
     assert!(text.contains("Pebble"), "not pebble's certificate: {text}");
     assert!(text.contains("DNS:companion.example.org"), "{text}");
 }
+
+#[test]
+fn staging_runs_beside_production_with_its_own_folder_project_and_secrets() {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let production = server.stack_dir();
+    let staging = format!("{production}-staging");
+    let (_p, staging_project) = (Project::of(&production), Project::of(&staging));
+    let (prod_port, staging_port) = (free_port(), free_port());
+    add(data.path(), &server, server.user());
+    let first = install(data.path(), "good-1", prod_port, &["--yes"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    let second = install(
+        data.path(),
+        "good-2",
+        staging_port,
+        &["--yes", "--environment", "staging"],
+    );
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    assert_eq!(second.json()["environment"], "staging");
+    assert!(get(prod_port, "/").1.contains("DeskMate 1.0.0"));
+    assert!(get(staging_port, "/").1.contains("DeskMate 1.1.0"));
+    assert_eq!(staging_project.containers("postgres").len(), 1);
+    let password = |dir: &str| {
+        std::fs::read_to_string(Path::new(dir).join("shared/env/postgres.env")).unwrap()
+    };
+    assert_ne!(
+        password(&production),
+        password(&staging),
+        "the two share a password"
+    );
+}
