@@ -40,7 +40,6 @@ pub struct SpecFile {
 /// An image the release needs, and the id it must have.
 #[derive(Debug, Clone)]
 pub struct WantedImage {
-    pub service: String,
     pub tag: String,
     pub id: String,
 }
@@ -226,10 +225,7 @@ pub fn plan(spec: &InstallSpec) -> Vec<PlannedStep> {
         ),
         step(
             "files",
-            format!(
-                "Write the stack's files (compose, proxy, and the env files with generated passwords, readable only by {})",
-                "you"
-            ),
+            "Write the stack's files (compose, proxy, and the env files with generated passwords, readable only by the account you sign in with)".to_string(),
         ),
         step(
             "switch",
@@ -681,11 +677,6 @@ fn all_healthy(spec: &InstallSpec, list: &[ContainerState]) -> bool {
     })
 }
 
-fn compose_line(spec: &InstallSpec, compose: &Compose, args: &str) -> String {
-    let _ = spec;
-    format!("cd \"$1/current\" && {} {args}", compose.shell())
-}
-
 /// Starts the stack unless it already runs this release, healthy; then waits for health.
 fn start_and_wait(
     session: &Session,
@@ -802,8 +793,8 @@ fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (Strin
 fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
     // A compose still waiting in the background would start what `down` removes.
     let line = format!(
-        "p=$(cat \"$1/log/compose-up.pid\" 2>/dev/null) && {{ pkill -P \"$p\" 2>/dev/null; kill \"$p\" 2>/dev/null; }}; {} && cd \"$1\" && rm -f current",
-        compose_line(spec, compose, "down --remove-orphans > /dev/null 2>&1")
+        "p=$(cat \"$1/log/compose-up.pid\" 2>/dev/null) && {{ pkill -P \"$p\" 2>/dev/null; kill \"$p\" 2>/dev/null; }}; cd \"$1/current\" && {} down --remove-orphans > /dev/null 2>&1 && cd \"$1\" && rm -f current",
+        compose.shell()
     );
     let _ = run_script(session, "stopping the failed stack", &line, &[&spec.dir]);
 }

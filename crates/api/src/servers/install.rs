@@ -321,7 +321,6 @@ fn spec(
         images: Role::ALL
             .iter()
             .map(|role| WantedImage {
-                service: role.service().to_string(),
                 tag: release.image(*role).image.clone(),
                 id: release.image(*role).id.clone(),
             })
