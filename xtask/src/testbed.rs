@@ -246,7 +246,13 @@ fn build(image: &Image, rootfs: &str) -> Result<(String, String)> {
     files.sort();
     for file in &files {
         let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        recipe.push_str(&format!("{}\n{}\n", file.display(), hash(&bytes)?));
+        // By file name, not path: the same recipe in another clone is the same image.
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        recipe.push_str(&format!(
+            "{}\n{}\n",
+            name.unwrap_or_default(),
+            hash(&bytes)?
+        ));
     }
     for (key, value) in &image.args {
         recipe.push_str(&format!("{key}={value}\n"));
