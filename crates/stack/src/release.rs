@@ -155,10 +155,12 @@ pub fn check(release: &Release) -> Result<(), StackError> {
 }
 
 /// A version is shown to owners and becomes a folder name (`releases/<version>`): letters,
-/// digits, `.`, `-`, `_` and `+`, starting with a letter or digit.
+/// digits, `.`, `-`, `_` and `+`, starting with a letter or digit, with no `..` anywhere
+/// (found by fuzzing: `1..2` is one harmless folder name, but reads like a way up).
 pub fn check_version(version: &str) -> Result<(), StackError> {
     let ok = !version.is_empty()
         && version.len() <= 64
+        && !version.contains("..")
         && version.starts_with(|c: char| c.is_ascii_alphanumeric())
         && version
             .chars()
@@ -220,6 +222,7 @@ fn check_file_name(name: &str) -> Result<(), StackError> {
     let ok = !name.is_empty()
         && name.len() <= 128
         && !name.starts_with('.')
+        && !name.contains("..")
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));

@@ -15,10 +15,18 @@ fn hex64() -> impl Strategy<Value = String> {
 }
 
 fn valid_release() -> impl Strategy<Value = Release> {
+    let no_two_dots = |s: &String| !s.contains("..");
     (
-        "[A-Za-z0-9][A-Za-z0-9._+-]{0,20}",
+        "[A-Za-z0-9][A-Za-z0-9._+-]{0,20}".prop_filter("no ..", no_two_dots),
         proptest::collection::vec((image_name(), hex64()), 5),
-        proptest::collection::vec(("[A-Za-z0-9][A-Za-z0-9._-]{0,20}", hex64(), 0u64..1 << 40), 0..4),
+        proptest::collection::vec(
+            (
+                "[A-Za-z0-9][A-Za-z0-9._-]{0,20}".prop_filter("no ..", no_two_dots),
+                hex64(),
+                0u64..1 << 40,
+            ),
+            0..4,
+        ),
     )
         .prop_map(|(version, images, archives)| {
             let mut json = serde_json::json!({ "version": version, "source": "a test", "images": {}, "archives": [] });
@@ -54,8 +62,9 @@ proptest! {
         json["archives"] = serde_json::json!([{ "file": file, "sha256": "0".repeat(64), "size": 1, "images": ["backend"] }]);
         if let Ok(read) = release::parse(json.to_string().as_bytes()) {
             // What is accepted is one plain path component and one plain file name.
-            prop_assert!(!read.version.contains('/') && read.version != "." && read.version != "..");
+            prop_assert!(!read.version.contains('/') && !read.version.contains(".."));
             prop_assert!(!read.archives[0].file.contains('/') && !read.archives[0].file.starts_with('.'));
+            prop_assert!(!read.archives[0].file.contains(".."));
             prop_assert!(read.version.chars().all(|c| c.is_ascii_graphic()));
         }
     }
@@ -65,6 +74,17 @@ proptest! {
         let text = serde_json::to_string(&original).unwrap();
         prop_assert_eq!(release::parse(text.as_bytes()).unwrap(), original);
     }
+}
+
+/// Found by the `release_file` fuzz target: a version with `..` inside it.
+#[test]
+fn a_version_or_archive_with_two_dots_is_refused() {
+    for version in ["102..-broken", "1..2", "a.."] {
+        assert!(release::check_version(version).is_err(), "{version}");
+    }
+    let mut json: serde_json::Value = serde_json::from_str(&common::release_json("1.0.0")).unwrap();
+    json["archives"] = serde_json::json!([{ "file": "a..tar", "sha256": "0".repeat(64), "size": 1, "images": ["backend"] }]);
+    assert!(release::parse(json.to_string().as_bytes()).is_err());
 }
 
 #[test]
