@@ -4,10 +4,12 @@
 //! stand-ins, so the machine's own init system and firewall are never touched; the unit as
 //! written passes `systemd-analyze verify`.
 
+mod support;
+
 use std::path::Path;
 
+use deskmate_api::Cancel;
 use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
 use deskmate_test_server::docker::{Project, release};
 use deskmate_test_server::{TestServer, free_port};
 
@@ -18,25 +20,7 @@ fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
     let stack = server.stack_dir();
     let project = Project::of(&stack);
     let host_root = server.home().join("host-root");
-    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
-    servers
-        .add(
-            NewServer {
-                name: "home".into(),
-                host: "127.0.0.1".into(),
-                port: server.port,
-                user: "root".into(),
-                sign_in: SignIn::Key {
-                    path: server.client_key(),
-                    passphrase: None,
-                },
-                stack_dir: Some(stack.clone()),
-                domain: None,
-                backend_port: None,
-            },
-            HostKeyPolicy::TrustNew(server.host_fingerprint()),
-        )
-        .unwrap();
+    let servers = support::api_servers(data.path(), &server, "root", &stack);
     let mut options = InstallOptions::new(release("good-1"));
     options.tls = TlsChoice::None;
     options.http_port = free_port();

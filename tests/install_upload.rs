@@ -3,12 +3,14 @@
 //! checked by id; an install cancelled while it does that leaves no half-written file and
 //! nothing running, and the next run finishes it.
 
+mod support;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use deskmate_api::Cancel;
 use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
 use deskmate_test_server::docker::{Project, docker, release};
 use deskmate_test_server::{TestServer, free_port};
 
@@ -76,25 +78,7 @@ fn a_missing_image_is_uploaded_and_loaded_and_a_cancelled_install_leaves_nothing
     let stack = server.stack_dir();
     let project = Project::of(&stack);
     let (upload, id) = release_needing_an_upload(files.path());
-    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
-    servers
-        .add(
-            NewServer {
-                name: "home".into(),
-                host: "127.0.0.1".into(),
-                port: server.port,
-                user: server.user().into(),
-                sign_in: SignIn::Key {
-                    path: server.client_key(),
-                    passphrase: None,
-                },
-                stack_dir: Some(stack.clone()),
-                domain: None,
-                backend_port: None,
-            },
-            HostKeyPolicy::TrustNew(server.host_fingerprint()),
-        )
-        .unwrap();
+    let servers = support::api_servers(data.path(), &server, server.user(), &stack);
     let mut options = InstallOptions::new(files.path().join("upload.json"));
     options.tls = TlsChoice::None;
     options.http_port = free_port();

@@ -134,3 +134,34 @@ pub fn deskmate_piped_with(
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// The api's `Servers` in `data`, with the test sshd saved as `home`: signed in as `user`
+/// with the client key, its host key trusted, its stack in `stack`.
+pub fn api_servers(
+    data: &Path,
+    server: &deskmate_test_server::TestServer,
+    user: &str,
+    stack: &str,
+) -> deskmate_api::Servers {
+    use deskmate_api::{DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
+    let servers = Servers::open(&DataDir::new(data)).unwrap();
+    servers
+        .add(
+            NewServer {
+                name: "home".into(),
+                host: "127.0.0.1".into(),
+                port: server.port,
+                user: user.into(),
+                sign_in: SignIn::Key {
+                    path: server.client_key(),
+                    passphrase: None,
+                },
+                stack_dir: Some(stack.to_string()),
+                domain: None,
+                backend_port: None,
+            },
+            HostKeyPolicy::TrustNew(server.host_fingerprint()),
+        )
+        .unwrap();
+    servers
+}
