@@ -47,6 +47,15 @@ pub fn free_port() -> u16 {
         .expect("loopback has a free port")
 }
 
+/// Waits up to 10 s until something accepts connections on loopback `port`.
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn run(program: &str, args: &[&str]) {
     let out = std::process::Command::new(program)
         .args(args)

@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::{free_port, run};
 
@@ -107,11 +106,7 @@ impl Pebble {
             .stderr(Stdio::null())
             .spawn()
             .expect("pebble runs (run `cargo xtask setup`)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "pebble did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_for_port(port, "pebble");
         Pebble { port, dir, child }
     }
 

@@ -1,6 +1,5 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::{free_port, run};
 
@@ -51,11 +50,7 @@ impl TlsEndpoint {
             .stderr(Stdio::null())
             .spawn()
             .expect("openssl runs");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "openssl s_server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_for_port(port, "openssl s_server");
         TlsEndpoint { port, dir, child }
     }
 
