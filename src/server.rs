@@ -12,7 +12,7 @@ use deskmate_api::servers::{
     CheckReport, HealthOutcome, InstallOptions, InstallReport, TlsChoice, host_key_policy,
 };
 use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
-use deskmate_api::{Cancel, Environment, StepReport};
+use deskmate_api::{Cancel, Environment, ProxyKind, StepReport};
 
 use crate::output::{self, INVALID, OK, ok};
 
@@ -88,6 +88,10 @@ pub enum ServerCommand {
         /// none: plain HTTP, for a server without a domain yet
         #[arg(long, value_enum, default_value_t = TlsArg::Acme)]
         tls: TlsArg,
+        /// caddy: automatic HTTPS; nginx: nginx with certbot and a per-client rate limit on
+        /// the API (the release must name an nginx image)
+        #[arg(long, value_enum, default_value_t = ProxyArg::Caddy)]
+        proxy: ProxyArg,
         /// Another ACME directory URL
         #[arg(long, value_name = "URL")]
         acme_ca: Option<String>,
@@ -247,6 +251,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
             domain,
             email,
             tls,
+            proxy,
             acme_ca,
             acme_ca_root,
             http_port,
@@ -265,6 +270,10 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
                 TlsArg::Acme => TlsChoice::Acme,
                 TlsArg::Internal => TlsChoice::Internal,
                 TlsArg::None => TlsChoice::None,
+            };
+            options.proxy = match proxy {
+                ProxyArg::Caddy => ProxyKind::Caddy,
+                ProxyArg::Nginx => ProxyKind::Nginx,
             };
             options.acme_ca = acme_ca;
             options.acme_ca_root = acme_ca_root;
@@ -293,6 +302,12 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
 pub enum EnvironmentArg {
     Production,
     Staging,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ProxyArg {
+    Caddy,
+    Nginx,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

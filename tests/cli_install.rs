@@ -433,6 +433,101 @@ fn automatic_https_gets_a_real_certificate_from_an_acme_server() {
 }
 
 #[test]
+fn nginx_gets_its_certificate_with_certbot_and_limits_the_api_per_client() {
+    let server = TestServer::start();
+    let pebble = deskmate_test_server::Pebble::start();
+    let data = tempfile::tempdir().unwrap();
+    let project = Project::of(&server.stack_dir());
+    let (http_port, https_port) = (free_port(), free_port());
+    add(data.path(), &server, server.user());
+    let release = release("good-1");
+    let directory = pebble.directory_for_containers();
+    let ca_root = pebble.tls_ca_file();
+    let (http, https) = (http_port.to_string(), https_port.to_string());
+    let run = cli(
+        data.path(),
+        &[
+            "install",
+            "home",
+            "--release",
+            release.to_str().unwrap(),
+            "--proxy",
+            "nginx",
+            "--domain",
+            "companion.example.org",
+            "--email",
+            "owner@example.org",
+            "--acme-ca",
+            &directory,
+            "--acme-ca-root",
+            ca_root.to_str().unwrap(),
+            "--http-port",
+            &http,
+            "--https-port",
+            &https,
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // HTTPS answered only once certbot had pebble's certificate, for the domain.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.1:{https_port} -servername companion.example.org < /dev/null 2>/dev/null | openssl x509 -noout -issuer -ext subjectAltName"
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Pebble"), "not pebble's certificate: {text}");
+    assert!(text.contains("DNS:companion.example.org"), "{text}");
+
+    // Plain HTTP is sent to HTTPS, with the port visitors use.
+    let (status, _) = get(http_port, "/api/health");
+    assert!(status.contains("301"), "{status}");
+
+    // The running proxy is nginx, unprivileged, and its config passes `nginx -t` there.
+    let ids = project.containers("proxy");
+    assert_eq!(ids.len(), 1);
+    assert_ne!(docker(&["exec", &ids[0], "id", "-u"]).trim(), "0");
+    let test = docker(&[
+        "exec",
+        &ids[0],
+        "sh",
+        "-c",
+        "nginx -t -c /etc/deskmate-proxy/nginx.conf 2>&1",
+    ]);
+    assert!(test.contains("test is successful"), "{test}");
+
+    // 60 quick requests from one client: the burst of 20 passes, then nginx answers 429;
+    // the security headers are on every answer.
+    let url = format!("https://companion.example.org:{https_port}/api/health");
+    let resolve = format!("companion.example.org:{https_port}:127.0.0.1");
+    let mut curl = std::process::Command::new("curl");
+    curl.args(["-sk", "--resolve", &resolve, "-D", "-"]);
+    for _ in 0..60 {
+        curl.args(["-o", "/dev/null", &url]);
+    }
+    let out = curl.output().unwrap();
+    let heads = String::from_utf8_lossy(&out.stdout);
+    let statuses: Vec<&str> = heads
+        .lines()
+        .filter(|l| l.starts_with("HTTP/"))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(statuses.len(), 60, "{heads}");
+    let ok = statuses.iter().filter(|s| **s == "200").count();
+    let limited = statuses.iter().filter(|s| **s == "429").count();
+    assert!(ok >= 20, "the burst passes: {statuses:?}");
+    assert!(limited >= 20, "then the limit applies: {statuses:?}");
+    assert_eq!(ok + limited, 60, "{statuses:?}");
+    let lower = heads.to_ascii_lowercase();
+    assert_eq!(lower.matches("strict-transport-security").count(), 60);
+    assert_eq!(lower.matches("x-content-type-options: nosniff").count(), 60);
+}
+
+#[test]
 fn staging_runs_beside_production_with_its_own_folder_project_and_secrets() {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();

@@ -130,7 +130,8 @@ struct Built {
 }
 
 /// The three releases: two good versions of the backend double and one that never turns
-/// healthy. The stateful services and the proxy are the same image in all three.
+/// healthy. The stateful services and the proxies (Caddy and the optional nginx) are the same
+/// images in all three.
 const RELEASES: &[(&str, &str, bool)] = &[
     ("good-1", "1.0.0", false),
     ("good-2", "1.1.0", false),
@@ -162,9 +163,15 @@ pub fn server_images(out: &Path) -> Result {
             name: "proxy",
             args: vec![],
         },
+        Image {
+            folder: "nginx",
+            rootfs: "base",
+            name: "proxy-nginx",
+            args: vec![],
+        },
     ];
     let mut stateful = Vec::new();
-    for (image, role) in shared.iter().zip(["postgres", "qdrant", "proxy"]) {
+    for (image, role) in shared.iter().zip(["postgres", "qdrant", "proxy", "nginx"]) {
         let (tag, id) = build(image, rootfs_of(image.rootfs))?;
         stateful.push(Built { role, tag, id });
     }

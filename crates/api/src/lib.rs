@@ -35,7 +35,7 @@ pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget}
 pub use deskmate_remote::install::StepReport;
 pub use deskmate_remote::{Cancel, Finding, HostKeyPolicy, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Room};
-pub use deskmate_stack::Environment;
+pub use deskmate_stack::{Environment, ProxyKind};
 pub use error::{Action, ApiError};
 pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};

@@ -17,7 +17,7 @@ use serde_yaml_ng::{Mapping, Value};
 
 use crate::model::{BACKEND_ENV, COMPOSE_FILE, DATA_DIR, DATABASE, POSTGRES_ENV};
 use crate::release::Role;
-use crate::{Limits, Stack, Tls};
+use crate::{Limits, ProxyKind, Stack, Tls, nginx};
 
 /// Docker's own log files per container: at most 3 x 10 MB.
 pub const LOG_MAX_SIZE: &str = "10m";
@@ -36,7 +36,7 @@ pub fn default_limits(role: Role) -> Limits {
         Role::Qdrant => (1.0, 512),
         Role::Backend => (1.0, 1024),
         Role::Frontend => (0.5, 128),
-        Role::Proxy => (0.5, 128),
+        Role::Proxy | Role::Nginx => (0.5, 128),
     };
     Limits { cpus, memory_mib }
 }
@@ -88,6 +88,8 @@ pub fn default_health(role: Role) -> Vec<String> {
         ],
         // Caddy's admin API answers on the container's own loopback.
         Role::Proxy => http_probe(2019, "/config/"),
+        // nginx.conf's own health server, on the container's loopback.
+        Role::Nginx => http_probe(nginx::HEALTH_PORT, "/health"),
     }
 }
 
@@ -168,6 +170,19 @@ pub fn compose_yaml(stack: &Stack) -> String {
     if stack.serves_https() {
         ports.push(format!("{0}:{0}", stack.https_port));
     }
+    let proxy_files = match stack.proxy {
+        // The release's proxy folder: the Caddyfile, and a private CA's certificate.
+        ProxyKind::Caddy => vec![
+            "./proxy:/etc/caddy:ro",
+            "proxy_data:/data",
+            "proxy_config:/config",
+        ],
+        ProxyKind::Nginx => vec![
+            "./proxy:/etc/deskmate-proxy:ro",
+            "proxy_data:/data",
+            "proxy_config:/config",
+        ],
+    };
     let mut proxy_extra = vec![
         (
             "ports",
@@ -180,15 +195,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
                 Value::Number(0.into()),
             )]),
         ),
-        (
-            "volumes",
-            list(&[
-                // The release's proxy folder: the Caddyfile, and a private CA's certificate.
-                "./proxy:/etc/caddy:ro",
-                "proxy_data:/data",
-                "proxy_config:/config",
-            ]),
-        ),
+        ("volumes", list(&proxy_files)),
         ("networks", list(&["web"])),
         ("depends_on", healthy(&["backend", "frontend"])),
     ];
@@ -196,6 +203,12 @@ pub fn compose_yaml(stack: &Stack) -> String {
         // A private ACME CA on the server itself (a company's, or pebble in tests) is
         // reached by this name.
         proxy_extra.push(("extra_hosts", list(&["host.docker.internal:host-gateway"])));
+    }
+    if stack.proxy == ProxyKind::Nginx {
+        proxy_extra.push((
+            "command",
+            list(&["sh", &format!("{}/start.sh", nginx::MOUNT)]),
+        ));
     }
     let services = map(vec![
         (
@@ -265,7 +278,7 @@ pub fn compose_yaml(stack: &Stack) -> String {
             "frontend",
             service(stack, Role::Frontend, vec![("networks", list(&["web"]))]),
         ),
-        ("proxy", service(stack, Role::Proxy, proxy_extra)),
+        ("proxy", service(stack, stack.proxy_role(), proxy_extra)),
     ]);
     let volume_names = [
         "postgres_data",

@@ -5,12 +5,13 @@
 //! files that name those images. It is pure: no I/O, no clock, no randomness. Secrets are
 //! made by the caller and passed in; files are written, uploaded and checked by others
 //! (`deskmate-api`'s install, and the tests, which run every file through its real tool:
-//! `docker-compose config`, `caddy validate`, `systemd-analyze verify`, `fail2ban-client -t`,
+//! `docker-compose config`, `caddy validate`, `nginx -t`, `shellcheck`, `systemd-analyze verify`, `fail2ban-client -t`,
 //! `logrotate -d`).
 //!
 //! - [`release`]: the release file (`good-1.json` and the like), bounded and checked.
 //! - [`Stack::files`]: every file, with its path inside the stack folder (or on the host)
-//!   and its mode: `compose.yaml` ([`compose`]), the proxy's `Caddyfile` ([`caddy`]), the
+//!   and its mode: `compose.yaml` ([`compose`]), the proxy's `Caddyfile` ([`caddy`]) or
+//!   nginx config and start script ([`nginx`]), the
 //!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
 //!   ([`host`]).
 //! - [`host::firewall`]: the UFW commands, as data.
@@ -20,6 +21,7 @@ pub mod compose;
 mod error;
 pub mod host;
 mod model;
+pub mod nginx;
 pub mod release;
 
 pub use error::StackError;

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::release::{self, Release};
-use crate::{StackError, caddy, compose, host};
+use crate::release::{self, Release, Role};
+use crate::{StackError, caddy, compose, host, nginx};
 
 /// Production and staging run side by side on one server, each with its own project name,
 /// folder, env files, domain and limits.
@@ -40,11 +40,15 @@ pub enum Tls {
     None,
 }
 
-/// Which proxy fronts the stack. Only Caddy is built; nginx + certbot is not yet.
+/// Which proxy fronts the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxyKind {
+    /// Caddy with its automatic HTTPS (the default).
     Caddy,
+    /// nginx, with certbot for the certificate and a per-client rate limit on the API
+    /// (`limit_req`), for owners who ask for nginx. The release must name an `nginx` image.
+    Nginx,
 }
 
 /// CPU and memory per service (compose's `cpus` and `mem_limit`).
@@ -127,6 +131,11 @@ pub const COMPOSE_FILE: &str = "compose.yaml";
 /// Read by both `docker compose` and `docker-compose` in the release folder: the project name.
 pub const COMPOSE_DOTENV: &str = ".env";
 pub const CADDYFILE: &str = "proxy/Caddyfile";
+/// The nginx proxy's files: its config, the HTTPS server it adds once it has a certificate,
+/// and the script that starts nginx and keeps the certificate (certbot).
+pub const NGINX_CONF: &str = "proxy/nginx.conf";
+pub const NGINX_HTTPS_CONF: &str = "proxy/https.conf";
+pub const NGINX_START: &str = "proxy/start.sh";
 /// The private ACME CA's certificate, beside the Caddyfile (the folder is the proxy's
 /// `/etc/caddy`).
 pub const ACME_CA_ROOT: &str = "proxy/acme-ca-root.pem";
@@ -203,6 +212,14 @@ impl Stack {
                 });
             }
         }
+        if self.proxy == ProxyKind::Nginx && !self.release.images.contains_key(&Role::Nginx) {
+            return Err(StackError::BadStack {
+                reason: format!(
+                    "release {} has no nginx image; install it with Caddy, or use a release that names one",
+                    self.release.version
+                ),
+            });
+        }
         if self.compose_command.is_empty() {
             return Err(StackError::BadStack {
                 reason: "no compose command".into(),
@@ -267,13 +284,36 @@ impl Stack {
                 &format!("{release}/{COMPOSE_DOTENV}"),
                 compose::dotenv(self),
             ),
-            plain(&format!("{release}/{CADDYFILE}"), caddy::caddyfile(self)),
             secret(POSTGRES_ENV, compose::postgres_env(self)),
             secret(BACKEND_ENV, compose::backend_env(self)),
             plain(&host::unit_path(self), host::systemd_unit(self)),
             plain(host::FAIL2BAN_JAIL, host::fail2ban_jail(self)),
             plain(&host::logrotate_path(self), host::logrotate(self)),
         ];
+        match self.proxy {
+            ProxyKind::Caddy => {
+                files.push(plain(
+                    &format!("{release}/{CADDYFILE}"),
+                    caddy::caddyfile(self),
+                ));
+            }
+            ProxyKind::Nginx => {
+                files.push(plain(
+                    &format!("{release}/{NGINX_CONF}"),
+                    nginx::nginx_conf(self),
+                ));
+                if self.serves_https() {
+                    files.push(plain(
+                        &format!("{release}/{NGINX_HTTPS_CONF}"),
+                        nginx::https_conf(self),
+                    ));
+                }
+                files.push(plain(
+                    &format!("{release}/{NGINX_START}"),
+                    nginx::start_script(self),
+                ));
+            }
+        }
         if let Tls::Acme {
             ca_root_pem: Some(pem),
             ..
@@ -282,6 +322,23 @@ impl Stack {
             files.push(plain(&format!("{release}/{ACME_CA_ROOT}"), pem.clone()));
         }
         Ok(files)
+    }
+
+    /// The roles this stack runs: the release's five, with nginx in Caddy's place when the
+    /// owner asked for it.
+    pub fn roles(&self) -> [Role; 5] {
+        Role::ALL.map(|role| match role {
+            Role::Proxy => self.proxy_role(),
+            role => role,
+        })
+    }
+
+    /// The image that runs as the `proxy` service.
+    pub fn proxy_role(&self) -> Role {
+        match self.proxy {
+            ProxyKind::Caddy => Role::Proxy,
+            ProxyKind::Nginx => Role::Nginx,
+        }
     }
 
     /// Whether the proxy serves HTTPS.

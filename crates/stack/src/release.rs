@@ -33,10 +33,15 @@ pub enum Role {
     Qdrant,
     Backend,
     Frontend,
+    /// The Caddy proxy.
     Proxy,
+    /// Optional: the nginx + certbot proxy image, run as the `proxy` service in Caddy's place
+    /// for owners who ask for nginx. A release without one cannot be installed with nginx.
+    Nginx,
 }
 
 impl Role {
+    /// The roles every release names.
     pub const ALL: [Role; 5] = [
         Role::Postgres,
         Role::Qdrant,
@@ -52,7 +57,7 @@ impl Role {
             Role::Qdrant => "qdrant",
             Role::Backend => "backend",
             Role::Frontend => "frontend",
-            Role::Proxy => "proxy",
+            Role::Proxy | Role::Nginx => "proxy",
         }
     }
 
@@ -136,6 +141,9 @@ pub fn check(release: &Release) -> Result<(), StackError> {
         };
         check_image(role, image)?;
     }
+    if let Some(image) = release.images.get(&Role::Nginx) {
+        check_image(Role::Nginx, image)?;
+    }
     if release.archives.len() > MAX_ARCHIVES {
         return Err(bad(format!("more than {MAX_ARCHIVES} archives")));
     }
@@ -147,8 +155,8 @@ pub fn check(release: &Release) -> Result<(), StackError> {
                 archive.file
             )));
         }
-        if archive.images.is_empty() || archive.images.len() > Role::ALL.len() {
-            return Err(bad(format!("{} must hold 1 to 5 images", archive.file)));
+        if archive.images.is_empty() || archive.images.len() > Role::ALL.len() + 1 {
+            return Err(bad(format!("{} must hold 1 to 6 images", archive.file)));
         }
     }
     Ok(())

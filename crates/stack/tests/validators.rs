@@ -1,13 +1,14 @@
 //! Every generated file goes through the real tool that will read it on a server:
-//! `docker-compose config`, `caddy validate`, `systemd-analyze verify`, `fail2ban-client
-//! --test` and `logrotate -d` (all installed by `cargo xtask setup`).
+//! `docker-compose config`, `caddy validate`, `nginx -t`, `shellcheck`, `systemd-analyze
+//! verify`, `fail2ban-client --test` and `logrotate -d` (all installed by `cargo xtask
+//! setup`).
 
 mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use common::{file, stack, write};
+use common::{file, nginx_stack, stack, write};
 use deskmate_stack::{Tls, host};
 
 fn run(program: &str, args: &[&str], dir: &Path) -> String {
@@ -146,6 +147,96 @@ fn caddyfile_validates_in_every_tls_mode() {
             "HSTS only over HTTPS"
         );
     }
+}
+
+#[test]
+fn nginx_config_passes_nginx_t_in_every_tls_mode() {
+    for (tls, domain) in all_tls_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let stack = nginx_stack(tls, domain);
+        let files = stack.files().unwrap();
+        write(&files, dir.path());
+        // In the container nginx writes under /tmp/nginx and reads certificates from the
+        // /data volume; here both are folders of this test, as start.sh would fill them.
+        let proxy = dir.path().join("releases/1.0.0/proxy");
+        let tmp = dir.path().join("tmp-nginx");
+        let data = dir.path().join("data");
+        let here = |text: &str| {
+            text.replace("/tmp/nginx", &tmp.to_string_lossy())
+                .replace("/data/", &format!("{}/", data.display()))
+        };
+        std::fs::create_dir_all(tmp.join("enabled")).unwrap();
+        std::fs::create_dir_all(data.join("tls")).unwrap();
+        let conf = proxy.join("nginx.conf.here");
+        std::fs::write(
+            &conf,
+            here(&std::fs::read_to_string(proxy.join("nginx.conf")).unwrap()),
+        )
+        .unwrap();
+        if stack.serves_https() {
+            // What start.sh does once it has a certificate: a stand-in one, and https.conf.
+            let tls = data.join("tls");
+            run(
+                "openssl",
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=localhost",
+                    "-keyout",
+                    &tls.join("privkey.pem").to_string_lossy(),
+                    "-out",
+                    &tls.join("fullchain.pem").to_string_lossy(),
+                ],
+                dir.path(),
+            );
+            std::fs::write(
+                tmp.join("enabled/https.conf"),
+                here(&std::fs::read_to_string(proxy.join("https.conf")).unwrap()),
+            )
+            .unwrap();
+        }
+        let out = run(
+            "/usr/sbin/nginx",
+            &["-t", "-c", &conf.to_string_lossy()],
+            dir.path(),
+        );
+        assert!(out.contains("test is successful"), "{out}");
+        let nginx_conf = &file(&files, "releases/1.0.0/proxy/nginx.conf").contents;
+        assert!(nginx_conf.contains("limit_req_zone $binary_remote_addr zone=api"));
+        let routes = if stack.serves_https() {
+            &file(&files, "releases/1.0.0/proxy/https.conf").contents
+        } else {
+            nginx_conf
+        };
+        assert!(routes.contains("limit_req zone=api"), "the API is limited");
+        assert_eq!(
+            routes.contains("Strict-Transport-Security"),
+            stack.serves_https(),
+            "HSTS only over HTTPS"
+        );
+        // start.sh passes shellcheck as POSIX sh.
+        run(
+            "shellcheck",
+            &["--shell=sh", &proxy.join("start.sh").to_string_lossy()],
+            dir.path(),
+        );
+    }
+}
+
+#[test]
+fn an_nginx_stack_needs_a_release_with_an_nginx_image() {
+    let mut stack = nginx_stack(Tls::None, None);
+    stack.release.images.remove(&deskmate_stack::Role::Nginx);
+    let error = stack.files().unwrap_err().to_string();
+    assert!(error.contains("no nginx image"), "{error}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use deskmate_api::ProxyKind;
 use deskmate_api::servers::{InstallOptions, TlsChoice, host_key_policy};
 use deskmate_api::{NewServer, Secret, SignIn};
 use serde::Deserialize;
@@ -143,6 +144,9 @@ struct Install {
     email: Option<String>,
     /// "acme", "internal" or "none".
     tls: String,
+    /// "caddy" (the default) or "nginx".
+    #[serde(default)]
+    proxy: Option<String>,
     http_port: Option<u16>,
     https_port: Option<u16>,
     /// Only the plan; nothing changes.
@@ -163,6 +167,9 @@ fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
         "none" => TlsChoice::None,
         _ => TlsChoice::Acme,
     };
+    if a.proxy.as_deref() == Some("nginx") {
+        options.proxy = ProxyKind::Nginx;
+    }
     options.http_port = a.http_port.unwrap_or(80);
     options.https_port = a.https_port.unwrap_or(443);
     options.plan_only = a.plan;

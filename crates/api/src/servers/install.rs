@@ -15,7 +15,7 @@ use deskmate_remote::install::{
     WantedImage,
 };
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
-use deskmate_stack::{Environment, ProxyKind, Release, Role, Secrets, Stack, Tls, release};
+use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
 use serde::Serialize;
 
 use super::{Servers, now, remote_error};
@@ -31,6 +31,8 @@ pub struct InstallOptions {
     pub domain: Option<String>,
     pub email: Option<String>,
     pub tls: TlsChoice,
+    /// Caddy (the default) or nginx + certbot.
+    pub proxy: ProxyKind,
     /// An ACME directory other than Let's Encrypt's (a company's own, pebble in tests), and
     /// a certificate file (PEM) on this computer to trust for its HTTPS.
     pub acme_ca: Option<String>,
@@ -59,6 +61,7 @@ impl InstallOptions {
             domain: None,
             email: None,
             tls: TlsChoice::Acme,
+            proxy: ProxyKind::Caddy,
             acme_ca: None,
             acme_ca_root: None,
             http_port: 80,
@@ -127,7 +130,7 @@ impl Servers {
             domain: domain.clone(),
             email: options.email.clone(),
             tls,
-            proxy: ProxyKind::Caddy,
+            proxy: options.proxy,
             http_port: options.http_port,
             https_port: options.https_port,
             ssh_port: server.port,
@@ -318,7 +321,8 @@ fn spec(
         host_root: options.host_root.clone(),
         unit: deskmate_stack::host::unit_name(stack),
         firewall: deskmate_stack::host::firewall(stack),
-        images: Role::ALL
+        images: stack
+            .roles()
             .iter()
             .map(|role| WantedImage {
                 tag: release.image(*role).image.clone(),
@@ -326,7 +330,11 @@ fn spec(
             })
             .collect(),
         archives,
-        services: Role::ALL.iter().map(|r| r.service().to_string()).collect(),
+        services: stack
+            .roles()
+            .iter()
+            .map(|r| r.service().to_string())
+            .collect(),
         proxy: ProxyProbe {
             port: if stack.serves_https() {
                 options.https_port

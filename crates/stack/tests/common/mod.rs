@@ -13,12 +13,13 @@ pub fn release_json(version: &str) -> String {
         format!("{{ \"image\": \"deskmate-testbed/{name}:{version}\", \"id\": \"{ID}\" }}")
     };
     format!(
-        "{{ \"version\": \"{version}\", \"images\": {{ \"postgres\": {}, \"qdrant\": {}, \"backend\": {}, \"frontend\": {}, \"proxy\": {} }} }}",
+        "{{ \"version\": \"{version}\", \"images\": {{ \"postgres\": {}, \"qdrant\": {}, \"backend\": {}, \"frontend\": {}, \"proxy\": {}, \"nginx\": {} }} }}",
         image("postgres"),
         image("qdrant"),
         image("backend"),
         image("frontend"),
-        image("proxy")
+        image("proxy"),
+        image("proxy-nginx")
     )
 }
 
@@ -40,6 +41,14 @@ pub fn stack(tls: Tls, domain: Option<&str>) -> Stack {
             jwt_secret: "Jw0123456789abcdefghijklmnop".into(),
         },
         compose_command: vec!["/usr/bin/docker-compose".into()],
+    }
+}
+
+/// The same stack behind nginx.
+pub fn nginx_stack(tls: Tls, domain: Option<&str>) -> Stack {
+    Stack {
+        proxy: ProxyKind::Nginx,
+        ..stack(tls, domain)
     }
 }
 
