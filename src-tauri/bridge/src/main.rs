@@ -7,7 +7,8 @@
 //!
 //! Two more calls stand in for what the owner does outside the page: `POST /test/dialog-answer`
 //! queues what the next file dialog "picks" (a path, a list, or `null` for cancel), and
-//! `POST /test/drop` drops paths on the window. Both grant paths exactly as the app's own
+//! `POST /test/drop` drops paths on the window, and `POST /test/progress` reads a running
+//! task's progress so far (the page polls it, as the app's channel would stream it). Both grant paths exactly as the app's own
 //! dialogs and drop events do, so the browser tests go through the same checks.
 //!
 //! It listens on 127.0.0.1 only, on the port given (0 picks one), prints `listening on
@@ -28,6 +29,11 @@ use deskmate_api::DataDir;
 use deskmate_studio::dialogs::{DialogRequest, Dialogs};
 use deskmate_studio::{Studio, commands};
 use serde_json::{Value, json};
+
+type ProgressList = Arc<Mutex<Vec<Value>>>;
+/// The progress of the long tasks now running, by task id.
+static RUNNING: std::sync::LazyLock<Mutex<std::collections::HashMap<String, ProgressList>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// Bigger than any request the UI makes (a room of 1,000 objects is about 400 KB).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -171,6 +177,25 @@ fn serve(studio: &Studio, token: &str, stream: TcpStream) -> std::io::Result<()>
             ANSWERS.lock().expect("answers").push_back(paths_of(&args));
             return respond(stream, 200, origin, "{}");
         }
+        "/test/progress" => {
+            // `{"taskId", "from"}`: the messages of a running task from index `from` on.
+            let task = args.get("taskId").and_then(Value::as_str).unwrap_or("");
+            let from = args.get("from").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let messages: Vec<Value> = RUNNING
+                .lock()
+                .expect("running tasks")
+                .get(task)
+                .map(|list| {
+                    list.lock()
+                        .expect("progress list")
+                        .iter()
+                        .skip(from)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            return respond(stream, 200, origin, &Value::Array(messages).to_string());
+        }
         "/test/drop" => {
             for path in paths_of(&args) {
                 studio.grants().grant(&path);
@@ -182,11 +207,26 @@ fn serve(studio: &Studio, token: &str, stream: TcpStream) -> std::io::Result<()>
     let Some(name) = target.strip_prefix("/invoke/") else {
         return respond(stream, 404, origin, "{}");
     };
+    // A long task's progress is kept under its id while it runs, so the page can read it as
+    // it comes (`/test/progress`) and cancel it mid-way, as the app's channel would allow.
+    let task = args
+        .get("taskId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let progress = Arc::new(Mutex::new(Vec::new()));
+    if let Some(task) = &task {
+        RUNNING
+            .lock()
+            .expect("running tasks")
+            .insert(task.clone(), progress.clone());
+    }
     let sink = progress.clone();
     let reply = commands::dispatch(studio, name, args, move |p| {
         sink.lock().expect("progress list").push(p)
     });
+    if let Some(task) = &task {
+        RUNNING.lock().expect("running tasks").remove(task);
+    }
     let progress = std::mem::take(&mut *progress.lock().expect("progress list"));
     let body = match reply {
         Ok(value) => json!({ "ok": value, "progress": progress }),

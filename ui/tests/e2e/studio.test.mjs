@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -346,12 +347,26 @@ describe('servers', () => {
     await row.getByRole('button', { name: 'Install DeskMate…' }).click();
 
     const panel = page.locator('section.install');
-    await page.evaluate((p) => window.__mock.answerDialog([p]), join(sshd.releases, 'good-1.json'));
-    await panel.getByRole('button', { name: 'Choose the release file…' }).click();
     await panel.getByLabel('How visitors reach it').selectOption('none');
     await panel.getByText('Ports (only if another web server').click();
     const port = 20000 + Math.floor(Math.random() * 20000);
     await panel.getByLabel('HTTP port').fill(String(port));
+
+    // A release that never turns healthy, cancelled while the install waits for it: the
+    // install stops, says so, and leaves no container behind.
+    await page.evaluate((p) => window.__mock.answerDialog([p]), join(sshd.releases, 'broken.json'));
+    await panel.getByRole('button', { name: 'Choose the release file…' }).click();
+    await panel.getByRole('button', { name: 'Show the plan' }).click();
+    await panel.getByRole('button', { name: 'Install', exact: true }).click();
+    await panel.getByText(/Point .*current at release 1\.2\.0-broken — done/).waitFor({ timeout: 120000 });
+    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText('The install was cancelled.').waitFor({ timeout: 60000 });
+    const project = basename(sshd.stackDir).toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).toString().trim();
+    assert.equal(left, '', 'the cancelled install left containers');
+
+    await page.evaluate((p) => window.__mock.answerDialog([p]), join(sshd.releases, 'good-1.json'));
+    await panel.getByRole('button', { name: 'Choose the release file…' }).click();
     await panel.getByRole('button', { name: 'Show the plan' }).click();
     await panel.getByText(`will be reachable at http://localhost:${port}`).waitFor();
     await panel.getByText(/Bring DeskMate 1\.0\.0's 5 images onto the server/).waitFor();

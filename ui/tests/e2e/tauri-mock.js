@@ -43,16 +43,32 @@
       return null;
     }
     if (cmd.startsWith('plugin:')) throw new Error(`the mock has no ${cmd}`);
+    const channel = args.onProgress;
+    const live = channel && typeof channel.id === 'number' && typeof args.taskId === 'string';
+    // A long task's progress is read while it runs, so the page shows each step as it
+    // finishes and a cancel can land mid-way; what is left comes with the reply.
+    let delivered = 0;
+    const deliver = (messages) => {
+      for (const message of messages) callbacks.get(channel.id)?.({ message, index: delivered++ });
+    };
+    let polling = true;
+    const poll = async () => {
+      while (polling) {
+        const response = await tell('progress', { taskId: args.taskId, from: delivered });
+        if (polling) deliver(await response.json());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    const poller = live ? poll() : null;
     const response = await fetch(`${window.__bridge}/invoke/${cmd}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-bridge-token': window.__bridgeToken },
       body: JSON.stringify(args),
     });
     const reply = await response.json();
-    const channel = args.onProgress;
-    if (channel && typeof channel.id === 'number') {
-      reply.progress.forEach((message, index) => callbacks.get(channel.id)?.({ message, index }));
-    }
+    polling = false;
+    await poller;
+    if (live) deliver(reply.progress.slice(delivered));
     if ('error' in reply) throw reply.error;
     return reply.ok;
   }
