@@ -433,6 +433,35 @@ fn automatic_https_gets_a_real_certificate_from_an_acme_server() {
 }
 
 #[test]
+fn a_server_with_only_compose_v2_installs_and_reruns_with_docker_compose() {
+    let server = TestServer::start();
+    server.use_compose_v2();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let http_port = free_port();
+    add(data.path(), &server, server.user());
+
+    let first = install(data.path(), "good-1", http_port, &["--yes"]);
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    // Compose v2 brought it up: its own words, not v1's "Creating … done".
+    let said = std::fs::read_to_string(Path::new(&stack).join("log/compose-up.log")).unwrap();
+    assert!(
+        said.contains("Container") && !said.contains("Creating "),
+        "not compose v2: {said}"
+    );
+    let (status, body) = get(http_port, "/api/health");
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("\"healthy\""), "{body}");
+    for service in ["postgres", "qdrant", "backend", "frontend", "proxy"] {
+        assert_eq!(project.containers(service).len(), 1, "{service}");
+    }
+    let again = install(data.path(), "good-1", http_port, &["--yes"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert_eq!(again.json()["changed"], false);
+}
+
+#[test]
 fn nginx_gets_its_certificate_with_certbot_and_limits_the_api_per_client() {
     let server = TestServer::start();
     let pebble = deskmate_test_server::Pebble::start();

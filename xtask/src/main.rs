@@ -56,6 +56,14 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("dockerd", "docker.io"),
     ("docker-compose", "docker-compose"),
     ("mmdebstrap", "mmdebstrap"),
+    // Compose v2 is taken from Debian 13's package, verified as apt would (testbed/compose-v2.sh).
+    ("gpgv", "gpgv"),
+    (
+        "/usr/share/keyrings/debian-archive-keyring.gpg",
+        "debian-archive-keyring",
+    ),
+    ("xz", "xz-utils"),
+    ("curl", "curl"),
     ("caddy", "caddy"),
     ("pebble", "pebble"),
     ("restic", "restic"),

@@ -141,6 +141,13 @@ const RELEASES: &[(&str, &str, bool)] = &[
 pub fn server_images(out: &Path) -> Result {
     let _engine = Engine::ensure()?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // Compose v2 beside the releases, for the test servers that have it (v1 is Debian's).
+    let script = root().join("testbed/compose-v2.sh");
+    let compose_dir = out.join("compose-v2");
+    sh(
+        "sh",
+        &[&script.to_string_lossy(), &compose_dir.to_string_lossy()],
+    )?;
     let base = rootfs("base")?;
     let postgres = rootfs("postgres")?;
     let rootfs_of = |name: &str| if name == "postgres" { &postgres } else { &base };

@@ -41,6 +41,12 @@ pub fn releases() -> &'static Path {
     })
 }
 
+/// Compose v2 (Debian 13's static binary, fetched by `cargo xtask server-images`), as a Docker
+/// CLI plugin.
+pub fn compose_v2_plugin() -> PathBuf {
+    releases().join("compose-v2/docker-compose")
+}
+
 /// A release file of the test bed: `good-1`, `good-2` or `broken`.
 pub fn release(name: &str) -> PathBuf {
     releases().join(format!("{name}.json"))

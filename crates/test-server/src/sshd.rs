@@ -190,6 +190,21 @@ impl TestServer {
         let _ = fs::remove_file(self.dir.path().join("path").join(command));
     }
 
+    /// Gives the sessions Compose v2 (`docker compose`), as a CLI plugin in their Docker
+    /// config, and takes the old `docker-compose` away: a server with only v2, as Docker's
+    /// own packages install it.
+    pub fn use_compose_v2(&self) {
+        let plugins = self.dir.path().join("docker-config/cli-plugins");
+        fs::create_dir_all(&plugins).unwrap();
+        std::os::unix::fs::symlink(
+            crate::docker::compose_v2_plugin(),
+            plugins.join("docker-compose"),
+        )
+        .unwrap();
+        run("chmod", &["-R", "a+rX", &plugins.to_string_lossy()]);
+        self.hide_command("docker-compose");
+    }
+
     /// Points the sessions' Docker CLI at a socket nobody listens on, through a real Docker
     /// context: to the CLI, the engine is stopped.
     pub fn stop_docker_for_sessions(&self) {
