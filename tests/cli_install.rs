@@ -461,6 +461,111 @@ fn a_server_with_only_compose_v2_installs_and_reruns_with_docker_compose() {
     assert_eq!(again.json()["changed"], false);
 }
 
+/// good-1 with its backend and frontend named at `registry` (pushed there) instead of in
+/// an archive; the stack's own archive stays beside it. Written into `dir`.
+fn registry_release(dir: &Path, registry: &deskmate_test_server::Registry) -> std::path::PathBuf {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(release("good-1")).unwrap()).unwrap();
+    for role in ["backend", "frontend"] {
+        let tag = json["images"][role]["image"].as_str().unwrap().to_string();
+        json["images"][role]["image"] = registry
+            .push(&tag, &format!("deskmate/{role}:1.0.0"))
+            .into();
+    }
+    let archives = json["archives"].as_array_mut().unwrap();
+    archives.retain(|a| a["file"] == "stack-images.tar");
+    std::os::unix::fs::symlink(
+        deskmate_test_server::docker::releases().join("stack-images.tar"),
+        dir.join("stack-images.tar"),
+    )
+    .unwrap();
+    let path = dir.join("pulled-1.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn images_no_archive_holds_are_pulled_from_the_release_registry_and_checked() {
+    let server = TestServer::start();
+    let registry = deskmate_test_server::Registry::start();
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let http_port = free_port();
+    add(data.path(), &server, server.user());
+    let release_file = registry_release(folder.path(), &registry);
+    let (path, port) = (release_file.to_str().unwrap(), http_port.to_string());
+    let args = |file: &str| {
+        vec![
+            "install",
+            "home",
+            "--release",
+            file,
+            "--tls",
+            "none",
+            "--http-port",
+            &port,
+            "--yes",
+            "--json",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+
+    // A registry nobody answers at: the pull fails, with Docker's words, and nothing runs.
+    let text = std::fs::read_to_string(&release_file).unwrap();
+    let unreachable = folder.path().join("unreachable.json");
+    let closed = free_port();
+    std::fs::write(
+        &unreachable,
+        text.replace(
+            &format!("127.0.0.1:{}/", registry.port),
+            &format!("127.0.0.1:{closed}/"),
+        ),
+    )
+    .unwrap();
+    let failed = cli(
+        data.path(),
+        &args(unreachable.to_str().unwrap())
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    let error = &failed.json()["error"];
+    assert_eq!(error["code"], "install.pull_failed", "{error}");
+    assert!(
+        error["hint"].as_str().unwrap().contains("Docker said"),
+        "{error}"
+    );
+    assert!(project.containers("backend").is_empty());
+
+    let run = cli(
+        data.path(),
+        &args(path).iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let images = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "images")
+        .cloned()
+        .unwrap();
+    assert_eq!(images["changed"], true, "{images}");
+    let backend = project.containers("backend");
+    assert_eq!(backend.len(), 1);
+    assert!(
+        inspect(&backend[0], "{{.Config.Image}}")
+            .starts_with(&format!("127.0.0.1:{}/", registry.port)),
+        "the backend runs the pulled image"
+    );
+    let (status, _) = get(http_port, "/api/health");
+    assert!(status.contains("200"), "{status}");
+}
+
 #[test]
 fn nginx_gets_its_certificate_with_certbot_and_limits_the_api_per_client() {
     let server = TestServer::start();

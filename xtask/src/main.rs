@@ -66,6 +66,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("curl", "curl"),
     ("caddy", "caddy"),
     ("pebble", "pebble"),
+    // A real image registry on loopback, for releases pulled instead of uploaded.
+    ("docker-registry", "docker-registry"),
     ("restic", "restic"),
     ("shellcheck", "shellcheck"),
     ("systemd-analyze", "systemd"),

@@ -218,7 +218,7 @@ pub fn plan(spec: &InstallSpec) -> Vec<PlannedStep> {
         step(
             "images",
             format!(
-                "Bring DeskMate {}'s {} images onto the server (uploaded and checked, only those missing)",
+                "Bring DeskMate {}'s {} images onto the server (uploaded from the release's archives or pulled from its registry, each checked; only those missing)",
                 spec.version,
                 spec.images.len()
             ),
@@ -523,13 +523,42 @@ fn images(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<
         );
         loaded?;
     }
+    // What no archive holds comes from the release's registry; a pull by digest is checked
+    // by Docker itself, and every image by id below.
+    for tag in missing
+        .iter()
+        .filter(|tag| !spec.archives.iter().any(|a| a.tags.contains(tag)))
+    {
+        check_cancel(cancel)?;
+        let pulled = run_script(
+            session,
+            "pulling an image (docker pull)",
+            "docker pull --quiet \"$1\" > /dev/null",
+            &[tag],
+        );
+        match pulled {
+            Err(RemoteError::RemoteFailed { detail, .. }) => {
+                return Err(refuse(
+                    "install.pull_failed",
+                    format!("The server could not pull {tag}."),
+                    format!(
+                        "Docker said: {}\nCheck that the server reaches the registry (and, for a private one, that `docker login` was done on the server for this account), then run the install again.",
+                        detail.trim()
+                    ),
+                ));
+            }
+            other => {
+                other?;
+            }
+        }
+    }
     for (image, id) in image_ids(session, spec)? {
         if id != image.id {
             return Err(refuse(
                 "install.image_mismatch",
                 format!("The image {} is not the one the release names.", image.tag),
                 format!(
-                    "The server has {}, the release says {}. The release's archives do not hold it; get the release again.",
+                    "The server has {}, the release says {}. Neither the release's archives nor its registry hold it; get the release again.",
                     if id.is_empty() { "none" } else { &id },
                     image.id
                 ),

@@ -21,12 +21,14 @@ mod http;
 mod keychain;
 pub mod live_stack;
 mod pebble;
+mod registry;
 mod sshd;
 mod tls;
 
 pub use http::HealthEndpoint;
 pub use keychain::SecretService;
 pub use pebble::Pebble;
+pub use registry::Registry;
 pub use sshd::{NO_SHELL_USER, OUTSIDER_USER, TEST_USER, TestServer, test_password};
 pub use tls::TlsEndpoint;
 
