@@ -154,7 +154,7 @@ pub fn compose_of(facts: &Facts) -> Result<Compose> {
     let user = facts.get("user").unwrap_or("this account").to_string();
     if facts.get("docker.client").is_none() {
         let sudo = if facts.get("sudo").is_some() {
-            "You can install it with: sudo apt-get install docker.io docker-compose (installing it from here is not built yet)."
+            "DeskMate Studio installs Docker itself only on Debian and Ubuntu. Install Docker Engine and Compose with this system's own packages (or Docker's guide for it), then run the install again."
         } else {
             "Ask your hosting provider to install Docker (Debian/Ubuntu: the docker.io and docker-compose packages), or run: sudo apt-get install docker.io docker-compose."
         };
@@ -255,16 +255,19 @@ pub fn plan(spec: &InstallSpec) -> Vec<PlannedStep> {
     ]
 }
 
-/// Runs the plan. `on_step` hears each step as it finishes.
+/// Runs the plan. `on_step` hears each step as it finishes. `earlier` are steps already done
+/// before this session (putting Docker on the server): they head the report, and go into
+/// the audit log once its folder exists.
 pub fn run(
     session: &Session,
     spec: &InstallSpec,
     compose: &Compose,
+    earlier: Vec<StepReport>,
     on_step: &mut dyn FnMut(&StepReport),
     cancel: &Cancel,
 ) -> Result<Installed> {
     let start = Instant::now();
-    let mut steps = Vec::new();
+    let mut steps = earlier;
     let mut record = |report: StepReport, steps: &mut Vec<StepReport>| {
         audit(session, spec, &report);
         on_step(&report);
@@ -289,6 +292,9 @@ pub fn run(
 
     check_cancel(cancel)?;
     let made = folders(session, spec)?;
+    for done in &steps {
+        audit(session, spec, done);
+    }
     record(
         report(
             "folders",

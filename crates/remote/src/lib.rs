@@ -14,6 +14,7 @@
 pub mod backend;
 pub mod cancel;
 pub mod compose;
+pub mod docker_setup;
 mod error;
 pub mod exec;
 pub mod exit_marker;

@@ -190,6 +190,20 @@ impl TestServer {
         let _ = fs::remove_file(self.dir.path().join("path").join(command));
     }
 
+    /// Gives a hidden command back, as installing its package on a fresh server would.
+    pub fn show_command(&self, command: &str) {
+        let link = self.dir.path().join("path").join(command);
+        if link.exists() {
+            return;
+        }
+        let found = ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]
+            .iter()
+            .map(|dir| Path::new(dir).join(command))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{command} is not on this machine"));
+        std::os::unix::fs::symlink(found, link).unwrap();
+    }
+
     /// Gives the sessions Compose v2 (`docker compose`), as a CLI plugin in their Docker
     /// config, and takes the old `docker-compose` away: a server with only v2, as Docker's
     /// own packages install it.

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use deskmate_library::Install;
 use deskmate_remote::install::{
-    self as steps, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile, StepReport,
-    WantedImage,
+    self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
+    StepReport, WantedImage,
 };
-use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
+use deskmate_remote::{Cancel, Secret, Session, docker_setup, facts, script, secrets};
 use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
 use serde::Serialize;
 
@@ -108,7 +108,14 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let fail = |e| remote_error(e, name);
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-        let compose = steps::compose_of(&facts).map_err(fail)?;
+        // Docker missing where it can be installed from the distribution's packages: that
+        // becomes the plan's first step. The files are planned for Debian's compose until
+        // Docker is there, then made again for the compose it brought.
+        let docker_step = docker_setup::planned(&facts);
+        let compose = match &docker_step {
+            Some(_) => Compose::V1,
+            None => steps::compose_of(&facts).map_err(fail)?,
+        };
         let domain = options.domain.clone().or(server.domain.clone());
         let tls = match options.tls {
             TlsChoice::Acme => Tls::Acme {
@@ -124,29 +131,34 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, options.environment);
         let secrets =
             self.stack_secrets(name, &session, &dir, options.environment, options.plan_only)?;
-        let stack = Stack {
+        let stack = |compose: &Compose| Stack {
             environment: options.environment,
             dir: dir.clone(),
             domain: domain.clone(),
             email: options.email.clone(),
-            tls,
+            tls: tls.clone(),
             proxy: options.proxy,
             http_port: options.http_port,
             https_port: options.https_port,
             ssh_port: server.port,
             release: release.clone(),
-            secrets,
+            secrets: secrets.clone(),
             compose_command: compose.command(),
         };
-        let files = stack.files().map_err(stack_error)?;
-        let spec = spec(&stack, &files, archives, options);
-        let plan = steps::plan(&spec);
+        let spec_for = |stack: &Stack| -> Result<InstallSpec, ApiError> {
+            let files = stack.files().map_err(stack_error)?;
+            Ok(spec(stack, &files, archives.clone(), options))
+        };
+        let planned = stack(&compose);
+        let mut spec = spec_for(&planned)?;
+        let mut plan = steps::plan(&spec);
+        plan.splice(0..0, docker_step.clone());
         let mut report = InstallReport {
             server: name.to_string(),
             environment: options.environment.name(),
             version: release.version.clone(),
             source: release.source.clone(),
-            address: stack.address(),
+            address: planned.address(),
             plan,
             planned_only: options.plan_only,
             changed: false,
@@ -156,7 +168,33 @@ impl Servers {
         if options.plan_only {
             return Ok(report);
         }
-        let installed = steps::run(&session, &spec, &compose, on_step, cancel).map_err(fail)?;
+        let (session, compose, earlier) = match docker_step {
+            None => (session, compose, Vec::new()),
+            Some(step) => {
+                let done = docker_setup::run(&session, &step, cancel).map_err(fail)?;
+                on_step(&done);
+                // A new login: membership of the docker group only applies to new sessions.
+                drop(session);
+                let (_, session) = self.open_session(name)?;
+                let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
+                if facts.get("docker.client").is_none() {
+                    return Err(fail(deskmate_remote::RemoteError::Install {
+                        code: "install.docker_setup_failed",
+                        message: "Docker was installed, but the docker command is still not found."
+                            .into(),
+                        detail: format!(
+                            "apt-get finished ({}), yet `docker` is not on this account's PATH. Sign in with ssh and run `command -v docker`; then run the install again.",
+                            done.detail
+                        ),
+                    }));
+                }
+                let compose = steps::compose_of(&facts).map_err(fail)?;
+                spec = spec_for(&stack(&compose))?;
+                (session, compose, vec![done])
+            }
+        };
+        let installed =
+            steps::run(&session, &spec, &compose, earlier, on_step, cancel).map_err(fail)?;
         self.library
             .lock()
             .record_install(

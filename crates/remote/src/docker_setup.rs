@@ -1,0 +1,98 @@
+//! Putting Docker on a server that has none, from the distribution's own packages.
+//!
+//! Only where it can be done safely and the same way every time: a Debian or Ubuntu server
+//! (apt), signed in as root or as an account that may use `sudo` without a password. Then
+//! the install's plan starts with this step, so the owner agrees to it with the rest.
+//! Anywhere else the install stops and says what to ask for (see `install::compose_of`).
+//!
+//! The packages are the distribution's: `docker.io`, and Compose v2 (`docker-compose-v2`,
+//! Ubuntu) where the distribution has it, else its `docker-compose`. No third-party
+//! repository and no `curl | sh`.
+
+use crate::cancel::Cancel;
+use crate::error::{RemoteError, Result};
+use crate::exec::script;
+use crate::facts::Facts;
+use crate::install::{PlannedStep, StepReport};
+use crate::session::Session;
+
+/// Distributions whose own packages this step uses.
+const APT_DISTRIBUTIONS: &[&str] = &["debian", "ubuntu", "raspbian"];
+
+/// The plan's first step, when Docker is missing and this step can put it there.
+pub fn planned(facts: &Facts) -> Option<PlannedStep> {
+    if facts.get("docker.client").is_some() {
+        return None;
+    }
+    let os = facts.get("os.ID")?.trim_matches('"').to_ascii_lowercase();
+    if !APT_DISTRIBUTIONS.contains(&os.as_str()) {
+        return None;
+    }
+    let user = facts.get("user")?;
+    let root = user == "root";
+    if !root && facts.get("sudo").is_none() {
+        return None;
+    }
+    let name = facts
+        .get("os.PRETTY_NAME")
+        .map(|n| n.trim_matches('"').to_string())
+        .unwrap_or(os);
+    let access = if root {
+        String::new()
+    } else {
+        format!(", and let {user} use it (the docker group, which can do anything root can)")
+    };
+    Some(PlannedStep {
+        id: "docker",
+        title: format!(
+            "Install Docker and Compose from {name}'s own packages (apt-get install docker.io and docker-compose), start Docker now and at boot{access}"
+        ),
+    })
+}
+
+/// Installs and starts Docker; the compose package it chose, in the report. The caller
+/// signs in again afterwards, since a new group only applies to a new login.
+pub fn run(session: &Session, step: &PlannedStep, cancel: &Cancel) -> Result<StepReport> {
+    if cancel.is_cancelled() {
+        return Err(RemoteError::Cancelled);
+    }
+    let out = session.capture(&script(SCRIPT, &[])?, 1 << 20)?;
+    if !out.exit.success() {
+        return Err(RemoteError::Install {
+            code: "install.docker_setup_failed",
+            message: "Docker could not be installed on this server.".into(),
+            detail: format!(
+                "apt-get said:\n{}\nNothing else was changed. Fix what it names (often: another apt is running, or the disk is full) and run the install again.",
+                out.stderr_tail()
+            ),
+        });
+    }
+    let compose = out.stdout_text().trim().to_string();
+    Ok(StepReport {
+        id: "docker",
+        title: step.title.clone(),
+        changed: true,
+        detail: format!("installed docker.io and {compose}; Docker is running and starts at boot"),
+    })
+}
+
+/// As root, or through `sudo -n` (which never asks for a password: it fails instead). The
+/// apt output goes to a temporary log, whose end is shown when something fails.
+const SCRIPT: &str = r#"
+if [ "$(id -u)" = 0 ]; then as_root=; else as_root="sudo -n"; fi
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+fail() { tail -n 20 "$log" >&2; exit 1; }
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q > "$log" 2>&1 || fail
+if apt-cache show docker-compose-v2 > /dev/null 2>&1; then
+  compose=docker-compose-v2
+else
+  compose=docker-compose
+fi
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io "$compose" >> "$log" 2>&1 || fail
+$as_root systemctl enable --now docker >> "$log" 2>&1 || fail
+if [ "$(id -u)" != 0 ]; then
+  $as_root usermod -aG docker "$(id -un)" >> "$log" 2>&1 || fail
+fi
+echo "$compose"
+"#;
