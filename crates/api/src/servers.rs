@@ -20,7 +20,9 @@ use crate::busy::Busy;
 use crate::error::{Action, ApiError, library_error};
 use crate::shared_library::SharedLibrary;
 
+mod backup;
 mod install;
+pub use backup::BackupOutcome;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 
 /// How the owner signs in, with the secret when there is one.
@@ -434,7 +436,7 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
         Unquotable => "remove the unusual character from the value".to_string(),
         Io { .. } => "check that the data folder is writable and the disk is not full".to_string(),
         Secrets { .. } => "unlock your keychain, or set DESKMATE_SECRETS=file to keep secrets in a private file in the data folder".to_string(),
-        Install { detail, .. } => detail.clone(),
+        Refused { detail, .. } => detail.clone(),
     };
     let mut api = ApiError::new(err.code(), err.to_string(), hint);
     match &err {

@@ -58,7 +58,7 @@ pub fn run(session: &Session, step: &PlannedStep, cancel: &Cancel) -> Result<Ste
     }
     let out = session.capture(&script(SCRIPT, &[])?, 1 << 20)?;
     if !out.exit.success() {
-        return Err(RemoteError::Install {
+        return Err(RemoteError::Refused {
             code: "install.docker_setup_failed",
             message: "Docker could not be installed on this server.".into(),
             detail: format!(

@@ -116,9 +116,10 @@ pub enum RemoteError {
     #[error("the secret store failed: {reason}")]
     Secrets { reason: String },
 
-    /// An install step that cannot go on: the message says what, the detail what to do.
+    /// A server action (an install, a backup, a restore) that cannot go on, with its own
+    /// stable code: the message says what, the detail what to do.
     #[error("{message}")]
-    Install {
+    Refused {
         code: &'static str,
         message: String,
         detail: String,
@@ -152,7 +153,7 @@ impl RemoteError {
             Unquotable => "ssh.unquotable_argument",
             Io { .. } => "ssh.local_io",
             Secrets { .. } => "secret.store_failed",
-            Install { code, .. } => code,
+            Refused { code, .. } => code,
         }
     }
 

@@ -141,7 +141,7 @@ fn refuse(
     message: impl Into<String>,
     detail: impl Into<String>,
 ) -> RemoteError {
-    RemoteError::Install {
+    RemoteError::Refused {
         code,
         message: message.into(),
         detail: detail.into(),
@@ -582,12 +582,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Writes each file whose contents differ from the server's; the names written.
 fn files(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
-    let targets: Vec<(String, &SpecFile)> = spec
-        .files
+    put_files(session, &spec.dir, &spec.files, cancel)
+}
+
+/// Writes each of `files` (paths relative to `dir`) whose contents differ from the
+/// server's, each whole (`Session::write_file`); the paths written.
+pub fn put_files(
+    session: &Session,
+    dir: &str,
+    files: &[SpecFile],
+    cancel: &Cancel,
+) -> Result<Vec<String>> {
+    let targets: Vec<(String, &SpecFile)> = files
         .iter()
-        .map(|f| (format!("{}/{}", spec.dir, f.path), f))
+        .map(|f| (format!("{dir}/{}", f.path), f))
         .collect();
     let paths: Vec<&str> = targets.iter().map(|(p, _)| p.as_str()).collect();
     let hashes = remote_hashes(session, &paths)?;

@@ -12,6 +12,7 @@
 //! - [`quote`]: the shell quoting every argument goes through.
 
 pub mod backend;
+pub mod backup;
 pub mod cancel;
 pub mod compose;
 pub mod docker_setup;

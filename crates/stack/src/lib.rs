@@ -14,8 +14,10 @@
 //!   nginx config and start script ([`nginx`]), the
 //!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
 //!   ([`host`]).
+//! - [`backup::scripts`]: the backup and trial-restore scripts the server runs.
 //! - [`host::firewall`]: the UFW commands, as data.
 
+pub mod backup;
 pub mod caddy;
 pub mod compose;
 mod error;

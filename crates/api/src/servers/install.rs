@@ -178,7 +178,7 @@ impl Servers {
                 let (_, session) = self.open_session(name)?;
                 let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
                 if facts.get("docker.client").is_none() {
-                    return Err(fail(deskmate_remote::RemoteError::Install {
+                    return Err(fail(deskmate_remote::RemoteError::Refused {
                         code: "install.docker_setup_failed",
                         message: "Docker was installed, but the docker command is still not found."
                             .into(),
@@ -279,7 +279,7 @@ fn read_pem(path: &Path) -> Result<String, ApiError> {
 }
 
 /// Production lives in the profile's stack folder; staging beside it.
-fn stack_dir(base: &str, environment: Environment) -> String {
+pub(super) fn stack_dir(base: &str, environment: Environment) -> String {
     match environment {
         Environment::Production => base.to_string(),
         Environment::Staging => format!("{}-staging", base.trim_end_matches('/')),

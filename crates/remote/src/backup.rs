@@ -1,0 +1,355 @@
+//! Backups on the server: the scripts of `deskmate_stack::backup` run over SSH, their reports
+//! read back, and the list of backups as the repository and the server's own logs have it.
+//!
+//! The scripts print `key<TAB>value` lines ([`parse_report`]); the list joins `restic
+//! snapshots --json` (what exists) with `backups/history.tsv` (sizes, times) and
+//! `backups/verified.tsv` (trial restores). All three come from the server, so each reader
+//! is bounded and skips what it cannot read rather than failing the whole list.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{RemoteError, Result};
+use crate::exec::script;
+use crate::session::Session;
+
+/// Output larger than this is not our scripts'.
+pub const MAX_OUTPUT: usize = 1 << 20;
+/// Lines read from a report or log; the rest is ignored.
+pub const MAX_LINES: usize = 10_000;
+
+/// The environment every script and restic call gets: the repository and its password file
+/// (never the password itself).
+const RESTIC_ENV: &str = r#"export RESTIC_PASSWORD_FILE="$1/shared/env/restic.password"; export RESTIC_REPOSITORY="${RESTIC_REPOSITORY:-$1/backups/restic}";"#;
+
+/// What one backup did (`deskmate-backup`'s report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct BackupReport {
+    /// restic's snapshot id (8 hex digits from restic 0.14, longer from later ones).
+    pub snapshot: String,
+    pub release: String,
+    pub database: String,
+    pub vectors: String,
+    pub files: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// New data the repository stored (after deduplication).
+    #[ts(type = "number")]
+    pub added: u64,
+    #[ts(type = "number")]
+    pub seconds: u64,
+    /// This backup created the repository.
+    pub repository_created: bool,
+}
+
+/// What one trial restore showed (`deskmate-verify`'s report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct VerifyReport {
+    pub snapshot: String,
+    pub database: String,
+    pub vectors: String,
+    pub files: String,
+    #[ts(type = "number")]
+    pub seconds: u64,
+}
+
+/// One backup in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Backup {
+    pub id: String,
+    pub short_id: String,
+    /// When restic took it (RFC 3339, as restic writes it).
+    pub time: String,
+    pub release: Option<String>,
+    #[ts(type = "number | null")]
+    pub bytes: Option<u64>,
+    #[ts(type = "number | null")]
+    pub added: Option<u64>,
+    #[ts(type = "number | null")]
+    pub seconds: Option<u64>,
+    /// The last trial restore's outcome, when there was one.
+    pub verified: Option<bool>,
+    pub verified_at: Option<String>,
+    /// What the last trial restore found (or why it failed).
+    pub verify_detail: Option<String>,
+}
+
+/// `key<TAB>value` lines, the first value of each key kept. Bounded; lines without a tab
+/// are skipped.
+pub fn parse_report(text: &str) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    for line in text.lines().take(MAX_LINES) {
+        if let Some((key, value)) = line.split_once('\t')
+            && !key.is_empty()
+            && key.len() <= 64
+        {
+            values
+                .entry(key.to_string())
+                .or_insert_with(|| value.chars().take(1024).collect());
+        }
+    }
+    values
+}
+
+fn number(values: &BTreeMap<String, String>, key: &str) -> u64 {
+    values
+        .get(key)
+        .and_then(|v| v.trim().split('.').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn text(values: &BTreeMap<String, String>, key: &str) -> String {
+    values.get(key).cloned().unwrap_or_default()
+}
+
+/// What a script said when it failed: its own `deskmate-…:` line, else its last words.
+fn said(stderr: &str, prefix: &str) -> String {
+    stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(prefix))
+        .map(|l| l.trim().to_string())
+        .unwrap_or_else(|| stderr.trim().lines().last().unwrap_or("").to_string())
+}
+
+fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<crate::exec::Captured> {
+    let mut all = vec![dir];
+    all.extend_from_slice(args);
+    session.capture(&script(body, &all)?, MAX_OUTPUT)
+}
+
+/// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).
+pub fn create(
+    session: &Session,
+    dir: &str,
+    verify: bool,
+) -> Result<(BackupReport, Option<VerifyReport>)> {
+    let flag = if verify { "--verify" } else { "" };
+    let out = run(
+        session,
+        r#"exec bash "$1/bin/deskmate-backup" "$1" "$2""#,
+        dir,
+        &[flag],
+    )?;
+    let stdout = out.stdout_text();
+    let (made, checked) = match stdout.split_once("--verify--\n") {
+        Some((made, checked)) => (made, Some(checked)),
+        None => (stdout.as_str(), None),
+    };
+    let values = parse_report(made);
+    if !out.exit.success() {
+        let stderr = out.stderr_tail();
+        if let (Some(snapshot), Some(_)) = (values.get("snapshot"), checked) {
+            // The backup was kept; its trial restore failed.
+            return Err(verify_failed(snapshot, &said(&stderr, "deskmate-verify:")));
+        }
+        let why = said(&stderr, "deskmate-backup:");
+        let code = if why.contains("another backup or restore") {
+            "backup.busy"
+        } else if why.contains("restic is not installed") {
+            "backup.no_restic"
+        } else {
+            "backup.failed"
+        };
+        return Err(RemoteError::Refused {
+            code,
+            message: format!("The backup failed: {why}"),
+            detail: if code == "backup.no_restic" {
+                "Install it on the server (Debian and Ubuntu: sudo apt-get install restic), then back up again.".into()
+            } else {
+                "No new backup was kept, and the backups taken before are untouched. Fix what it names and back up again.".into()
+            },
+        });
+    }
+    let report = BackupReport {
+        snapshot: text(&values, "snapshot"),
+        release: text(&values, "release"),
+        database: text(&values, "database"),
+        vectors: text(&values, "vectors"),
+        files: text(&values, "files"),
+        bytes: number(&values, "bytes"),
+        added: number(&values, "added"),
+        seconds: number(&values, "seconds"),
+        repository_created: values.get("repository").is_some_and(|v| v == "created"),
+    };
+    if report.snapshot.is_empty() {
+        return Err(RemoteError::Protocol {
+            reason: "the backup script reported no snapshot".into(),
+        });
+    }
+    let verified = checked.map(|text| verify_report(&parse_report(text)));
+    Ok((report, verified))
+}
+
+fn verify_failed(snapshot: &str, why: &str) -> RemoteError {
+    RemoteError::Refused {
+        code: "backup.verify_failed",
+        message: format!("Backup {snapshot} did not pass its trial restore: {why}"),
+        detail: "It is not counted as a verified backup. The running stack was not touched. If the repository is damaged, `restic check` on the server says more; take a new backup once the cause is fixed.".into(),
+    }
+}
+
+/// Runs `deskmate-verify` on one snapshot.
+pub fn verify(session: &Session, dir: &str, snapshot: &str) -> Result<VerifyReport> {
+    if snapshot.is_empty()
+        || snapshot.len() > 64
+        || !snapshot.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(RemoteError::Refused {
+            code: "backup.bad_id",
+            message: format!("`{}` is not a backup id", snapshot.escape_debug()),
+            detail: "Use an id from `deskmate backup list`.".into(),
+        });
+    }
+    let out = run(
+        session,
+        r#"exec bash "$1/bin/deskmate-verify" "$1" "$2""#,
+        dir,
+        &[snapshot],
+    )?;
+    if !out.exit.success() {
+        return Err(verify_failed(
+            snapshot,
+            &said(
+                &out.stderr_tail(),
+                &format!("deskmate-verify: snapshot {snapshot}:"),
+            ),
+        ));
+    }
+    Ok(verify_report(&parse_report(&out.stdout_text())))
+}
+
+fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
+    VerifyReport {
+        snapshot: text(values, "snapshot"),
+        database: text(values, "database"),
+        vectors: text(values, "vectors"),
+        files: text(values, "files"),
+        seconds: number(values, "seconds"),
+    }
+}
+
+/// A snapshot as `restic snapshots --json` lists it (the fields read).
+#[derive(Debug, Deserialize)]
+struct ResticSnapshot {
+    id: String,
+    #[serde(default)]
+    short_id: String,
+    time: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+/// Every backup of the stack, newest first. An absent repository is an empty list.
+pub fn list(session: &Session, dir: &str) -> Result<Vec<Backup>> {
+    let body = format!(
+        r#"{RESTIC_ENV}
+if [ ! -e "$RESTIC_REPOSITORY/config" ] && [ "${{RESTIC_REPOSITORY#*:}}" = "$RESTIC_REPOSITORY" ]; then echo '[]'; else
+  command -v restic > /dev/null || {{ echo "restic is not installed" >&2; exit 1; }}
+  restic snapshots --json --tag deskmate || exit 1
+fi
+echo '--history--'; cat "$1/backups/history.tsv" 2>/dev/null
+echo '--verified--'; cat "$1/backups/verified.tsv" 2>/dev/null
+exit 0"#
+    );
+    let out = run(session, &body, dir, &[])?;
+    if !out.exit.success() {
+        return Err(RemoteError::Refused {
+            code: "backup.list_failed",
+            message: format!(
+                "The backups could not be listed: {}",
+                out.stderr_tail().trim()
+            ),
+            detail: "Run `restic snapshots` on the server to see what it says.".into(),
+        });
+    }
+    parse_list(&out.stdout_text())
+}
+
+/// The list script's output: restic's JSON, then the two logs.
+pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
+    let (json, rest) = text.split_once("--history--\n").unwrap_or((text, ""));
+    let (history, verified) = rest.split_once("--verified--\n").unwrap_or((rest, ""));
+    let snapshots: Vec<ResticSnapshot> =
+        serde_json::from_str(json.trim()).map_err(|e| RemoteError::Protocol {
+            reason: format!("restic's snapshot list did not read: {e}"),
+        })?;
+    // The logs name snapshots by restic 0.14's 8-digit ids or by full ones: match by prefix.
+    let matches = |logged: &str, id: &str| {
+        !logged.is_empty()
+            && logged.len() >= 8
+            && (id.starts_with(logged) || logged.starts_with(id))
+    };
+    let fields = |line: &str| line.split('\t').map(str::to_string).collect::<Vec<_>>();
+    let history: Vec<Vec<String>> = history.lines().take(MAX_LINES).map(fields).collect();
+    let verified: Vec<Vec<String>> = verified.lines().take(MAX_LINES).map(fields).collect();
+    let mut backups: Vec<Backup> = snapshots
+        .into_iter()
+        .take(MAX_LINES)
+        .map(|s| {
+            let made = history
+                .iter()
+                .rev()
+                .find(|h| h.len() >= 6 && matches(&h[1], &s.id));
+            let checked = verified
+                .iter()
+                .rev()
+                .find(|v| v.len() >= 3 && matches(&v[1], &s.id));
+            let release = s
+                .tags
+                .iter()
+                .find_map(|t| t.strip_prefix("release="))
+                .map(str::to_string);
+            Backup {
+                short_id: if s.short_id.is_empty() {
+                    s.id.chars().take(8).collect()
+                } else {
+                    s.short_id.clone()
+                },
+                id: s.id,
+                time: s.time,
+                release,
+                bytes: made.and_then(|h| h[3].parse().ok()),
+                added: made.and_then(|h| h[4].parse().ok()),
+                seconds: made.and_then(|h| h[5].parse().ok()),
+                verified: checked.map(|v| v[2] == "ok"),
+                verified_at: checked.map(|v| v[0].clone()),
+                verify_detail: checked.and_then(|v| v.get(3).cloned()),
+            }
+        })
+        .collect();
+    backups.sort_by(|a, b| b.time.cmp(&a.time));
+    Ok(backups)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_keeps_the_first_value_of_each_key_and_skips_other_lines() {
+        let values = parse_report("snapshot\tabc12345\nnoise\nsnapshot\tother\nbytes\t42\n");
+        assert_eq!(values["snapshot"], "abc12345");
+        assert_eq!(number(&values, "bytes"), 42);
+        assert!(!values.contains_key("noise"));
+    }
+
+    #[test]
+    fn the_list_joins_restic_with_the_history_and_the_trial_restores() {
+        let text = r#"[{"time":"2026-12-02T01:00:00.1Z","id":"aaaaaaaa1111","short_id":"aaaaaaaa","tags":["deskmate","release=1.0.0"]},
+{"time":"2026-12-02T02:00:00.1Z","id":"bbbbbbbb2222","short_id":"bbbbbbbb","tags":["deskmate"]}]
+--history--
+2026-12-02T01:00:05Z	aaaaaaaa	1.0.0	2048	1024	5
+--verified--
+2026-12-02T01:00:09Z	aaaaaaaa	ok	1 tables
+2026-12-02T02:00:09Z	bbbbbbbb	failed	the restored database differs
+"#;
+        let list = parse_list(text).unwrap();
+        assert_eq!(list[0].id, "bbbbbbbb2222", "newest first");
+        assert_eq!(list[0].verified, Some(false));
+        assert_eq!(list[1].release.as_deref(), Some("1.0.0"));
+        assert_eq!(list[1].bytes, Some(2048));
+        assert_eq!(list[1].verified, Some(true));
+    }
+}

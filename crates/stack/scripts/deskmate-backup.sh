@@ -1,0 +1,158 @@
+#!/bin/bash
+# deskmate-backup, version 1: one backup of a DeskMate stack into its restic repository.
+# Installed by DeskMate Studio (which checks its SHA-256 before each use) in STACK/bin; the
+# backup timer runs the same file. `--verify` runs deskmate-verify on the new snapshot,
+# whose report follows a `--verify--` line.
+#
+#   deskmate-backup STACK_DIR [--verify]
+#
+# One restic snapshot holds everything one backup is, so a backup is whole or absent:
+#   staging/database.dump     pg_dump -Fc, taken in the same transaction snapshot as
+#   staging/row-counts.tsv    the row count of every table ("schema.table<TAB>rows")
+#   staging/qdrant/NAME.snapshot and staging/collections.tsv ("name<TAB>points<TAB>sha256")
+#   staging/files.sha256      every data file's hash (personas, rooms, sprites)
+#   staging/release.tsv       what ran: "service<TAB>image<TAB>image id"
+#   shared/data, shared/env (secrets: only inside the encrypted repository), releases/V
+# and appends "time<TAB>snapshot<TAB>release<TAB>bytes<TAB>added<TAB>seconds" to
+# backups/history.tsv.
+#
+# The dump is staged on the server's disk (beside the repository) rather than streamed:
+# restic 0.14 (Debian 12) has no --stdin-from-command, and a stream into --stdin can store an
+# empty dump as a good backup. Staged, its exit status, size and readability are checked
+# before restic sees it. The password is read from a 0600 file (RESTIC_PASSWORD_FILE),
+# never from a command line.
+#
+# Prints key<TAB>value lines for the app; fails with a plain message on stderr.
+set -euo pipefail
+umask 077
+
+stack=${1:?usage: deskmate-backup STACK_DIR [--verify]}
+verify=${2:-}
+backups=$stack/backups
+bin=$stack/bin
+export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
+export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+
+say() { printf '%s\t%s\n' "$1" "$2"; }
+fail() {
+    echo "deskmate-backup: $*" >&2
+    exit 1
+}
+
+[ -e "$stack/current" ] || fail "no DeskMate is installed in $stack"
+cd "$stack/current"
+version=$(basename "$(readlink "$stack/current")")
+if docker compose version > /dev/null 2>&1; then
+    compose=(docker compose)
+else
+    compose=(docker-compose)
+fi
+command -v restic > /dev/null || fail "restic is not installed on this server"
+[ -s "$RESTIC_PASSWORD_FILE" ] || fail "the repository password file $RESTIC_PASSWORD_FILE is missing"
+
+mkdir -p "$backups"
+exec 9> "$backups/.lock"
+flock -n 9 || fail "another backup or restore of this stack is running"
+
+staging=$backups/staging
+rm -rf "$staging"
+mkdir -p "$staging/qdrant"
+trap 'rm -rf "$staging"' EXIT
+started=$(date +%s)
+
+if ! restic cat config > /dev/null 2>&1; then
+    restic init > /dev/null 2> "$backups/init.log" ||
+        fail "could not create the repository in $RESTIC_REPOSITORY: $(tail -n 3 "$backups/init.log")"
+    say repository created
+fi
+
+# The database. A read-only transaction exports its snapshot; the counts are read in it and
+# pg_dump dumps exactly it, so the counts are what the dump holds.
+coproc PSQL {
+    "${compose[@]}" exec -T postgres psql -X -q -A -t -F "$(printf '\t')" \
+        -v ON_ERROR_STOP=1 -U deskmate -d deskmate 2>&1
+}
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
+snapshot=
+IFS= read -r -t 60 snapshot <&"${PSQL[0]}" || true
+case $snapshot in
+[0-9A-F]*-*) ;;
+*) fail "PostgreSQL did not answer, so nothing was backed up (is the postgres service running?): $snapshot" ;;
+esac
+cat "$bin/deskmate-count.sql" >&"${PSQL[1]}"
+echo "SELECT '--end--';" >&"${PSQL[1]}"
+while IFS= read -r -t 600 line <&"${PSQL[0]}"; do
+    [ "$line" = "--end--" ] && break
+    printf '%s\n' "$line" >> "$staging/row-counts.tsv"
+done
+[ "$line" = "--end--" ] || fail "PostgreSQL stopped answering while counting rows"
+touch "$staging/row-counts.tsv"
+"${compose[@]}" exec -T postgres pg_dump -U deskmate -d deskmate -Fc --snapshot="$snapshot" \
+    > "$staging/database.dump" 2> "$backups/pg_dump.log" ||
+    fail "pg_dump failed, so nothing was backed up: $(tail -n 3 "$backups/pg_dump.log")"
+echo "COMMIT;" >&"${PSQL[1]}"
+psql_in=${PSQL[1]}
+exec {psql_in}>&-
+wait "$PSQL_PID" || true
+[ -s "$staging/database.dump" ] || fail "pg_dump wrote nothing, so nothing was backed up"
+"${compose[@]}" exec -T postgres pg_restore -l < "$staging/database.dump" > /dev/null ||
+    fail "the database dump does not read back (pg_restore -l), so nothing was backed up"
+say database "$(wc -l < "$staging/row-counts.tsv") tables, $(stat -c %s "$staging/database.dump") bytes"
+
+# Every Qdrant collection: a snapshot through Qdrant's API, checked against its SHA-256.
+qdrant=("${compose[@]}" exec -T backend python3 -c "$(cat "$bin/deskmate-qdrant.py")")
+"${qdrant[@]}" list > "$staging/collections.list" ||
+    fail "Qdrant did not list its collections, so nothing was backed up"
+while IFS="$(printf '\t')" read -r name points; do
+    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+    file=$staging/qdrant/$name.snapshot
+    "${qdrant[@]}" snapshot "$name" > "$file" 2> "$staging/qdrant/$name.meta" ||
+        fail "Qdrant could not snapshot $name: $(tail -n 3 "$staging/qdrant/$name.meta")"
+    checksum=$(cut -f 1 "$staging/qdrant/$name.meta" | tail -n 1)
+    actual=$(sha256sum "$file" | cut -d ' ' -f 1)
+    [ "$checksum" = "$actual" ] || fail "the snapshot of $name does not match Qdrant's checksum"
+    [ -s "$file" ] || fail "the snapshot of $name is empty"
+    printf '%s\t%s\t%s\n' "$name" "$points" "$actual" >> "$staging/collections.tsv"
+    rm -f "$staging/qdrant/$name.meta"
+done < "$staging/collections.list"
+rm -f "$staging/collections.list"
+touch "$staging/collections.tsv"
+say vectors "$(wc -l < "$staging/collections.tsv") collections"
+
+# The data files, by hash; what ran, by image id.
+mkdir -p "$stack/shared/data"
+(cd "$stack/shared/data" && find . -type f -print0 | sort -z | xargs -0r sha256sum) > "$staging/files.sha256"
+say files "$(wc -l < "$staging/files.sha256") files"
+for id in $("${compose[@]}" ps -q); do
+    docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}{{"\t"}}{{.Config.Image}}{{"\t"}}{{.Image}}' "$id"
+done | sort > "$staging/release.tsv"
+
+restic backup --json --host deskmate --tag deskmate --tag "release=$version" \
+    --exclude "$RESTIC_PASSWORD_FILE" \
+    "$staging" "$stack/shared/data" "$stack/shared/env" "$stack/releases/$version" \
+    > "$backups/last-backup.json" 2> "$backups/last-backup.err" || {
+    code=$?
+    id=$(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$backups/last-backup.json" | tail -n 1)
+    # A partial snapshot (exit 3: some files unreadable) is not a backup: it goes again.
+    [ -n "$id" ] && restic forget "$id" > /dev/null 2>&1
+    fail "restic failed (exit $code), so no backup was kept: $(tail -n 3 "$backups/last-backup.err")"
+}
+summary=$(grep '"message_type":"summary"' "$backups/last-backup.json" | tail -n 1)
+id=$(printf '%s' "$summary" | sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p')
+[ -n "$id" ] || fail "restic reported no snapshot"
+field() { printf '%s' "$summary" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
+seconds=$(($(date +%s) - started))
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$version" \
+    "$(field total_bytes_processed)" "$(field data_added)" "$seconds" >> "$backups/history.tsv"
+say snapshot "$id"
+say release "$version"
+say bytes "$(field total_bytes_processed)"
+say added "$(field data_added)"
+say seconds "$seconds"
+if [ "$verify" = "--verify" ]; then
+    rm -rf "$staging"
+    flock -u 9
+    echo "--verify--"
+    exec bash "$bin/deskmate-verify" "$stack" "$id"
+fi
+say result ok

@@ -1,0 +1,123 @@
+#!/bin/bash
+# deskmate-verify, version 1: a trial restore of one backup, side by side with the running
+# stack, which it never touches. Installed by DeskMate Studio beside deskmate-backup.
+#
+#   deskmate-verify STACK_DIR SNAPSHOT
+#
+# Restores the snapshot into a scratch folder, then, on a private network of throwaway
+# containers made from the images that ran when it was taken:
+#   - a PostgreSQL restored with pg_restore --exit-on-error, whose row counts must equal
+#     the counts taken with the dump;
+#   - a Qdrant recovered from each snapshot (priority=snapshot, its SHA-256 checked by
+#     Qdrant), whose point counts must equal the recorded ones;
+#   - every data file, by its recorded SHA-256.
+# Then it removes them. The outcome goes to STACK/backups/verified.tsv ("time<TAB>snapshot
+# <TAB>ok|failed<TAB>detail"), which the app and the health check read.
+set -euo pipefail
+umask 077
+
+stack=${1:?usage: deskmate-verify STACK_DIR SNAPSHOT}
+snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT}
+backups=$stack/backups
+bin=$stack/bin
+export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
+export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+tab=$(printf '\t')
+
+say() { printf '%s\t%s\n' "$1" "$2"; }
+record() {
+    printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$snap" "$1" "$2" >> "$backups/verified.tsv"
+}
+fail() {
+    echo "deskmate-verify: snapshot $snap: $*" >&2
+    record failed "$*"
+    exit 1
+}
+
+[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || {
+    echo "deskmate-verify: '$snap' is not a snapshot id" >&2
+    exit 1
+}
+command -v restic > /dev/null || fail "restic is not installed on this server"
+mkdir -p "$backups"
+exec 9> "$backups/.lock"
+flock -n 9 || {
+    echo "deskmate-verify: another backup or restore of this stack is running" >&2
+    exit 1
+}
+
+run=deskmate-verify-$$-$RANDOM
+work=$backups/verify
+cleanup() {
+    docker rm -f "$run-postgres" "$run-qdrant" > /dev/null 2>&1 || true
+    docker network rm "$run" > /dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+rm -rf "$work"
+mkdir -p "$work"
+started=$(date +%s)
+
+restic restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
+    fail "restic could not restore it: $(tail -n 3 "$work/restore.err")"
+staged=$work/restored$backups/staging
+[ -s "$staged/database.dump" ] || fail "it holds no database dump"
+image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
+postgres_image=$(image postgres)
+qdrant_image=$(image qdrant)
+backend_image=$(image backend)
+if [ -z "$postgres_image" ] || [ -z "$qdrant_image" ] || [ -z "$backend_image" ]; then
+    fail "it does not say which images ran"
+fi
+docker network create --internal "$run" > /dev/null
+
+# The database, restored into a throwaway PostgreSQL with a password made here.
+password=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf 'POSTGRES_USER=deskmate\nPOSTGRES_DB=deskmate\nPOSTGRES_PASSWORD=%s\n' "$password" > "$work/postgres.env"
+docker run -d --name "$run-postgres" --network "$run" --env-file "$work/postgres.env" \
+    --label org.deskmate.verify="$snap" "$postgres_image" > /dev/null
+ready=
+for _ in $(seq 240); do
+    if docker exec "$run-postgres" pg_isready -q -h 127.0.0.1 -U deskmate -d deskmate 2> /dev/null; then
+        ready=yes
+        break
+    fi
+    sleep 0.5
+done
+[ -n "$ready" ] || fail "the throwaway PostgreSQL did not start"
+docker exec -i "$run-postgres" pg_restore --exit-on-error --no-owner -U deskmate -d deskmate \
+    < "$staged/database.dump" > /dev/null 2> "$work/pg_restore.err" ||
+    fail "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
+docker exec -i "$run-postgres" psql -X -q -A -t -F "$tab" -v ON_ERROR_STOP=1 -U deskmate -d deskmate \
+    < "$bin/deskmate-count.sql" > "$work/row-counts.tsv"
+if ! diff -u "$staged/row-counts.tsv" "$work/row-counts.tsv" > "$work/rows.diff"; then
+    fail "the restored database differs from the one backed up: $(grep '^[-+][^-+]' "$work/rows.diff" | head -n 4 | tr '\n' ' ')"
+fi
+say database "$(wc -l < "$work/row-counts.tsv") tables, row counts equal"
+
+# The vectors, recovered into a throwaway Qdrant.
+docker run -d --name "$run-qdrant" --network "$run" --network-alias qdrant \
+    --label org.deskmate.verify="$snap" "$qdrant_image" > /dev/null
+collections=0
+while IFS="$tab" read -r name points checksum; do
+    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+    got=$(docker run --rm -i --network "$run" --label org.deskmate.verify="$snap" "$backend_image" \
+        python3 -c "$(cat "$bin/deskmate-qdrant.py")" recover "$name" "$checksum" \
+        < "$staged/qdrant/$name.snapshot" 2> "$work/qdrant.err") ||
+        fail "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
+    [ "$got" = "$points" ] || fail "the collection $name came back with $got points, not $points"
+    collections=$((collections + 1))
+done < "$staged/collections.tsv"
+say vectors "$collections collections, point counts equal"
+
+# The files, by hash.
+data=$work/restored$stack/shared/data
+mkdir -p "$data"
+(cd "$data" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
+    fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+say files "$(wc -l < "$staged/files.sha256") files, hashes equal"
+
+record ok "$(wc -l < "$work/row-counts.tsv") tables, $collections collections, $(wc -l < "$staged/files.sha256") files"
+say snapshot "$snap"
+say seconds "$(($(date +%s) - started))"
+say result verified

@@ -1,0 +1,227 @@
+//! `backup create|list|verify` against a real installed stack: the real engine, PostgreSQL,
+//! restic 0.14 (Debian's) on the server, the Qdrant and backend doubles. Each test installs
+//! the test bed's good-1 in its own server's folder, writes real rows through the backend,
+//! and removes everything when it ends.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+
+use deskmate_api::servers::{InstallOptions, TlsChoice};
+use deskmate_api::{Cancel, Environment, Servers};
+use deskmate_test_server::docker::{Project, docker, release};
+use deskmate_test_server::{TestServer, free_port};
+
+/// `method path` with a JSON body through the proxy; the status line and body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+struct Installed {
+    server: TestServer,
+    servers: Servers,
+    stack: String,
+    project: Project,
+    port: u16,
+    _data: tempfile::TempDir,
+}
+
+/// good-1 installed, with `memories` rows (each with its Qdrant point) and a persona file.
+fn installed(memories: usize) -> Installed {
+    let server = TestServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let stack = server.stack_dir();
+    let project = Project::of(&stack);
+    let servers = support::api_servers(data.path(), &server, server.user(), &stack);
+    let mut options = InstallOptions::new(release("good-1"));
+    options.tls = TlsChoice::None;
+    options.http_port = free_port();
+    servers
+        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    for i in 0..memories {
+        let (status, body) = http(
+            options.http_port,
+            "POST",
+            "/api/memories",
+            &format!(r#"{{"persona": "aria", "text": "memory number {i}"}}"#),
+        );
+        assert!(status.contains("201"), "{status} {body}");
+    }
+    let personas = Path::new(&stack).join("shared/data/personas");
+    std::fs::create_dir_all(&personas).unwrap();
+    std::fs::write(personas.join("aria.json"), r#"{"name": "Aria"}"#).unwrap();
+    Installed {
+        server,
+        servers,
+        stack,
+        project,
+        port: options.http_port,
+        _data: data,
+    }
+}
+
+#[test]
+fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
+    let it = installed(3);
+    let outcome = it
+        .servers
+        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .unwrap();
+    assert!(outcome.verified, "{outcome:?}");
+    assert!(outcome.backup.repository_created);
+    assert_eq!(outcome.backup.release, "1.0.0");
+    assert!(
+        outcome.backup.bytes > 0 && outcome.backup.added > 0,
+        "{outcome:?}"
+    );
+    assert!(
+        outcome.backup.vectors.starts_with("1 collections"),
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.backup.files, "1 files");
+    let verification = outcome.verification.unwrap();
+    assert!(
+        verification.database.contains("row counts equal"),
+        "{verification:?}"
+    );
+    assert!(verification.vectors.contains("point counts equal"));
+    assert!(verification.files.contains("hashes equal"));
+    // The trial restore's containers and network are gone again; the stack still serves.
+    let left = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=org.deskmate.verify={}", outcome.backup.snapshot),
+    ]);
+    assert!(left.trim().is_empty(), "trial containers left: {left}");
+    let (status, _) = http(it.port, "GET", "/api/health", "");
+    assert!(status.contains("200"));
+
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].id.starts_with(&outcome.backup.snapshot));
+    assert_eq!(list[0].verified, Some(true));
+    assert_eq!(list[0].bytes, Some(outcome.backup.bytes));
+
+    // Plain restic, as docs/backups.md shows an owner, reads the same repository.
+    let password = Path::new(&it.stack).join("shared/env/restic.password");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&password).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let out = std::process::Command::new("restic")
+        .args([
+            "-r",
+            &format!("{}/backups/restic", it.stack),
+            "ls",
+            "latest",
+        ])
+        .env("RESTIC_PASSWORD_FILE", &password)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.contains("database.dump") && listing.contains("aria.json"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("restic.password"),
+        "the password is not in its own repository"
+    );
+
+    // The password never reached a command line (sshd logs every one at DEBUG3) or the
+    // library.
+    let secret = std::fs::read_to_string(&password).unwrap();
+    assert!(secret.len() >= 32);
+    assert!(
+        !it.server.log().contains(&secret),
+        "the password was on a command line"
+    );
+    let library = std::fs::read(it._data.path().join("library.sqlite")).unwrap();
+    assert!(!String::from_utf8_lossy(&library).contains(&secret));
+    let _ = &it.project;
+}
+
+#[test]
+fn a_database_that_is_down_makes_no_backup_and_says_so() {
+    let it = installed(1);
+    let first = it
+        .servers
+        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .unwrap();
+    let postgres = it.project.containers("postgres");
+    docker(&["stop", &postgres[0]]);
+    let err = it
+        .servers
+        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .unwrap_err();
+    assert_eq!(err.code, "backup.failed", "{err:?}");
+    assert!(err.message.contains("PostgreSQL"), "{}", err.message);
+    assert!(err.hint.contains("untouched"), "{}", err.hint);
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.len(), 1, "only the first backup: {list:?}");
+    assert!(list[0].id.starts_with(&first.backup.snapshot));
+}
+
+#[test]
+fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
+    let it = installed(2);
+    let made = it
+        .servers
+        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .unwrap();
+    // Flip bytes in the middle of every data pack.
+    let packs = Path::new(&it.stack).join("backups/restic/data");
+    for dir in std::fs::read_dir(&packs).unwrap().flatten() {
+        for pack in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let mut bytes = std::fs::read(pack.path()).unwrap();
+            let (middle, len) = (bytes.len() / 2, bytes.len());
+            for b in &mut bytes[middle..(middle + 64).min(len)] {
+                *b ^= 0xff;
+            }
+            std::fs::write(pack.path(), bytes).unwrap();
+        }
+    }
+    let err = it
+        .servers
+        .backup_verify(
+            "home",
+            Environment::Production,
+            &made.backup.snapshot,
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "backup.verify_failed", "{err:?}");
+    assert!(
+        err.message.contains(&made.backup.snapshot),
+        "{}",
+        err.message
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list[0].verified, Some(false), "{list:?}");
+}
