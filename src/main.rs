@@ -6,6 +6,7 @@
 //! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error, or a
 //! server that could not be reached.
 
+mod backup;
 mod card;
 mod output;
 mod persona;
@@ -49,6 +50,9 @@ enum Command {
     /// Add your DeskMate server, then check it is ready and watch its health (over SSH)
     #[command(subcommand)]
     Server(server::ServerCommand),
+    /// Back up a server's DeskMate, list its backups, and prove one by a trial restore
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards
     Tour,
 }
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Room(command) => room::run(command, cli.json),
         Command::Plugin(command) => plugin::run(command, cli.json),
         Command::Server(command) => server::run(command, cli.json),
+        Command::Backup(command) => backup::run(command, cli.json),
         Command::Tour => tour::run(),
     }
 }

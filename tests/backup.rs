@@ -120,7 +120,7 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     assert_eq!(list.len(), 1);
     assert!(list[0].id.starts_with(&outcome.backup.snapshot));
     assert_eq!(list[0].verified, Some(true));
-    assert_eq!(list[0].bytes, Some(outcome.backup.bytes));
+    assert_eq!(list[0].size, Some(outcome.backup.bytes));
 
     // Plain restic, as docs/backups.md shows an owner, reads the same repository.
     let password = Path::new(&it.stack).join("shared/env/restic.password");
@@ -158,7 +158,32 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     );
     let library = std::fs::read(it._data.path().join("library.sqlite")).unwrap();
     assert!(!String::from_utf8_lossy(&library).contains(&secret));
-    let _ = &it.project;
+
+    // The same through the CLI, as JSON.
+    let data: &dyn AsRef<std::ffi::OsStr> = &"backup";
+    let run = support::deskmate_with_data(
+        it._data.path(),
+        &[data, &"create", &"home", &"--no-verify", &"--json"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let made = run.json();
+    assert_eq!(made["verified"], false);
+    let second = made["id"].as_str().unwrap().to_string();
+    assert!(
+        made["backup"]["added"].as_u64().unwrap() < outcome.backup.added,
+        "deduplicated: {made}"
+    );
+    let run = support::deskmate_with_data(it._data.path(), &[data, &"list", &"home", &"--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let list = run.json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(
+        list[0]["id"].as_str().unwrap().starts_with(&second),
+        "newest first: {list}"
+    );
+    assert_eq!(list[0]["verified"], serde_json::Value::Null);
+    assert_eq!(list[1]["verified"], true);
+    assert!(list[1]["size"].as_u64().unwrap() > 0);
 }
 
 #[test]

@@ -62,8 +62,9 @@ pub struct Backup {
     /// When restic took it (RFC 3339, as restic writes it).
     pub time: String,
     pub release: Option<String>,
+    /// The bytes it holds (what the backup read).
     #[ts(type = "number | null")]
-    pub bytes: Option<u64>,
+    pub size: Option<u64>,
     #[ts(type = "number | null")]
     pub added: Option<u64>,
     #[ts(type = "number | null")]
@@ -310,7 +311,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
                 id: s.id,
                 time: s.time,
                 release,
-                bytes: made.and_then(|h| h[3].parse().ok()),
+                size: made.and_then(|h| h[3].parse().ok()),
                 added: made.and_then(|h| h[4].parse().ok()),
                 seconds: made.and_then(|h| h[5].parse().ok()),
                 verified: checked.map(|v| v[2] == "ok"),
@@ -349,7 +350,7 @@ mod tests {
         assert_eq!(list[0].id, "bbbbbbbb2222", "newest first");
         assert_eq!(list[0].verified, Some(false));
         assert_eq!(list[1].release.as_deref(), Some("1.0.0"));
-        assert_eq!(list[1].bytes, Some(2048));
+        assert_eq!(list[1].size, Some(2048));
         assert_eq!(list[1].verified, Some(true));
     }
 }

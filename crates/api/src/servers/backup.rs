@@ -22,6 +22,8 @@ const PASSWORD_LEN: usize = 40;
 /// What `backup create` did.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct BackupOutcome {
+    /// The new backup's id (restic's snapshot id).
+    pub id: String,
     pub server: String,
     pub environment: &'static str,
     pub backup: BackupReport,
@@ -48,6 +50,7 @@ impl Servers {
         let (backup, verification) =
             backup::create(&session, &dir, verify).map_err(|e| remote_error(e, name))?;
         Ok(BackupOutcome {
+            id: backup.snapshot.clone(),
             server: name.to_string(),
             environment: environment.name(),
             verified: verification.is_some(),

@@ -1,0 +1,159 @@
+//! `deskmate backup …`: back a server's DeskMate up, list its backups, prove one by a trial
+//! restore. The work is in `deskmate-api` (`Servers::backup_*`); this only asks and prints.
+//!
+//! Exit codes as `server`: 0 ok; 1 the input is invalid or a backup or its trial restore
+//! failed; 2 the server could not be reached.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use deskmate_api::servers::BackupOutcome;
+use deskmate_api::{Cancel, DataDir, Environment, Servers};
+
+use crate::output::{self, ok};
+use crate::server::EnvironmentArg;
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Back up the database, the vectors and the data files now; then prove the backup by a
+    /// trial restore beside the running stack (unless --no-verify)
+    Create {
+        name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+        /// Skip the trial restore: the backup is kept but not shown as verified
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// The server's backups, newest first, each with its trial restore's outcome
+    List {
+        name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// Prove one backup by a trial restore in throwaway containers
+    Verify {
+        name: String,
+        /// The backup's id (from `deskmate backup list`)
+        id: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+}
+
+pub fn run(command: BackupCommand, json: bool) -> ExitCode {
+    let servers = DataDir::from_env().and_then(|data| {
+        deskmate_api::logging::init(&data);
+        Servers::open(&data)
+    });
+    match servers {
+        Ok(servers) => run_with(&servers, command, json),
+        Err(e) => output::error(&e, json),
+    }
+}
+
+fn environment(arg: EnvironmentArg) -> Environment {
+    match arg {
+        EnvironmentArg::Production => Environment::Production,
+        EnvironmentArg::Staging => Environment::Staging,
+    }
+}
+
+fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
+    match command {
+        BackupCommand::Create {
+            name,
+            environment: env,
+            no_verify,
+        } => {
+            if !json {
+                println!(
+                    "Backing up {name}{}…",
+                    if no_verify {
+                        ""
+                    } else {
+                        ", then a trial restore"
+                    }
+                );
+            }
+            let result = servers.backup_create(&name, environment(env), !no_verify, &Cancel::new());
+            output::finish(result, json, ok, |o: &BackupOutcome| {
+                let b = &o.backup;
+                println!(
+                    "Backup {} of DeskMate {} on {}: {}; {}; {}. {} read, {} new, in {} s.",
+                    b.snapshot,
+                    b.release,
+                    o.server,
+                    b.database,
+                    b.vectors,
+                    b.files,
+                    size(b.bytes),
+                    size(b.added),
+                    b.seconds
+                );
+                match &o.verification {
+                    Some(v) => println!(
+                        "Verified by a trial restore in {} s: {}; {}; {}.",
+                        v.seconds, v.database, v.vectors, v.files
+                    ),
+                    None => println!(
+                        "Not verified yet: run `deskmate backup verify {} {}`.",
+                        o.server, b.snapshot
+                    ),
+                }
+            })
+        }
+        BackupCommand::List {
+            name,
+            environment: env,
+        } => output::finish(
+            servers.backup_list(&name, environment(env)),
+            json,
+            ok,
+            |list| {
+                if list.is_empty() {
+                    println!("No backups yet. Run `deskmate backup create {name}`.");
+                }
+                for b in list {
+                    let state = match b.verified {
+                        Some(true) => "verified",
+                        Some(false) => "FAILED its trial restore",
+                        None => "not verified",
+                    };
+                    println!(
+                        "{}  {}  {:>10}  {}  {}",
+                        b.short_id,
+                        b.time.get(..19).unwrap_or(&b.time),
+                        b.size.map(size).unwrap_or_else(|| "?".into()),
+                        b.release.as_deref().unwrap_or("?"),
+                        state
+                    );
+                }
+            },
+        ),
+        BackupCommand::Verify {
+            name,
+            id,
+            environment: env,
+        } => output::finish(
+            servers.backup_verify(&name, environment(env), &id, &Cancel::new()),
+            json,
+            ok,
+            |v| {
+                println!(
+                    "Backup {} passed its trial restore in {} s: {}; {}; {}.",
+                    v.snapshot, v.seconds, v.database, v.vectors, v.files
+                )
+            },
+        ),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
