@@ -336,13 +336,18 @@ pub fn run(
     record(report("switch", switched, detail), &mut steps);
 
     check_cancel(cancel)?;
-    let started = start_and_wait(session, spec, compose, cancel);
+    // `current` already named this release: the stack was installed before and may be
+    // serving. Then a failure leaves it as it is rather than taking it down.
+    let first = switched;
+    let started = start_and_wait(session, spec, compose, !written.is_empty(), first, cancel);
     let started = match started {
         Ok(changed) => changed,
         Err(err) => {
             // A first install that never turned healthy leaves nothing running and no
             // `current`, so the server is as it was; the files stay for the next run.
-            stop_failed(session, spec, compose);
+            if first {
+                stop_failed(session, spec, compose);
+            }
             return Err(err);
         }
     };
@@ -364,7 +369,9 @@ pub fn run(
         answer = through_proxy(session, &spec.proxy);
     }
     if let Err(err) = answer {
-        stop_failed(session, spec, compose);
+        if first {
+            stop_failed(session, spec, compose);
+        }
         return Err(refuse(
             "install.proxy_unhealthy",
             "Every service is healthy, but DeskMate does not answer through the proxy.",
@@ -721,14 +728,44 @@ fn all_healthy(spec: &InstallSpec, list: &[ContainerState]) -> bool {
     })
 }
 
-/// Starts the stack unless it already runs this release, healthy; then waits for health.
-fn start_and_wait(
+/// Brings the stack up again after its files changed outside an install (a restore's new
+/// data volumes): compose recreates what changed; then every service and the proxy must be
+/// healthy. Nothing is stopped on failure: the caller decides what to switch back to.
+pub fn restart(
     session: &Session,
     spec: &InstallSpec,
     compose: &Compose,
     cancel: &Cancel,
+) -> Result<()> {
+    start_and_wait(session, spec, compose, true, false, cancel)?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut answer = through_proxy(session, &spec.proxy);
+    while answer.is_err() && Instant::now() < deadline {
+        check_cancel(cancel)?;
+        std::thread::sleep(Duration::from_secs(1));
+        answer = through_proxy(session, &spec.proxy);
+    }
+    answer.map_err(|err| {
+        refuse(
+            "install.proxy_unhealthy",
+            "Every service is healthy, but DeskMate does not answer through the proxy.",
+            err,
+        )
+    })
+}
+
+/// Starts the stack unless it already runs this release, healthy, with these files (`force`:
+/// they changed, so compose must apply them); then waits for health. `first`: nothing served
+/// before, so a failure is followed by stopping it all (and the words say so).
+fn start_and_wait(
+    session: &Session,
+    spec: &InstallSpec,
+    compose: &Compose,
+    force: bool,
+    first: bool,
+    cancel: &Cancel,
 ) -> Result<bool> {
-    if all_healthy(spec, &containers(session, &spec.project)?) {
+    if !force && all_healthy(spec, &containers(session, &spec.project)?) {
         return Ok(false);
     }
     // Compose itself waits for each service's health before starting the next, which can
@@ -788,7 +825,12 @@ fn start_and_wait(
                     spec.version
                 ),
                 format!(
-                    "{compose_said}Its last log lines:\n{logs}\nIts health checks said:\n{health_log}\nNothing is left running and the server is as it was; the stack's files stay, so fixing the cause and running the install again finishes it."
+                    "{compose_said}Its last log lines:\n{logs}\nIts health checks said:\n{health_log}\n{}",
+                    if first {
+                        "Nothing is left running and the server is as it was; the stack's files stay, so fixing the cause and running the install again finishes it."
+                    } else {
+                        "The data volumes are untouched; fix the cause and run it again."
+                    }
                 ),
             ));
         }

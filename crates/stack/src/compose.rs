@@ -287,7 +287,16 @@ pub fn compose_yaml(stack: &Stack) -> String {
         "proxy_data",
         "proxy_config",
     ];
-    let volumes = map(volume_names.iter().map(|v| (*v, map(vec![]))).collect());
+    // The data volumes are named through `.env`, so a restore can point the running release
+    // at the volumes it filled by changing two lines there (and `shared/data-volumes`).
+    let volumes = map(volume_names
+        .iter()
+        .map(|v| match *v {
+            "postgres_data" => (*v, map(vec![("name", s("${DESKMATE_POSTGRES_VOLUME}"))])),
+            "qdrant_data" => (*v, map(vec![("name", s("${DESKMATE_QDRANT_VOLUME}"))])),
+            _ => (*v, map(vec![])),
+        })
+        .collect());
     let networks = map(vec![
         // No way out and none in: only the backend reaches the databases.
         ("internal", map(vec![("internal", Value::Bool(true))])),
@@ -308,8 +317,10 @@ pub fn compose_yaml(stack: &Stack) -> String {
 /// `.env`: read by compose itself in the stack folder, never by a container.
 pub fn dotenv(stack: &Stack) -> String {
     format!(
-        "# Read by docker compose and docker-compose in this folder. No secrets here.\nCOMPOSE_PROJECT_NAME={}\nCOMPOSE_FILE={COMPOSE_FILE}\n",
-        stack.project()
+        "# Read by docker compose and docker-compose in this folder. No secrets here.\nCOMPOSE_PROJECT_NAME={}\nCOMPOSE_FILE={COMPOSE_FILE}\n# The volumes with the companion's data (a restore points these at the ones it filled).\nDESKMATE_POSTGRES_VOLUME={}\nDESKMATE_QDRANT_VOLUME={}\n",
+        stack.project(),
+        stack.postgres_volume(),
+        stack.qdrant_volume()
     )
 }
 

@@ -28,6 +28,7 @@ pub mod release;
 
 pub use error::StackError;
 pub use model::{
-    Environment, File, Limits, ProxyKind, Secrets, Stack, Tls, check_domain, check_email,
+    DATA_VOLUMES, DataVolumes, Environment, File, Limits, ProxyKind, Secrets, Stack, Tls, check_domain,
+    check_email, is_volume_name,
 };
 pub use release::{ImageRef, Release, Role};

@@ -93,6 +93,55 @@ pub struct Stack {
     /// The compose command the server has, for the boot unit: `["/usr/bin/docker",
     /// "compose"]` or `["/usr/bin/docker-compose"]`.
     pub compose_command: Vec<String>,
+    /// The Docker volumes that hold the database and the vectors. `None`: the stack's own
+    /// (`<project>_postgres_data`, `<project>_qdrant_data`); a restore fills new ones and
+    /// names them in `shared/data-volumes`, which the install reads back into here.
+    pub data_volumes: DataVolumes,
+}
+
+/// See [`Stack::data_volumes`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataVolumes {
+    pub postgres: Option<String>,
+    pub qdrant: Option<String>,
+}
+
+impl DataVolumes {
+    /// `shared/data-volumes`: `postgres<TAB>name` and `qdrant<TAB>name` lines. Unknown lines
+    /// and names Docker would refuse are skipped (the stack's own volume is used then).
+    pub fn parse(text: &str) -> DataVolumes {
+        let mut volumes = DataVolumes::default();
+        for line in text.lines().take(16) {
+            let Some((kind, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let name = name.trim();
+            if !is_volume_name(name) {
+                continue;
+            }
+            match kind {
+                "postgres" => volumes.postgres = Some(name.to_string()),
+                "qdrant" => volumes.qdrant = Some(name.to_string()),
+                _ => {}
+            }
+        }
+        volumes
+    }
+
+    /// The file `parse` reads, for the names given.
+    pub fn render(postgres: &str, qdrant: &str) -> String {
+        format!("postgres\t{postgres}\nqdrant\t{qdrant}\n")
+    }
+}
+
+/// A Docker volume name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 128 characters.
+pub fn is_volume_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 /// One file to put on the server.
@@ -142,6 +191,8 @@ pub const ACME_CA_ROOT: &str = "proxy/acme-ca-root.pem";
 /// Mounted read-only into the backend at `/data` (personas, room templates).
 pub const DATA_DIR: &str = "shared/data";
 pub const DATABASE: &str = "deskmate";
+/// Which volumes hold the data, once a restore has put it into new ones.
+pub const DATA_VOLUMES: &str = "shared/data-volumes";
 
 impl Stack {
     /// Checks the parts the owner typed and the release.
@@ -220,6 +271,16 @@ impl Stack {
                 ),
             });
         }
+        for name in [&self.data_volumes.postgres, &self.data_volumes.qdrant]
+            .into_iter()
+            .flatten()
+        {
+            if !is_volume_name(name) {
+                return Err(StackError::BadStack {
+                    reason: format!("`{}` is not a Docker volume name", name.escape_debug()),
+                });
+            }
+        }
         if self.compose_command.is_empty() {
             return Err(StackError::BadStack {
                 reason: "no compose command".into(),
@@ -250,6 +311,22 @@ impl Stack {
         } else {
             name
         }
+    }
+
+    /// The volume that holds the database.
+    pub fn postgres_volume(&self) -> String {
+        self.data_volumes
+            .postgres
+            .clone()
+            .unwrap_or_else(|| format!("{}_postgres_data", self.project()))
+    }
+
+    /// The volume that holds the vectors.
+    pub fn qdrant_volume(&self) -> String {
+        self.data_volumes
+            .qdrant
+            .clone()
+            .unwrap_or_else(|| format!("{}_qdrant_data", self.project()))
     }
 
     /// Where this release's own files go, relative to the stack folder.

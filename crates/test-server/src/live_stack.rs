@@ -42,6 +42,7 @@ impl LiveStack {
                 jwt_secret: "TestBedJwtSecret0123456789".into(),
             },
             compose_command: vec!["/usr/bin/docker-compose".into()],
+            data_volumes: Default::default(),
         };
         let project = Project::of(&dir);
         for file in stack.files().unwrap() {

@@ -15,7 +15,9 @@ use deskmate_remote::install::{
     StepReport, WantedImage,
 };
 use deskmate_remote::{Cancel, Secret, Session, docker_setup, facts, script, secrets};
-use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
+use deskmate_stack::{
+    DATA_VOLUMES, DataVolumes, Environment, ProxyKind, Release, Secrets, Stack, Tls, release,
+};
 use serde::Serialize;
 
 use super::{Servers, now, remote_error};
@@ -131,6 +133,7 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, options.environment);
         let secrets =
             self.stack_secrets(name, &session, &dir, options.environment, options.plan_only)?;
+        let data_volumes = read_data_volumes(&session, &dir).map_err(fail)?;
         let stack = |compose: &Compose| Stack {
             environment: options.environment,
             dir: dir.clone(),
@@ -144,6 +147,7 @@ impl Servers {
             release: release.clone(),
             secrets: secrets.clone(),
             compose_command: compose.command(),
+            data_volumes: data_volumes.clone(),
         };
         let spec_for = |stack: &Stack| -> Result<InstallSpec, ApiError> {
             let files = stack.files().map_err(stack_error)?;
@@ -416,6 +420,18 @@ fn read_server_secrets(session: &Session, dir: &str) -> deskmate_remote::Result<
         }
     }
     Ok(found)
+}
+
+/// The data volumes a restore switched the stack to, if it did (else the stack's own).
+pub(super) fn read_data_volumes(
+    session: &Session,
+    dir: &str,
+) -> deskmate_remote::Result<DataVolumes> {
+    let out = session.capture(
+        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, DATA_VOLUMES])?,
+        4096,
+    )?;
+    Ok(DataVolumes::parse(&out.stdout_text()))
 }
 
 fn stack_error(err: deskmate_stack::StackError) -> ApiError {

@@ -41,6 +41,7 @@ pub fn stack(tls: Tls, domain: Option<&str>) -> Stack {
             jwt_secret: "Jw0123456789abcdefghijklmnop".into(),
         },
         compose_command: vec!["/usr/bin/docker-compose".into()],
+        data_volumes: Default::default(),
     }
 }
 

@@ -1,0 +1,134 @@
+#!/bin/bash
+# deskmate-restore, version 1: puts one backup's data into NEW places beside the running
+# stack, and proves it there; it changes nothing the stack uses. Installed by DeskMate
+# Studio beside deskmate-backup; the app then points the stack at what this made, checks
+# its health, and points it back if that fails.
+#
+#   deskmate-restore STACK_DIR SNAPSHOT SUFFIX database|vectors|files...
+#
+# For each part asked for:
+#   database  a new volume PROJECT_postgres_data_SUFFIX, filled by a throwaway PostgreSQL
+#             (the stack's own password, from its env file) with pg_restore --exit-on-error;
+#             its row counts must equal the backup's
+#   vectors   a new volume PROJECT_qdrant_data_SUFFIX, filled by a throwaway Qdrant from
+#             each snapshot (priority=snapshot, SHA-256 checked); point counts must equal
+#   files     the data files in STACK/shared/data.restore-SUFFIX, hashes checked
+# Prints "postgres_volume<TAB>name", "qdrant_volume<TAB>name", "files_dir<TAB>path". On any
+# failure it removes what it made and exits non-zero.
+set -euo pipefail
+umask 077
+
+stack=${1:?usage: deskmate-restore STACK_DIR SNAPSHOT SUFFIX PART...}
+snap=${2:?}
+suffix=${3:?}
+shift 3
+backups=$stack/backups
+bin=$stack/bin
+export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
+export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+tab=$(printf '\t')
+
+say() { printf '%s\t%s\n' "$1" "$2"; }
+fail() {
+    echo "deskmate-restore: $*" >&2
+    exit 1
+}
+[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || fail "'$snap' is not a snapshot id"
+[[ $suffix =~ ^[a-z0-9]{1,32}$ ]] || fail "'$suffix' is not a restore name"
+[ -e "$stack/current" ] || fail "no DeskMate is installed in $stack"
+project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' "$stack/current/.env")
+[[ $project =~ ^[a-z0-9_-]+$ ]] || fail "the stack's project name is unreadable"
+want() {
+    local part
+    for part in "${parts[@]}"; do [ "$part" = "$1" ] && return 0; done
+    return 1
+}
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || fail "say what to restore: database, vectors or files"
+command -v restic > /dev/null || fail "restic is not installed on this server"
+mkdir -p "$backups"
+exec 9> "$backups/.lock"
+flock -n 9 || fail "another backup or restore of this stack is running"
+
+run=deskmate-restore-$suffix
+work=$backups/restore
+made_volumes=()
+made_files=
+finished=
+cleanup() {
+    docker rm -f "$run-postgres" "$run-qdrant" > /dev/null 2>&1 || true
+    docker network rm "$run" > /dev/null 2>&1 || true
+    if [ -z "$finished" ]; then
+        for volume in "${made_volumes[@]}"; do docker volume rm "$volume" > /dev/null 2>&1 || true; done
+        [ -n "$made_files" ] && rm -rf "$made_files"
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+rm -rf "$work"
+mkdir -p "$work"
+
+restic restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
+    fail "restic could not restore $snap: $(tail -n 3 "$work/restore.err")"
+staged=$work/restored$backups/staging
+image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
+docker network create --internal "$run" > /dev/null
+
+if want database; then
+    volume=${project}_postgres_data_$suffix
+    docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
+    made_volumes+=("$volume")
+    docker run -d --name "$run-postgres" --network "$run" \
+        --env-file "$stack/shared/env/postgres.env" -e POSTGRES_USER=deskmate -e POSTGRES_DB=deskmate \
+        -v "$volume:/var/lib/postgresql/data" "$(image postgres)" > /dev/null
+    ready=
+    for _ in $(seq 240); do
+        if docker exec "$run-postgres" pg_isready -q -h 127.0.0.1 -U deskmate -d deskmate 2> /dev/null; then
+            ready=yes
+            break
+        fi
+        sleep 0.5
+    done
+    [ -n "$ready" ] || fail "the new PostgreSQL did not start"
+    docker exec -i "$run-postgres" pg_restore --exit-on-error --no-owner -U deskmate -d deskmate \
+        < "$staged/database.dump" > /dev/null 2> "$work/pg_restore.err" ||
+        fail "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
+    docker exec -i "$run-postgres" psql -X -q -A -t -F "$tab" -v ON_ERROR_STOP=1 -U deskmate -d deskmate \
+        < "$bin/deskmate-count.sql" > "$work/row-counts.tsv"
+    diff -q "$staged/row-counts.tsv" "$work/row-counts.tsv" > /dev/null ||
+        fail "the restored database's row counts differ from the backup's"
+    # A clean shutdown, so the stack's PostgreSQL finds a consistent data folder.
+    docker stop -t 60 "$run-postgres" > /dev/null
+    say postgres_volume "$volume"
+fi
+
+if want vectors; then
+    volume=${project}_qdrant_data_$suffix
+    docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
+    made_volumes+=("$volume")
+    docker run -d --name "$run-qdrant" --network "$run" --network-alias qdrant \
+        -v "$volume:/qdrant/storage" "$(image qdrant)" > /dev/null
+    while IFS="$tab" read -r name points checksum; do
+        [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+        got=$(docker run --rm -i --network "$run" "$(image backend)" \
+            python3 -c "$(cat "$bin/deskmate-qdrant.py")" recover "$name" "$checksum" \
+            < "$staged/qdrant/$name.snapshot" 2> "$work/qdrant.err") ||
+            fail "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
+        [ "$got" = "$points" ] || fail "the collection $name came back with $got points, not $points"
+    done < "$staged/collections.tsv"
+    docker stop -t 30 "$run-qdrant" > /dev/null
+    say qdrant_volume "$volume"
+fi
+
+if want files; then
+    target=$stack/shared/data.restore-$suffix
+    rm -rf "$target"
+    mkdir -p "$work/restored$stack/shared/data"
+    mv "$work/restored$stack/shared/data" "$target"
+    made_files=$target
+    (cd "$target" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
+        fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+    say files_dir "$target"
+fi
+finished=yes
+say result restored
