@@ -250,3 +250,133 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
         .unwrap();
     assert_eq!(list[0].verified, Some(false), "{list:?}");
 }
+
+fn memories(port: u16) -> usize {
+    let (status, body) = http(port, "GET", "/api/memories", "");
+    assert!(status.contains("200"), "{status} {body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    json["memories"].as_array().unwrap().len()
+}
+
+#[test]
+fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
+    let it = installed(3);
+    let made = it
+        .servers
+        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .unwrap();
+    // Life goes on after the backup: two more memories, a persona changed.
+    for i in 0..2 {
+        http(
+            it.port,
+            "POST",
+            "/api/memories",
+            &format!(r#"{{"persona": "aria", "text": "later {i}"}}"#),
+        );
+    }
+    let persona = Path::new(&it.stack).join("shared/data/personas/aria.json");
+    std::fs::write(&persona, r#"{"name": "Aria, changed"}"#).unwrap();
+    assert_eq!(memories(it.port), 5);
+
+    let mut steps = Vec::new();
+    let report = it
+        .servers
+        .backup_restore(
+            "home",
+            Environment::Production,
+            &made.id,
+            &deskmate_api::servers::RestoreOptions::default(),
+            &mut |s| steps.push(s.id),
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert_eq!(steps, ["space", "safety", "restore", "switch"]);
+    assert_eq!(memories(it.port), 3, "the backup's memories are back");
+    assert_eq!(
+        std::fs::read_to_string(&persona).unwrap(),
+        r#"{"name": "Aria"}"#
+    );
+    // Nothing from before was deleted: its volumes and folder are kept, and the safety
+    // backup holds it too.
+    assert_eq!(report.kept.len(), 3, "{report:?}");
+    let volumes = docker(&["volume", "ls", "--format", "{{.Name}}"]);
+    for kept in &report.kept[..2] {
+        assert!(volumes.lines().any(|v| v == kept), "{kept} is gone");
+    }
+    assert!(
+        Path::new(&report.kept[2])
+            .join("personas/aria.json")
+            .exists()
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert!(list.iter().any(|b| b.id.starts_with(&report.safety_backup)));
+    // The new volumes now serve: a re-run of the install keeps them.
+    let postgres = it.project.containers("postgres");
+    let mounts = docker(&[
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}} {{end}}",
+        &postgres[0],
+    ]);
+    assert!(mounts.contains("_postgres_data_r"), "{mounts}");
+    let mut options = InstallOptions::new(release("good-1"));
+    options.tls = TlsChoice::None;
+    options.http_port = it.port;
+    let again = it
+        .servers
+        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    assert!(!again.changed, "{:?}", again.steps);
+    assert_eq!(memories(it.port), 3);
+}
+
+#[test]
+fn a_restored_stack_that_fails_its_health_check_is_switched_back_and_nothing_is_lost() {
+    let it = installed(2);
+    let made = it
+        .servers
+        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .unwrap();
+    http(
+        it.port,
+        "POST",
+        "/api/memories",
+        r#"{"persona": "aria", "text": "after"}"#,
+    );
+    let options = deskmate_api::servers::RestoreOptions {
+        // No stack turns healthy in a second: the switch's health check fails.
+        health_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let err = it
+        .servers
+        .backup_restore(
+            "home",
+            Environment::Production,
+            &made.id,
+            &options,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "backup.restore_unhealthy", "{err:?}");
+    assert!(err.message.contains("switched back"), "{}", err.message);
+    assert_eq!(
+        memories(it.port),
+        3,
+        "the data from before the restore serves again"
+    );
+    let volumes = docker(&["volume", "ls", "--format", "{{.Name}}"]);
+    assert!(
+        !volumes.contains(&format!("{}_postgres_data_r", it.project.name)),
+        "{volumes}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&it.stack).join("shared/data/personas/aria.json"))
+            .unwrap(),
+        r#"{"name": "Aria"}"#
+    );
+}

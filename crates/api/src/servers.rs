@@ -22,7 +22,8 @@ use crate::shared_library::SharedLibrary;
 
 mod backup;
 mod install;
-pub use backup::BackupOutcome;
+pub use backup::{BackupOutcome, RestoreOptions, RestoreReport};
+pub use deskmate_remote::backup::Part;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 
 /// How the owner signs in, with the secret when there is one.

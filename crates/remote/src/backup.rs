@@ -231,6 +231,134 @@ fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
     }
 }
 
+/// What a restore can bring back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Database,
+    Vectors,
+    Files,
+}
+
+impl Part {
+    pub const ALL: [Part; 3] = [Part::Database, Part::Vectors, Part::Files];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Database => "database",
+            Part::Vectors => "vectors",
+            Part::Files => "files",
+        }
+    }
+}
+
+/// Where `deskmate-restore` put a backup's data, beside the running stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restored {
+    pub postgres_volume: Option<String>,
+    pub qdrant_volume: Option<String>,
+    pub files_dir: Option<String>,
+}
+
+/// Runs `deskmate-restore`: the parts of `snapshot` into new volumes (and a new data
+/// folder) named with `suffix`, proven there. The running stack is not touched.
+pub fn restore_beside(
+    session: &Session,
+    dir: &str,
+    snapshot: &str,
+    suffix: &str,
+    parts: &[Part],
+) -> Result<Restored> {
+    let mut args = vec![snapshot, suffix];
+    args.extend(parts.iter().map(|p| p.name()));
+    let out = run(
+        session,
+        r#"d=$1; shift; exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
+        dir,
+        &args,
+    )?;
+    if !out.exit.success() {
+        return Err(RemoteError::Refused {
+            code: "backup.restore_failed",
+            message: format!(
+                "Backup {snapshot} could not be restored: {}",
+                said(&out.stderr_tail(), "deskmate-restore:")
+            ),
+            detail: "Nothing was switched: DeskMate still runs on the data it had, untouched. What the restore had made beside it was removed.".into(),
+        });
+    }
+    let values = parse_report(&out.stdout_text());
+    Ok(Restored {
+        postgres_volume: values.get("postgres_volume").cloned(),
+        qdrant_volume: values.get("qdrant_volume").cloned(),
+        files_dir: values.get("files_dir").cloned(),
+    })
+}
+
+/// Points the running release at other data: the two volume lines of its `.env` and
+/// `shared/data-volumes`, and, with `files`, swaps the data folder with `files.0` (the old
+/// one goes to `files.1`). The same call with the old names and the two folders swapped
+/// undoes it. Nothing is deleted.
+pub fn point_at(
+    session: &Session,
+    dir: &str,
+    postgres_volume: &str,
+    qdrant_volume: &str,
+    files: Option<(&str, &str)>,
+) -> Result<()> {
+    let (incoming, outgoing) = files.unwrap_or(("", ""));
+    let out = run(
+        session,
+        r#"cd "$1" || exit 1
+env=$(readlink -f current)/.env
+grep -q '^DESKMATE_POSTGRES_VOLUME=' "$env" || { echo "this install names no data volumes; run the install again first" >&2; exit 1; }
+printf 'postgres	%s
+qdrant	%s
+' "$2" "$3" > shared/data-volumes.new && mv -f shared/data-volumes.new shared/data-volumes || exit 1
+sed -e "s|^DESKMATE_POSTGRES_VOLUME=.*|DESKMATE_POSTGRES_VOLUME=$2|" -e "s|^DESKMATE_QDRANT_VOLUME=.*|DESKMATE_QDRANT_VOLUME=$3|" "$env" > "$env.new" && mv -f "$env.new" "$env" || exit 1
+if [ -n "$4" ]; then mv -T shared/data "$5" && mv -T "$4" shared/data || exit 1; fi"#,
+        dir,
+        &[postgres_volume, qdrant_volume, incoming, outgoing],
+    )?;
+    if !out.exit.success() {
+        return Err(RemoteError::Refused {
+            code: "backup.switch_failed",
+            message: format!(
+                "The stack could not be pointed at the restored data: {}",
+                out.stderr_tail().trim()
+            ),
+            detail: "DeskMate still runs on the data it had.".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Removes what a restore made and no longer needs (its volumes after a switch back).
+pub fn remove_volumes(session: &Session, volumes: &[&str]) {
+    if volumes.is_empty() {
+        return;
+    }
+    if let Ok(line) = script(
+        r#"for v in "$@"; do docker volume rm "$v" > /dev/null 2>&1; done; true"#,
+        volumes,
+    ) {
+        let _ = session.capture(&line, 4096);
+    }
+}
+
+/// Free space where the stack lives, in bytes.
+pub fn free_space(session: &Session, dir: &str) -> Result<u64> {
+    let out = run(session, r#"df -Pk -- "$1" | tail -n 1"#, dir, &[])?;
+    out.stdout_text()
+        .split_whitespace()
+        .nth(3)
+        .and_then(|k| k.parse::<u64>().ok())
+        .map(|k| k * 1024)
+        .ok_or_else(|| RemoteError::Protocol {
+            reason: "df did not say how much space is free".into(),
+        })
+}
+
 /// A snapshot as `restic snapshots --json` lists it (the fields read).
 #[derive(Debug, Deserialize)]
 struct ResticSnapshot {

@@ -339,7 +339,12 @@ pub fn run(
     // `current` already named this release: the stack was installed before and may be
     // serving. Then a failure leaves it as it is rather than taking it down.
     let first = switched;
-    let started = start_and_wait(session, spec, compose, !written.is_empty(), first, cancel);
+    let mode = if written.is_empty() {
+        Start::IfNeeded
+    } else {
+        Start::Apply
+    };
+    let started = start_and_wait(session, spec, compose, mode, first, cancel);
     let started = match started {
         Ok(changed) => changed,
         Err(err) => {
@@ -737,7 +742,7 @@ pub fn restart(
     compose: &Compose,
     cancel: &Cancel,
 ) -> Result<()> {
-    start_and_wait(session, spec, compose, true, false, cancel)?;
+    start_and_wait(session, spec, compose, Start::Recreate, false, cancel)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut answer = through_proxy(session, &spec.proxy);
     while answer.is_err() && Instant::now() < deadline {
@@ -754,20 +759,36 @@ pub fn restart(
     })
 }
 
-/// Starts the stack unless it already runs this release, healthy, with these files (`force`:
-/// they changed, so compose must apply them); then waits for health. `first`: nothing served
-/// before, so a failure is followed by stopping it all (and the words say so).
+/// When `start_and_wait` brings the stack up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// Only if some service is not running healthy.
+    IfNeeded,
+    /// Always: the files changed, and compose recreates what they change.
+    Apply,
+    /// Always, every container anew: the same files now name other data volumes, which
+    /// compose does not count as a change.
+    Recreate,
+}
+
+/// Starts the stack as `mode` says; then waits for health. `first`: nothing served before,
+/// so a failure is followed by stopping it all (and the words say so).
 fn start_and_wait(
     session: &Session,
     spec: &InstallSpec,
     compose: &Compose,
-    force: bool,
+    mode: Start,
     first: bool,
     cancel: &Cancel,
 ) -> Result<bool> {
-    if !force && all_healthy(spec, &containers(session, &spec.project)?) {
+    if mode == Start::IfNeeded && all_healthy(spec, &containers(session, &spec.project)?) {
         return Ok(false);
     }
+    let recreate = if mode == Start::Recreate {
+        " --force-recreate"
+    } else {
+        ""
+    };
     // Compose itself waits for each service's health before starting the next, which can
     // take minutes with no output; so it runs detached on the server, its words and exit
     // status in log/, while this side watches the containers and can be cancelled.
@@ -775,7 +796,7 @@ fn start_and_wait(
         session,
         "starting the stack (compose up)",
         &format!(
-            "rm -f \"$1/log/compose-up.status\"; cd \"$1/current\" || exit 1; ( {} up -d --remove-orphans; echo $? > \"$1/log/compose-up.status\" ) < /dev/null > \"$1/log/compose-up.log\" 2>&1 & echo $! > \"$1/log/compose-up.pid\"",
+            "rm -f \"$1/log/compose-up.status\"; cd \"$1/current\" || exit 1; ( {} up -d --remove-orphans{recreate}; echo $? > \"$1/log/compose-up.status\" ) < /dev/null > \"$1/log/compose-up.log\" 2>&1 & echo $! > \"$1/log/compose-up.pid\"",
             compose.shell()
         ),
         &[&spec.dir],
@@ -784,16 +805,25 @@ fn start_and_wait(
     loop {
         check_cancel(cancel)?;
         let list = containers(session, &spec.project)?;
-        if all_healthy(spec, &list) {
+        let outcome = compose_outcome(session, spec);
+        // Healthy counts once compose is done: until then the containers may still be the
+        // ones it is about to replace.
+        if outcome == ComposeOutcome::Done && all_healthy(spec, &list) {
             return Ok(true);
         }
-        let failed = spec.services.iter().find(|service| {
+        // While compose works, containers stop and start on purpose; judge them once it is
+        // done (or the time is up).
+        let settled = outcome != ComposeOutcome::Running;
+        let failed = spec.services.iter().filter(|_| settled).find(|service| {
             list.iter().any(|c| {
                 c.service == **service
                     && (c.health == "unhealthy" || c.state == "exited" || c.state == "dead")
             })
         });
-        let compose_failed = compose_failure(session, spec);
+        let compose_failed = match outcome {
+            ComposeOutcome::Failed(words) => Some(words),
+            _ => None,
+        };
         if failed.is_some() || compose_failed.is_some() || Instant::now() > deadline {
             let not_healthy = spec
                 .services
@@ -818,6 +848,9 @@ fn start_and_wait(
             let compose_said = compose_failed
                 .map(|words| format!("Compose said:\n{words}\n"))
                 .unwrap_or_default();
+            // Given up on: a compose still working would go on changing the stack under
+            // whatever comes next (stopping it, or switching back).
+            stop_compose_up(session, spec);
             return Err(refuse(
                 "install.unhealthy",
                 format!(
@@ -840,16 +873,30 @@ fn start_and_wait(
 
 /// Compose's last words when it finished without success; None while it runs or after it
 /// succeeded.
-fn compose_failure(session: &Session, spec: &InstallSpec) -> Option<String> {
+fn compose_outcome(session: &Session, spec: &InstallSpec) -> ComposeOutcome {
     let out = run_script(
         session,
         "reading compose's outcome",
-        "s=$(cat \"$1/log/compose-up.status\" 2>/dev/null) || exit 0; [ \"$s\" = 0 ] && exit 0; tail -n 8 \"$1/log/compose-up.log\"",
+        "s=$(cat \"$1/log/compose-up.status\" 2>/dev/null) || { echo running; exit 0; }; [ \"$s\" = 0 ] && { echo done; exit 0; }; echo failed; tail -n 8 \"$1/log/compose-up.log\"",
         &[&spec.dir],
-    )
-    .ok()?;
-    let words = out.trim();
-    (!words.is_empty()).then(|| words.to_string())
+    );
+    match out {
+        Ok(text) => match text.split_once('\n') {
+            Some(("failed", words)) => ComposeOutcome::Failed(words.trim().to_string()),
+            _ if text.trim() == "done" => ComposeOutcome::Done,
+            _ => ComposeOutcome::Running,
+        },
+        Err(_) => ComposeOutcome::Running,
+    }
+}
+
+/// Where the detached `compose up` is.
+#[derive(Debug, PartialEq, Eq)]
+enum ComposeOutcome {
+    Running,
+    Done,
+    /// Its last words.
+    Failed(String),
 }
 
 /// The failing service's last log lines and Docker's health log.
@@ -876,10 +923,23 @@ fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (Strin
 
 /// Leaves nothing running and no `current` after a first install that failed; volumes (the
 /// data) are kept.
+/// Stops the detached `compose up`, if it still runs, and waits (10 s at most) for it to go.
+fn stop_compose_up(session: &Session, spec: &InstallSpec) {
+    let _ = run_script(
+        session,
+        "stopping compose",
+        r#"p=$(cat "$1/log/compose-up.pid" 2>/dev/null) || exit 0
+pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.5; done"#,
+        &[&spec.dir],
+    );
+}
+
 fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
     // A compose still waiting in the background would start what `down` removes.
+    stop_compose_up(session, spec);
     let line = format!(
-        "p=$(cat \"$1/log/compose-up.pid\" 2>/dev/null) && {{ pkill -P \"$p\" 2>/dev/null; kill \"$p\" 2>/dev/null; }}; cd \"$1/current\" && {} down --remove-orphans > /dev/null 2>&1 && cd \"$1\" && rm -f current",
+        "cd \"$1/current\" && {} down --remove-orphans > /dev/null 2>&1 && cd \"$1\" && rm -f current",
         compose.shell()
     );
     let _ = run_script(session, "stopping the failed stack", &line, &[&spec.dir]);

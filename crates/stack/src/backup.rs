@@ -1,7 +1,8 @@
 //! The backup scripts a stack carries on its server, in `STACK/bin`: `deskmate-backup`
 //! (one restic snapshot of the database, the vectors, the data files and what ran),
-//! `deskmate-verify` (a trial restore of one snapshot in throwaway containers), and the
-//! two helpers they share. The scripts themselves say what they do; they are shell so that
+//! `deskmate-verify` (a trial restore of one snapshot in throwaway containers),
+//! `deskmate-restore` (one snapshot's data into new volumes beside the running stack), and
+//! the two helpers they share. The scripts themselves say what they do; they are shell so that
 //! the server's own timer runs exactly what the app runs, with no app present.
 //!
 //! They are plain files (run with `bash`), versioned in their first lines; the app writes
@@ -11,6 +12,7 @@ use crate::File;
 
 pub const BACKUP_SCRIPT: &str = "bin/deskmate-backup";
 pub const VERIFY_SCRIPT: &str = "bin/deskmate-verify";
+pub const RESTORE_SCRIPT: &str = "bin/deskmate-restore";
 pub const QDRANT_HELPER: &str = "bin/deskmate-qdrant.py";
 pub const COUNT_SQL: &str = "bin/deskmate-count.sql";
 /// The repository's password, 0600, for the scripts (and so for scheduled runs).
@@ -39,6 +41,11 @@ pub fn scripts() -> Vec<File> {
         file(
             VERIFY_SCRIPT,
             include_str!("../scripts/deskmate-verify.sh"),
+            0o644,
+        ),
+        file(
+            RESTORE_SCRIPT,
+            include_str!("../scripts/deskmate-restore.sh"),
             0o644,
         ),
         file(

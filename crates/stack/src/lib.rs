@@ -28,7 +28,7 @@ pub mod release;
 
 pub use error::StackError;
 pub use model::{
-    DATA_VOLUMES, DataVolumes, Environment, File, Limits, ProxyKind, Secrets, Stack, Tls, check_domain,
-    check_email, is_volume_name,
+    DATA_VOLUMES, DataVolumes, Environment, File, Limits, ProxyKind, Secrets, Stack, Tls,
+    check_domain, check_email, is_volume_name, project_name,
 };
 pub use release::{ImageRef, Release, Role};

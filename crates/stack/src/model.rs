@@ -134,6 +134,24 @@ impl DataVolumes {
     }
 }
 
+/// The compose project of a stack folder: its name, as compose itself would make it
+/// (`/opt/deskmate` -> `deskmate`).
+pub fn project_name(dir: &str) -> String {
+    let base = dir.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let name: String = base
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '_' | '-') => c,
+            _ => '-',
+        })
+        .collect();
+    if name.is_empty() {
+        "deskmate".to_string()
+    } else {
+        name
+    }
+}
+
 /// A Docker volume name: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 128 characters.
 pub fn is_volume_name(name: &str) -> bool {
     !name.is_empty()
@@ -293,24 +311,7 @@ impl Stack {
     /// stack folder's name (`/opt/deskmate` -> `deskmate`; staging lives in its own folder),
     /// as compose itself would name it, fixed in `.env` so every compose agrees.
     pub fn project(&self) -> String {
-        let base = self
-            .dir
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or("");
-        let name: String = base
-            .chars()
-            .map(|c| match c.to_ascii_lowercase() {
-                c @ ('a'..='z' | '0'..='9' | '_' | '-') => c,
-                _ => '-',
-            })
-            .collect();
-        if name.is_empty() {
-            "deskmate".to_string()
-        } else {
-            name
-        }
+        project_name(&self.dir)
     }
 
     /// The volume that holds the database.

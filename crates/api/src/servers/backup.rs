@@ -6,15 +6,17 @@
 //! the owner's keychain as their copy, which is what restores a backup onto a new server. It
 //! travels only inside the SSH channel, never on a command line.
 
-use deskmate_remote::backup::{self, Backup, BackupReport, VerifyReport};
-use deskmate_remote::install::{SpecFile, put_files};
-use deskmate_remote::{Cancel, Secret, Session, script, secrets};
-use deskmate_stack::{Environment, backup as scripts};
+use deskmate_remote::backup::{self, Backup, BackupReport, Part, VerifyReport};
+use deskmate_remote::install::{
+    self as steps, InstallSpec, ProxyProbe, SpecFile, StepReport, put_files,
+};
+use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
+use deskmate_stack::{Environment, backup as scripts, project_name};
 use serde::Serialize;
 
-use super::install::stack_dir;
-use super::{Servers, remote_error};
-use crate::error::ApiError;
+use super::install::{read_data_volumes, stack_dir};
+use super::{Servers, now, remote_error};
+use crate::error::{ApiError, library_error};
 
 /// The length of a new repository password.
 const PASSWORD_LEN: usize = 40;
@@ -145,5 +147,275 @@ impl Servers {
         };
         self.secrets.set(&key, &password).map_err(fail)?;
         Ok(password)
+    }
+}
+
+/// What `backup restore` brings back, and how long the restored stack gets to turn healthy.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// Empty: everything (database, vectors, files).
+    pub parts: Vec<Part>,
+    pub health_timeout: std::time::Duration,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> RestoreOptions {
+        RestoreOptions {
+            parts: Vec::new(),
+            health_timeout: std::time::Duration::from_secs(180),
+        }
+    }
+}
+
+/// What `backup restore` did.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct RestoreReport {
+    pub server: String,
+    pub environment: &'static str,
+    /// The backup restored (its full id).
+    pub id: String,
+    /// The backup of the state before the restore, taken first.
+    pub safety_backup: String,
+    pub restored: Vec<Part>,
+    /// The data from before, kept (volumes and folder); remove them once content.
+    pub kept: Vec<String>,
+    pub steps: Vec<StepReport>,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+impl Servers {
+    /// Restores a backup side by side: a safety backup of the state now, the backup's data
+    /// into new volumes beside the running stack (proven there by row and point counts and
+    /// file hashes), then the stack switched to them and health-checked. If the restored
+    /// stack is not healthy it is switched back to the data it had, which was never touched.
+    pub fn backup_restore(
+        &self,
+        name: &str,
+        environment: Environment,
+        id: &str,
+        options: &RestoreOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<RestoreReport, ApiError> {
+        let started = std::time::Instant::now();
+        let _claim = self.busy.claim(name, "a restore")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        let installed = self
+            .library
+            .lock()
+            .install(name, environment.name())
+            .map_err(library_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    "backup.not_installed",
+                    format!(
+                        "{name} has no {} install to restore into",
+                        environment.name()
+                    ),
+                    "install DeskMate on it first (deskmate server install), then restore",
+                )
+            })?;
+        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
+        let compose = steps::compose_of(&facts).map_err(fail)?;
+        self.prepare(name, &session, &dir, environment, cancel)?;
+        let parts = if options.parts.is_empty() {
+            Part::ALL.to_vec()
+        } else {
+            options.parts.clone()
+        };
+        let mut steps = Vec::new();
+        let mut step = |id: &'static str, title: &str, detail: String| {
+            let report = StepReport {
+                id,
+                title: title.to_string(),
+                changed: true,
+                detail,
+            };
+            on_step(&report);
+            steps.push(report);
+        };
+
+        // Which backup, and room for it.
+        let list = backup::list(&session, &dir).map_err(fail)?;
+        let matching: Vec<&Backup> = list
+            .iter()
+            .filter(|b| !id.is_empty() && b.id.starts_with(id))
+            .collect();
+        let [wanted] = matching.as_slice() else {
+            return Err(ApiError::new(
+                "backup.unknown_id",
+                format!(
+                    "no single backup of {name} has the id `{}`",
+                    id.escape_debug()
+                ),
+                "use an id from `deskmate backup list`",
+            ));
+        };
+        let needed = wanted.size.unwrap_or(0) * 2 + 256 * 1024 * 1024;
+        let free = backup::free_space(&session, &dir).map_err(fail)?;
+        if free < needed {
+            return Err(ApiError::new(
+                "backup.no_space",
+                format!(
+                    "{name} has {} MiB free; the restore needs about {} MiB beside the running stack",
+                    free >> 20,
+                    needed >> 20
+                ),
+                "free some space on the server (old Docker images: docker image prune), then restore again",
+            ));
+        }
+        step(
+            "space",
+            "Check the room beside the running stack",
+            format!("{} MiB free, about {} MiB needed", free >> 20, needed >> 20),
+        );
+
+        // A backup of now, so the restore itself can be undone.
+        if cancel.is_cancelled() {
+            return Err(fail(deskmate_remote::RemoteError::Cancelled));
+        }
+        let (safety, _) = backup::create(&session, &dir, false).map_err(fail)?;
+        step(
+            "safety",
+            "Back up the data as it is now",
+            format!("backup {}", safety.snapshot),
+        );
+
+        // The backup's data beside the stack, proven there.
+        if cancel.is_cancelled() {
+            return Err(fail(deskmate_remote::RemoteError::Cancelled));
+        }
+        // Named by the time (seconds since 1970), so each restore's volumes are new ones.
+        let suffix = format!("r{}", now());
+        let restored =
+            backup::restore_beside(&session, &dir, &wanted.id, &suffix, &parts).map_err(fail)?;
+        step(
+            "restore",
+            "Restore the backup beside the running stack and check it",
+            format!(
+                "{} restored; row counts, point counts and file hashes equal the backup's",
+                parts
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+
+        // Switch, and check.
+        let project = project_name(&dir);
+        let before = read_data_volumes(&session, &dir).map_err(fail)?;
+        let old_pg = before
+            .postgres
+            .unwrap_or_else(|| format!("{project}_postgres_data"));
+        let old_qd = before
+            .qdrant
+            .unwrap_or_else(|| format!("{project}_qdrant_data"));
+        let new_pg = restored.postgres_volume.clone().unwrap_or(old_pg.clone());
+        let new_qd = restored.qdrant_volume.clone().unwrap_or(old_qd.clone());
+        let old_files = format!("{dir}/shared/data.before-{suffix}");
+        let files = restored
+            .files_dir
+            .as_deref()
+            .map(|incoming| (incoming, old_files.as_str()));
+        backup::point_at(&session, &dir, &new_pg, &new_qd, files).map_err(fail)?;
+        let spec = InstallSpec {
+            dir: dir.clone(),
+            version: installed.version.clone(),
+            project,
+            environment: environment.name().to_string(),
+            files: Vec::new(),
+            host_files: Vec::new(),
+            host_root: String::new(),
+            unit: String::new(),
+            firewall: Vec::new(),
+            images: Vec::new(),
+            archives: Vec::new(),
+            services: deskmate_stack::Role::ALL
+                .iter()
+                .map(|r| r.service().to_string())
+                .collect(),
+            proxy: ProxyProbe {
+                port: installed.proxy_port,
+                https: installed.proxy_https,
+                host: installed.proxy_host.clone(),
+            },
+            health_timeout: options.health_timeout,
+        };
+        if let Err(err) = steps::restart(&session, &spec, &compose, cancel) {
+            // Back to the data it had, untouched all along.
+            let back = restored
+                .files_dir
+                .as_deref()
+                .map(|restored_dir| (old_files.as_str(), restored_dir));
+            // The data it had served before, so it gets the usual time to start.
+            let previous = InstallSpec {
+                health_timeout: RestoreOptions::default().health_timeout,
+                ..spec
+            };
+            let switched_back = backup::point_at(&session, &dir, &old_pg, &old_qd, back)
+                .and_then(|()| steps::restart(&session, &previous, &compose, &Cancel::new()));
+            let made: Vec<&str> = [&restored.postgres_volume, &restored.qdrant_volume]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let err = remote_error(err, name);
+            return Err(match switched_back {
+                Ok(()) => {
+                    backup::remove_volumes(&session, &made);
+                    ApiError::new(
+                        "backup.restore_unhealthy",
+                        format!(
+                            "The restored stack did not pass its health check ({}), so DeskMate was switched back to the data it had. Nothing was lost.",
+                            err.message
+                        ),
+                        format!(
+                            "safety backup {} holds the state from just before; {}",
+                            safety.snapshot, err.hint
+                        ),
+                    )
+                }
+                Err(back) => ApiError::new(
+                    "backup.switch_back_failed",
+                    format!(
+                        "The restored stack did not pass its health check ({}), and switching back failed too: {back}",
+                        err.message
+                    ),
+                    format!(
+                        "the data from before is untouched in the volumes {old_pg} and {old_qd}, and in safety backup {}; run `deskmate server health {name}`",
+                        safety.snapshot
+                    ),
+                ),
+            });
+        }
+        step(
+            "switch",
+            "Switch DeskMate to the restored data and check its health",
+            "every service is healthy; /api/health answers through the proxy".to_string(),
+        );
+        let mut kept = Vec::new();
+        if restored.postgres_volume.is_some() {
+            kept.push(old_pg);
+        }
+        if restored.qdrant_volume.is_some() {
+            kept.push(old_qd);
+        }
+        if restored.files_dir.is_some() {
+            kept.push(old_files);
+        }
+        Ok(RestoreReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            id: wanted.id.clone(),
+            safety_backup: safety.snapshot,
+            restored: parts,
+            kept,
+            steps,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
     }
 }
