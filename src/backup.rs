@@ -1,5 +1,5 @@
 //! `deskmate backup …`: back a server's DeskMate up, list its backups, prove one by a trial
-//! restore. The work is in `deskmate-api` (`Servers::backup_*`); this only asks and prints.
+//! restore, restore one side by side. The work is in `deskmate-api` (`Servers::backup_*`); this only asks and prints.
 //!
 //! Exit codes as `server`: 0 ok; 1 the input is invalid or a backup or its trial restore
 //! failed; 2 the server could not be reached.
@@ -7,8 +7,8 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use deskmate_api::servers::BackupOutcome;
-use deskmate_api::{Cancel, DataDir, Environment, Servers};
+use deskmate_api::servers::{BackupOutcome, Part, RestoreOptions, RestoreReport};
+use deskmate_api::{ApiError, Cancel, DataDir, Environment, Servers, StepReport};
 
 use crate::output::{self, ok};
 use crate::server::EnvironmentArg;
@@ -31,6 +31,22 @@ pub enum BackupCommand {
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
     },
+    /// Bring a backup back, side by side: a safety backup of now, the backup's data into new
+    /// volumes beside the running stack, checked, then DeskMate switched to it and
+    /// health-checked (and switched back if that fails). Nothing from before is deleted
+    Restore {
+        name: String,
+        /// The backup's id (from `deskmate backup list`)
+        id: String,
+        /// Only this part (repeat for two); all three when not given
+        #[arg(long, value_enum)]
+        only: Vec<PartArg>,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+        /// Go ahead without asking
+        #[arg(long)]
+        yes: bool,
+    },
     /// Prove one backup by a trial restore in throwaway containers
     Verify {
         name: String,
@@ -50,6 +66,13 @@ pub fn run(command: BackupCommand, json: bool) -> ExitCode {
         Ok(servers) => run_with(&servers, command, json),
         Err(e) => output::error(&e, json),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartArg {
+    Database,
+    Vectors,
+    Files,
 }
 
 fn environment(arg: EnvironmentArg) -> Environment {
@@ -131,6 +154,13 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                 }
             },
         ),
+        BackupCommand::Restore {
+            name,
+            id,
+            only,
+            environment: env,
+            yes,
+        } => restore(servers, &name, &id, &only, environment(env), yes, json),
         BackupCommand::Verify {
             name,
             id,
@@ -147,6 +177,76 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             },
         ),
     }
+}
+
+/// Says what will happen, asks (on a terminal; `--yes` otherwise), then restores and prints
+/// each step as it finishes.
+fn restore(
+    servers: &Servers,
+    name: &str,
+    id: &str,
+    only: &[PartArg],
+    environment: Environment,
+    yes: bool,
+    json: bool,
+) -> ExitCode {
+    use std::io::{BufRead, IsTerminal};
+    let parts: Vec<Part> = only
+        .iter()
+        .map(|p| match p {
+            PartArg::Database => Part::Database,
+            PartArg::Vectors => Part::Vectors,
+            PartArg::Files => Part::Files,
+        })
+        .collect();
+    let what = if parts.is_empty() {
+        "the database, the vectors and the data files".to_string()
+    } else {
+        parts.iter().map(|p| p.name()).collect::<Vec<_>>().join(" and ")
+    };
+    if !yes {
+        if json || !std::io::stdin().is_terminal() {
+            return output::error(
+                &ApiError::new(
+                    "usage.confirm",
+                    "a restore changes what DeskMate serves, and no one was there to say yes",
+                    "run it again with --yes",
+                ),
+                json,
+            );
+        }
+        println!(
+            "This brings {what} of {name} back to backup {id}. First it backs up the data as it is now; then it restores the backup beside the running DeskMate, checks it, switches to it and checks DeskMate's health. If that fails it switches back. Nothing is deleted: the data from before is kept.",
+        );
+        print!("Go ahead? [y/N] ");
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("Nothing was changed.");
+            return ExitCode::from(crate::output::OK);
+        }
+    }
+    let options = RestoreOptions {
+        parts,
+        ..Default::default()
+    };
+    let mut on_step = |step: &StepReport| {
+        if !json {
+            println!("  done  {}: {}", step.title, step.detail);
+        }
+    };
+    let result =
+        servers.backup_restore(name, environment, id, &options, &mut on_step, &Cancel::new());
+    output::finish(result, json, ok, |r: &RestoreReport| {
+        println!(
+            "{} is back to backup {}, and healthy. The data from before is kept in: {}. The safety backup {} holds it too.",
+            r.server,
+            r.id.get(..8).unwrap_or(&r.id),
+            r.kept.join(", "),
+            r.safety_backup
+        );
+    })
 }
 
 fn size(bytes: u64) -> String {

@@ -50,7 +50,7 @@ enum Command {
     /// Add your DeskMate server, then check it is ready and watch its health (over SSH)
     #[command(subcommand)]
     Server(server::ServerCommand),
-    /// Back up a server's DeskMate, list its backups, and prove one by a trial restore
+    /// Back up a server's DeskMate, list its backups, prove one by a trial restore, restore one
     #[command(subcommand)]
     Backup(backup::BackupCommand),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards

@@ -184,6 +184,12 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     assert_eq!(list[0]["verified"], serde_json::Value::Null);
     assert_eq!(list[1]["verified"], true);
     assert!(list[1]["size"].as_u64().unwrap() > 0);
+    // A restore asks first; with no one to ask and no --yes, nothing happens.
+    let run = support::deskmate_with_data(
+        it._data.path(),
+        &[data, &"restore", &"home", &second.as_str(), &"--json"],
+    );
+    assert_eq!(run.json()["error"]["code"], "usage.confirm");
 }
 
 #[test]
