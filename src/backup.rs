@@ -7,7 +7,9 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use deskmate_api::servers::{BackupOutcome, Part, RestoreOptions, RestoreReport};
+use deskmate_api::servers::{
+    BackupOutcome, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
+};
 use deskmate_api::{ApiError, Cancel, DataDir, Environment, Servers, StepReport};
 
 use crate::output::{self, ok};
@@ -46,6 +48,23 @@ pub enum BackupCommand {
         /// Go ahead without asking
         #[arg(long)]
         yes: bool,
+    },
+    /// Back up every day at a time of your choice (systemd timers on the server, which needs
+    /// root or passwordless sudo there), each backup verified, and keep 7 daily, 4 weekly and
+    /// 6 monthly backups unless told otherwise
+    Schedule {
+        name: String,
+        /// The time of day, HH:MM (the server's clock; up to 30 minutes later at random)
+        #[arg(long, default_value = "03:30")]
+        at: String,
+        #[arg(long, default_value_t = 7)]
+        keep_daily: u32,
+        #[arg(long, default_value_t = 4)]
+        keep_weekly: u32,
+        #[arg(long, default_value_t = 6)]
+        keep_monthly: u32,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
     },
     /// Prove one backup by a trial restore in throwaway containers
     Verify {
@@ -161,6 +180,36 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             environment: env,
             yes,
         } => restore(servers, &name, &id, &only, environment(env), yes, json),
+        BackupCommand::Schedule {
+            name,
+            at,
+            keep_daily,
+            keep_weekly,
+            keep_monthly,
+            environment: env,
+        } => {
+            let retention = Retention {
+                daily: keep_daily,
+                weekly: keep_weekly,
+                monthly: keep_monthly,
+            };
+            output::finish(
+                servers.backup_schedule(&name, environment(env), &at, retention, ""),
+                json,
+                ok,
+                |r: &ScheduleReport| {
+                    println!(
+                        "{} backs up every day at {} (up to 30 minutes later), each backup verified; it keeps {} daily, {} weekly and {} monthly backups. Timers: {}.",
+                        r.server,
+                        r.at,
+                        r.keep_daily,
+                        r.keep_weekly,
+                        r.keep_monthly,
+                        r.timers.join(", ")
+                    )
+                },
+            )
+        }
         BackupCommand::Verify {
             name,
             id,
@@ -202,7 +251,11 @@ fn restore(
     let what = if parts.is_empty() {
         "the database, the vectors and the data files".to_string()
     } else {
-        parts.iter().map(|p| p.name()).collect::<Vec<_>>().join(" and ")
+        parts
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(" and ")
     };
     if !yes {
         if json || !std::io::stdin().is_terminal() {
@@ -236,8 +289,14 @@ fn restore(
             println!("  done  {}: {}", step.title, step.detail);
         }
     };
-    let result =
-        servers.backup_restore(name, environment, id, &options, &mut on_step, &Cancel::new());
+    let result = servers.backup_restore(
+        name,
+        environment,
+        id,
+        &options,
+        &mut on_step,
+        &Cancel::new(),
+    );
     output::finish(result, json, ok, |r: &RestoreReport| {
         println!(
             "{} is back to backup {}, and healthy. The data from before is kept in: {}. The safety backup {} holds it too.",

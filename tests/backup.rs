@@ -43,14 +43,24 @@ struct Installed {
 
 /// good-1 installed, with `memories` rows (each with its Qdrant point) and a persona file.
 fn installed(memories: usize) -> Installed {
+    installed_as(memories, None)
+}
+
+/// The same, signed in as `user` (root: its host files go under the server's `host-root`).
+fn installed_as(memories: usize, user: Option<&str>) -> Installed {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();
     let stack = server.stack_dir();
     let project = Project::of(&stack);
-    let servers = support::api_servers(data.path(), &server, server.user(), &stack);
+    let servers = support::api_servers(data.path(), &server, user.unwrap_or(server.user()), &stack);
     let mut options = InstallOptions::new(release("good-1"));
     options.tls = TlsChoice::None;
     options.http_port = free_port();
+    options.host_root = server
+        .home()
+        .join("host-root")
+        .to_string_lossy()
+        .into_owned();
     servers
         .install("home", &options, &mut |_| {}, &Cancel::new())
         .unwrap();
@@ -385,4 +395,87 @@ fn a_restored_stack_that_fails_its_health_check_is_switched_back_and_nothing_is_
             .unwrap(),
         r#"{"name": "Aria"}"#
     );
+}
+
+#[test]
+fn a_schedule_installs_timers_whose_backup_runs_as_the_timer_would_and_applies_retention() {
+    let it = installed_as(1, Some("root"));
+    let first = it
+        .servers
+        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .unwrap();
+    let host_root = it.server.home().join("host-root");
+    let retention = deskmate_api::servers::Retention {
+        daily: 1,
+        weekly: 0,
+        monthly: 0,
+    };
+    let report = it
+        .servers
+        .backup_schedule(
+            "home",
+            Environment::Production,
+            "04:15",
+            retention,
+            &host_root.to_string_lossy(),
+        )
+        .unwrap();
+    let service = host_root.join(format!(
+        "etc/systemd/system/{}-backup.service",
+        it.project.name
+    ));
+    let unit = std::fs::read_to_string(&service).unwrap();
+    let timer = std::fs::read_to_string(service.with_extension("timer")).unwrap();
+    assert!(timer.contains("OnCalendar=*-*-* 04:15:00"), "{timer}");
+    assert_eq!(
+        it.server.recorded("systemctl").last().unwrap(),
+        &format!(
+            "systemctl enable --now {} {}",
+            report.timers[0], report.timers[1]
+        )
+    );
+    let verify = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&service)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    // What the timer runs, run the way systemd would: its ExecStart, a bare environment.
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    let out = std::process::Command::new("env")
+        .args([
+            "-i",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "sh",
+            "-c",
+            exec,
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("result\tverified"), "{said}");
+    assert!(
+        said.contains("forgotten\t1"),
+        "retention forgot the older backup: {said}"
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(!list[0].id.starts_with(&first.id));
+    assert_eq!(list[0].verified, Some(true));
 }

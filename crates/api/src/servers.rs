@@ -22,8 +22,9 @@ use crate::shared_library::SharedLibrary;
 
 mod backup;
 mod install;
-pub use backup::{BackupOutcome, RestoreOptions, RestoreReport};
+pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
 pub use deskmate_remote::backup::Part;
+pub use deskmate_stack::backup::Retention;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 
 /// How the owner signs in, with the secret when there is one.

@@ -52,6 +52,9 @@ pub struct VerifyReport {
     pub files: String,
     #[ts(type = "number")]
     pub seconds: u64,
+    /// After a backup's own trial restore: what the retention rules did ("forgot 2 old
+    /// backups"), or why they failed; empty for a check of an older backup.
+    pub retention: String,
 }
 
 /// One backup in the list.
@@ -228,6 +231,11 @@ fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
         vectors: text(values, "vectors"),
         files: text(values, "files"),
         seconds: number(values, "seconds"),
+        retention: match (values.get("forgotten"), values.get("retention")) {
+            (Some(n), _) => format!("forgot {n} old backups"),
+            (None, Some(why)) => format!("old backups were not forgotten: {why}"),
+            (None, None) => String::new(),
+        },
     }
 }
 

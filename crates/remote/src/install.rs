@@ -959,40 +959,15 @@ pub fn through_proxy(session: &Session, probe: &ProxyProbe) -> std::result::Resu
 /// The boot unit, jail, logrotate and firewall, when this account is root or may sudo
 /// without a password. `systemctl` and `ufw` are the server's own.
 fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
-    let who = run_script(
-        session,
-        "checking for root",
-        "if [ \"$(id -u)\" = 0 ]; then echo root; elif sudo -n true 2>/dev/null; then echo sudo; else echo none; fi",
-        &[],
-    )?;
-    let prefix = match who.trim() {
-        "root" => "",
-        "sudo" => "sudo -n ",
-        _ => {
-            return Ok((
-                false,
-                "skipped: this account is not root and may not use sudo, so DeskMate will not start by itself after a reboot and the firewall is unchanged. Run the install as root (or with sudo rights) to add them.".into(),
-            ));
-        }
-    };
     let staging = format!("{}/releases/{}/host", spec.dir, spec.version);
-    let mut changed = false;
-    for file in &spec.host_files {
-        let staged = format!("{staging}{}", file.path);
-        if let Some(parent) = staged.rsplit_once('/').map(|(d, _)| d) {
-            run_script(session, "making a folder", "mkdir -p -- \"$1\"", &[parent])?;
-        }
-        session.write_file(&file.contents, &staged, Visibility::Normal, &Cancel::new())?;
-        let out = run_script(
-            session,
-            "installing a system file",
-            &format!(
-                "cmp -s \"$1\" \"$2\" && echo same || {{ {prefix}install -D -m 0644 \"$1\" \"$2\" && echo installed; }}"
-            ),
-            &[&staged, &format!("{}{}", spec.host_root, file.path)],
-        )?;
-        changed |= out.trim() == "installed";
-    }
+    let Some((prefix, changed)) =
+        install_system_files(session, &staging, &spec.host_root, &spec.host_files)?
+    else {
+        return Ok((
+            false,
+            "skipped: this account is not root and may not use sudo, so DeskMate will not start by itself after a reboot and the firewall is unchanged. Run the install as root (or with sudo rights) to add them.".into(),
+        ));
+    };
     let mut steps = vec![
         format!("{prefix}systemctl daemon-reload"),
         format!("{prefix}systemctl enable \"$1\""),
@@ -1018,6 +993,54 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
             spec.unit
         ),
     ))
+}
+
+/// How this account runs commands as root: `""` as root, `"sudo -n "` with passwordless
+/// sudo, None otherwise.
+pub fn root_prefix(session: &Session) -> Result<Option<&'static str>> {
+    let who = run_script(
+        session,
+        "checking for root",
+        "if [ \"$(id -u)\" = 0 ]; then echo root; elif sudo -n true 2>/dev/null; then echo sudo; else echo none; fi",
+        &[],
+    )?;
+    Ok(match who.trim() {
+        "root" => Some(""),
+        "sudo" => Some("sudo -n "),
+        _ => None,
+    })
+}
+
+/// Puts system files (absolute paths, under `host_root` in tests) in place as root: each is
+/// staged in `staging` first and installed only when it differs. None when this account
+/// cannot act as root; else the root prefix and whether any file changed.
+pub fn install_system_files(
+    session: &Session,
+    staging: &str,
+    host_root: &str,
+    files: &[SpecFile],
+) -> Result<Option<(&'static str, bool)>> {
+    let Some(prefix) = root_prefix(session)? else {
+        return Ok(None);
+    };
+    let mut changed = false;
+    for file in files {
+        let staged = format!("{staging}{}", file.path);
+        if let Some(parent) = staged.rsplit_once('/').map(|(d, _)| d) {
+            run_script(session, "making a folder", "mkdir -p -- \"$1\"", &[parent])?;
+        }
+        session.write_file(&file.contents, &staged, Visibility::Normal, &Cancel::new())?;
+        let out = run_script(
+            session,
+            "installing a system file",
+            &format!(
+                "cmp -s \"$1\" \"$2\" && echo same || {{ {prefix}install -D -m 0644 \"$1\" \"$2\" && echo installed; }}"
+            ),
+            &[&staged, &format!("{host_root}{}", file.path)],
+        )?;
+        changed |= out.trim() == "installed";
+    }
+    Ok(Some((prefix, changed)))
 }
 
 /// One line per step in `log/audit.log` on the server: when, who, what, and the outcome.

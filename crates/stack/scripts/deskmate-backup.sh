@@ -1,8 +1,8 @@
 #!/bin/bash
 # deskmate-backup, version 1: one backup of a DeskMate stack into its restic repository.
 # Installed by DeskMate Studio (which checks its SHA-256 before each use) in STACK/bin; the
-# backup timer runs the same file. `--verify` runs deskmate-verify on the new snapshot,
-# whose report follows a `--verify--` line.
+# backup timer runs the same file. `--verify` runs deskmate-verify on the new snapshot
+# (whose report follows a `--verify--` line), and, if it passes, the retention rules.
 #
 #   deskmate-backup STACK_DIR [--verify]
 #
@@ -153,6 +153,6 @@ if [ "$verify" = "--verify" ]; then
     rm -rf "$staging"
     flock -u 9
     echo "--verify--"
-    exec bash "$bin/deskmate-verify" "$stack" "$id"
+    exec bash "$bin/deskmate-verify" "$stack" "$id" --retain
 fi
 say result ok

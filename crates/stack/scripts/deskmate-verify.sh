@@ -2,7 +2,13 @@
 # deskmate-verify, version 1: a trial restore of one backup, side by side with the running
 # stack, which it never touches. Installed by DeskMate Studio beside deskmate-backup.
 #
-#   deskmate-verify STACK_DIR SNAPSHOT
+#   deskmate-verify STACK_DIR SNAPSHOT [--retain]
+#
+# With --retain (how deskmate-backup --verify calls it), once the trial restore has passed,
+# old backups are forgotten and pruned as STACK/shared/backup.env says (KEEP_DAILY=7,
+# KEEP_WEEKLY=4, KEEP_MONTHLY=6 unless it says otherwise). Only then: the backup just proven
+# is the newest, and restic's rules always keep the newest, so the newest verified backup
+# is never forgotten; after a failed trial restore nothing is forgotten.
 #
 # Restores the snapshot into a scratch folder, then, on a private network of throwaway
 # containers made from the images that ran when it was taken:
@@ -17,7 +23,8 @@ set -euo pipefail
 umask 077
 
 stack=${1:?usage: deskmate-verify STACK_DIR SNAPSHOT}
-snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT}
+snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT [--retain]}
+retain=${3:-}
 backups=$stack/backups
 bin=$stack/bin
 export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
@@ -119,5 +126,19 @@ say files "$(wc -l < "$staged/files.sha256") files, hashes equal"
 
 record ok "$(wc -l < "$work/row-counts.tsv") tables, $collections collections, $(wc -l < "$staged/files.sha256") files"
 say snapshot "$snap"
+if [ "$retain" = "--retain" ]; then
+    KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
+    # shellcheck source=/dev/null
+    [ -r "$stack/shared/backup.env" ] && . "$stack/shared/backup.env"
+    count() { restic snapshots --json --tag deskmate | grep -o '"short_id"' | wc -l; }
+    before=$(count)
+    # The backup passed either way; a retention failure is told, not a failed backup.
+    if restic forget --tag deskmate --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" \
+        --keep-monthly "$KEEP_MONTHLY" --prune > "$work/forget.log" 2>&1; then
+        say forgotten "$((before - $(count)))"
+    else
+        say retention "failed: $(tail -n 1 "$work/forget.log")"
+    fi
+fi
 say seconds "$(($(date +%s) - started))"
 say result verified

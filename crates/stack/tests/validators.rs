@@ -256,6 +256,61 @@ fn the_boot_unit_passes_systemd_analyze_verify() {
 }
 
 #[test]
+fn the_backup_timers_pass_systemd_analyze_verify_and_the_scripts_shellcheck() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = deskmate_stack::backup::timer_units("/opt/deskmate", "deskmate", "root", (3, 30));
+    write(&units, dir.path());
+    let system = dir.path().join("host/etc/systemd/system");
+    let mut paths: Vec<String> = [
+        "backup.service",
+        "backup.timer",
+        "backup-check.service",
+        "backup-check.timer",
+    ]
+    .iter()
+    .map(|n| {
+        system
+            .join(format!("deskmate-{n}"))
+            .to_string_lossy()
+            .into_owned()
+    })
+    .collect();
+    let mut args = vec!["verify", "--man=no"];
+    args.extend(paths.iter().map(String::as_str));
+    run("systemd-analyze", &args, dir.path());
+    let timer = std::fs::read_to_string(system.join("deskmate-backup.timer")).unwrap();
+    assert!(timer.contains("OnCalendar=*-*-* 03:30:00") && timer.contains("RandomizedDelaySec="));
+    let check = std::fs::read_to_string(system.join("deskmate-backup-check.service")).unwrap();
+    assert!(
+        check.contains("--read-data-subset=5%%"),
+        "systemd reads %% as one %"
+    );
+    assert!(deskmate_stack::backup::check_time("24:00").is_err());
+    assert!(deskmate_stack::backup::check_time("3:30").is_err());
+    assert_eq!(deskmate_stack::backup::check_time("03:30"), Ok((3, 30)));
+
+    let scripts = deskmate_stack::backup::scripts();
+    write(&scripts, dir.path());
+    paths.clear();
+    for file in scripts
+        .iter()
+        .filter(|f| !f.path.ends_with(".py") && !f.path.ends_with(".sql"))
+    {
+        paths.push(dir.path().join(&file.path).to_string_lossy().into_owned());
+    }
+    let mut args = vec!["--shell=bash"];
+    args.extend(paths.iter().map(String::as_str));
+    run("shellcheck", &args, dir.path());
+    // The Qdrant helper at least compiles with the Python the backend image has.
+    let helper = dir.path().join(deskmate_stack::backup::QDRANT_HELPER);
+    run(
+        "/usr/bin/python3",
+        &["-m", "py_compile", &helper.to_string_lossy()],
+        dir.path(),
+    );
+}
+
+#[test]
 fn the_sshd_jail_passes_fail2ban_client_test() {
     let dir = tempfile::tempdir().unwrap();
     let files = stack(Tls::None, None).files().unwrap();

@@ -419,3 +419,109 @@ impl Servers {
         })
     }
 }
+
+/// What `backup schedule` set up.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ScheduleReport {
+    pub server: String,
+    pub environment: &'static str,
+    /// The time of day the daily backup starts (plus up to 30 minutes).
+    pub at: String,
+    /// The systemd timers now enabled on the server.
+    pub timers: Vec<String>,
+    pub keep_daily: u32,
+    pub keep_weekly: u32,
+    pub keep_monthly: u32,
+}
+
+impl Servers {
+    /// A daily verified backup at `at` (and a weekly repository check) by systemd timers on
+    /// the server, and the retention rules applied after each. Needs root or passwordless
+    /// sudo on the server. `host_root` is empty but in tests (where the units go).
+    pub fn backup_schedule(
+        &self,
+        name: &str,
+        environment: Environment,
+        at: &str,
+        retention: scripts::Retention,
+        host_root: &str,
+    ) -> Result<ScheduleReport, ApiError> {
+        let time = scripts::check_time(at).map_err(|why| {
+            ApiError::new("usage.bad_time", why, "give the time as HH:MM, like 03:30")
+        })?;
+        let _claim = self.busy.claim(name, "a backup schedule")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        let cancel = Cancel::new();
+        self.prepare(name, &session, &dir, environment, &cancel)?;
+        put_files(
+            &session,
+            &dir,
+            &[SpecFile {
+                path: scripts::BACKUP_ENV.to_string(),
+                contents: scripts::backup_env(retention).into_bytes(),
+                secret: false,
+            }],
+            &cancel,
+        )
+        .map_err(fail)?;
+        let project = project_name(&dir);
+        let units: Vec<SpecFile> = scripts::timer_units(&dir, &project, &server.user, time)
+            .into_iter()
+            .map(|f| SpecFile {
+                path: f.path,
+                contents: f.contents.into_bytes(),
+                secret: false,
+            })
+            .collect();
+        let staging = format!("{dir}/backups/host");
+        let Some((prefix, _)) =
+            steps::install_system_files(&session, &staging, host_root, &units).map_err(fail)?
+        else {
+            return Err(ApiError::new(
+                "backup.schedule_needs_root",
+                format!(
+                    "{} may not act as root on {name}, and the backup timer is a system service",
+                    server.user
+                ),
+                "add the server with a root account, or give this one passwordless sudo; until then, back up with `deskmate backup create`",
+            ));
+        };
+        let timers = vec![
+            format!("{project}-backup.timer"),
+            format!("{project}-backup-check.timer"),
+        ];
+        let out = session
+            .capture(
+                &script(
+                    &format!(
+                        "{prefix}systemctl daemon-reload && {prefix}systemctl enable --now \"$1\" \"$2\""
+                    ),
+                    &[&timers[0], &timers[1]],
+                )
+                .map_err(fail)?,
+                64 * 1024,
+            )
+            .map_err(fail)?;
+        if !out.exit.success() {
+            return Err(ApiError::new(
+                "backup.schedule_failed",
+                format!(
+                    "systemd did not enable the backup timers: {}",
+                    out.stderr_tail().trim()
+                ),
+                "run `systemctl status` on the server to see why",
+            ));
+        }
+        Ok(ScheduleReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            at: at.to_string(),
+            timers,
+            keep_daily: retention.daily,
+            keep_weekly: retention.weekly,
+            keep_monthly: retention.monthly,
+        })
+    }
+}
