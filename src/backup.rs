@@ -118,7 +118,18 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                     }
                 );
             }
-            let result = servers.backup_create(&name, environment(env), !no_verify, &Cancel::new());
+            let mut on_progress = |key: &str, value: &str| {
+                if !json && matches!(key, "database" | "vectors" | "files") {
+                    println!("  {key}: {value}");
+                }
+            };
+            let result = servers.backup_create(
+                &name,
+                environment(env),
+                !no_verify,
+                &mut on_progress,
+                &Cancel::new(),
+            );
             output::finish(result, json, ok, |o: &BackupOutcome| {
                 let b = &o.backup;
                 println!(
@@ -215,7 +226,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             id,
             environment: env,
         } => output::finish(
-            servers.backup_verify(&name, environment(env), &id, &Cancel::new()),
+            servers.backup_verify(&name, environment(env), &id, &mut |_, _| {}, &Cancel::new()),
             json,
             ok,
             |v| {

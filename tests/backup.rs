@@ -91,7 +91,13 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     let it = installed(3);
     let outcome = it
         .servers
-        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            true,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert!(outcome.verified, "{outcome:?}");
     assert!(outcome.backup.repository_created);
@@ -129,6 +135,16 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
         .unwrap();
     assert_eq!(list.len(), 1);
     assert!(list[0].id.starts_with(&outcome.backup.snapshot));
+    // The health report sees the verified backup (its dead man's switch is satisfied).
+    let health = it.servers.health("home").unwrap();
+    let finding = health
+        .report
+        .findings
+        .iter()
+        .find(|f| f.id == "backup.verified")
+        .unwrap();
+    assert_eq!(finding.level, deskmate_api::Level::Pass, "{finding:?}");
+    assert!(finding.detail.contains("minutes old"), "{}", finding.detail);
     assert_eq!(list[0].verified, Some(true));
     assert_eq!(list[0].size, Some(outcome.backup.bytes));
 
@@ -207,13 +223,25 @@ fn a_database_that_is_down_makes_no_backup_and_says_so() {
     let it = installed(1);
     let first = it
         .servers
-        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     let postgres = it.project.containers("postgres");
     docker(&["stop", &postgres[0]]);
     let err = it
         .servers
-        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap_err();
     assert_eq!(err.code, "backup.failed", "{err:?}");
     assert!(err.message.contains("PostgreSQL"), "{}", err.message);
@@ -231,7 +259,13 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
     let it = installed(2);
     let made = it
         .servers
-        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     // Flip bytes in the middle of every data pack.
     let packs = Path::new(&it.stack).join("backups/restic/data");
@@ -251,6 +285,7 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
             "home",
             Environment::Production,
             &made.backup.snapshot,
+            &mut |_, _| {},
             &Cancel::new(),
         )
         .unwrap_err();
@@ -279,7 +314,13 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
     let it = installed(3);
     let made = it
         .servers
-        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            true,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     // Life goes on after the backup: two more memories, a persona changed.
     for i in 0..2 {
@@ -354,7 +395,13 @@ fn a_restored_stack_that_fails_its_health_check_is_switched_back_and_nothing_is_
     let it = installed(2);
     let made = it
         .servers
-        .backup_create("home", Environment::Production, false, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     http(
         it.port,
@@ -402,7 +449,13 @@ fn a_schedule_installs_timers_whose_backup_runs_as_the_timer_would_and_applies_r
     let it = installed_as(1, Some("root"));
     let first = it
         .servers
-        .backup_create("home", Environment::Production, true, &Cancel::new())
+        .backup_create(
+            "home",
+            Environment::Production,
+            true,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     let host_root = it.server.home().join("host-root");
     let retention = deskmate_api::servers::Retention {
@@ -478,4 +531,55 @@ fn a_schedule_installs_timers_whose_backup_runs_as_the_timer_would_and_applies_r
     assert_eq!(list.len(), 1, "{list:?}");
     assert!(!list[0].id.starts_with(&first.id));
     assert_eq!(list[0].verified, Some(true));
+}
+
+#[test]
+fn a_backup_cancelled_midway_keeps_nothing_and_leaves_nothing_behind() {
+    let it = installed(2);
+    let cancel = Cancel::new();
+    let err = it
+        .servers
+        .backup_create(
+            "home",
+            Environment::Production,
+            true,
+            // Stopped once the database is dumped, while the vectors are being read.
+            &mut |key, _| {
+                if key == "database" {
+                    cancel.cancel();
+                }
+            },
+            &cancel,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "ssh.cancelled", "{err:?}");
+    let staging = Path::new(&it.stack).join("backups/staging");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while staging.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(
+        !staging.exists(),
+        "the staged dump was left behind: {:?}",
+        std::fs::read_dir(&staging).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+    assert!(
+        it.servers
+            .backup_list("home", Environment::Production)
+            .unwrap()
+            .is_empty(),
+        "a cancelled backup is no backup"
+    );
+    // The next one works as usual (the lock was let go).
+    let made = it
+        .servers
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert!(!made.id.is_empty());
 }

@@ -298,6 +298,15 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
     let report = health.json();
     assert_eq!(report["backend"]["status"], "healthy", "{}", health.stdout);
     assert_eq!(report["services"].as_array().unwrap().len(), 5);
+    // No backup yet: the health report warns (a dead man's switch).
+    let backup = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "backup.verified")
+        .cloned()
+        .unwrap();
+    assert_eq!(backup["level"], "warn", "{backup}");
 
     // Another version is not installed over this one: updates are not built yet.
     let other = install(data.path(), "good-2", http_port, &["--yes"]);

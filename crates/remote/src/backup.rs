@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
+use crate::pump::Stream;
 use crate::session::Session;
 
 /// Output larger than this is not our scripts'.
@@ -117,32 +119,98 @@ fn said(stderr: &str, prefix: &str) -> String {
         .unwrap_or_else(|| stderr.trim().lines().last().unwrap_or("").to_string())
 }
 
-fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<crate::exec::Captured> {
+/// What a script printed, and how it ended.
+struct Ran {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    fn stderr_tail(&self) -> String {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+/// Runs a script with `dir` as `$1`, telling `on_line` each `key<TAB>value` line as it
+/// comes. A cancel stops it on the server (the scripts clean up on TERM).
+fn run_streamed(
+    session: &Session,
+    body: &str,
+    dir: &str,
+    args: &[&str],
+    cancel: &Cancel,
+    on_line: &mut dyn FnMut(&str, &str),
+) -> Result<Ran> {
     let mut all = vec![dir];
     all.extend_from_slice(args);
-    session.capture(&script(body, &all)?, MAX_OUTPUT)
+    let (mut stdout, mut stderr, mut pending) = (Vec::new(), Vec::new(), Vec::new());
+    let exit = session.exec(
+        &script(body, &all)?,
+        None,
+        &mut |stream, bytes| {
+            let sink = match stream {
+                Stream::Stdout => &mut stdout,
+                Stream::Stderr => &mut stderr,
+            };
+            if sink.len() + bytes.len() > MAX_OUTPUT {
+                return Err(RemoteError::Protocol {
+                    reason: "a backup script printed more than 1 MiB".into(),
+                });
+            }
+            sink.extend_from_slice(bytes);
+            if stream == Stream::Stdout {
+                pending.extend_from_slice(bytes);
+                while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    let line = String::from_utf8_lossy(&line[..end]).into_owned();
+                    if let Some((key, value)) = line.split_once('\t') {
+                        on_line(key, value);
+                    }
+                }
+            }
+            Ok(())
+        },
+        cancel,
+    )?;
+    Ok(Ran {
+        success: exit.success(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
+}
+
+fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<Ran> {
+    run_streamed(session, body, dir, args, &Cancel::new(), &mut |_, _| {})
 }
 
 /// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).
+/// `on_line` hears each line of the report as the script gets there (`database`,
+/// `vectors`, `files`, `snapshot`, then the trial restore's).
 pub fn create(
     session: &Session,
     dir: &str,
     verify: bool,
+    cancel: &Cancel,
+    on_line: &mut dyn FnMut(&str, &str),
 ) -> Result<(BackupReport, Option<VerifyReport>)> {
     let flag = if verify { "--verify" } else { "" };
-    let out = run(
+    let out = run_streamed(
         session,
         r#"exec bash "$1/bin/deskmate-backup" "$1" "$2""#,
         dir,
         &[flag],
+        cancel,
+        on_line,
     )?;
-    let stdout = out.stdout_text();
+    let stdout = out.stdout.clone();
     let (made, checked) = match stdout.split_once("--verify--\n") {
         Some((made, checked)) => (made, Some(checked)),
         None => (stdout.as_str(), None),
     };
     let values = parse_report(made);
-    if !out.exit.success() {
+    if !out.success {
         let stderr = out.stderr_tail();
         if let (Some(snapshot), Some(_)) = (values.get("snapshot"), checked) {
             // The backup was kept; its trial restore failed.
@@ -195,7 +263,13 @@ fn verify_failed(snapshot: &str, why: &str) -> RemoteError {
 }
 
 /// Runs `deskmate-verify` on one snapshot.
-pub fn verify(session: &Session, dir: &str, snapshot: &str) -> Result<VerifyReport> {
+pub fn verify(
+    session: &Session,
+    dir: &str,
+    snapshot: &str,
+    cancel: &Cancel,
+    on_line: &mut dyn FnMut(&str, &str),
+) -> Result<VerifyReport> {
     if snapshot.is_empty()
         || snapshot.len() > 64
         || !snapshot.bytes().all(|b| b.is_ascii_hexdigit())
@@ -206,13 +280,15 @@ pub fn verify(session: &Session, dir: &str, snapshot: &str) -> Result<VerifyRepo
             detail: "Use an id from `deskmate backup list`.".into(),
         });
     }
-    let out = run(
+    let out = run_streamed(
         session,
         r#"exec bash "$1/bin/deskmate-verify" "$1" "$2""#,
         dir,
         &[snapshot],
+        cancel,
+        on_line,
     )?;
-    if !out.exit.success() {
+    if !out.success {
         return Err(verify_failed(
             snapshot,
             &said(
@@ -221,7 +297,7 @@ pub fn verify(session: &Session, dir: &str, snapshot: &str) -> Result<VerifyRepo
             ),
         ));
     }
-    Ok(verify_report(&parse_report(&out.stdout_text())))
+    Ok(verify_report(&parse_report(&out.stdout)))
 }
 
 fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
@@ -276,16 +352,19 @@ pub fn restore_beside(
     snapshot: &str,
     suffix: &str,
     parts: &[Part],
+    cancel: &Cancel,
 ) -> Result<Restored> {
     let mut args = vec![snapshot, suffix];
     args.extend(parts.iter().map(|p| p.name()));
-    let out = run(
+    let out = run_streamed(
         session,
         r#"d=$1; shift; exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
         dir,
         &args,
+        cancel,
+        &mut |_, _| {},
     )?;
-    if !out.exit.success() {
+    if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.restore_failed",
             message: format!(
@@ -295,7 +374,7 @@ pub fn restore_beside(
             detail: "Nothing was switched: DeskMate still runs on the data it had, untouched. What the restore had made beside it was removed.".into(),
         });
     }
-    let values = parse_report(&out.stdout_text());
+    let values = parse_report(&out.stdout);
     Ok(Restored {
         postgres_volume: values.get("postgres_volume").cloned(),
         qdrant_volume: values.get("qdrant_volume").cloned(),
@@ -328,7 +407,7 @@ if [ -n "$4" ]; then mv -T shared/data "$5" && mv -T "$4" shared/data || exit 1;
         dir,
         &[postgres_volume, qdrant_volume, incoming, outgoing],
     )?;
-    if !out.exit.success() {
+    if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.switch_failed",
             message: format!(
@@ -357,7 +436,7 @@ pub fn remove_volumes(session: &Session, volumes: &[&str]) {
 /// Free space where the stack lives, in bytes.
 pub fn free_space(session: &Session, dir: &str) -> Result<u64> {
     let out = run(session, r#"df -Pk -- "$1" | tail -n 1"#, dir, &[])?;
-    out.stdout_text()
+    out.stdout
         .split_whitespace()
         .nth(3)
         .and_then(|k| k.parse::<u64>().ok())
@@ -391,7 +470,7 @@ echo '--verified--'; cat "$1/backups/verified.tsv" 2>/dev/null
 exit 0"#
     );
     let out = run(session, &body, dir, &[])?;
-    if !out.exit.success() {
+    if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.list_failed",
             message: format!(
@@ -401,7 +480,7 @@ exit 0"#
             detail: "Run `restic snapshots` on the server to see what it says.".into(),
         });
     }
-    parse_list(&out.stdout_text())
+    parse_list(&out.stdout)
 }
 
 /// The list script's output: restic's JSON, then the two logs.

@@ -65,13 +65,18 @@ pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
             Some(p) => backend::fetch_path(session, p.port, "/api/health", &p.host, p.https),
             None => backend::fetch(session, options.backend_port),
         };
+        // Only a stack the app installed has its backups to look at.
+        let last_backup = match &options.proxy {
+            Some(_) => Some(last_verified_backup(session, &options.stack_dir)?),
+            None => None,
+        };
         let tls = tls.map(|t| {
             t.join()
                 .unwrap_or_else(|_| Err("the certificate check crashed".into()))
         });
-        Ok((facts, listing, backend, tls))
+        Ok((facts, listing, backend, tls, last_backup))
     })?;
-    let (facts, listing, backend, tls) = tls_result;
+    let (facts, listing, backend, tls, last_backup) = tls_result;
     let host = HostStats::from_facts(&facts);
 
     let mut findings = services(&listing);
@@ -82,6 +87,9 @@ pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
     findings.extend(backend_findings(&backend, port));
     findings.push(certificate_finding(options.domain.as_deref(), &tls));
     findings.extend(host_findings(&host));
+    if let Some(age) = last_backup {
+        findings.push(backup_finding(age));
+    }
     Ok(HealthReport {
         overall: overall(&findings),
         elapsed_ms: start.elapsed().as_millis() as u64,
@@ -232,6 +240,52 @@ fn certificate_finding(
         Ok(cert) if cert.days_left < WARN_DAYS => Finding::new("tls", Level::Warn, "HTTPS", format!("{domain}: the certificate expires in {} days", cert.days_left))
             .fix("automatic renewal usually happens 30 days ahead; check that it runs"),
         Ok(cert) => Finding::new("tls", Level::Pass, "HTTPS", format!("{domain}: certificate valid for {} more days", cert.days_left)),
+    }
+}
+
+/// No verified backup for this long is a warning: a dead man's switch, which catches the
+/// backups that stopped quietly (a daily backup, plus two hours of slack).
+pub const BACKUP_MAX_AGE_HOURS: u64 = 26;
+
+/// How long ago (seconds, by the server's clock) the last backup passed its trial restore;
+/// None when none ever did.
+fn last_verified_backup(session: &Session, dir: &str) -> Result<Option<u64>> {
+    let out = session.capture(
+        &crate::exec::script(
+            r#"now=$(date -u +%s)
+last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$1/backups/verified.tsv" 2>/dev/null)
+if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi"#,
+            &[dir],
+        )?,
+        1024,
+    )?;
+    Ok(out.stdout_text().trim().parse().ok())
+}
+
+fn backup_finding(age_seconds: Option<u64>) -> Finding {
+    let fix =
+        "back up now (deskmate backup create), and schedule it daily (deskmate backup schedule)";
+    match age_seconds {
+        None => Finding::new(
+            "backup.verified",
+            Level::Warn,
+            "Backups",
+            "no backup has passed a trial restore yet",
+        )
+        .fix(fix),
+        Some(age) => {
+            let hours = age / 3600;
+            let detail = if hours == 0 {
+                format!("the last verified backup is {} minutes old", age / 60)
+            } else {
+                format!("the last verified backup is {hours} hours old")
+            };
+            if hours >= BACKUP_MAX_AGE_HOURS {
+                Finding::new("backup.verified", Level::Warn, "Backups", detail).fix(fix)
+            } else {
+                Finding::new("backup.verified", Level::Pass, "Backups", detail)
+            }
+        }
     }
 }
 

@@ -25,6 +25,8 @@
 # Prints key<TAB>value lines for the app; fails with a plain message on stderr.
 set -euo pipefail
 umask 077
+# Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
+trap 'exit 143' TERM INT HUP PIPE
 
 stack=${1:?usage: deskmate-backup STACK_DIR [--verify]}
 verify=${2:-}

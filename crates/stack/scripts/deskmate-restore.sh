@@ -17,6 +17,8 @@
 # failure it removes what it made and exits non-zero.
 set -euo pipefail
 umask 077
+# Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
+trap 'exit 143' TERM INT HUP PIPE
 
 stack=${1:?usage: deskmate-restore STACK_DIR SNAPSHOT SUFFIX PART...}
 snap=${2:?}

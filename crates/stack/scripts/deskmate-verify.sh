@@ -21,6 +21,8 @@
 # <TAB>ok|failed<TAB>detail"), which the app and the health check read.
 set -euo pipefail
 umask 077
+# Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
+trap 'exit 143' TERM INT HUP PIPE
 
 stack=${1:?usage: deskmate-verify STACK_DIR SNAPSHOT}
 snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT [--retain]}

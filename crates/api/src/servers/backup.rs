@@ -37,20 +37,23 @@ pub struct BackupOutcome {
 
 impl Servers {
     /// Backs the installed stack up into its repository; with `verify`, proves the new
-    /// backup by a trial restore right after.
+    /// backup by a trial restore right after. `on_progress` hears each part as it is done
+    /// (`database`, `vectors`, `files`, `snapshot`, …, with what the server said). A cancel
+    /// stops the scripts on the server, which keep nothing half-made.
     pub fn backup_create(
         &self,
         name: &str,
         environment: Environment,
         verify: bool,
+        on_progress: &mut dyn FnMut(&str, &str),
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
         let _claim = self.busy.claim(name, "a backup")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         self.prepare(name, &session, &dir, environment, cancel)?;
-        let (backup, verification) =
-            backup::create(&session, &dir, verify).map_err(|e| remote_error(e, name))?;
+        let (backup, verification) = backup::create(&session, &dir, verify, cancel, on_progress)
+            .map_err(|e| remote_error(e, name))?;
         Ok(BackupOutcome {
             id: backup.snapshot.clone(),
             server: name.to_string(),
@@ -78,13 +81,15 @@ impl Servers {
         name: &str,
         environment: Environment,
         snapshot: &str,
+        on_progress: &mut dyn FnMut(&str, &str),
         cancel: &Cancel,
     ) -> Result<VerifyReport, ApiError> {
         let _claim = self.busy.claim(name, "a backup check")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         self.prepare(name, &session, &dir, environment, cancel)?;
-        backup::verify(&session, &dir, snapshot).map_err(|e| remote_error(e, name))
+        backup::verify(&session, &dir, snapshot, cancel, on_progress)
+            .map_err(|e| remote_error(e, name))
     }
 
     /// The scripts as this version of the app has them, and the repository's password.
@@ -277,7 +282,8 @@ impl Servers {
         if cancel.is_cancelled() {
             return Err(fail(deskmate_remote::RemoteError::Cancelled));
         }
-        let (safety, _) = backup::create(&session, &dir, false).map_err(fail)?;
+        let (safety, _) =
+            backup::create(&session, &dir, false, cancel, &mut |_, _| {}).map_err(fail)?;
         step(
             "safety",
             "Back up the data as it is now",
@@ -290,8 +296,8 @@ impl Servers {
         }
         // Named by the time (seconds since 1970), so each restore's volumes are new ones.
         let suffix = format!("r{}", now());
-        let restored =
-            backup::restore_beside(&session, &dir, &wanted.id, &suffix, &parts).map_err(fail)?;
+        let restored = backup::restore_beside(&session, &dir, &wanted.id, &suffix, &parts, cancel)
+            .map_err(fail)?;
         step(
             "restore",
             "Restore the backup beside the running stack and check it",
