@@ -24,6 +24,10 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::HistoryEntry::export_all(&cfg).expect("HistoryEntry exports");
     deskmate_api::room::TemplateSummary::export_all(&cfg).expect("TemplateSummary exports");
     deskmate_api::servers::InstallReport::export_all(&cfg).expect("InstallReport exports");
+    deskmate_api::servers::Backup::export_all(&cfg).expect("Backup exports");
+    deskmate_api::servers::BackupOutcome::export_all(&cfg).expect("BackupOutcome exports");
+    deskmate_api::servers::RestoreReport::export_all(&cfg).expect("RestoreReport exports");
+    deskmate_api::servers::ScheduleReport::export_all(&cfg).expect("ScheduleReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

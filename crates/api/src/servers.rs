@@ -23,7 +23,7 @@ use crate::shared_library::SharedLibrary;
 mod backup;
 mod install;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
-pub use deskmate_remote::backup::Part;
+pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_stack::backup::Retention;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 

@@ -316,7 +316,7 @@ fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
 }
 
 /// What a restore can bring back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Part {
     Database,

@@ -122,8 +122,11 @@ say vectors "$collections collections, point counts equal"
 # The files, by hash.
 data=$work/restored$stack/shared/data
 mkdir -p "$data"
-(cd "$data" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
-    fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+# (sha256sum refuses an empty list: no data files is nothing to compare.)
+if [ -s "$staged/files.sha256" ]; then
+    (cd "$data" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
+        fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+fi
 say files "$(wc -l < "$staged/files.sha256") files, hashes equal"
 
 record ok "$(wc -l < "$work/row-counts.tsv") tables, $collections collections, $(wc -l < "$staged/files.sha256") files"

@@ -5,6 +5,7 @@
 //! [`ApiError`], which crosses to the window as `{code, message, hint}`.
 
 mod app;
+mod backups;
 mod personas;
 mod plugins;
 mod rooms;
@@ -33,6 +34,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         personas::HANDLERS,
         plugins::HANDLERS,
         servers::HANDLERS,
+        backups::HANDLERS,
     ]
     .into_iter()
     .flatten()
@@ -157,6 +159,7 @@ mod tests {
             personas::HANDLERS,
             plugins::HANDLERS,
             servers::HANDLERS,
+            backups::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {

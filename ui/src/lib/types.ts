@@ -36,6 +36,11 @@ export type { TrustReport } from './generated/TrustReport';
 export type { InstallReport } from './generated/InstallReport';
 export type { StepReport } from './generated/StepReport';
 export type { PlannedStep } from './generated/PlannedStep';
+export type { Backup } from './generated/Backup';
+export type { BackupOutcome } from './generated/BackupOutcome';
+export type { RestoreReport } from './generated/RestoreReport';
+export type { ScheduleReport } from './generated/ScheduleReport';
+export type { VerifyReport } from './generated/VerifyReport';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.

@@ -375,6 +375,25 @@ describe('servers', () => {
     await panel.getByText(/Start the 5 services .* done: started; every service is healthy/).waitFor();
     const health = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
     assert.equal(health.status, 'healthy');
+    await panel.getByRole('button', { name: 'Close' }).click();
+
+    // Backups: one now, proven by a trial restore, then restored side by side.
+    const memory = await fetch(`http://127.0.0.1:${port}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: 'aria', text: 'kept' }) });
+    assert.equal(memory.status, 201);
+    await row.getByRole('button', { name: 'Backups' }).click();
+    const backups = page.locator('section.backups');
+    await backups.getByText('No backups yet.').waitFor();
+    await backups.getByRole('button', { name: 'Back up now' }).click();
+    await backups.getByText(/^database: 1 tables/).waitFor({ timeout: 120000 });
+    await page.getByText(/is verified: a trial restore brought it all back/).waitFor({ timeout: 180000 });
+    await backups.locator('tr[data-backup]').getByText('verified', { exact: true }).waitFor();
+    await fetch(`http://127.0.0.1:${port}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: 'aria', text: 'later' }) });
+    await backups.locator('tr[data-backup]').first().getByRole('button', { name: 'Restore…' }).click();
+    const ask = page.getByRole('dialog').filter({ hasText: 'Nothing is deleted' });
+    await ask.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText(/is back to .*The data from before is kept/).waitFor({ timeout: 300000 });
+    const after = await (await fetch(`http://127.0.0.1:${port}/api/memories`)).json();
+    assert.deepEqual(after.memories.map((m) => m.text), ['kept'], 'the backup\'s memories are back');
   });
 });
 

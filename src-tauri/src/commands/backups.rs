@@ -1,0 +1,128 @@
+//! A server's backups: list, back up now (progress, cancel), prove one by a trial restore,
+//! restore one side by side, and the daily schedule. Production only, as install is.
+
+use deskmate_api::Environment;
+use deskmate_api::servers::{Part, RestoreOptions, Retention};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, args, reply};
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("server_backup_list", list),
+    ("server_backup_create", create),
+    ("server_backup_verify", verify),
+    ("server_backup_restore", restore),
+    ("server_backup_schedule", schedule),
+];
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(studio.app.servers.backup_list(&name, Environment::Production)?)
+}
+
+#[derive(Deserialize)]
+struct Create {
+    name: String,
+    /// The trial restore after it (the app always asks for it; scripts may skip it).
+    #[serde(default = "yes")]
+    verify: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Each part as the server finishes it goes to the window as `{ "part", "detail" }`.
+fn create(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Create = args(value)?;
+    let mut on_progress =
+        |part: &str, detail: &str| task.report(json!({ "part": part, "detail": detail }));
+    reply(studio.app.servers.backup_create(
+        &a.name,
+        Environment::Production,
+        a.verify,
+        &mut on_progress,
+        &task.cancel(),
+    )?)
+}
+
+#[derive(Deserialize)]
+struct Id {
+    name: String,
+    id: String,
+}
+
+fn verify(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Id = args(value)?;
+    let mut on_progress =
+        |part: &str, detail: &str| task.report(json!({ "part": part, "detail": detail }));
+    reply(studio.app.servers.backup_verify(
+        &a.name,
+        Environment::Production,
+        &a.id,
+        &mut on_progress,
+        &task.cancel(),
+    )?)
+}
+
+#[derive(Deserialize)]
+struct Restore {
+    name: String,
+    id: String,
+    /// Empty or absent: everything.
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+/// Each finished step goes to the window as `{ "step": … }`.
+fn restore(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Restore = args(value)?;
+    let options = RestoreOptions {
+        parts: a.parts,
+        ..Default::default()
+    };
+    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
+    reply(studio.app.servers.backup_restore(
+        &a.name,
+        Environment::Production,
+        &a.id,
+        &options,
+        &mut on_step,
+        &task.cancel(),
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Schedule {
+    name: String,
+    /// HH:MM.
+    at: String,
+    keep_daily: Option<u32>,
+    keep_weekly: Option<u32>,
+    keep_monthly: Option<u32>,
+}
+
+fn schedule(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let a: Schedule = args(value)?;
+    let default = Retention::default();
+    let retention = Retention {
+        daily: a.keep_daily.unwrap_or(default.daily),
+        weekly: a.keep_weekly.unwrap_or(default.weekly),
+        monthly: a.keep_monthly.unwrap_or(default.monthly),
+    };
+    reply(studio.app.servers.backup_schedule(
+        &a.name,
+        Environment::Production,
+        &a.at,
+        retention,
+        "",
+    )?)
+}
