@@ -23,7 +23,17 @@ fuzz_target!(|data: &[u8]| {
             jwt_secret: "c".repeat(32),
         },
         compose_command: vec!["/usr/bin/docker-compose".into()],
+        data_volumes: Default::default(),
     };
     let files = stack.files().expect("a release parse accepts makes a stack");
     assert!(files.iter().all(|f| !f.path.contains("..")));
+    // And behind nginx, when the release names an nginx image.
+    let nginx = Stack {
+        proxy: ProxyKind::Nginx,
+        ..stack
+    };
+    if nginx.release.images.contains_key(&deskmate_stack::Role::Nginx) {
+        let files = nginx.files().expect("an nginx image makes an nginx stack");
+        assert!(files.iter().all(|f| !f.path.contains("..")));
+    }
 });

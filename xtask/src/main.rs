@@ -99,6 +99,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "plugin_manifest",
     "known_hosts",
     "compose_ps",
+    "backup_reports",
     "server_replies",
     "card_checks",
     "room_commands",
@@ -568,7 +569,15 @@ fn fuzz(seconds: Option<&str>, only: &[String]) -> Result {
         if target.starts_with("plugin_") {
             args.extend(["--features", "plugins"]);
         }
-        if ["known_hosts", "compose_ps", "server_replies", "exit_marker"].contains(target) {
+        if [
+            "known_hosts",
+            "compose_ps",
+            "server_replies",
+            "exit_marker",
+            "backup_reports",
+        ]
+        .contains(target)
+        {
             args.extend(["--features", "remote"]);
         }
         args.extend([*target, &corpus, &seeds, "--", &max_time, "-max_len=262144"]);

@@ -136,4 +136,35 @@ proptest! {
         prop_assert_eq!(parsed.get("os.ID"), Some(value.trim()).filter(|v| !v.is_empty()));
         prop_assert_eq!(parsed.listening, vec![80, 443]);
     }
+
+    #[test]
+    fn backup_reports_keep_the_first_value_of_each_key_and_never_panic(
+        noise in "\\PC{0,300}",
+        key in "[a-z_]{1,20}",
+        value in "[A-Za-z0-9 ,.]{0,40}",
+        later in "[A-Za-z0-9]{1,10}",
+    ) {
+        let text = format!("{key}\t{value}\n{noise}\n{key}\t{later}\n");
+        let report = deskmate_remote::backup::parse_report(&text);
+        prop_assert_eq!(report.get(&key).map(String::as_str), Some(value.as_str()));
+        let _ = deskmate_remote::backup::parse_list(&noise);
+    }
+
+    #[test]
+    fn a_backup_list_is_newest_first_whatever_order_restic_gives(
+        times in proptest::collection::vec((0u32..24, 0u32..60), 1..12),
+    ) {
+        let snapshots: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(i, (h, m))| format!(
+                r#"{{"time":"2026-12-02T{h:02}:{m:02}:00Z","id":"{i:08x}aaaa","short_id":"{i:08x}","tags":["deskmate"]}}"#
+            ))
+            .collect();
+        let text = format!("[{}]\n--history--\n--verified--\n", snapshots.join(","));
+        let list = deskmate_remote::backup::parse_list(&text).unwrap();
+        prop_assert_eq!(list.len(), times.len());
+        prop_assert!(list.windows(2).all(|w| w[0].time >= w[1].time));
+        prop_assert!(list.iter().all(|b| b.verified.is_none()));
+    }
 }

@@ -100,3 +100,22 @@ fn oversized_and_incomplete_releases_are_refused_with_their_codes() {
     assert_eq!(err.code(), "release.invalid");
     assert!(err.to_string().contains("no `qdrant` image"), "{err}");
 }
+
+proptest::proptest! {
+    /// `shared/data-volumes` comes from the server: whatever it says, only names Docker
+    /// takes come out, and a well-formed file reads back exactly.
+    #[test]
+    fn data_volumes_read_only_docker_names(
+        text in "\\PC{0,200}",
+        postgres in "[a-z0-9][a-z0-9_.-]{0,40}",
+        qdrant in "[a-z0-9][a-z0-9_.-]{0,40}",
+    ) {
+        let read = deskmate_stack::DataVolumes::parse(&text);
+        for name in [&read.postgres, &read.qdrant].into_iter().flatten() {
+            proptest::prop_assert!(deskmate_stack::is_volume_name(name));
+        }
+        let back = deskmate_stack::DataVolumes::parse(&deskmate_stack::DataVolumes::render(&postgres, &qdrant));
+        proptest::prop_assert_eq!(back.postgres.as_deref(), Some(postgres.as_str()));
+        proptest::prop_assert_eq!(back.qdrant.as_deref(), Some(qdrant.as_str()));
+    }
+}

@@ -24,7 +24,12 @@ struct Name {
 
 fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
-    reply(studio.app.servers.backup_list(&name, Environment::Production)?)
+    reply(
+        studio
+            .app
+            .servers
+            .backup_list(&name, Environment::Production)?,
+    )
 }
 
 #[derive(Deserialize)]
