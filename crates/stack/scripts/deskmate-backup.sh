@@ -7,7 +7,7 @@
 #   deskmate-backup STACK_DIR [--verify]
 #
 # One restic snapshot holds everything one backup is, so a backup is whole or absent:
-#   staging/database.dump     pg_dump -Fc, taken in the same transaction snapshot as
+#   staging/database.dump     pg_dump -Fc -Z0, taken in the same transaction snapshot as
 #   staging/row-counts.tsv    the row count of every table ("schema.table<TAB>rows")
 #   staging/qdrant/NAME.snapshot and staging/collections.tsv ("name<TAB>points<TAB>sha256")
 #   staging/files.sha256      every data file's hash (personas, rooms, sprites)
@@ -89,7 +89,9 @@ while IFS= read -r -t 600 line <&"${PSQL[0]}"; do
 done
 [ "$line" = "--end--" ] || fail "PostgreSQL stopped answering while counting rows"
 touch "$staging/row-counts.tsv"
-"${compose[@]}" exec -T postgres pg_dump -U deskmate -d deskmate -Fc --snapshot="$snapshot" \
+# Uncompressed (-Z0): a compressed dump changes from the first changed row on, so restic
+# could deduplicate nothing of it and every backup stored the whole database again.
+"${compose[@]}" exec -T postgres pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$snapshot" \
     > "$staging/database.dump" 2> "$backups/pg_dump.log" ||
     fail "pg_dump failed, so nothing was backed up: $(tail -n 3 "$backups/pg_dump.log")"
 echo "COMMIT;" >&"${PSQL[1]}"
