@@ -149,5 +149,32 @@ impl Drop for Project {
                     .status();
             }
         }
+        // A restore's volumes are made outside compose (named `<project>_…_r<time>`), so
+        // they carry no project label: they go by name.
+        let restored: Vec<String> = Command::new("docker")
+            .args([
+                "volume",
+                "ls",
+                "-q",
+                "--filter",
+                "label=org.deskmate.restored-from",
+            ])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .filter(|v| v.starts_with(&format!("{}_", self.name)))
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !restored.is_empty() {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "-f"])
+                .args(&restored)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
