@@ -29,6 +29,9 @@ const HOST_FINDINGS: &[&str] = &[
     "host.load",
     "host.memory",
     "host.disk",
+    // No test here backs up, so an installed stack warns that it has no verified backup;
+    // that warning is tested where backups are (tests/backup.rs, tests/cli_install.rs).
+    "backup.verified",
 ];
 
 /// The `--json` report of `check` or `health` ran, the exit code follows its overall
