@@ -190,10 +190,11 @@ fn a_healthy_stack_reports_every_part_healthy() {
     assert!((88..=90).contains(&days), "{days}");
     assert!(report.host.mem_available_kib.is_some() && report.host.load_1m.is_some());
     assert!(report.host.disk_used_percent.is_some());
-    // Only the host's own numbers may lower the result on a busy test machine.
+    // Only the host's own numbers may lower the result on a busy test machine, and the
+    // backup finding: this stack was never backed up, so it warns (tested in tests/backup.rs).
     let worst_outside_host = f
         .iter()
-        .filter(|x| !x.id.starts_with("host."))
+        .filter(|x| !x.id.starts_with("host.") && x.id != "backup.verified")
         .map(|x| x.level)
         .max();
     assert_eq!(worst_outside_host, Some(Level::Pass));
