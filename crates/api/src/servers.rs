@@ -22,7 +22,12 @@ use crate::shared_library::SharedLibrary;
 
 mod backup;
 mod install;
+mod download;
+mod offsite;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
+pub use download::DownloadReport;
+pub use offsite::{TargetReport, TargetRequest};
+pub use deskmate_remote::offsite::OffsiteHostKey;
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_stack::backup::Retention;
 pub use install::{InstallOptions, InstallReport, TlsChoice};

@@ -57,6 +57,9 @@ pub struct VerifyReport {
     /// After a backup's own trial restore: what the retention rules did ("forgot 2 old
     /// backups"), or why they failed; empty for a check of an older backup.
     pub retention: String,
+    /// After a backup's own trial restore, when an offsite copy is set up: "copied to …",
+    /// or why the copy failed (the backup on the server is good either way).
+    pub offsite: String,
 }
 
 /// One backup in the list.
@@ -79,6 +82,10 @@ pub struct Backup {
     pub verified_at: Option<String>,
     /// What the last trial restore found (or why it failed).
     pub verify_detail: Option<String>,
+    /// The id of its offsite copy, once copied.
+    pub offsite_copy: Option<String>,
+    /// In a list of an offsite repository: the id of the backup it is a copy of.
+    pub original: Option<String>,
 }
 
 /// `key<TAB>value` lines, the first value of each key kept. Bounded; lines without a tab
@@ -110,7 +117,7 @@ fn text(values: &BTreeMap<String, String>, key: &str) -> String {
 }
 
 /// What a script said when it failed: its own `deskmate-…:` line, else its last words.
-fn said(stderr: &str, prefix: &str) -> String {
+pub(crate) fn said(stderr: &str, prefix: &str) -> String {
     stderr
         .lines()
         .rev()
@@ -120,14 +127,14 @@ fn said(stderr: &str, prefix: &str) -> String {
 }
 
 /// What a script printed, and how it ended.
-struct Ran {
-    success: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Ran {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Ran {
-    fn stderr_tail(&self) -> String {
+    pub fn stderr_tail(&self) -> String {
         let lines: Vec<&str> = self.stderr.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
@@ -135,7 +142,7 @@ impl Ran {
 
 /// Runs a script with `dir` as `$1`, telling `on_line` each `key<TAB>value` line as it
 /// comes. A cancel stops it on the server (the scripts clean up on TERM).
-fn run_streamed(
+pub(crate) fn run_script(
     session: &Session,
     body: &str,
     dir: &str,
@@ -182,7 +189,7 @@ fn run_streamed(
 }
 
 fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<Ran> {
-    run_streamed(session, body, dir, args, &Cancel::new(), &mut |_, _| {})
+    run_script(session, body, dir, args, &Cancel::new(), &mut |_, _| {})
 }
 
 /// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).
@@ -196,7 +203,7 @@ pub fn create(
     on_line: &mut dyn FnMut(&str, &str),
 ) -> Result<(BackupReport, Option<VerifyReport>)> {
     let flag = if verify { "--verify" } else { "" };
-    let out = run_streamed(
+    let out = run_script(
         session,
         r#"exec bash "$1/bin/deskmate-backup" "$1" "$2""#,
         dir,
@@ -280,7 +287,7 @@ pub fn verify(
             detail: "Use an id from `deskmate backup list`.".into(),
         });
     }
-    let out = run_streamed(
+    let out = run_script(
         session,
         r#"exec bash "$1/bin/deskmate-verify" "$1" "$2""#,
         dir,
@@ -310,6 +317,11 @@ fn verify_report(values: &BTreeMap<String, String>) -> VerifyReport {
         retention: match (values.get("forgotten"), values.get("retention")) {
             (Some(n), _) => format!("forgot {n} old backups"),
             (None, Some(why)) => format!("old backups were not forgotten: {why}"),
+            (None, None) => String::new(),
+        },
+        offsite: match (values.get("offsite"), values.get("offsite_failed")) {
+            (Some(copied), _) => copied.clone(),
+            (None, Some(why)) => format!("the offsite copy failed: {why}"),
             (None, None) => String::new(),
         },
     }
@@ -349,6 +361,7 @@ pub struct Restored {
 pub fn restore_beside(
     session: &Session,
     dir: &str,
+    repository: Repository,
     snapshot: &str,
     suffix: &str,
     parts: &[Part],
@@ -356,9 +369,13 @@ pub fn restore_beside(
 ) -> Result<Restored> {
     let mut args = vec![snapshot, suffix];
     args.extend(parts.iter().map(|p| p.name()));
-    let out = run_streamed(
+    let body = format!(
+        r#"d=$1; shift; {} exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
+        repository.choice()
+    );
+    let out = run_script(
         session,
-        r#"d=$1; shift; exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
+        &body,
         dir,
         &args,
         cancel,
@@ -455,6 +472,29 @@ struct ResticSnapshot {
     time: String,
     #[serde(default)]
     tags: Vec<String>,
+    /// Set on a copy (`restic copy`): the snapshot it was copied from.
+    #[serde(default)]
+    original: Option<String>,
+}
+
+/// Which repository a list or a restore reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repository {
+    /// The server's own (`STACK/backups/restic`).
+    Local,
+    /// Another server's offsite copy, which the app put in `STACK/shared/env/from` for one
+    /// disaster-recovery restore.
+    From,
+}
+
+impl Repository {
+    /// The line that picks it, for the scripts (which source `deskmate-repository`).
+    fn choice(self) -> &'static str {
+        match self {
+            Repository::Local => "DESKMATE_REPOSITORY=local",
+            Repository::From => "DESKMATE_REPOSITORY=from",
+        }
+    }
 }
 
 /// Every backup of the stack, newest first. An absent repository is an empty list.
@@ -467,9 +507,24 @@ if [ ! -e "$RESTIC_REPOSITORY/config" ] && [ "${{RESTIC_REPOSITORY#*:}}" = "$RES
 fi
 echo '--history--'; cat "$1/backups/history.tsv" 2>/dev/null
 echo '--verified--'; cat "$1/backups/verified.tsv" 2>/dev/null
+echo '--offsite--'; cat "$1/backups/offsite.tsv" 2>/dev/null
 exit 0"#
     );
-    let out = run(session, &body, dir, &[])?;
+    list_with(session, dir, &body)
+}
+
+/// The backups another server's offsite copy holds (put in `shared/env/from` first), as
+/// this server reads them over its own connection to the offsite machine.
+pub fn list_from(session: &Session, dir: &str) -> Result<Vec<Backup>> {
+    let body = r#"stack=$1; restic_options=(); . "$1/bin/deskmate-repository"; use_repository from
+command -v restic > /dev/null || { echo "restic is not installed" >&2; exit 1; }
+restic "${restic_options[@]}" snapshots --json --tag deskmate || exit 1
+exit 0"#;
+    list_with(session, dir, &format!("exec bash -c {} bash \"$1\"", crate::quote(body).map_err(|e| RemoteError::Protocol { reason: e.to_string() })?))
+}
+
+fn list_with(session: &Session, dir: &str, body: &str) -> Result<Vec<Backup>> {
+    let out = run(session, body, dir, &[])?;
     if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.list_failed",
@@ -486,7 +541,8 @@ exit 0"#
 /// The list script's output: restic's JSON, then the two logs.
 pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
     let (json, rest) = text.split_once("--history--\n").unwrap_or((text, ""));
-    let (history, verified) = rest.split_once("--verified--\n").unwrap_or((rest, ""));
+    let (history, rest) = rest.split_once("--verified--\n").unwrap_or((rest, ""));
+    let (verified, offsite) = rest.split_once("--offsite--\n").unwrap_or((rest, ""));
     let snapshots: Vec<ResticSnapshot> =
         serde_json::from_str(json.trim()).map_err(|e| RemoteError::Protocol {
             reason: format!("restic's snapshot list did not read: {e}"),
@@ -500,6 +556,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
     let fields = |line: &str| line.split('\t').map(str::to_string).collect::<Vec<_>>();
     let history: Vec<Vec<String>> = history.lines().take(MAX_LINES).map(fields).collect();
     let verified: Vec<Vec<String>> = verified.lines().take(MAX_LINES).map(fields).collect();
+    let offsite: Vec<Vec<String>> = offsite.lines().take(MAX_LINES).map(fields).collect();
     let mut backups: Vec<Backup> = snapshots
         .into_iter()
         .take(MAX_LINES)
@@ -512,6 +569,10 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
                 .iter()
                 .rev()
                 .find(|v| v.len() >= 3 && matches(&v[1], &s.id));
+            let copied = offsite
+                .iter()
+                .rev()
+                .find(|o| o.len() >= 4 && o[2] == "ok" && matches(&o[1], &s.id));
             let release = s
                 .tags
                 .iter()
@@ -532,6 +593,8 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
                 verified: checked.map(|v| v[2] == "ok"),
                 verified_at: checked.map(|v| v[0].clone()),
                 verify_detail: checked.and_then(|v| v.get(3).cloned()),
+                offsite_copy: copied.map(|o| o[3].clone()),
+                original: s.original,
             }
         })
         .collect();

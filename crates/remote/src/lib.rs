@@ -24,6 +24,8 @@ mod file_lock;
 pub mod findings;
 pub mod health;
 pub mod install;
+pub mod offsite;
+pub mod repository_copy;
 pub mod known_hosts;
 mod login_shell;
 pub mod preflight;

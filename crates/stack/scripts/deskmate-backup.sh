@@ -32,8 +32,9 @@ stack=${1:?usage: deskmate-backup STACK_DIR [--verify]}
 verify=${2:-}
 backups=$stack/backups
 bin=$stack/bin
-export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
-export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+# shellcheck source=/dev/null
+. "$bin/deskmate-repository"
+use_repository local
 
 say() { printf '%s\t%s\n' "$1" "$2"; }
 fail() {
@@ -132,7 +133,7 @@ for id in $("${compose[@]}" ps -q); do
 done | sort > "$staging/release.tsv"
 
 restic backup --json --host deskmate --tag deskmate --tag "release=$version" \
-    --exclude "$RESTIC_PASSWORD_FILE" \
+    --exclude "$RESTIC_PASSWORD_FILE" --exclude "$stack/shared/env/from" \
     "$staging" "$stack/shared/data" "$stack/shared/env" "$stack/releases/$version" \
     > "$backups/last-backup.json" 2> "$backups/last-backup.err" || {
     code=$?

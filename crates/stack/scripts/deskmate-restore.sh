@@ -26,8 +26,11 @@ suffix=${3:?}
 shift 3
 backups=$stack/backups
 bin=$stack/bin
-export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
-export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+restic_options=()
+# shellcheck source=/dev/null
+. "$bin/deskmate-repository"
+# Another server's offsite copy (disaster recovery) when the app says so.
+use_repository "${DESKMATE_REPOSITORY:-local}"
 tab=$(printf '\t')
 
 say() { printf '%s\t%s\n' "$1" "$2"; }
@@ -70,9 +73,12 @@ trap cleanup EXIT
 rm -rf "$work"
 mkdir -p "$work"
 
-restic restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
+restic "${restic_options[@]}" restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
     fail "restic could not restore $snap: $(tail -n 3 "$work/restore.err")"
-staged=$work/restored$backups/staging
+# The backup's own paths: one made on another server holds that server's stack folder.
+origin=$(restored_stack "$work/restored")
+[ -n "$origin" ] || fail "$snap holds no DeskMate backup"
+staged=$origin/backups/staging
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 docker network create --internal "$run" > /dev/null
 
@@ -125,8 +131,8 @@ fi
 if want files; then
     target=$stack/shared/data.restore-$suffix
     rm -rf "$target"
-    mkdir -p "$work/restored$stack/shared/data"
-    mv "$work/restored$stack/shared/data" "$target"
+    mkdir -p "$origin/shared/data"
+    mv "$origin/shared/data" "$target"
     made_files=$target
     if [ -s "$staged/files.sha256" ]; then
         (cd "$target" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||

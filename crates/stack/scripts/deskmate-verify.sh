@@ -29,8 +29,9 @@ snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT [--retain]}
 retain=${3:-}
 backups=$stack/backups
 bin=$stack/bin
-export RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
-export RESTIC_REPOSITORY=${RESTIC_REPOSITORY:-$backups/restic}
+# shellcheck source=/dev/null
+. "$bin/deskmate-repository"
+use_repository local
 tab=$(printf '\t')
 
 say() { printf '%s\t%s\n' "$1" "$2"; }
@@ -69,7 +70,9 @@ started=$(date +%s)
 
 restic restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
     fail "restic could not restore it: $(tail -n 3 "$work/restore.err")"
-staged=$work/restored$backups/staging
+origin=$(restored_stack "$work/restored")
+[ -n "$origin" ] || fail "it holds no DeskMate backup"
+staged=$origin/backups/staging
 [ -s "$staged/database.dump" ] || fail "it holds no database dump"
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 postgres_image=$(image postgres)
@@ -120,7 +123,7 @@ done < "$staged/collections.tsv"
 say vectors "$collections collections, point counts equal"
 
 # The files, by hash.
-data=$work/restored$stack/shared/data
+data=$origin/shared/data
 mkdir -p "$data"
 # (sha256sum refuses an empty list: no data files is nothing to compare.)
 if [ -s "$staged/files.sha256" ]; then
@@ -144,6 +147,13 @@ if [ "$retain" = "--retain" ]; then
     else
         say retention "failed: $(tail -n 1 "$work/forget.log")"
     fi
+fi
+# A verified backup goes offsite, when a copy is set up there. The local backup is good
+# either way, so a failed copy is told (and logged in offsite.tsv), not a failed backup.
+if [ "$retain" = "--retain" ] && [ -r "$stack/shared/env/offsite/target" ]; then
+    exec 9>&-
+    bash "$bin/deskmate-offsite" "$stack" "$snap" 2> "$work/offsite.err" ||
+        say offsite_failed "$(grep -h '^deskmate-offsite:' "$work/offsite.err" | tail -n 1 | sed 's/^deskmate-offsite: //')"
 fi
 say seconds "$(($(date +%s) - started))"
 say result verified

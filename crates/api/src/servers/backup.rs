@@ -6,7 +6,7 @@
 //! the owner's keychain as their copy, which is what restores a backup onto a new server. It
 //! travels only inside the SSH channel, never on a command line.
 
-use deskmate_remote::backup::{self, Backup, BackupReport, Part, VerifyReport};
+use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
 use deskmate_remote::install::{
     self as steps, InstallSpec, ProxyProbe, SpecFile, StepReport, put_files,
 };
@@ -93,7 +93,7 @@ impl Servers {
     }
 
     /// The scripts as this version of the app has them, and the repository's password.
-    fn prepare(
+    pub(super) fn prepare(
         &self,
         name: &str,
         session: &Session,
@@ -122,7 +122,7 @@ impl Servers {
 
     /// The server's password when it has one (it is what encrypts the repository there),
     /// else the keychain's, else a new one; the keychain keeps a copy.
-    fn repository_password(
+    pub(super) fn repository_password(
         &self,
         name: &str,
         session: &Session,
@@ -161,6 +161,9 @@ pub struct RestoreOptions {
     /// Empty: everything (database, vectors, files).
     pub parts: Vec<Part>,
     pub health_timeout: std::time::Duration,
+    /// Disaster recovery: restore from this other server's offsite copy (as this computer's
+    /// keychain keeps it), not from this server's own backups.
+    pub from: Option<String>,
 }
 
 impl Default for RestoreOptions {
@@ -168,6 +171,7 @@ impl Default for RestoreOptions {
         RestoreOptions {
             parts: Vec::new(),
             health_timeout: std::time::Duration::from_secs(180),
+            from: None,
         }
     }
 }
@@ -179,6 +183,8 @@ pub struct RestoreReport {
     pub environment: &'static str,
     /// The backup restored (its full id).
     pub id: String,
+    /// The server whose offsite copy it came from (disaster recovery), if not this one's.
+    pub from: Option<String>,
     /// The backup of the state before the restore, taken first.
     pub safety_backup: String,
     pub restored: Vec<Part>,
@@ -243,12 +249,50 @@ impl Servers {
             steps.push(report);
         };
 
+        // Which repository: this server's, or another's offsite copy, whose description
+        // (from the keychain) is on this server only while the restore reads it.
+        let _from = match &options.from {
+            None => None,
+            Some(old) => {
+                let (kept, password) = self.kept_target(old, environment)?;
+                let mut files = kept.files(scripts::FROM_DIR);
+                files.push(SpecFile {
+                    path: format!("{}/restic.password", scripts::FROM_DIR),
+                    contents: password.expose().as_bytes().to_vec(),
+                    secret: true,
+                });
+                let guard = FromFolder {
+                    session: &session,
+                    dir: &dir,
+                };
+                put_files(&session, &dir, &files, cancel).map_err(fail)?;
+                Some(guard)
+            }
+        };
+        let repository = if options.from.is_some() {
+            Repository::From
+        } else {
+            Repository::Local
+        };
+
         // Which backup, and room for it.
-        let list = backup::list(&session, &dir).map_err(fail)?;
-        let matching: Vec<&Backup> = list
-            .iter()
-            .filter(|b| !id.is_empty() && b.id.starts_with(id))
-            .collect();
+        let list = match repository {
+            Repository::Local => backup::list(&session, &dir),
+            Repository::From => backup::list_from(&session, &dir),
+        }
+        .map_err(fail)?;
+        // By its id, by the id of the backup it is a copy of, or the newest.
+        let matching: Vec<&Backup> = if id == "latest" {
+            list.iter().take(1).collect()
+        } else {
+            list.iter()
+                .filter(|b| {
+                    !id.is_empty()
+                        && (b.id.starts_with(id)
+                            || b.original.as_deref().is_some_and(|o| o.starts_with(id)))
+                })
+                .collect()
+        };
         let [wanted] = matching.as_slice() else {
             return Err(ApiError::new(
                 "backup.unknown_id",
@@ -296,8 +340,9 @@ impl Servers {
         }
         // Named by the time (seconds since 1970), so each restore's volumes are new ones.
         let suffix = format!("r{}", now());
-        let restored = backup::restore_beside(&session, &dir, &wanted.id, &suffix, &parts, cancel)
-            .map_err(fail)?;
+        let restored =
+            backup::restore_beside(&session, &dir, repository, &wanted.id, &suffix, &parts, cancel)
+                .map_err(fail)?;
         step(
             "restore",
             "Restore the backup beside the running stack and check it",
@@ -413,16 +458,47 @@ impl Servers {
         if restored.files_dir.is_some() {
             kept.push(old_files);
         }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        // The recovery time an owner can expect, measured: the health report shows the last.
+        let _ = session.capture(
+            &script(
+                r#"printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$3" "$4" >> "$1/backups/recoveries.tsv""#,
+                &[
+                    &dir,
+                    &wanted.id,
+                    options.from.as_deref().unwrap_or("-"),
+                    &(elapsed_ms / 1000).to_string(),
+                ],
+            )
+            .map_err(fail)?,
+            4096,
+        );
         Ok(RestoreReport {
             server: name.to_string(),
             environment: environment.name(),
             id: wanted.id.clone(),
+            from: options.from.clone(),
             safety_backup: safety.snapshot,
             restored: parts,
             kept,
             steps,
-            elapsed_ms: started.elapsed().as_millis() as u64,
+            elapsed_ms,
         })
+    }
+}
+
+/// Another server's offsite description on this one, removed when the restore is done
+/// with it, however it ends.
+struct FromFolder<'a> {
+    session: &'a Session,
+    dir: &'a str,
+}
+
+impl Drop for FromFolder<'_> {
+    fn drop(&mut self) {
+        if let Ok(line) = script(r#"rm -rf "$1/$2""#, &[self.dir, scripts::FROM_DIR]) {
+            let _ = self.session.capture(&line, 4096);
+        }
     }
 }
 

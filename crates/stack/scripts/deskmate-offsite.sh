@@ -1,0 +1,90 @@
+#!/bin/bash
+# deskmate-offsite, version 1: the offsite copy of a stack's backups, in a second restic
+# repository on another machine (SFTP) or in an S3-compatible store, described by
+# STACK/shared/env/offsite/ (see deskmate-repository). Installed by DeskMate Studio beside
+# deskmate-backup; deskmate-verify runs it after each trial restore that passed, so only
+# verified backups go offsite.
+#
+#   deskmate-offsite STACK_DIR --init       find or make the offsite repository (which
+#                                           proves the connection, the pinned host key
+#                                           and the key)
+#   deskmate-offsite STACK_DIR SNAPSHOT     copy that backup there (restic copy: only what
+#                                           the offsite repository lacks travels), check
+#                                           the copy's repository, then apply the same
+#                                           retention rules there
+#
+# The offsite repository shares the server's password and chunker parameters (init
+# --copy-chunker-params), so the copies deduplicate as the originals do. Appends
+# "time<TAB>snapshot<TAB>ok|failed<TAB>offsite id or why" to STACK/backups/offsite.tsv.
+set -euo pipefail
+umask 077
+# Stopped (a cancel in the app, a lost connection): exit; what restic half-sent is not a
+# snapshot until restic writes one, last.
+trap 'exit 143' TERM INT HUP PIPE
+
+stack=${1:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
+what=${2:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
+backups=$stack/backups
+bin=$stack/bin
+restic_options=()
+# shellcheck source=/dev/null
+. "$bin/deskmate-repository"
+
+say() { printf '%s\t%s\n' "$1" "$2"; }
+record() {
+    printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" "$1" "$2" >> "$backups/offsite.tsv"
+}
+fail() {
+    echo "deskmate-offsite: $*" >&2
+    [ "$what" = "--init" ] || record failed "$*"
+    exit 1
+}
+# restic's last words, with the ssh ones (which say why a connection failed) first.
+why() { grep -h -i -m 1 'permission denied\|host key\|refused\|resolve\|timed out\|no route' "$1" || tail -n 1 "$1"; }
+
+command -v restic > /dev/null || fail "restic is not installed on this server"
+mkdir -p "$backups"
+use_repository local
+export RESTIC_FROM_REPOSITORY=$RESTIC_REPOSITORY RESTIC_FROM_PASSWORD_FILE=$RESTIC_PASSWORD_FILE
+local_repository=$RESTIC_REPOSITORY
+use_repository offsite
+offsite=$RESTIC_REPOSITORY
+err=$backups/offsite.err
+
+if ! restic "${restic_options[@]}" cat config > /dev/null 2> "$err"; then
+    if ! grep -q -i 'repository does not exist\|unable to open config\|no such file' "$err"; then
+        fail "could not reach the offsite repository $offsite: $(why "$err")"
+    fi
+    if [ ! -e "$local_repository/config" ]; then
+        RESTIC_REPOSITORY=$local_repository RESTIC_PASSWORD_FILE=$RESTIC_FROM_PASSWORD_FILE \
+            restic init > /dev/null 2> "$err" ||
+            fail "could not create the repository on this server: $(why "$err")"
+    fi
+    restic "${restic_options[@]}" init --copy-chunker-params > /dev/null 2> "$err" ||
+        fail "could not create the offsite repository $offsite: $(why "$err")"
+    say offsite_repository created
+fi
+if [ "$what" = "--init" ]; then
+    say offsite_ready "$offsite"
+    exit 0
+fi
+[[ $what =~ ^[0-9a-f]{8,64}$ ]] || fail "'$what' is not a snapshot id"
+
+restic "${restic_options[@]}" copy "$what" > "$backups/offsite.log" 2> "$err" ||
+    fail "could not copy $what to $offsite: $(why "$err")"
+# The copy is found by its "original" (the snapshot it was copied from).
+copy=$(restic "${restic_options[@]}" snapshots --json 2> "$err" |
+    grep -o "\"original\":\"${what}[0-9a-f]*\",\"id\":\"[0-9a-f]*\"" |
+    sed 's/.*"id":"\([0-9a-f]*\)"/\1/' | tail -n 1) || true
+[ -n "$copy" ] || fail "$offsite does not list the copy of $what"
+restic "${restic_options[@]}" check > "$backups/offsite-check.log" 2> "$err" ||
+    fail "the offsite repository $offsite did not pass restic check: $(why "$err")"
+
+KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
+# shellcheck source=/dev/null
+[ -r "$stack/shared/backup.env" ] && . "$stack/shared/backup.env"
+restic "${restic_options[@]}" forget --tag deskmate --keep-daily "$KEEP_DAILY" \
+    --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune > "$backups/offsite-forget.log" 2>&1 ||
+    say offsite_retention "failed: $(tail -n 1 "$backups/offsite-forget.log")"
+record ok "$copy"
+say offsite "copied to $offsite as ${copy:0:8}, checked"

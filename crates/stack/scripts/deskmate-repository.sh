@@ -1,0 +1,72 @@
+# shellcheck shell=bash disable=SC2034,SC2154 # sourced: $stack is the caller's, restic_options is for it
+# deskmate-repository, version 1: which restic repository a backup script works on.
+# Sourced (not run) by deskmate-backup, -verify, -restore and -offsite, after they set
+# $stack; installed beside them.
+#
+#   use_repository local     STACK/backups/restic, the server's own disk (the default)
+#   use_repository offsite   the offsite copy that STACK/shared/env/offsite/ describes
+#   use_repository from      another server's offsite copy, which the app puts in
+#                            STACK/shared/env/from/ for one disaster-recovery restore
+#
+# An offsite folder holds `target` (one line: restic's repository, like
+# sftp:backup@host:/srv/deskmate, or s3:https://host/bucket/path), `port` (SSH's),
+# `key` (the SSH key, 0600), `known_hosts` (the pinned host key: ssh refuses any other),
+# and for S3 `s3.env` (AWS_ACCESS_KEY_ID=…, AWS_SECRET_ACCESS_KEY=…). `from` also holds
+# that server's `restic.password`; an offsite copy shares the server's password.
+#
+# Sets RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (exported) and the array
+# restic_options (the sftp command), so a call is: restic "${restic_options[@]}" ...
+# The password is only ever read from a file, never put on a command line.
+
+use_repository() {
+    restic_options=()
+    case $1 in
+    local)
+        RESTIC_REPOSITORY=$stack/backups/restic
+        RESTIC_PASSWORD_FILE=$stack/shared/env/restic.password
+        ;;
+    offsite) remote_repository "$stack/shared/env/offsite" "$stack/shared/env/restic.password" ;;
+    from) remote_repository "$stack/shared/env/from" "$stack/shared/env/from/restic.password" ;;
+    *)
+        echo "deskmate-repository: no repository is called '$1'" >&2
+        exit 1
+        ;;
+    esac
+    export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE
+}
+
+remote_repository() {
+    local dir=$1 target port
+    [ -r "$dir/target" ] || {
+        echo "deskmate-repository: no offsite copy is set up ($dir/target is missing)" >&2
+        exit 1
+    }
+    target=$(head -n 1 "$dir/target")
+    RESTIC_REPOSITORY=$target
+    RESTIC_PASSWORD_FILE=$2
+    case $target in
+    sftp:*)
+        port=$(head -n 1 "$dir/port" 2> /dev/null || echo 22)
+        [[ $port =~ ^[0-9]{1,5}$ ]] || port=22
+        local login=${target#sftp:}
+        login=${login%%:*}
+        # restic splits this at spaces, so the stack folder has none (the app checks).
+        restic_options=(-o "sftp.command=ssh -i $dir/key -p $port -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$dir/known_hosts -o ConnectTimeout=20 -o ServerAliveInterval=15 $login -s sftp")
+        ;;
+    s3:*)
+        set -a
+        # shellcheck source=/dev/null
+        . "$dir/s3.env"
+        set +a
+        ;;
+    esac
+}
+
+# The stack folder as the backup recorded it, inside a restored tree: a backup made on
+# another server holds that server's paths. Prints it, relative to nothing (an absolute
+# path under $1), or nothing when the tree holds no backup.
+restored_stack() {
+    local found
+    found=$(find "$1" -path '*/backups/staging/release.tsv' -print -quit)
+    [ -n "$found" ] && printf '%s\n' "${found%/backups/staging/release.tsv}"
+}
