@@ -8,9 +8,10 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use deskmate_api::servers::{
-    BackupOutcome, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
+    BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention,
+    ScheduleReport, TargetReport, TargetRequest,
 };
-use deskmate_api::{ApiError, Cancel, DataDir, Environment, Servers, StepReport};
+use deskmate_api::{ApiError, Cancel, DataDir, Environment, Secret, Servers, StepReport};
 
 use crate::output::{self, ok};
 use crate::server::EnvironmentArg;
@@ -45,9 +46,40 @@ pub enum BackupCommand {
         only: Vec<PartArg>,
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
+        /// Disaster recovery: restore from this other server's offsite copy (set with
+        /// `deskmate backup target` while it ran), onto NAME, a fresh install
+        #[arg(long, value_name = "SERVER")]
+        from: Option<String>,
         /// Go ahead without asking
         #[arg(long)]
         yes: bool,
+    },
+    /// Where verified backups are copied offsite: sftp://USER@HOST[:PORT]/FOLDER (another
+    /// machine; pin its host key with --fingerprint) or s3:https://HOST/BUCKET/FOLDER (keys from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or --remove
+    Target {
+        name: String,
+        /// sftp://… or s3:…
+        target: Option<String>,
+        /// The offsite host key's fingerprint (SHA256:…), as that machine shows it
+        #[arg(long)]
+        fingerprint: Option<String>,
+        /// Stop copying offsite (what was copied stays there)
+        #[arg(long, conflicts_with = "target")]
+        remove: bool,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// A copy of the server's backup repository on this computer, every file checked by its
+    /// SHA-256 and the copy by `restic check` (when restic is installed here); again later,
+    /// only new backups travel
+    Download {
+        name: String,
+        /// The folder to keep the copy in
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
     },
     /// Back up every day at a time of your choice (systemd timers on the server, which needs
     /// root or passwordless sudo there), each backup verified, and keep 7 daily, 4 weekly and
@@ -188,9 +220,51 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             name,
             id,
             only,
+            from,
             environment: env,
             yes,
-        } => restore(servers, &name, &id, &only, environment(env), yes, json),
+        } => restore(servers, &name, &id, &only, from, environment(env), yes, json),
+        BackupCommand::Target {
+            name,
+            target,
+            fingerprint,
+            remove,
+            environment: env,
+        } => target_command(servers, &name, target, fingerprint, remove, environment(env), json),
+        BackupCommand::Download {
+            name,
+            to,
+            environment: env,
+        } => {
+            let mut on_file = |done: usize, all: usize| {
+                if !json && all > 0 && (done % 50 == 0 || done == all) {
+                    eprintln!("  {done}/{all} files");
+                }
+            };
+            output::finish(
+                servers.backup_download(&name, environment(env), &to, &mut on_file, &Cancel::new()),
+                json,
+                ok,
+                |r: &DownloadReport| {
+                    println!(
+                        "{} holds {}'s backup repository ({} files; {} new, {}). {}.{}",
+                        r.folder,
+                        r.server,
+                        r.files,
+                        r.downloaded,
+                        size(r.bytes),
+                        r.check,
+                        r.backups
+                            .map(|n| format!(" It holds {n} backups."))
+                            .unwrap_or_default()
+                    );
+                    println!(
+                        "Read it with restic and the repository password from your keychain (server/{}/stack/{}/restic_password).",
+                        r.server, r.environment
+                    );
+                },
+            )
+        }
         BackupCommand::Schedule {
             name,
             at,
@@ -241,11 +315,13 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
 
 /// Says what will happen, asks (on a terminal; `--yes` otherwise), then restores and prints
 /// each step as it finishes.
+#[allow(clippy::too_many_arguments)]
 fn restore(
     servers: &Servers,
     name: &str,
     id: &str,
     only: &[PartArg],
+    from: Option<String>,
     environment: Environment,
     yes: bool,
     json: bool,
@@ -279,6 +355,9 @@ fn restore(
                 json,
             );
         }
+        if let Some(old) = &from {
+            println!("The backup {id} comes from {old}'s offsite copy.");
+        }
         println!(
             "This brings {what} of {name} back to backup {id}. First it backs up the data as it is now; then it restores the backup beside the running DeskMate, checks it, switches to it and checks DeskMate's health. If that fails it switches back. Nothing is deleted: the data from before is kept.",
         );
@@ -293,6 +372,7 @@ fn restore(
     }
     let options = RestoreOptions {
         parts,
+        from,
         ..Default::default()
     };
     let mut on_step = |step: &StepReport| {
@@ -316,7 +396,75 @@ fn restore(
             r.kept.join(", "),
             r.safety_backup
         );
+        println!("The restore took {} s.", r.elapsed_ms / 1000);
     })
+}
+
+/// Sets, shows the next step of, or removes the offsite target.
+fn target_command(
+    servers: &Servers,
+    name: &str,
+    target: Option<String>,
+    fingerprint: Option<String>,
+    remove: bool,
+    environment: Environment,
+    json: bool,
+) -> ExitCode {
+    let request = match (target, remove) {
+        (_, true) => TargetRequest::Remove,
+        (Some(url), false) if url.starts_with("sftp://") => TargetRequest::Sftp { url, fingerprint },
+        (Some(url), false) => {
+            let key = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
+            match (key("AWS_ACCESS_KEY_ID"), key("AWS_SECRET_ACCESS_KEY")) {
+                (Some(access_key), Some(secret_key)) => TargetRequest::S3 {
+                    url,
+                    access_key,
+                    secret_key,
+                },
+                _ => {
+                    return output::error(
+                        &ApiError::new(
+                            "usage.s3_keys",
+                            "an S3 target needs its access key pair",
+                            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment (never on the command line), then run it again",
+                        ),
+                        json,
+                    );
+                }
+            }
+        }
+        (None, false) => {
+            return output::error(
+                &ApiError::new(
+                    "usage.no_target",
+                    "say where the offsite copy goes",
+                    "give sftp://USER@HOST[:PORT]/FOLDER or s3:https://HOST/BUCKET/FOLDER, or --remove",
+                ),
+                json,
+            );
+        }
+    };
+    output::finish(
+        servers.backup_target(name, environment, &request),
+        json,
+        ok,
+        |r: &TargetReport| {
+            if let Some(target) = &r.target {
+                println!("Offsite copy of {}: {target}", r.server);
+            }
+            if !r.ready {
+                for key in &r.host_keys {
+                    println!("  the host presented {}", key.fingerprint);
+                }
+                if let Some(public) = &r.public_key {
+                    println!("  {}'s public key: {public}", r.server);
+                }
+            } else if r.repository_created {
+                println!("  a new repository was made there");
+            }
+            println!("{}", r.next);
+        },
+    )
 }
 
 fn size(bytes: u64) -> String {

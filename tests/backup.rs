@@ -5,86 +5,12 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 
+use deskmate_api::{Cancel, Environment};
 use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, Environment, Servers};
-use deskmate_test_server::docker::{Project, docker, release};
-use deskmate_test_server::{TestServer, free_port};
-
-/// `method path` with a JSON body through the proxy; the status line and body.
-fn http(port: u16, method: &str, path: &str, body: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or("").to_string(),
-        body.to_string(),
-    )
-}
-
-struct Installed {
-    server: TestServer,
-    servers: Servers,
-    stack: String,
-    project: Project,
-    port: u16,
-    _data: tempfile::TempDir,
-}
-
-/// good-1 installed, with `memories` rows (each with its Qdrant point) and a persona file.
-fn installed(memories: usize) -> Installed {
-    installed_as(memories, None)
-}
-
-/// The same, signed in as `user` (root: its host files go under the server's `host-root`).
-fn installed_as(memories: usize, user: Option<&str>) -> Installed {
-    let server = TestServer::start();
-    let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    let project = Project::of(&stack);
-    let servers = support::api_servers(data.path(), &server, user.unwrap_or(server.user()), &stack);
-    let mut options = InstallOptions::new(release("good-1"));
-    options.tls = TlsChoice::None;
-    options.http_port = free_port();
-    options.host_root = server
-        .home()
-        .join("host-root")
-        .to_string_lossy()
-        .into_owned();
-    servers
-        .install("home", &options, &mut |_| {}, &Cancel::new())
-        .unwrap();
-    for i in 0..memories {
-        let (status, body) = http(
-            options.http_port,
-            "POST",
-            "/api/memories",
-            &format!(r#"{{"persona": "aria", "text": "memory number {i}"}}"#),
-        );
-        assert!(status.contains("201"), "{status} {body}");
-    }
-    let personas = Path::new(&stack).join("shared/data/personas");
-    std::fs::create_dir_all(&personas).unwrap();
-    std::fs::write(personas.join("aria.json"), r#"{"name": "Aria"}"#).unwrap();
-    Installed {
-        server,
-        servers,
-        stack,
-        project,
-        port: options.http_port,
-        _data: data,
-    }
-}
+use deskmate_test_server::docker::{docker, release};
+use support::stack::{http, installed, installed_as, memories};
 
 #[test]
 fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
@@ -182,13 +108,13 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
         !it.server.log().contains(&secret),
         "the password was on a command line"
     );
-    let library = std::fs::read(it._data.path().join("library.sqlite")).unwrap();
+    let library = std::fs::read(it.data.path().join("library.sqlite")).unwrap();
     assert!(!String::from_utf8_lossy(&library).contains(&secret));
 
     // The same through the CLI, as JSON.
     let data: &dyn AsRef<std::ffi::OsStr> = &"backup";
     let run = support::deskmate_with_data(
-        it._data.path(),
+        it.data.path(),
         &[data, &"create", &"home", &"--no-verify", &"--json"],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -199,7 +125,7 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
         made["backup"]["added"].as_u64().unwrap() < outcome.backup.added,
         "deduplicated: {made}"
     );
-    let run = support::deskmate_with_data(it._data.path(), &[data, &"list", &"home", &"--json"]);
+    let run = support::deskmate_with_data(it.data.path(), &[data, &"list", &"home", &"--json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let list = run.json();
     assert_eq!(list.as_array().unwrap().len(), 2);
@@ -212,7 +138,7 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     assert!(list[1]["size"].as_u64().unwrap() > 0);
     // A restore asks first; with no one to ask and no --yes, nothing happens.
     let run = support::deskmate_with_data(
-        it._data.path(),
+        it.data.path(),
         &[data, &"restore", &"home", &second.as_str(), &"--json"],
     );
     assert_eq!(run.json()["error"]["code"], "usage.confirm");
@@ -300,13 +226,6 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
         .backup_list("home", Environment::Production)
         .unwrap();
     assert_eq!(list[0].verified, Some(false), "{list:?}");
-}
-
-fn memories(port: u16) -> usize {
-    let (status, body) = http(port, "GET", "/api/memories", "");
-    assert!(status.contains("200"), "{status} {body}");
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    json["memories"].as_array().unwrap().len()
 }
 
 #[test]

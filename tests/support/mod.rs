@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests of the `deskmate` binary.
 #![allow(dead_code)]
 
+pub mod stack;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -143,12 +145,24 @@ pub fn api_servers(
     user: &str,
     stack: &str,
 ) -> deskmate_api::Servers {
-    use deskmate_api::{DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
-    let servers = Servers::open(&DataDir::new(data)).unwrap();
+    let servers = deskmate_api::Servers::open(&deskmate_api::DataDir::new(data)).unwrap();
+    add_server(&servers, "home", server, user, stack);
+    servers
+}
+
+/// Adds `server` to `servers` as `name`, signing in with its client key.
+pub fn add_server(
+    servers: &deskmate_api::Servers,
+    name: &str,
+    server: &deskmate_test_server::TestServer,
+    user: &str,
+    stack: &str,
+) {
+    use deskmate_api::{HostKeyPolicy, NewServer, SignIn};
     servers
         .add(
             NewServer {
-                name: "home".into(),
+                name: name.into(),
                 host: "127.0.0.1".into(),
                 port: server.port,
                 user: user.into(),
@@ -163,5 +177,4 @@ pub fn api_servers(
             HostKeyPolicy::TrustNew(server.host_fingerprint()),
         )
         .unwrap();
-    servers
 }

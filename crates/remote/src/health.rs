@@ -87,8 +87,8 @@ pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
     findings.extend(backend_findings(&backend, port));
     findings.push(certificate_finding(options.domain.as_deref(), &tls));
     findings.extend(host_findings(&host));
-    if let Some(age) = last_backup {
-        findings.push(backup_finding(age));
+    if let Some(state) = last_backup {
+        findings.extend(backup_findings(&state));
     }
     Ok(HealthReport {
         overall: overall(&findings),
@@ -247,19 +247,73 @@ fn certificate_finding(
 /// backups that stopped quietly (a daily backup, plus two hours of slack).
 pub const BACKUP_MAX_AGE_HOURS: u64 = 26;
 
-/// How long ago (seconds, by the server's clock) the last backup passed its trial restore;
-/// None when none ever did.
-fn last_verified_backup(session: &Session, dir: &str) -> Result<Option<u64>> {
+/// What the server's backup logs say, for the health report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct BackupState {
+    /// How long ago (seconds, by the server's clock) the last backup passed its trial
+    /// restore; None when none ever did.
+    verified_age: Option<u64>,
+    /// How long the last restore took, start to healthy (the recovery time to expect).
+    last_restore_seconds: Option<u64>,
+    /// The last offsite copy's outcome and what it said, when one is set up.
+    offsite: Option<(bool, String)>,
+}
+
+fn last_verified_backup(session: &Session, dir: &str) -> Result<BackupState> {
     let out = session.capture(
         &crate::exec::script(
             r#"now=$(date -u +%s)
 last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$1/backups/verified.tsv" 2>/dev/null)
-if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi"#,
+if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi
+tail -n 1 "$1/backups/recoveries.tsv" 2>/dev/null | cut -f 4 | grep . || echo none
+if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv" 2>/dev/null | cut -f 3,4 | grep . || echo none; fi"#,
             &[dir],
         )?,
-        1024,
+        4096,
     )?;
-    Ok(out.stdout_text().trim().parse().ok())
+    let text = out.stdout_text();
+    let mut lines = text.lines();
+    let mut number = || lines.next().and_then(|l| l.trim().parse().ok());
+    let verified_age = number();
+    let last_restore_seconds = number();
+    let offsite = text.lines().nth(2).map(|l| match l.split_once('\t') {
+        Some(("ok", copy)) => (true, copy.chars().take(80).collect()),
+        Some((_, why)) => (false, why.chars().take(300).collect()),
+        None => (false, "no backup has been copied offsite yet".to_string()),
+    });
+    Ok(BackupState {
+        verified_age,
+        last_restore_seconds,
+        offsite,
+    })
+}
+
+fn backup_findings(state: &BackupState) -> Vec<Finding> {
+    let mut found = backup_finding(state.verified_age);
+    if let Some(seconds) = state.last_restore_seconds {
+        found.detail = format!(
+            "{}; the last restore took {} min {} s (the recovery time to expect)",
+            found.detail,
+            seconds / 60,
+            seconds % 60
+        );
+    }
+    let mut findings = vec![found];
+    if let Some((ok, said)) = &state.offsite {
+        findings.push(if *ok {
+            Finding::new(
+                "backup.offsite",
+                Level::Pass,
+                "Offsite copy",
+                format!("the last verified backup is copied offsite (as {})", said.get(..8).unwrap_or(said)),
+            )
+        } else {
+            Finding::new("backup.offsite", Level::Warn, "Offsite copy", said.clone()).fix(
+                "check the offsite machine and the server's key there, then back up again (deskmate backup create)",
+            )
+        });
+    }
+    findings
 }
 
 fn backup_finding(age_seconds: Option<u64>) -> Finding {

@@ -3,9 +3,10 @@
 //! restic names every file but `config` by the SHA-256 of its contents, and never changes a
 //! file once written. So a copy is a mirror of files: only the ones the copy lacks travel
 //! (a second download moves just the new backups), each is checked twice (the transfer's own
-//! SHA-256 at both ends, then against its name), and nothing is ever deleted from the copy,
-//! so a prune on the server cannot take a backup out of it. The copy is a plain restic
-//! repository, read with the server's password.
+//! SHA-256 at both ends, then against its name), every file already in the copy is checked
+//! against its name again and fetched anew if it no longer matches, and nothing is ever
+//! deleted from the copy, so a prune on the server cannot take a backup out of it. The copy
+//! is a plain restic repository, read with the server's password.
 
 use std::path::{Path, PathBuf};
 
@@ -89,9 +90,46 @@ pub fn parse_listing(text: &str) -> Result<Vec<RepositoryFile>> {
 pub struct Mirrored {
     /// Files the repository holds.
     pub files: usize,
-    /// Of those, the ones that travelled (the copy lacked them).
+    /// Of those, the ones that travelled (the copy lacked them, or held them damaged).
     pub downloaded: usize,
+    /// Files the copy held that no longer matched their SHA-256, fetched again.
+    pub repaired: usize,
     pub bytes: u64,
+}
+
+/// What the copy holds of one file.
+enum Held {
+    Good,
+    Missing,
+    /// Present, but not what its name says (a failing disk, a stray edit).
+    Damaged,
+}
+
+/// Checks the copy's file against the server's: `config` always travels (an upgrade can
+/// change it); any other is good when its size and its SHA-256 are what restic named it.
+fn local_state(here: &Path, file: &RepositoryFile) -> Held {
+    let Some(named) = named_hash(&file.path) else {
+        return Held::Missing;
+    };
+    match std::fs::metadata(here) {
+        Err(_) => Held::Missing,
+        Ok(meta) if meta.len() != file.size => Held::Damaged,
+        Ok(_) => match hash_file(here) {
+            Ok(hash) if hash == named => Held::Good,
+            _ => Held::Damaged,
+        },
+    }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Mirrors the repository at `remote` (on the server) into `local`. `on_file` hears
@@ -119,19 +157,21 @@ find . -type f ! -name '.*' -printf '%P\t%s\n'"#,
         });
     }
     let files = parse_listing(&out.stdout_text())?;
-    let wanted: Vec<&RepositoryFile> = files
-        .iter()
-        .filter(|f| {
-            let here = local.join(&f.path);
-            // `config` can change (a repository upgrade); the others never do.
-            f.path == "config"
-                || std::fs::metadata(&here).map(|m| m.len() != f.size).unwrap_or(true)
-        })
-        .collect();
     let mut mirrored = Mirrored {
         files: files.len(),
         ..Mirrored::default()
     };
+    let mut wanted = Vec::new();
+    for file in &files {
+        match local_state(&local.join(&file.path), file) {
+            Held::Good => {}
+            Held::Missing => wanted.push(file),
+            Held::Damaged => {
+                mirrored.repaired += 1;
+                wanted.push(file);
+            }
+        }
+    }
     for (done, file) in wanted.iter().enumerate() {
         if cancel.is_cancelled() {
             return Err(RemoteError::Cancelled);

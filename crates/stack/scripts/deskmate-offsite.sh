@@ -26,7 +26,7 @@ stack=${1:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
 what=${2:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
 backups=$stack/backups
 bin=$stack/bin
-restic_options=()
+restic_options=() ssh_command=()
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
 
@@ -39,14 +39,25 @@ fail() {
     [ "$what" = "--init" ] || record failed "$*"
     exit 1
 }
-# restic's last words, with the ssh ones (which say why a connection failed) first.
-why() { grep -h -i -m 1 'permission denied\|host key\|refused\|resolve\|timed out\|no route' "$1" || tail -n 1 "$1"; }
+# Why restic failed: for SFTP, ssh's own words when ssh fails by itself (restic often
+# exits before passing them on), else restic's last line.
+why() {
+    if [ ${#ssh_command[@]} -gt 0 ] && ! "${ssh_command[@]}" -s sftp < /dev/null > /dev/null 2> "$1.ssh"; then
+        grep -v '^Warning' "$1.ssh" | tail -n 1
+    else
+        tail -n 1 "$1"
+    fi
+}
 
 command -v restic > /dev/null || fail "restic is not installed on this server"
 mkdir -p "$backups"
 use_repository local
+# The offsite repository takes the local one's chunker parameters, so the local one first.
+if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
+    restic init > /dev/null 2> "$backups/offsite.err" ||
+        fail "could not create the repository on this server: $(tail -n 1 "$backups/offsite.err")"
+fi
 export RESTIC_FROM_REPOSITORY=$RESTIC_REPOSITORY RESTIC_FROM_PASSWORD_FILE=$RESTIC_PASSWORD_FILE
-local_repository=$RESTIC_REPOSITORY
 use_repository offsite
 offsite=$RESTIC_REPOSITORY
 err=$backups/offsite.err
@@ -54,11 +65,6 @@ err=$backups/offsite.err
 if ! restic "${restic_options[@]}" cat config > /dev/null 2> "$err"; then
     if ! grep -q -i 'repository does not exist\|unable to open config\|no such file' "$err"; then
         fail "could not reach the offsite repository $offsite: $(why "$err")"
-    fi
-    if [ ! -e "$local_repository/config" ]; then
-        RESTIC_REPOSITORY=$local_repository RESTIC_PASSWORD_FILE=$RESTIC_FROM_PASSWORD_FILE \
-            restic init > /dev/null 2> "$err" ||
-            fail "could not create the repository on this server: $(why "$err")"
     fi
     restic "${restic_options[@]}" init --copy-chunker-params > /dev/null 2> "$err" ||
         fail "could not create the offsite repository $offsite: $(why "$err")"

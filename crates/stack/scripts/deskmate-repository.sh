@@ -16,10 +16,13 @@
 #
 # Sets RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (exported) and the array
 # restic_options (the sftp command), so a call is: restic "${restic_options[@]}" ...
+# For SFTP, ssh_command is that ssh command alone (to ask ssh why a connection failed:
+# restic often exits before passing ssh's last words on).
 # The password is only ever read from a file, never put on a command line.
 
 use_repository() {
     restic_options=()
+    ssh_command=()
     case $1 in
     local)
         RESTIC_REPOSITORY=$stack/backups/restic
@@ -50,8 +53,11 @@ remote_repository() {
         [[ $port =~ ^[0-9]{1,5}$ ]] || port=22
         local login=${target#sftp:}
         login=${login%%:*}
+        ssh_command=(ssh -i "$dir/key" -p "$port" -o IdentitiesOnly=yes -o BatchMode=yes
+            -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts"
+            -o ConnectTimeout=20 -o ServerAliveInterval=15 "$login")
         # restic splits this at spaces, so the stack folder has none (the app checks).
-        restic_options=(-o "sftp.command=ssh -i $dir/key -p $port -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$dir/known_hosts -o ConnectTimeout=20 -o ServerAliveInterval=15 $login -s sftp")
+        restic_options=(-o "sftp.command=${ssh_command[*]} -s sftp")
         ;;
     s3:*)
         set -a

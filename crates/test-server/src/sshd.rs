@@ -324,6 +324,7 @@ fn write_config(dir: &Path, port: u16) {
              AllowUsers {TEST_USER} {NO_SHELL_USER} {OUTSIDER_USER} root\n\
              AllowTcpForwarding local\n\
              MaxSessions 50\n\
+             Subsystem sftp /usr/lib/openssh/sftp-server\n\
              MaxStartups 50\n\
              LogLevel DEBUG3\n\
              SetEnv PATH={p}/bin:{p}/path DOCKER_CONFIG={p}/docker-config DESKMATE_RECORDED={p}/recorded\n",

@@ -25,6 +25,9 @@ pub struct DownloadReport {
     /// Files that travelled this time (the copy lacked them).
     #[ts(type = "number")]
     pub downloaded: u64,
+    /// Files the copy held damaged (not matching their SHA-256), fetched again.
+    #[ts(type = "number")]
+    pub repaired: u64,
     #[ts(type = "number")]
     pub bytes: u64,
     /// Backups in the copy, when this computer's restic could read it.
@@ -67,6 +70,7 @@ impl Servers {
             folder: folder.display().to_string(),
             files: mirrored.files as u64,
             downloaded: mirrored.downloaded as u64,
+            repaired: mirrored.repaired as u64,
             bytes: mirrored.bytes,
             backups,
             check,
