@@ -228,16 +228,23 @@ pub fn create(
             "backup.busy"
         } else if why.contains("restic is not installed") {
             "backup.no_restic"
+        } else if why.contains("disk is full") || out.stderr.contains("No space left on device") {
+            "backup.disk_full"
         } else {
             "backup.failed"
         };
+        let untouched = "No new backup was kept, and the backups taken before are untouched.";
         return Err(RemoteError::Refused {
             code,
-            message: format!("The backup failed: {why}"),
-            detail: if code == "backup.no_restic" {
-                "Install it on the server (Debian and Ubuntu: sudo apt-get install restic), then back up again.".into()
-            } else {
-                "No new backup was kept, and the backups taken before are untouched. Fix what it names and back up again.".into()
+            message: match code {
+                "backup.disk_full" if why.contains("disk is full") => format!("The backup failed: {why}"),
+                "backup.disk_full" => format!("The backup failed: the server's disk is full ({why})"),
+                _ => format!("The backup failed: {why}"),
+            },
+            detail: match code {
+                "backup.no_restic" => "Install it on the server (Debian and Ubuntu: sudo apt-get install restic, or run `deskmate server install` again), then back up again.".into(),
+                "backup.disk_full" => format!("{untouched} Free some space on the server (old Docker images: docker image prune; old logs), then back up again: a backup needs room for one database dump beside the repository."),
+                _ => format!("{untouched} Fix what it names and back up again."),
             },
         });
     }
@@ -503,7 +510,7 @@ pub fn list(session: &Session, dir: &str) -> Result<Vec<Backup>> {
         r#"{RESTIC_ENV}
 if [ ! -e "$RESTIC_REPOSITORY/config" ] && [ "${{RESTIC_REPOSITORY#*:}}" = "$RESTIC_REPOSITORY" ]; then echo '[]'; else
   command -v restic > /dev/null || {{ echo "restic is not installed" >&2; exit 1; }}
-  restic snapshots --json --tag deskmate || exit 1
+  restic snapshots --no-lock --json --tag deskmate || exit 1
 fi
 echo '--history--'; cat "$1/backups/history.tsv" 2>/dev/null
 echo '--verified--'; cat "$1/backups/verified.tsv" 2>/dev/null
@@ -518,7 +525,7 @@ exit 0"#
 pub fn list_from(session: &Session, dir: &str) -> Result<Vec<Backup>> {
     let body = r#"stack=$1; restic_options=(); . "$1/bin/deskmate-repository"; use_repository from
 command -v restic > /dev/null || { echo "restic is not installed" >&2; exit 1; }
-restic "${restic_options[@]}" snapshots --json --tag deskmate || exit 1
+restic "${restic_options[@]}" snapshots --no-lock --json --tag deskmate || exit 1
 exit 0"#;
     list_with(session, dir, &format!("exec bash -c {} bash \"$1\"", crate::quote(body).map_err(|e| RemoteError::Protocol { reason: e.to_string() })?))
 }

@@ -38,6 +38,13 @@ use_repository local
 
 say() { printf '%s\t%s\n' "$1" "$2"; }
 fail() {
+    local free
+    # A full disk is the likeliest cause of many failures; say so rather than leave the
+    # owner with a tool's last words.
+    free=$(df -Pk "$stack" 2> /dev/null | awk 'NR == 2 { print $4 }')
+    if [[ $free =~ ^[0-9]+$ ]] && [ "$free" -lt 1024 ]; then
+        set -- "$* (the server's disk is full: $free KiB free)"
+    fi
     echo "deskmate-backup: $*" >&2
     exit 1
 }
@@ -63,7 +70,7 @@ mkdir -p "$staging/qdrant"
 trap 'rm -rf "$staging"' EXIT
 started=$(date +%s)
 
-if ! restic cat config > /dev/null 2>&1; then
+if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
     restic init > /dev/null 2> "$backups/init.log" ||
         fail "could not create the repository in $RESTIC_REPOSITORY: $(tail -n 3 "$backups/init.log")"
     say repository created

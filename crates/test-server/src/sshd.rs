@@ -393,12 +393,36 @@ fn keygen(path: &Path) {
 }
 
 impl TestServer {
-    /// Kills this sshd's connection processes (its children): every connection drops
-    /// mid-operation, as when a laptop loses Wi-Fi.
+    /// Kills this sshd's connection processes: every connection drops mid-operation, as
+    /// when a laptop loses Wi-Fi. Each connection is two sshd processes (the privileged
+    /// monitor, and under it the one that holds the channels), so both go; what the
+    /// sessions run is left running, as on a real server, until it writes to the dead
+    /// connection.
     pub fn drop_connections(&self) {
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-P", &self.child.id().to_string()])
-            .status();
+        let children = |pid: u32| -> Vec<u32> {
+            let out = Command::new("pgrep")
+                .args(["-P", &pid.to_string()])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            out.split_whitespace().filter_map(|p| p.parse().ok()).collect()
+        };
+        let is_sshd = |pid: &u32| {
+            fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sshd")
+        };
+        let monitors: Vec<u32> = children(self.child.id()).into_iter().filter(is_sshd).collect();
+        let mut doomed: Vec<u32> = monitors
+            .iter()
+            .flat_map(|m| children(*m))
+            .filter(is_sshd)
+            .collect();
+        doomed.extend(monitors);
+        for pid in doomed {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
