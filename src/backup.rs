@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use deskmate_api::servers::{
-    BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention,
-    ScheduleReport, TargetReport, TargetRequest,
+    BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
+    TargetReport, TargetRequest,
 };
 use deskmate_api::{ApiError, Cancel, DataDir, Environment, Secret, Servers, StepReport};
 
@@ -223,21 +223,38 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             from,
             environment: env,
             yes,
-        } => restore(servers, &name, &id, &only, from, environment(env), yes, json),
+        } => restore(
+            servers,
+            &name,
+            &id,
+            &only,
+            from,
+            environment(env),
+            yes,
+            json,
+        ),
         BackupCommand::Target {
             name,
             target,
             fingerprint,
             remove,
             environment: env,
-        } => target_command(servers, &name, target, fingerprint, remove, environment(env), json),
+        } => target_command(
+            servers,
+            &name,
+            target,
+            fingerprint,
+            remove,
+            environment(env),
+            json,
+        ),
         BackupCommand::Download {
             name,
             to,
             environment: env,
         } => {
             let mut on_file = |done: usize, all: usize| {
-                if !json && all > 0 && (done % 50 == 0 || done == all) {
+                if !json && all > 0 && (done.is_multiple_of(50) || done == all) {
                     eprintln!("  {done}/{all} files");
                 }
             };
@@ -412,9 +429,16 @@ fn target_command(
 ) -> ExitCode {
     let request = match (target, remove) {
         (_, true) => TargetRequest::Remove,
-        (Some(url), false) if url.starts_with("sftp://") => TargetRequest::Sftp { url, fingerprint },
+        (Some(url), false) if url.starts_with("sftp://") => {
+            TargetRequest::Sftp { url, fingerprint }
+        }
         (Some(url), false) => {
-            let key = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty()).map(Secret::new);
+            let key = |var: &str| {
+                std::env::var(var)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new)
+            };
             match (key("AWS_ACCESS_KEY_ID"), key("AWS_SECRET_ACCESS_KEY")) {
                 (Some(access_key), Some(secret_key)) => TargetRequest::S3 {
                     url,

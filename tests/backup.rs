@@ -7,8 +7,8 @@ mod support;
 
 use std::path::Path;
 
-use deskmate_api::{Cancel, Environment};
 use deskmate_api::servers::{InstallOptions, TlsChoice};
+use deskmate_api::{Cancel, Environment};
 use deskmate_test_server::docker::{docker, release};
 use support::stack::{http, installed, installed_as, memories};
 

@@ -109,7 +109,13 @@ fn a_disk_that_fills_during_a_backup_keeps_nothing_new_and_the_older_backups_int
     std::fs::remove_file(filler).unwrap();
     let checked = it
         .servers
-        .backup_verify("home", PRODUCTION, &first.id, &mut |_, _| {}, &Cancel::new())
+        .backup_verify(
+            "home",
+            PRODUCTION,
+            &first.id,
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert!(checked.database.contains("row counts equal"), "{checked:?}");
     let (status, _) = http(it.port, "GET", "/api/health", "");
@@ -150,7 +156,10 @@ fn a_connection_killed_mid_backup_lists_no_backup_and_leaves_the_stack_serving()
         list.iter().all(|b| b.verified != Some(true)),
         "nothing half-made is counted as good: {list:?}"
     );
-    assert!(list.is_empty(), "the backup stopped before restic ran: {list:?}");
+    assert!(
+        list.is_empty(),
+        "the backup stopped before restic ran: {list:?}"
+    );
     assert!(!Path::new(&it.stack).join("backups/staging").exists());
     assert_eq!(memories(it.port), 2);
 }

@@ -20,7 +20,12 @@ const PRODUCTION: Environment = Environment::Production;
 fn offsite_host() -> (TestServer, String) {
     let offsite = TestServer::start();
     let folder = offsite.home().join("offsite/deskmate");
-    let url = format!("sftp://{}@127.0.0.1:{}{}", offsite.user(), offsite.port, folder.display());
+    let url = format!(
+        "sftp://{}@127.0.0.1:{}{}",
+        offsite.user(),
+        offsite.port,
+        folder.display()
+    );
     (offsite, url)
 }
 
@@ -60,9 +65,15 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     assert_eq!(wrong.code, "backup.host_key_mismatch", "{wrong:?}");
     // The right one, before the key is authorized there: unreachable, said plainly.
     let unauthorized = ask(Some(offsite.host_fingerprint())).unwrap_err();
-    assert_eq!(unauthorized.code, "backup.offsite_unreachable", "{unauthorized:?}");
+    assert_eq!(
+        unauthorized.code, "backup.offsite_unreachable",
+        "{unauthorized:?}"
+    );
     assert!(
-        unauthorized.message.to_lowercase().contains("permission denied"),
+        unauthorized
+            .message
+            .to_lowercase()
+            .contains("permission denied"),
         "{unauthorized:?}"
     );
     assert!(unauthorized.hint.contains(&public_key), "{unauthorized:?}");
@@ -92,13 +103,23 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
         .iter()
         .find(|f| f.id == "backup.offsite")
         .expect("an offsite finding");
-    assert_eq!(offsite_finding.level, deskmate_api::Level::Pass, "{offsite_finding:?}");
+    assert_eq!(
+        offsite_finding.level,
+        deskmate_api::Level::Pass,
+        "{offsite_finding:?}"
+    );
 
     // The owner's own copy: every file fetched, then checked by restic here.
     let copy = tempfile::tempdir().unwrap();
     let downloaded = it
         .servers
-        .backup_download("home", PRODUCTION, copy.path(), &mut |_, _| {}, &Cancel::new())
+        .backup_download(
+            "home",
+            PRODUCTION,
+            copy.path(),
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert_eq!(downloaded.check, "restic check passed", "{downloaded:?}");
     assert_eq!(downloaded.backups, Some(1));
@@ -106,7 +127,13 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     // Again: nothing but the config travels.
     let again = it
         .servers
-        .backup_download("home", PRODUCTION, copy.path(), &mut |_, _| {}, &Cancel::new())
+        .backup_download(
+            "home",
+            PRODUCTION,
+            copy.path(),
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert_eq!(again.downloaded, 1, "{again:?}");
     // A file of the copy damaged here (same size) is found by its hash and fetched again.
@@ -117,9 +144,19 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     std::fs::write(&pack, bytes).unwrap();
     let repaired = it
         .servers
-        .backup_download("home", PRODUCTION, copy.path(), &mut |_, _| {}, &Cancel::new())
+        .backup_download(
+            "home",
+            PRODUCTION,
+            copy.path(),
+            &mut |_, _| {},
+            &Cancel::new(),
+        )
         .unwrap();
-    assert_eq!((repaired.repaired, repaired.downloaded), (1, 2), "{repaired:?}");
+    assert_eq!(
+        (repaired.repaired, repaired.downloaded),
+        (1, 2),
+        "{repaired:?}"
+    );
     assert_eq!(repaired.check, "restic check passed");
 
     // The server is lost. A new one: DeskMate installed, then the backup restored from the
@@ -162,7 +199,10 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     assert_eq!(restored.from.as_deref(), Some("home"));
     assert_eq!(memories(options.http_port), lost_memories);
     let persona = Path::new(&spare_stack).join("shared/data/personas/aria.json");
-    assert_eq!(std::fs::read_to_string(persona).unwrap(), r#"{"name": "Aria"}"#);
+    assert_eq!(
+        std::fs::read_to_string(persona).unwrap(),
+        r#"{"name": "Aria"}"#
+    );
     let (status, _) = http(options.http_port, "GET", "/api/health", "");
     assert!(status.contains("200"), "{status}");
     // The other server's key and password were on the new one only during the restore.
@@ -175,7 +215,10 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
         .iter()
         .find(|f| f.id == "backup.verified")
         .unwrap();
-    assert!(backups.detail.contains("the last restore took"), "{backups:?}");
+    assert!(
+        backups.detail.contains("the last restore took"),
+        "{backups:?}"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -212,8 +255,10 @@ fn an_s3_target_that_cannot_be_reached_is_refused_plainly_and_the_keys_stay_secr
     let said = format!("{err:?}");
     assert!(!said.contains("s3-secret-canary-9c1e"), "{said}");
     let env = Path::new(&it.stack).join("shared/env/offsite/s3.env");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&env).unwrap().permissions());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&env).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
-    let log = std::fs::read_to_string(Path::new(&it.stack).join("log/audit.log")).unwrap_or_default();
+    let log =
+        std::fs::read_to_string(Path::new(&it.stack).join("log/audit.log")).unwrap_or_default();
     assert!(!log.contains("s3-secret-canary-9c1e"));
 }

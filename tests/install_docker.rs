@@ -1,12 +1,14 @@
-//! A server without Docker, signed in as root on Debian: the install's plan starts with
-//! putting Docker on it from Debian's own packages, and the install then goes on to health.
+//! A server without Docker or restic, signed in as root on Debian: the install's plan starts
+//! with putting both on it from Debian's own packages, and the install then goes on to
+//! health.
 //!
-//! What is real and what is not: `apt-get update` and `apt-get install docker.io
-//! docker-compose` run for real (this machine has both packages already, so apt installs
-//! nothing new); `systemctl enable --now docker` goes to the test sshd's recording stand-in,
+//! What is real and what is not: `apt-get update`, `apt-get install docker.io
+//! docker-compose` and `apt-get install restic` run for real (this machine has the packages
+//! already, so apt installs nothing new); `systemctl enable --now docker` goes to the test sshd's recording stand-in,
 //! so the machine's init system is never touched. The test hides `docker` and
-//! `docker-compose` from the sessions' PATH, as on a fresh server, and gives them back once
-//! the stand-in is asked to start Docker, which is when a fresh server would have them.
+//! `docker-compose` (and restic) from the sessions' PATH, as on a fresh server, and gives them
+//! back once the stand-in is asked to start Docker, which is when a fresh server would have
+//! them (restic comes after Docker).
 
 mod support;
 
@@ -22,6 +24,7 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
     let server = TestServer::start();
     server.hide_command("docker");
     server.hide_command("docker-compose");
+    server.hide_command("restic");
     let data = tempfile::tempdir().unwrap();
     let stack = server.stack_dir();
     let project = Project::of(&stack);
@@ -46,6 +49,7 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
         "{}",
         plan.plan[0].title
     );
+    assert_eq!(plan.plan[1].id, "restic", "{:?}", plan.plan);
     assert!(server.recorded("systemctl").is_empty());
 
     options.plan_only = false;
@@ -57,6 +61,7 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
                 if asked.iter().any(|c| c == "systemctl enable --now docker") {
                     server.show_command("docker");
                     server.show_command("docker-compose");
+                    server.show_command("restic");
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -75,6 +80,13 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
         "{}",
         docker.detail
     );
+    let restic = &report.steps[1];
+    assert_eq!(restic.id, "restic");
+    assert!(
+        restic.detail.starts_with("installed restic 0."),
+        "{}",
+        restic.detail
+    );
     assert_eq!(
         server.recorded("systemctl")[0],
         "systemctl enable --now docker"
@@ -89,6 +101,11 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
     let again = servers
         .install("home", &options, &mut |_| {}, &Cancel::new())
         .unwrap();
-    assert!(again.plan.iter().all(|s| s.id != "docker"));
+    assert!(
+        again
+            .plan
+            .iter()
+            .all(|s| s.id != "docker" && s.id != "restic")
+    );
     assert!(!again.changed, "{:?}", again.steps);
 }

@@ -89,4 +89,3 @@ pub fn memories(port: u16) -> usize {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     json["memories"].as_array().unwrap().len()
 }
-

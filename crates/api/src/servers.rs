@@ -21,16 +21,16 @@ use crate::error::{Action, ApiError, library_error};
 use crate::shared_library::SharedLibrary;
 
 mod backup;
-mod install;
 mod download;
+mod install;
 mod offsite;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
-pub use download::DownloadReport;
-pub use offsite::{TargetReport, TargetRequest};
-pub use deskmate_remote::offsite::OffsiteHostKey;
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
+pub use deskmate_remote::offsite::OffsiteHostKey;
 pub use deskmate_stack::backup::Retention;
+pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
+pub use offsite::{TargetReport, TargetRequest};
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]

@@ -380,14 +380,7 @@ pub fn restore_beside(
         r#"d=$1; shift; {} exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
         repository.choice()
     );
-    let out = run_script(
-        session,
-        &body,
-        dir,
-        &args,
-        cancel,
-        &mut |_, _| {},
-    )?;
+    let out = run_script(session, &body, dir, &args, cancel, &mut |_, _| {})?;
     if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.restore_failed",
@@ -527,7 +520,16 @@ pub fn list_from(session: &Session, dir: &str) -> Result<Vec<Backup>> {
 command -v restic > /dev/null || { echo "restic is not installed" >&2; exit 1; }
 restic "${restic_options[@]}" snapshots --no-lock --json --tag deskmate || exit 1
 exit 0"#;
-    list_with(session, dir, &format!("exec bash -c {} bash \"$1\"", crate::quote(body).map_err(|e| RemoteError::Protocol { reason: e.to_string() })?))
+    list_with(
+        session,
+        dir,
+        &format!(
+            "exec bash -c {} bash \"$1\"",
+            crate::quote(body).map_err(|e| RemoteError::Protocol {
+                reason: e.to_string()
+            })?
+        ),
+    )
 }
 
 fn list_with(session: &Session, dir: &str, body: &str) -> Result<Vec<Backup>> {

@@ -46,6 +46,7 @@ if command -v docker >/dev/null 2>&1; then
   v=$(docker compose version --short 2>/dev/null) && p compose.v2 "$v"
 fi
 command -v docker-compose >/dev/null 2>&1 && p compose.v1 "$(docker-compose version --short 2>/dev/null)"
+command -v restic >/dev/null 2>&1 && p restic "$(restic version 2>/dev/null | cut -d " " -f 2)"
 sudo -n true 2>/dev/null && p sudo yes
 p groups "$(id -nG)"
 p user "$(id -un)"

@@ -61,9 +61,7 @@ exit 0"#;
 /// The probe script's output. Bounded; lines that are not a fingerprint and a key are
 /// skipped.
 pub fn parse_probe(text: &str) -> OffsiteProbe {
-    let (public, hosts) = text
-        .split_once("--hosts--\n")
-        .unwrap_or((text, ""));
+    let (public, hosts) = text.split_once("--hosts--\n").unwrap_or((text, ""));
     let public_key = public
         .trim_start_matches("--public--\n")
         .lines()

@@ -152,7 +152,10 @@ find . -type f ! -name '.*' -printf '%P\t%s\n'"#,
     if !out.exit.success() {
         return Err(RemoteError::Refused {
             code: "backup.download_failed",
-            message: format!("The backups could not be listed: {}", out.stderr_tail().trim()),
+            message: format!(
+                "The backups could not be listed: {}",
+                out.stderr_tail().trim()
+            ),
             detail: "Nothing was downloaded.".into(),
         });
     }

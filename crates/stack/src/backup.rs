@@ -228,7 +228,9 @@ impl SftpTarget {
                 .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
             && !path.split('/').any(|part| part == "..");
         if !path_ok {
-            return Err(bad("the folder may hold letters, digits, / . _ - (and no ..)"));
+            return Err(bad(
+                "the folder may hold letters, digits, / . _ - (and no ..)",
+            ));
         }
         Ok(SftpTarget {
             user: user.to_string(),
@@ -249,7 +251,10 @@ pub fn s3_repository(url: &str) -> Result<String, String> {
     let address = url.strip_prefix("s3:").unwrap_or(url);
     let ok = url.len() <= MAX_TARGET_LEN
         && (address.starts_with("https://") || address.starts_with("http://"))
-        && address.splitn(4, '/').nth(3).is_some_and(|bucket| !bucket.is_empty())
+        && address
+            .splitn(4, '/')
+            .nth(3)
+            .is_some_and(|bucket| !bucket.is_empty())
         && address
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ":/._-".contains(c));
@@ -272,7 +277,10 @@ mod target_tests {
     fn an_sftp_target_reads_its_parts_and_refuses_shell_words() {
         let t = SftpTarget::parse("sftp://backup@nas.example.org:2222/srv/deskmate/").unwrap();
         assert_eq!((t.user.as_str(), t.port), ("backup", 2222));
-        assert_eq!(t.restic_repository(), "sftp:backup@nas.example.org:/srv/deskmate");
+        assert_eq!(
+            t.restic_repository(),
+            "sftp:backup@nas.example.org:/srv/deskmate"
+        );
         assert_eq!(SftpTarget::parse("sftp://b@h/x").unwrap().port, 22);
         for bad in [
             "sftp://b@h",

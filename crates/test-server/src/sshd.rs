@@ -405,12 +405,17 @@ impl TestServer {
                 .output()
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
                 .unwrap_or_default();
-            out.split_whitespace().filter_map(|p| p.parse().ok()).collect()
+            out.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
         };
         let is_sshd = |pid: &u32| {
             fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sshd")
         };
-        let monitors: Vec<u32> = children(self.child.id()).into_iter().filter(is_sshd).collect();
+        let monitors: Vec<u32> = children(self.child.id())
+            .into_iter()
+            .filter(is_sshd)
+            .collect();
         let mut doomed: Vec<u32> = monitors
             .iter()
             .flat_map(|m| children(*m))

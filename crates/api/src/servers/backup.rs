@@ -340,9 +340,10 @@ impl Servers {
         }
         // Named by the time (seconds since 1970), so each restore's volumes are new ones.
         let suffix = format!("r{}", now());
-        let restored =
-            backup::restore_beside(&session, &dir, repository, &wanted.id, &suffix, &parts, cancel)
-                .map_err(fail)?;
+        let restored = backup::restore_beside(
+            &session, &dir, repository, &wanted.id, &suffix, &parts, cancel,
+        )
+        .map_err(fail)?;
         step(
             "restore",
             "Restore the backup beside the running stack and check it",

@@ -88,10 +88,18 @@ fn check_copy(folder: &Path, password: &str) -> Result<(Option<u64>, String), Ap
         ));
     };
     let mut file = tempfile::NamedTempFile::new().map_err(|e| {
-        ApiError::new("backup.download_check", format!("no temporary file: {e}"), "check the disk")
+        ApiError::new(
+            "backup.download_check",
+            format!("no temporary file: {e}"),
+            "check the disk",
+        )
     })?;
     std::io::Write::write_all(&mut file, password.as_bytes()).map_err(|e| {
-        ApiError::new("backup.download_check", format!("no temporary file: {e}"), "check the disk")
+        ApiError::new(
+            "backup.download_check",
+            format!("no temporary file: {e}"),
+            "check the disk",
+        )
     })?;
     let run = |args: &[&str]| {
         std::process::Command::new(&restic)
@@ -102,7 +110,11 @@ fn check_copy(folder: &Path, password: &str) -> Result<(Option<u64>, String), Ap
             .output()
     };
     let checked = run(&["check", "--no-lock"]).map_err(|e| {
-        ApiError::new("backup.download_check", format!("restic did not run: {e}"), "check the restic install")
+        ApiError::new(
+            "backup.download_check",
+            format!("restic did not run: {e}"),
+            "check the restic install",
+        )
     })?;
     if !checked.status.success() {
         return Err(ApiError::new(
@@ -110,7 +122,10 @@ fn check_copy(folder: &Path, password: &str) -> Result<(Option<u64>, String), Ap
             format!(
                 "the downloaded copy in {} did not pass restic check: {}",
                 folder.display(),
-                String::from_utf8_lossy(&checked.stderr).lines().last().unwrap_or("")
+                String::from_utf8_lossy(&checked.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
             ),
             "download again; files already checked are kept, and a damaged one is fetched anew once removed",
         ));

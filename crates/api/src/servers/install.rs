@@ -14,7 +14,7 @@ use deskmate_remote::install::{
     self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
     StepReport, WantedImage,
 };
-use deskmate_remote::{Cancel, Secret, Session, docker_setup, facts, script, secrets};
+use deskmate_remote::{Cancel, Secret, Session, facts, packages, script, secrets};
 use deskmate_stack::{
     DATA_VOLUMES, DataVolumes, Environment, ProxyKind, Release, Secrets, Stack, Tls, release,
 };
@@ -113,7 +113,9 @@ impl Servers {
         // Docker missing where it can be installed from the distribution's packages: that
         // becomes the plan's first step. The files are planned for Debian's compose until
         // Docker is there, then made again for the compose it brought.
-        let docker_step = docker_setup::planned(&facts);
+        let docker_step = packages::planned(&facts);
+        // restic, for the backups, where it is missing and apt may be used.
+        let restic_step = packages::planned_restic(&facts);
         let compose = match &docker_step {
             Some(_) => Compose::V1,
             None => steps::compose_of(&facts).map_err(fail)?,
@@ -156,7 +158,10 @@ impl Servers {
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
         let mut plan = steps::plan(&spec);
-        plan.splice(0..0, docker_step.clone());
+        plan.splice(
+            0..0,
+            docker_step.clone().into_iter().chain(restic_step.clone()),
+        );
         let mut report = InstallReport {
             server: name.to_string(),
             environment: options.environment.name(),
@@ -172,10 +177,10 @@ impl Servers {
         if options.plan_only {
             return Ok(report);
         }
-        let (session, compose, earlier) = match docker_step {
+        let (session, compose, mut earlier) = match docker_step {
             None => (session, compose, Vec::new()),
             Some(step) => {
-                let done = docker_setup::run(&session, &step, cancel).map_err(fail)?;
+                let done = packages::run(&session, &step, cancel).map_err(fail)?;
                 on_step(&done);
                 // A new login: membership of the docker group only applies to new sessions.
                 drop(session);
@@ -197,6 +202,11 @@ impl Servers {
                 (session, compose, vec![done])
             }
         };
+        if let Some(step) = restic_step {
+            let done = packages::run_restic(&session, &step, cancel).map_err(fail)?;
+            on_step(&done);
+            earlier.push(done);
+        }
         let installed =
             steps::run(&session, &spec, &compose, earlier, on_step, cancel).map_err(fail)?;
         self.library

@@ -129,24 +129,35 @@ impl Servers {
                 if !out.exit.success() {
                     return Err(ApiError::new(
                         "backup.target_failed",
-                        format!("the offsite setting could not be removed: {}", out.stderr_tail().trim()),
+                        format!(
+                            "the offsite setting could not be removed: {}",
+                            out.stderr_tail().trim()
+                        ),
                         "check the stack folder's permissions on the server",
                     ));
                 }
                 self.secrets
                     .delete(&target_key(name, environment))
                     .map_err(fail)?;
-                report.next = "Backups stay on the server only. What was copied offsite is still there.".into();
+                report.next =
+                    "Backups stay on the server only. What was copied offsite is still there."
+                        .into();
                 return Ok(report);
             }
             TargetRequest::Sftp { url, fingerprint } => {
                 let target = SftpTarget::parse(url).map_err(|why| {
-                    ApiError::new("usage.bad_target", why, "give it as sftp://USER@HOST[:PORT]/FOLDER")
+                    ApiError::new(
+                        "usage.bad_target",
+                        why,
+                        "give it as sftp://USER@HOST[:PORT]/FOLDER",
+                    )
                 })?;
                 if dir.contains(char::is_whitespace) {
                     return Err(ApiError::new(
                         "backup.target_bad_folder",
-                        format!("the stack folder `{dir}` holds a space, which restic's ssh command cannot carry"),
+                        format!(
+                            "the stack folder `{dir}` holds a space, which restic's ssh command cannot carry"
+                        ),
                         "install the stack in a folder without spaces",
                     ));
                 }
@@ -209,7 +220,11 @@ impl Servers {
                 secret_key,
             } => {
                 let target = scripts::s3_repository(url).map_err(|why| {
-                    ApiError::new("usage.bad_target", why, "give it as s3:https://HOST/BUCKET/FOLDER")
+                    ApiError::new(
+                        "usage.bad_target",
+                        why,
+                        "give it as s3:https://HOST/BUCKET/FOLDER",
+                    )
                 })?;
                 let plain = |s: &Secret| !s.expose().contains(['\n', '\'', '"', '\\', '$', '`']);
                 if !plain(access_key) || !plain(secret_key) {
@@ -249,7 +264,8 @@ impl Servers {
             err
         })?;
         report.ready = true;
-        report.next = "Each verified backup is now copied there; `deskmate backup list` shows which.".into();
+        report.next =
+            "Each verified backup is now copied there; `deskmate backup list` shows which.".into();
         Ok(report)
     }
 
@@ -267,7 +283,9 @@ impl Servers {
                     "this computer keeps no offsite copy of {name}'s {} backups",
                     environment.name()
                 ),
-                format!("set one with `deskmate backup target {name} sftp://…` while {name} still runs"),
+                format!(
+                    "set one with `deskmate backup target {name} sftp://…` while {name} still runs"
+                ),
             )
         };
         let blob = self
