@@ -28,6 +28,8 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::BackupOutcome::export_all(&cfg).expect("BackupOutcome exports");
     deskmate_api::servers::RestoreReport::export_all(&cfg).expect("RestoreReport exports");
     deskmate_api::servers::ScheduleReport::export_all(&cfg).expect("ScheduleReport exports");
+    deskmate_api::servers::TargetReport::export_all(&cfg).expect("TargetReport exports");
+    deskmate_api::servers::DownloadReport::export_all(&cfg).expect("DownloadReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

@@ -1,8 +1,12 @@
 //! A server's backups: list, back up now (progress, cancel), prove one by a trial restore,
-//! restore one side by side, and the daily schedule. Production only, as install is.
+//! restore one side by side (or, for disaster recovery, from another server's offsite copy),
+//! the daily schedule, the offsite target, and a checked copy on this computer. Production
+//! only, as install is.
 
-use deskmate_api::Environment;
-use deskmate_api::servers::{Part, RestoreOptions, Retention};
+use std::path::PathBuf;
+
+use deskmate_api::servers::{Part, RestoreOptions, Retention, TargetRequest};
+use deskmate_api::{Environment, Secret};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,6 +19,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_backup_verify", verify),
     ("server_backup_restore", restore),
     ("server_backup_schedule", schedule),
+    ("server_backup_target", target),
+    ("server_backup_download", download),
 ];
 
 #[derive(Deserialize)]
@@ -84,6 +90,9 @@ struct Restore {
     /// Empty or absent: everything.
     #[serde(default)]
     parts: Vec<Part>,
+    /// Disaster recovery: the lost server whose offsite copy to restore from.
+    #[serde(default)]
+    from: Option<String>,
 }
 
 /// Each finished step goes to the window as `{ "step": … }`.
@@ -91,6 +100,7 @@ fn restore(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Restore = args(value)?;
     let options = RestoreOptions {
         parts: a.parts,
+        from: a.from.filter(|f| !f.is_empty()),
         ..Default::default()
     };
     let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
@@ -129,5 +139,65 @@ fn schedule(studio: &Studio, value: Value, _: &Task) -> Reply {
         &a.at,
         retention,
         "",
+    )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Target {
+    name: String,
+    /// `sftp://…` or `s3:…`; absent with `remove`.
+    #[serde(default)]
+    target: String,
+    fingerprint: Option<String>,
+    /// For S3: the store's access key pair.
+    access_key: Option<String>,
+    secret_key: Option<String>,
+    #[serde(default)]
+    remove: bool,
+}
+
+fn target(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let a: Target = args(value)?;
+    let request = if a.remove {
+        TargetRequest::Remove
+    } else if a.target.starts_with("sftp://") {
+        TargetRequest::Sftp {
+            url: a.target,
+            fingerprint: a.fingerprint.filter(|f| !f.trim().is_empty()),
+        }
+    } else {
+        TargetRequest::S3 {
+            url: a.target,
+            access_key: Secret::new(a.access_key.unwrap_or_default()),
+            secret_key: Secret::new(a.secret_key.unwrap_or_default()),
+        }
+    };
+    reply(
+        studio
+            .app
+            .servers
+            .backup_target(&a.name, Environment::Production, &request)?,
+    )
+}
+
+#[derive(Deserialize)]
+struct Download {
+    name: String,
+    /// A folder chosen in the app's dialog.
+    folder: PathBuf,
+}
+
+/// Progress goes to the window as `{ "done", "of" }` (files).
+fn download(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Download = args(value)?;
+    studio.grants().require(&a.folder)?;
+    let mut on_file = |done: usize, of: usize| task.report(json!({ "done": done, "of": of }));
+    reply(studio.app.servers.backup_download(
+        &a.name,
+        Environment::Production,
+        &a.folder,
+        &mut on_file,
+        &task.cancel(),
     )?)
 }

@@ -41,6 +41,8 @@ export type { BackupOutcome } from './generated/BackupOutcome';
 export type { RestoreReport } from './generated/RestoreReport';
 export type { ScheduleReport } from './generated/ScheduleReport';
 export type { VerifyReport } from './generated/VerifyReport';
+export type { TargetReport } from './generated/TargetReport';
+export type { DownloadReport } from './generated/DownloadReport';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.

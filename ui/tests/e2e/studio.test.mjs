@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
 
@@ -394,6 +394,22 @@ describe('servers', () => {
     await page.getByText(/is back to .*The data from before is kept/).waitFor({ timeout: 300000 });
     const after = await (await fetch(`http://127.0.0.1:${port}/api/memories`)).json();
     assert.deepEqual(after.memories.map((m) => m.text), ['kept'], 'the backup\'s memories are back');
+
+    // A checked copy on this computer, in a folder chosen in the app's dialog.
+    const copy = mkdtempSync(join(tmpdir(), 'deskmate-e2e-copy-'));
+    await backups.getByText('A copy on this computer').click();
+    await page.evaluate((p) => window.__mock.answerDialog([p]), copy);
+    await backups.getByRole('button', { name: 'Download a copy…' }).click();
+    await page.getByText(/holds vps's backups .*restic check passed/).waitFor({ timeout: 120000 });
+    assert.ok(existsSync(join(copy, 'config')), 'the copy is a restic repository');
+
+    // The offsite copy starts by showing the host's key and the server's own, pinning nothing.
+    await backups.getByText('Offsite copy', { exact: true }).click();
+    await backups.getByLabel('Where').fill(`sftp://${sshd.user}@127.0.0.1:${sshd.port}${dirname(sshd.stackDir)}/offsite`);
+    await backups.getByRole('button', { name: 'Look up the host' }).click();
+    const host = backups.getByTestId('offsite-host');
+    await host.getByText(sshd.fingerprint).waitFor({ timeout: 60000 });
+    await host.getByText(/^ssh-ed25519 /).waitFor();
   });
 });
 

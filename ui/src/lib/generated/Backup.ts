@@ -19,4 +19,12 @@ verified: boolean | null, verified_at: string | null,
 /**
  * What the last trial restore found (or why it failed).
  */
-verify_detail: string | null, };
+verify_detail: string | null, 
+/**
+ * The id of its offsite copy, once copied.
+ */
+offsite_copy: string | null, 
+/**
+ * In a list of an offsite repository: the id of the backup it is a copy of.
+ */
+original: string | null, };

@@ -11,6 +11,10 @@ export type RestoreReport = { server: string, environment: string,
  */
 id: string, 
 /**
+ * The server whose offsite copy it came from (disaster recovery), if not this one's.
+ */
+from: string | null, 
+/**
  * The backup of the state before the restore, taken first.
  */
 safety_backup: string, restored: Array<Part>, 

@@ -8,4 +8,9 @@ export type VerifyReport = { snapshot: string, database: string, vectors: string
  * After a backup's own trial restore: what the retention rules did ("forgot 2 old
  * backups"), or why they failed; empty for a check of an older backup.
  */
-retention: string, };
+retention: string, 
+/**
+ * After a backup's own trial restore, when an offsite copy is set up: "copied to …",
+ * or why the copy failed (the backup on the server is good either way).
+ */
+offsite: string, };
