@@ -8,7 +8,9 @@
 //! - our first backup into an empty repository (staged, checked, encrypted, deduplicated),
 //!   without and with its trial restore;
 //! - a second backup with a little changed (deduplication);
-//! - a trial restore on its own.
+//! - a trial restore on its own;
+//! - a full restore: the safety backup, the backup restored into new volumes beside the
+//!   stack and checked, the switch, and the health check (what an owner waits for).
 //!
 //! `cargo bench --bench backup` (after `cargo xtask server-images`). It takes some minutes.
 
@@ -202,6 +204,23 @@ for start in range(0, {POINTS}, 1000):
                 .unwrap();
         })
     });
+    group.bench_function(
+        "full restore (safety backup, restore beside, switch, health)",
+        |b| {
+            b.iter(|| {
+                servers
+                    .backup_restore(
+                        "home",
+                        Environment::Production,
+                        &latest,
+                        &deskmate_api::servers::RestoreOptions::default(),
+                        &mut |_| {},
+                        &Cancel::new(),
+                    )
+                    .unwrap();
+            })
+        },
+    );
     group.finish();
     let added: Vec<String> = std::fs::read_to_string(Path::new(&stack).join("backups/history.tsv"))
         .unwrap_or_default()

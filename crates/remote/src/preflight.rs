@@ -53,6 +53,7 @@ pub fn findings(facts: &Facts, stack_dir: &str, our_ports: &[u16]) -> Vec<Findin
     ];
     out.extend(docker(facts));
     out.push(compose(facts));
+    out.push(restic(facts));
     for port in [80, 443] {
         out.push(port_finding(port, facts, our_ports));
     }
@@ -218,6 +219,16 @@ fn compose(facts: &Facts) -> Finding {
             .fix("install the Compose plugin (`sudo apt install docker-compose-plugin`); version 1 no longer gets fixes"),
         (None, None) => Finding::new("compose", Level::Fail, "Compose", "Docker Compose is not installed")
             .fix("install the Compose plugin: `sudo apt install docker-compose-plugin`"),
+    }
+}
+
+/// restic makes the backups. Missing, it is only information: the install puts it there
+/// (Debian, Ubuntu) and DeskMate runs without it, unbacked-up.
+fn restic(facts: &Facts) -> Finding {
+    match facts.get("restic") {
+        Some(version) => Finding::new("restic", Level::Pass, "restic", format!("restic {version}, which makes the backups")),
+        None => Finding::new("restic", Level::Info, "restic", "restic, which makes the backups, is not installed")
+            .fix("`deskmate server install` puts it there on Debian and Ubuntu (as root or with passwordless sudo); elsewhere install the restic package"),
     }
 }
 

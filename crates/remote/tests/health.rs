@@ -109,6 +109,16 @@ fn preflight_reports_the_host_docker_compose_and_ports() {
         report.facts.number("cpus"),
         Some(std::thread::available_parallelism().unwrap().get() as u64)
     );
+    // restic, for the backups: its version, or (missing) where to get it, as information.
+    assert!(
+        detail(f, "restic").starts_with("restic 0."),
+        "{}",
+        detail(f, "restic")
+    );
+    server.hide_command("restic");
+    let f = check(&session, "/opt/deskmate");
+    assert_eq!(level(&f, "restic"), Level::Info);
+    assert!(fix(&f, "restic").contains("deskmate server install"));
 
     // A user outside the docker group: the real engine refuses them.
     let outsider = outsider_session(&server, dir.path());
