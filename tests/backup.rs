@@ -15,16 +15,37 @@ use support::stack::{http, installed, installed_as, memories};
 #[test]
 fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
     let it = installed(3);
-    let outcome = it
-        .servers
-        .backup_create(
+    // Every command line on this machine (the server's too) while the backup runs: the
+    // canary below looks for the secrets in them.
+    let running = std::sync::atomic::AtomicBool::new(true);
+    let (outcome, command_lines) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut seen = String::new();
+            while running.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(out) = std::process::Command::new("ps")
+                    .args(["-eo", "args"])
+                    .output()
+                {
+                    seen.push_str(&String::from_utf8_lossy(&out.stdout));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            seen
+        });
+        let outcome = it.servers.backup_create(
             "home",
             Environment::Production,
             true,
             &mut |_, _| {},
             &Cancel::new(),
-        )
-        .unwrap();
+        );
+        running.store(false, std::sync::atomic::Ordering::Relaxed);
+        (outcome.unwrap(), sampler.join().unwrap())
+    });
+    assert!(
+        command_lines.contains("deskmate-backup"),
+        "the sampler saw the backup run"
+    );
     assert!(outcome.verified, "{outcome:?}");
     assert!(outcome.backup.repository_created);
     assert_eq!(outcome.backup.release, "1.0.0");
@@ -142,6 +163,48 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
         &[data, &"restore", &"home", &second.as_str(), &"--json"],
     );
     assert_eq!(run.json()["error"]["code"], "usage.confirm");
+
+    // The canary: neither the repository password nor the database password is in a
+    // command line (ps while it ran, sshd's log of every command), the audit log on the
+    // server, the app's own log, the library, or what the CLI printed.
+    let database = std::fs::read_to_string(Path::new(&it.stack).join("shared/env/postgres.env"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("POSTGRES_PASSWORD=").map(str::to_string))
+        .unwrap();
+    assert!(database.len() >= 20);
+    let mut places = vec![
+        ("ps while the backup ran", command_lines.clone()),
+        ("sshd's command log", it.server.log()),
+        (
+            "the audit log",
+            std::fs::read_to_string(Path::new(&it.stack).join("log/audit.log")).unwrap_or_default(),
+        ),
+        (
+            "the library",
+            String::from_utf8_lossy(&std::fs::read(it.data.path().join("library.sqlite")).unwrap())
+                .into_owned(),
+        ),
+        ("the CLI's output", format!("{}{}", run.stdout, run.stderr)),
+    ];
+    for log in std::fs::read_dir(it.data.path().join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        places.push((
+            "the app's log",
+            std::fs::read_to_string(log.path()).unwrap_or_default(),
+        ));
+    }
+    for (what, text) in &places {
+        for (name, value) in [
+            ("repository", secret.trim()),
+            ("database", database.as_str()),
+        ] {
+            assert!(!text.contains(value), "the {name} password is in {what}");
+        }
+    }
 }
 
 #[test]
