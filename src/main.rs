@@ -7,6 +7,7 @@
 //! server that could not be reached.
 
 mod backup;
+mod release;
 mod card;
 mod output;
 mod persona;
@@ -53,6 +54,9 @@ enum Command {
     /// Back up a server's DeskMate, list its backups, prove one by a trial restore, restore one
     #[command(subcommand)]
     Backup(backup::BackupCommand),
+    /// Update a server's DeskMate with no request lost, roll it back, list its releases
+    #[command(subcommand)]
+    Release(release::ReleaseCommand),
     /// A short guided tour of what DeskMate Studio can do, on its sample cards
     Tour,
 }
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Plugin(command) => plugin::run(command, cli.json),
         Command::Server(command) => server::run(command, cli.json),
         Command::Backup(command) => backup::run(command, cli.json),
+        Command::Release(command) => release::run(command, cli.json),
         Command::Tour => tour::run(),
     }
 }

@@ -116,3 +116,30 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         plural(count(Severity::Warning), "warning")
     )
 }
+
+/// Asks "Go ahead?" on a terminal. None: go ahead. Some(code): stop with it — the owner said
+/// no (nothing changed, OK), or no one could be asked (`--json` or no terminal), which is
+/// `usage.confirm` with `refused` as its message.
+pub fn confirm(json: bool, refused: &str) -> Option<ExitCode> {
+    use std::io::{BufRead, IsTerminal};
+    if json || !std::io::stdin().is_terminal() {
+        return Some(error(
+            &ApiError::new(
+                "usage.confirm",
+                refused,
+                "run it again with --yes, or with --plan to see the plan only",
+            ),
+            json,
+        ));
+    }
+    print!("Go ahead? [y/N] ");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        None
+    } else {
+        println!("Nothing was changed.");
+        Some(ExitCode::from(OK))
+    }
+}

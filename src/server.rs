@@ -304,6 +304,15 @@ pub enum EnvironmentArg {
     Staging,
 }
 
+impl From<EnvironmentArg> for deskmate_api::Environment {
+    fn from(arg: EnvironmentArg) -> deskmate_api::Environment {
+        match arg {
+            EnvironmentArg::Production => deskmate_api::Environment::Production,
+            EnvironmentArg::Staging => deskmate_api::Environment::Staging,
+        }
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum ProxyArg {
     Caddy,

@@ -24,6 +24,7 @@ mod backup;
 mod download;
 mod install;
 mod offsite;
+mod release;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_remote::offsite::OffsiteHostKey;
@@ -31,6 +32,8 @@ pub use deskmate_stack::backup::Retention;
 pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 pub use offsite::{TargetReport, TargetRequest};
+pub use release::{DeployOptions, DeployReport};
+pub use deskmate_remote::deploy::ReleaseEntry;
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]

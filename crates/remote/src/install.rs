@@ -127,7 +127,7 @@ impl Compose {
     }
 
     /// The command in a shell line, resolved through PATH.
-    fn shell(&self) -> &'static str {
+    pub(crate) fn shell(&self) -> &'static str {
         match self {
             Compose::V2 => "docker compose",
             Compose::V1 => "docker-compose",
@@ -136,7 +136,7 @@ impl Compose {
 }
 
 /// Why an install cannot go on, with a stable code (`install.*`).
-fn refuse(
+pub(crate) fn refuse(
     code: &'static str,
     message: impl Into<String>,
     detail: impl Into<String>,
@@ -405,7 +405,7 @@ pub fn run(
     })
 }
 
-fn check_cancel(cancel: &Cancel) -> Result<()> {
+pub(crate) fn check_cancel(cancel: &Cancel) -> Result<()> {
     if cancel.is_cancelled() {
         Err(RemoteError::Cancelled)
     } else {
@@ -413,7 +413,7 @@ fn check_cancel(cancel: &Cancel) -> Result<()> {
     }
 }
 
-fn run_script(session: &Session, what: &str, body: &str, args: &[&str]) -> Result<String> {
+pub(crate) fn run_script(session: &Session, what: &str, body: &str, args: &[&str]) -> Result<String> {
     let out = session.capture(&script(body, args)?, 1 << 20)?;
     if !out.exit.success() {
         return Err(RemoteError::RemoteFailed {
@@ -443,7 +443,7 @@ fn refuse_other_release(session: &Session, spec: &InstallSpec) -> Result<()> {
         return Err(refuse(
             "install.other_release",
             format!("DeskMate {version} is already installed here."),
-            "Updating to another release is not built yet (it comes with `deskmate release deploy`). Nothing was changed.",
+            "Nothing was changed. To update it, run `deskmate release deploy NAME --release FILE`: it backs up first and keeps the old release serving until the new one is healthy.",
         ));
     }
     Ok(())
@@ -480,7 +480,7 @@ fn image_ids(session: &Session, spec: &InstallSpec) -> Result<Vec<(WantedImage, 
     Ok(out)
 }
 
-fn images(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
+pub(crate) fn images(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
     let missing: Vec<String> = image_ids(session, spec)?
         .into_iter()
         .filter(|(image, id)| *id != image.id)
@@ -594,7 +594,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn files(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
+pub(crate) fn files(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
     put_files(session, &spec.dir, &spec.files, cancel)
 }
 
@@ -660,7 +660,7 @@ done"#,
     Ok(hashes)
 }
 
-fn switch(session: &Session, spec: &InstallSpec) -> Result<bool> {
+pub(crate) fn switch(session: &Session, spec: &InstallSpec) -> Result<bool> {
     let out = run_script(
         session,
         "switching the current release",
@@ -900,7 +900,7 @@ enum ComposeOutcome {
 }
 
 /// The failing service's last log lines and Docker's health log.
-fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (String, String) {
+pub(crate) fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (String, String) {
     let Some(container) = list.iter().find(|c| c.service == service) else {
         return ("(no container)".into(), "(none)".into());
     };
@@ -1046,8 +1046,13 @@ pub fn install_system_files(
 /// One line per step in `log/audit.log` on the server: when, who, what, and the outcome.
 /// Never a secret: step details name files, not their contents.
 fn audit(session: &Session, spec: &InstallSpec, report: &StepReport) {
+    audit_step(session, spec, "install", report);
+}
+
+/// One line in `log/audit.log` for a step of an install or an update (`what`).
+pub(crate) fn audit_step(session: &Session, spec: &InstallSpec, what: &str, report: &StepReport) {
     let line = format!(
-        "install {} {} step={} changed={} {}",
+        "{what} {} {} step={} changed={} {}",
         spec.environment,
         spec.version,
         report.id,

@@ -15,6 +15,7 @@ pub mod backend;
 pub mod backup;
 pub mod cancel;
 pub mod compose;
+pub mod deploy;
 mod error;
 pub mod exec;
 pub mod exit_marker;

@@ -60,11 +60,16 @@ pub fn caddyfile(stack: &Stack) -> String {
             .map(|l| format!("{}{l}\n", "\t".repeat(depth)))
             .collect::<String>()
     };
+    // An update stops the old containers while the new ones serve: a connection refused by
+    // one going away is tried again (Caddy looks the name up per connection) instead of
+    // failing the visitor's request.
+    const RETRY: [&str; 2] = ["lb_try_duration 10s", "lb_try_interval 100ms"];
     format!(
-        "# DeskMate {version} ({env}), written by DeskMate Studio.\n{{\n{global}}}\n\n{site} {{\n\tencode zstd gzip\n\theader {{\n{headers}\t}}\n\tlog {{\n\t\toutput stdout\n\t\tformat json\n\t}}\n\thandle_path /api/* {{\n\t\treverse_proxy backend:{BACKEND_PORT}\n\t}}\n\thandle /ws {{\n\t\treverse_proxy backend:{BACKEND_PORT}\n\t}}\n\thandle {{\n\t\treverse_proxy frontend:{FRONTEND_PORT}\n\t}}\n}}\n",
+        "# DeskMate {version} ({env}), written by DeskMate Studio.\n{{\n{global}}}\n\n{site} {{\n\tencode zstd gzip\n\theader {{\n{headers}\t}}\n\tlog {{\n\t\toutput stdout\n\t\tformat json\n\t}}\n\thandle_path /api/* {{\n\t\treverse_proxy backend:{BACKEND_PORT} {{\n{retry}\t\t}}\n\t}}\n\thandle /ws {{\n\t\treverse_proxy backend:{BACKEND_PORT} {{\n{retry}\t\t}}\n\t}}\n\thandle {{\n\t\treverse_proxy frontend:{FRONTEND_PORT} {{\n{retry}\t\t}}\n\t}}\n}}\n",
         version = stack.release.version,
         env = stack.environment.name(),
         global = indent(&global, 1),
         headers = indent(&headers, 2),
+        retry = indent(&RETRY.map(str::to_string), 3),
     )
 }

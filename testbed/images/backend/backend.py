@@ -13,6 +13,8 @@ implements only what DeskMate Studio relies on, in the shape DeskMate's reposito
 - GET/POST /memories: rows in PostgreSQL (and a point each in Qdrant's `memories`
   collection), so a backup and a restore can be checked by content.
 
+On SIGTERM it drains as uvicorn does: no new connection, the requests in flight answered.
+
 Not implemented: chat, rooms, personas, the WebSocket and everything else DeskMate serves.
 A release built with BROKEN=1 starts and answers, but its /health never says healthy.
 """
@@ -20,7 +22,9 @@ A release built with BROKEN=1 starts and answers, but its /health never says hea
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -212,7 +216,15 @@ def main():
     port = int(os.environ.get("PORT", "8000"))
     print(json.dumps({"level": "info", "message": f"DeskMate backend double {VERSION} on :{port}"}),
           flush=True)
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    # Stopped (docker stop, an update draining this release), it ends as uvicorn does: it
+    # takes no new connection, finishes the requests in flight, then exits.
+    server.daemon_threads = False
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()
+    server.server_close()
+    print(json.dumps({"level": "info", "message": "stopped: the requests in flight were answered"}),
+          flush=True)
 
 
 if __name__ == "__main__":

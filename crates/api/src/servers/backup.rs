@@ -49,6 +49,18 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
         let _claim = self.busy.claim(name, "a backup")?;
+        self.backup_create_unclaimed(name, environment, verify, on_progress, cancel)
+    }
+
+    /// The same, inside an action that holds the server already (an update's backup first).
+    pub(super) fn backup_create_unclaimed(
+        &self,
+        name: &str,
+        environment: Environment,
+        verify: bool,
+        on_progress: &mut dyn FnMut(&str, &str),
+        cancel: &Cancel,
+    ) -> Result<BackupOutcome, ApiError> {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         self.prepare(name, &session, &dir, environment, cancel)?;

@@ -105,7 +105,7 @@ impl Servers {
         on_step: &mut dyn FnMut(&StepReport),
         cancel: &Cancel,
     ) -> Result<InstallReport, ApiError> {
-        let (release, archives) = read_release(&options.release_file)?;
+        let (release, archives, release_bytes) = read_release(&options.release_file)?;
         let _claim = self.busy.claim(name, "an install")?;
         let (server, session) = self.open_session(name)?;
         let fail = |e| remote_error(e, name);
@@ -120,40 +120,15 @@ impl Servers {
             Some(_) => Compose::V1,
             None => steps::compose_of(&facts).map_err(fail)?,
         };
-        let domain = options.domain.clone().or(server.domain.clone());
-        let tls = match options.tls {
-            TlsChoice::Acme => Tls::Acme {
-                ca: options.acme_ca.clone(),
-                ca_root_pem: match &options.acme_ca_root {
-                    Some(path) => Some(read_pem(path)?),
-                    None => None,
-                },
-            },
-            TlsChoice::Internal => Tls::Internal,
-            TlsChoice::None => Tls::None,
-        };
+        let answers = Answers::of(options, server.domain.clone())?;
         let dir = stack_dir(&server.stack_dir, options.environment);
-        let secrets =
-            self.stack_secrets(name, &session, &dir, options.environment, options.plan_only)?;
-        let data_volumes = read_data_volumes(&session, &dir).map_err(fail)?;
+        let base = self.base_stack(name, &session, &server, &dir, &answers, &release, options)?;
         let stack = |compose: &Compose| Stack {
-            environment: options.environment,
-            dir: dir.clone(),
-            domain: domain.clone(),
-            email: options.email.clone(),
-            tls: tls.clone(),
-            proxy: options.proxy,
-            http_port: options.http_port,
-            https_port: options.https_port,
-            ssh_port: server.port,
-            release: release.clone(),
-            secrets: secrets.clone(),
             compose_command: compose.command(),
-            data_volumes: data_volumes.clone(),
+            ..base.clone()
         };
         let spec_for = |stack: &Stack| -> Result<InstallSpec, ApiError> {
-            let files = stack.files().map_err(stack_error)?;
-            Ok(spec(stack, &files, archives.clone(), options))
+            Ok(release_spec(stack, &answers, &release_bytes, archives.clone(), options)?)
         };
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
@@ -301,7 +276,9 @@ pub(super) fn stack_dir(base: &str, environment: Environment) -> String {
 }
 
 /// The release and its archives, found beside the release file.
-fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>), ApiError> {
+pub(super) fn read_release(
+    path: &Path,
+) -> Result<(Release, Vec<LocalArchive>, Vec<u8>), ApiError> {
     let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
         ApiError::new(
             "release.too_large",
@@ -340,7 +317,149 @@ fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>), ApiError> {
             ));
         }
     }
-    Ok((release, archives))
+    Ok((release, archives, bytes))
+}
+
+/// What the owner answered at install, kept on the server (`shared/install.json`, no
+/// secrets) so that an update builds the new release's files the same way.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct Answers {
+    pub domain: Option<String>,
+    pub email: Option<String>,
+    /// acme, internal or none.
+    pub tls: String,
+    pub acme_ca: Option<String>,
+    pub acme_ca_root_pem: Option<String>,
+    /// caddy or nginx.
+    pub proxy: String,
+    pub http_port: u16,
+    pub https_port: u16,
+}
+
+/// Where the answers are kept on the server.
+pub(super) const ANSWERS_FILE: &str = "shared/install.json";
+
+impl Answers {
+    fn of(options: &InstallOptions, profile_domain: Option<String>) -> Result<Answers, ApiError> {
+        Ok(Answers {
+            domain: options.domain.clone().or(profile_domain),
+            email: options.email.clone(),
+            tls: match options.tls {
+                TlsChoice::Acme => "acme",
+                TlsChoice::Internal => "internal",
+                TlsChoice::None => "none",
+            }
+            .into(),
+            acme_ca: options.acme_ca.clone(),
+            acme_ca_root_pem: match &options.acme_ca_root {
+                Some(path) => Some(read_pem(path)?),
+                None => None,
+            },
+            proxy: match options.proxy {
+                ProxyKind::Caddy => "caddy",
+                ProxyKind::Nginx => "nginx",
+            }
+            .into(),
+            http_port: options.http_port,
+            https_port: options.https_port,
+        })
+    }
+
+    fn tls(&self) -> Tls {
+        match self.tls.as_str() {
+            "acme" => Tls::Acme {
+                ca: self.acme_ca.clone(),
+                ca_root_pem: self.acme_ca_root_pem.clone(),
+            },
+            "internal" => Tls::Internal,
+            _ => Tls::None,
+        }
+    }
+
+    fn proxy(&self) -> ProxyKind {
+        if self.proxy == "nginx" {
+            ProxyKind::Nginx
+        } else {
+            ProxyKind::Caddy
+        }
+    }
+
+    /// Install options that build the same stack again, for another release file.
+    pub fn options(&self, release_file: PathBuf, environment: Environment) -> InstallOptions {
+        InstallOptions {
+            environment,
+            domain: self.domain.clone(),
+            email: self.email.clone(),
+            tls: match self.tls.as_str() {
+                "acme" => TlsChoice::Acme,
+                "internal" => TlsChoice::Internal,
+                _ => TlsChoice::None,
+            },
+            proxy: self.proxy(),
+            http_port: self.http_port,
+            https_port: self.https_port,
+            ..InstallOptions::new(release_file)
+        }
+    }
+}
+
+impl Servers {
+    /// The stack for `release` as the answers describe it, with the stack's kept secrets and
+    /// data volumes (its compose command is filled in by the caller).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn base_stack(
+        &self,
+        name: &str,
+        session: &Session,
+        server: &super::Server,
+        dir: &str,
+        answers: &Answers,
+        release: &Release,
+        options: &InstallOptions,
+    ) -> Result<Stack, ApiError> {
+        let secrets =
+            self.stack_secrets(name, session, dir, options.environment, options.plan_only)?;
+        let data_volumes = read_data_volumes(session, dir).map_err(|e| remote_error(e, name))?;
+        Ok(Stack {
+            environment: options.environment,
+            dir: dir.to_string(),
+            domain: answers.domain.clone(),
+            email: answers.email.clone(),
+            tls: answers.tls(),
+            proxy: answers.proxy(),
+            http_port: answers.http_port,
+            https_port: answers.https_port,
+            ssh_port: server.port,
+            release: release.clone(),
+            secrets,
+            compose_command: Vec::new(),
+            data_volumes,
+        })
+    }
+}
+
+/// The stack's files and what the install steps need, plus the release file itself
+/// (`releases/<version>/release.json`, what a rollback reads back) and the answers.
+pub(super) fn release_spec(
+    stack: &Stack,
+    answers: &Answers,
+    release_bytes: &[u8],
+    archives: Vec<LocalArchive>,
+    options: &InstallOptions,
+) -> Result<InstallSpec, ApiError> {
+    let files = stack.files().map_err(stack_error)?;
+    let mut spec = spec(stack, &files, archives, options);
+    spec.files.push(SpecFile {
+        path: format!("releases/{}/release.json", stack.release.version),
+        contents: release_bytes.to_vec(),
+        secret: false,
+    });
+    spec.files.push(SpecFile {
+        path: ANSWERS_FILE.to_string(),
+        contents: serde_json::to_vec_pretty(answers).expect("answers serialize"),
+        secret: false,
+    });
+    Ok(spec)
 }
 
 fn spec(

@@ -1,0 +1,458 @@
+//! `release deploy|list|rollback|audit|unlock`: updates of an installed stack, with the
+//! deploy lock and a verified backup first, then `deskmate-remote`'s `deploy` steps (the new
+//! release beside the old, the switch, a watch, an automatic rollback).
+//!
+//! The new release's files are built exactly as its install would build them, from the
+//! answers the install kept on the server (`shared/install.json`) and the stack's kept
+//! secrets. A rollback deploys an older release folder the same way, from the release file
+//! kept in it (`releases/<version>/release.json`); its images must still be on the server
+//! (they are never removed).
+
+use std::path::Path;
+use std::time::Duration;
+
+use deskmate_library::Install;
+use deskmate_remote::deploy::{self, DeploySpec, Deployed, ReleaseEntry};
+use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
+use deskmate_remote::{Cancel, Session, facts, script};
+use deskmate_stack::{Environment, Release, Stack, release};
+use serde::Serialize;
+
+use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
+use super::{Servers, now, remote_error};
+use crate::error::{ApiError, library_error};
+
+/// How an update runs.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub environment: Environment,
+    /// Skip the verified backup first (the explicit, recorded way past a failing backup).
+    pub no_backup: bool,
+    /// Show the plan and change nothing.
+    pub plan_only: bool,
+    /// How long the new release must stay healthy before the update is done.
+    pub watch: Duration,
+    pub health_timeout: Duration,
+    /// Who asks (for the lock): `user@computer`.
+    pub holder: String,
+}
+
+impl Default for DeployOptions {
+    fn default() -> DeployOptions {
+        DeployOptions {
+            environment: Environment::Production,
+            no_backup: false,
+            plan_only: false,
+            watch: Duration::from_secs(60),
+            health_timeout: Duration::from_secs(180),
+            holder: holder(),
+        }
+    }
+}
+
+/// `user@host` of this computer, for the deploy lock.
+pub fn holder() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "this computer".into());
+    format!("{user}@{host}")
+}
+
+/// What `release deploy` (or `rollback`) did, or would do.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct DeployReport {
+    pub server: String,
+    pub environment: &'static str,
+    pub version: String,
+    pub previous: String,
+    pub plan: Vec<PlannedStep>,
+    pub planned_only: bool,
+    /// The verified backup taken first (none with --no-backup, or when only planning).
+    pub backup: Option<String>,
+    pub steps: Vec<StepReport>,
+    #[ts(type = "number")]
+    pub elapsed_ms: u64,
+}
+
+/// The release file a deploy starts from: a file on this computer, or a folder on the
+/// server (a rollback).
+enum Source<'a> {
+    File(&'a Path),
+    OnServer(&'a str),
+}
+
+impl Servers {
+    /// Updates the installed stack to the release in `release_file`.
+    pub fn release_deploy(
+        &self,
+        name: &str,
+        release_file: &Path,
+        options: &DeployOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        self.deploy_from(name, Source::File(release_file), options, on_step, cancel)
+    }
+
+    /// Deploys an older release again (`to`, or the newest one before the current), with
+    /// the same safety as any update.
+    pub fn release_rollback(
+        &self,
+        name: &str,
+        to: Option<&str>,
+        options: &DeployOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        let list = self.release_list(name, options.environment)?;
+        let target = match to {
+            Some(version) => list.iter().find(|r| r.version == version),
+            None => list.iter().find(|r| !r.current),
+        }
+        .ok_or_else(|| {
+            ApiError::new(
+                "release.unknown",
+                match to {
+                    Some(v) => format!("{name} keeps no release {}", v.escape_debug()),
+                    None => format!("{name} keeps no release before the current one"),
+                },
+                "see `deskmate release list NAME` for the releases kept",
+            )
+        })?;
+        let version = target.version.clone();
+        self.deploy_from(name, Source::OnServer(&version), options, on_step, cancel)
+    }
+
+    fn deploy_from(
+        &self,
+        name: &str,
+        source: Source,
+        options: &DeployOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        let started = std::time::Instant::now();
+        let _claim = self.busy.claim(name, "an update")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let environment = options.environment;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let (release, archives, bytes) = match source {
+            Source::File(path) => read_release(path)?,
+            Source::OnServer(version) => kept_release(&session, &dir, version).map_err(fail)?,
+        };
+        let answers = read_answers(&session, &dir).map_err(fail)?.ok_or_else(|| {
+            ApiError::new(
+                "release.not_installed",
+                format!("{name} has no {} install to update", environment.name()),
+                "install DeskMate first: deskmate server install NAME --release FILE",
+            )
+        })?;
+        let previous = current_version(&session, &dir).map_err(fail)?;
+        if previous == release.version {
+            return Err(ApiError::new(
+                "release.same",
+                format!("{name} already runs DeskMate {}", release.version),
+                "nothing to update; `deskmate server install` applies changed settings to it",
+            ));
+        }
+        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
+        let compose = steps::compose_of(&facts).map_err(fail)?;
+        let mut install_options = answers.options(std::path::PathBuf::new(), environment);
+        install_options.health_timeout = options.health_timeout;
+        let stack = Stack {
+            compose_command: compose.command(),
+            ..self.base_stack(
+                name,
+                &session,
+                &server,
+                &dir,
+                &answers,
+                &release,
+                &install_options,
+            )?
+        };
+        let spec = release_spec(&stack, &answers, &bytes, archives, &install_options)?;
+        let new_images: Vec<(String, String)> = stack
+            .roles()
+            .iter()
+            .map(|r| (r.service().to_string(), release.image(*r).id.clone()))
+            .collect();
+        let plan = plan(&release.version, &previous, options);
+        let mut report = DeployReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            version: release.version.clone(),
+            previous: previous.clone(),
+            plan,
+            planned_only: options.plan_only,
+            backup: None,
+            steps: Vec::new(),
+            elapsed_ms: 0,
+        };
+        if options.plan_only {
+            return Ok(report);
+        }
+
+        deploy::lock(&session, &dir, &options.holder).map_err(fail)?;
+        let _lock = Lock {
+            session: &session,
+            dir: &dir,
+        };
+        let mut record = |report: &mut DeployReport, step: StepReport| {
+            on_step(&step);
+            report.steps.push(step);
+        };
+        record(
+            &mut report,
+            StepReport {
+                id: "lock",
+                title: "Take the server's deploy lock".into(),
+                changed: true,
+                detail: format!("held by {}", options.holder),
+            },
+        );
+        if options.no_backup {
+            audit(&session, &dir, &format!("update {} backup skipped by {} (--no-backup)", release.version, options.holder));
+            record(
+                &mut report,
+                StepReport {
+                    id: "backup",
+                    title: "Back up first, verified".into(),
+                    changed: false,
+                    detail: "skipped on purpose (--no-backup); recorded in the audit log".into(),
+                },
+            );
+        } else {
+            let made = self
+                .backup_create_unclaimed(name, environment, true, &mut |_, _| {}, cancel)
+                .map_err(|e| {
+                    ApiError::new(
+                        "release.backup_failed",
+                        format!(
+                            "The update did not start: the backup before it failed ({}).",
+                            e.message
+                        ),
+                        format!(
+                            "{previous} still runs, untouched. {} (`--no-backup --yes` updates without one, on purpose.)",
+                            e.hint
+                        ),
+                    )
+                })?;
+            report.backup = Some(made.id.clone());
+            record(
+                &mut report,
+                StepReport {
+                    id: "backup",
+                    title: "Back up first, verified".into(),
+                    changed: true,
+                    detail: format!("backup {} passed its trial restore", made.id),
+                },
+            );
+        }
+        self.finish_deploy(
+            name,
+            &session,
+            spec,
+            new_images,
+            &release,
+            &previous,
+            &compose,
+            options,
+            report,
+            &mut |s| on_step(s),
+            cancel,
+            started,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_deploy(
+        &self,
+        name: &str,
+        session: &Session,
+        spec: steps::InstallSpec,
+        new_images: Vec<(String, String)>,
+        release: &Release,
+        previous: &str,
+        compose: &steps::Compose,
+        options: &DeployOptions,
+        mut report: DeployReport,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+        started: std::time::Instant,
+    ) -> Result<DeployReport, ApiError> {
+        let proxy = spec.proxy.clone();
+        let deploy_spec = DeploySpec {
+            new_images,
+            new: spec,
+            previous: previous.to_string(),
+            watch: options.watch,
+        };
+        let done: Deployed = deploy::run(session, &deploy_spec, compose, on_step, cancel)
+            .map_err(|e| remote_error(e, name))?;
+        self.library
+            .lock()
+            .record_install(
+                name,
+                &Install {
+                    environment: options.environment.name().to_string(),
+                    version: release.version.clone(),
+                    source: release.source.clone(),
+                    installed_at: now(),
+                    proxy_port: proxy.port,
+                    proxy_https: proxy.https,
+                    proxy_host: proxy.host.clone(),
+                },
+            )
+            .map_err(library_error)?;
+        report.steps.extend(done.steps);
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    /// The releases kept on the server, newest first, with the one serving marked.
+    pub fn release_list(
+        &self,
+        name: &str,
+        environment: Environment,
+    ) -> Result<Vec<ReleaseEntry>, ApiError> {
+        let (server, session) = self.open_session(name)?;
+        deploy::releases(&session, &stack_dir(&server.stack_dir, environment))
+            .map_err(|e| remote_error(e, name))
+    }
+
+    /// The server's audit log: one line per step of every install and update.
+    pub fn release_audit(&self, name: &str, environment: Environment) -> Result<String, ApiError> {
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let out = session
+            .capture(
+                &script("tail -n 500 \"$1/log/audit.log\" 2>/dev/null || true", &[&dir])
+                    .map_err(|e| remote_error(e, name))?,
+                1 << 20,
+            )
+            .map_err(|e| remote_error(e, name))?;
+        Ok(out.stdout_text())
+    }
+
+    /// Who holds the deploy lock, and for how long, if anyone.
+    pub fn release_lock_holder(
+        &self,
+        name: &str,
+        environment: Environment,
+    ) -> Result<Option<(String, u64)>, ApiError> {
+        let (server, session) = self.open_session(name)?;
+        deploy::lock_holder(&session, &stack_dir(&server.stack_dir, environment))
+            .map_err(|e| remote_error(e, name))
+    }
+
+    /// Clears a stale deploy lock (the CLI asks first). True if there was one.
+    pub fn release_unlock(&self, name: &str, environment: Environment) -> Result<bool, ApiError> {
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let cleared = deploy::unlock(&session, &dir).map_err(|e| remote_error(e, name))?;
+        if cleared {
+            audit(&session, &dir, &format!("update lock cleared by {}", holder()));
+        }
+        Ok(cleared)
+    }
+}
+
+/// The update's plan, in words, before anything changes.
+fn plan(version: &str, previous: &str, options: &DeployOptions) -> Vec<PlannedStep> {
+    let step = |id: &'static str, title: String| PlannedStep { id, title };
+    vec![
+        step("lock", "Take the server's deploy lock".into()),
+        step(
+            "backup",
+            if options.no_backup {
+                "Skip the backup (--no-backup): recorded in the audit log".into()
+            } else {
+                "Back up first, and prove the backup by a trial restore; if it fails, stop".into()
+            },
+        ),
+        step("images", format!("Bring DeskMate {version}'s images onto the server")),
+        step("files", format!("Write releases/{version}/")),
+        step(
+            "beside",
+            format!("Start {version}'s backend and frontend beside {previous}'s, which keeps serving; they must turn healthy"),
+        ),
+        step("stateful", "Update the database, Qdrant or proxy only if their image changed".into()),
+        step("switch", format!("Switch to {version}; {previous}'s containers finish their requests and stop")),
+        step(
+            "watch",
+            format!("Watch {version} for {} s; if it turns unhealthy, bring {previous} back", options.watch.as_secs()),
+        ),
+        step("prune", format!("Keep the last {} releases", deploy::KEEP_RELEASES)),
+    ]
+}
+
+/// The release file kept in `releases/<version>/`, for a rollback: the images must still be
+/// on the server, so no archive travels.
+fn kept_release(
+    session: &Session,
+    dir: &str,
+    version: &str,
+) -> deskmate_remote::Result<(Release, Vec<LocalArchive>, Vec<u8>)> {
+    let out = session.capture(
+        &script("cat \"$1/releases/$2/release.json\"", &[dir, version])?,
+        1 << 20,
+    )?;
+    if !out.exit.success() {
+        return Err(deskmate_remote::RemoteError::Refused {
+            code: "release.not_kept",
+            message: format!("releases/{version} keeps no release file"),
+            detail: "It was installed before release files were kept; deploy it from its release file instead.".into(),
+        });
+    }
+    let bytes = out.stdout;
+    let release = release::parse(&bytes).map_err(|e| deskmate_remote::RemoteError::Refused {
+        code: "release.not_kept",
+        message: format!("releases/{version}/release.json does not read: {e}"),
+        detail: "Deploy it from its release file instead.".into(),
+    })?;
+    Ok((release, Vec::new(), bytes))
+}
+
+fn read_answers(session: &Session, dir: &str) -> deskmate_remote::Result<Option<Answers>> {
+    let out = session.capture(
+        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, ANSWERS_FILE])?,
+        64 * 1024,
+    )?;
+    Ok(serde_json::from_slice(&out.stdout).ok())
+}
+
+fn current_version(session: &Session, dir: &str) -> deskmate_remote::Result<String> {
+    let out = session.capture(
+        &script("readlink \"$1/current\" 2>/dev/null || true", &[dir])?,
+        4096,
+    )?;
+    Ok(out
+        .stdout_text()
+        .trim()
+        .trim_start_matches("releases/")
+        .to_string())
+}
+
+fn audit(session: &Session, dir: &str, line: &str) {
+    if let Ok(command) = script(
+        "printf '%s %s %s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \"$(id -un)\" \"$2\" >> \"$1/log/audit.log\"",
+        &[dir, line],
+    ) {
+        let _ = session.capture(&command, 4096);
+    }
+}
+
+/// The deploy lock, let go however the update ends.
+struct Lock<'a> {
+    session: &'a Session,
+    dir: &'a str,
+}
+
+impl Drop for Lock<'_> {
+    fn drop(&mut self) {
+        let _ = deploy::unlock(self.session, self.dir);
+    }
+}

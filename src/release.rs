@@ -1,0 +1,249 @@
+//! `deskmate release …`: update an installed DeskMate with no request lost, roll it back,
+//! list the releases kept, read the audit log, clear a stale deploy lock. The work is in
+//! `deskmate-api` (`Servers::release_*`); this only asks and prints.
+//!
+//! Exit codes as `server`: 0 ok; 1 the input is invalid or the update failed (the previous
+//! release serving); 2 the server could not be reached.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use deskmate_api::servers::{DeployOptions, DeployReport};
+use deskmate_api::{Cancel, DataDir, Servers, StepReport};
+
+use crate::output::{self, ok};
+use crate::server::EnvironmentArg;
+
+#[derive(Subcommand)]
+pub enum ReleaseCommand {
+    /// Update to a release: the plan first; a verified backup; the new backend and frontend
+    /// started beside the old ones; the switch; a watch, and an automatic rollback if the new
+    /// release turns unhealthy
+    Deploy {
+        name: String,
+        /// The release file (its .tar archives beside it)
+        #[arg(long)]
+        release: PathBuf,
+        /// Update without the backup first (recorded in the audit log); needs --yes
+        #[arg(long, requires = "yes")]
+        no_backup: bool,
+        /// Show the plan and change nothing
+        #[arg(long)]
+        plan: bool,
+        /// Go ahead without asking
+        #[arg(long)]
+        yes: bool,
+        /// Seconds the new release must stay healthy before the update counts as done
+        #[arg(long, default_value_t = 60)]
+        watch: u64,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// Deploy an older release again (the one before the current, or --to VERSION), with
+    /// the same safety as any update
+    Rollback {
+        name: String,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        plan: bool,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, default_value_t = 60)]
+        watch: u64,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// The releases kept on the server, newest first
+    List {
+        name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// The server's audit log: every step of every install and update
+    Audit {
+        name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// Clear a deploy lock left by an update that is no longer running (asks first)
+    Unlock {
+        name: String,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+}
+
+pub fn run(command: ReleaseCommand, json: bool) -> ExitCode {
+    let servers = DataDir::from_env().and_then(|data| {
+        deskmate_api::logging::init(&data);
+        Servers::open(&data)
+    });
+    match servers {
+        Ok(servers) => run_with(&servers, command, json),
+        Err(e) => output::error(&e, json),
+    }
+}
+
+fn run_with(servers: &Servers, command: ReleaseCommand, json: bool) -> ExitCode {
+    match command {
+        ReleaseCommand::Deploy {
+            name,
+            release,
+            no_backup,
+            plan,
+            yes,
+            watch,
+            environment,
+        } => {
+            let options = DeployOptions {
+                environment: environment.into(),
+                no_backup,
+                watch: Duration::from_secs(watch),
+                ..DeployOptions::default()
+            };
+            update(json, plan, yes, &options, |options, on_step| {
+                servers.release_deploy(&name, &release, options, on_step, &Cancel::new())
+            })
+        }
+        ReleaseCommand::Rollback {
+            name,
+            to,
+            plan,
+            yes,
+            watch,
+            environment,
+        } => {
+            let options = DeployOptions {
+                environment: environment.into(),
+                watch: Duration::from_secs(watch),
+                ..DeployOptions::default()
+            };
+            update(json, plan, yes, &options, |options, on_step| {
+                servers.release_rollback(&name, to.as_deref(), options, on_step, &Cancel::new())
+            })
+        }
+        ReleaseCommand::List { name, environment } => output::finish(
+            servers.release_list(&name, environment.into()),
+            json,
+            ok,
+            |list| {
+                if list.is_empty() {
+                    println!("No release is installed on {name} yet.");
+                }
+                for r in list {
+                    println!(
+                        "{} {:<16} {}  {}",
+                        if r.current { "*" } else { " " },
+                        r.version,
+                        r.time,
+                        r.source
+                    );
+                }
+            },
+        ),
+        ReleaseCommand::Audit { name, environment } => output::finish(
+            servers.release_audit(&name, environment.into()),
+            json,
+            ok,
+            |log| print!("{log}"),
+        ),
+        ReleaseCommand::Unlock {
+            name,
+            yes,
+            environment,
+        } => {
+            let env = environment.into();
+            if !yes {
+                match servers.release_lock_holder(&name, env) {
+                    Ok(None) => {
+                        return output::finish(Ok(false), json, ok, |_| {
+                            println!("{name} holds no deploy lock.")
+                        });
+                    }
+                    Ok(Some((who, age))) => {
+                        if !json {
+                            println!(
+                                "{who} took the deploy lock of {name} {age} s ago. Clear it only if that update is no longer running."
+                            );
+                        }
+                    }
+                    Err(e) => return output::error(&e, json),
+                }
+                if let Some(stop) =
+                    output::confirm(json, "clearing a deploy lock needs a yes from someone")
+                {
+                    return stop;
+                }
+            }
+            output::finish(servers.release_unlock(&name, env), json, ok, |cleared| {
+                if *cleared {
+                    println!("The deploy lock of {name} is cleared.");
+                } else {
+                    println!("{name} held no deploy lock.");
+                }
+            })
+        }
+    }
+}
+
+/// The plan first; then, with a yes, the update, each step printed as it finishes.
+fn update(
+    json: bool,
+    plan_only: bool,
+    yes: bool,
+    options: &DeployOptions,
+    run: impl Fn(&DeployOptions, &mut dyn FnMut(&StepReport)) -> Result<DeployReport, deskmate_api::ApiError>,
+) -> ExitCode {
+    if plan_only || !yes {
+        let planned = DeployOptions {
+            plan_only: true,
+            ..options.clone()
+        };
+        let plan = run(&planned, &mut |_| {});
+        if plan_only {
+            return output::finish(plan, json, ok, print_plan);
+        }
+        match &plan {
+            Ok(report) if !json => print_plan(report),
+            Ok(_) => {}
+            Err(e) => return output::error(e, json),
+        }
+        if let Some(stop) = output::confirm(json, "an update changes the server, and no one was there to say yes") {
+            return stop;
+        }
+    }
+    let mut on_step = |step: &StepReport| {
+        if !json {
+            let mark = if step.changed { "done" } else { "same" };
+            println!("  {mark:<4}  {}: {}", step.title, step.detail);
+        }
+    };
+    output::finish(run(options, &mut on_step), json, ok, |r: &DeployReport| {
+        println!(
+            "{} now runs DeskMate {} (was {}), healthy, in {:.1} s.{}",
+            r.server,
+            r.version,
+            r.previous,
+            r.elapsed_ms as f64 / 1000.0,
+            r.backup
+                .as_ref()
+                .map(|b| format!(" The backup from just before is {b}."))
+                .unwrap_or_default()
+        )
+    })
+}
+
+fn print_plan(report: &DeployReport) {
+    println!(
+        "Plan for updating {} ({}) from DeskMate {} to {}:",
+        report.server, report.environment, report.previous, report.version
+    );
+    for (i, step) in report.plan.iter().enumerate() {
+        println!("  {}. {}", i + 1, step.title);
+    }
+}
