@@ -308,7 +308,7 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
         .unwrap();
     assert_eq!(backup["level"], "warn", "{backup}");
 
-    // Another version is not installed over this one: updates are not built yet.
+    // Another version is not installed over this one: that is an update, `release deploy`.
     let other = install(data.path(), "good-2", http_port, &["--yes"]);
     assert_eq!(other.json()["error"]["code"], "install.other_release");
     assert!(

@@ -30,6 +30,8 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::ScheduleReport::export_all(&cfg).expect("ScheduleReport exports");
     deskmate_api::servers::TargetReport::export_all(&cfg).expect("TargetReport exports");
     deskmate_api::servers::DownloadReport::export_all(&cfg).expect("DownloadReport exports");
+    deskmate_api::servers::DeployReport::export_all(&cfg).expect("DeployReport exports");
+    deskmate_api::servers::ReleaseEntry::export_all(&cfg).expect("ReleaseEntry exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

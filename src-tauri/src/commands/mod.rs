@@ -6,6 +6,7 @@
 
 mod app;
 mod backups;
+mod releases;
 mod personas;
 mod plugins;
 mod rooms;
@@ -35,6 +36,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         plugins::HANDLERS,
         servers::HANDLERS,
         backups::HANDLERS,
+        releases::HANDLERS,
     ]
     .into_iter()
     .flatten()
@@ -160,6 +162,7 @@ mod tests {
             plugins::HANDLERS,
             servers::HANDLERS,
             backups::HANDLERS,
+        releases::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {

@@ -1,0 +1,87 @@
+//! A server's releases: the list (which serves), an update from a release file chosen in
+//! the app's dialog (the plan, then each step, cancel), and a rollback. Production only, as
+//! install is.
+
+use std::path::PathBuf;
+
+use deskmate_api::Environment;
+use deskmate_api::servers::DeployOptions;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Handler, Reply, args, reply};
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("server_release_list", list),
+    ("server_release_deploy", deploy),
+    ("server_release_rollback", rollback),
+];
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(
+        studio
+            .app
+            .servers
+            .release_list(&name, Environment::Production)?,
+    )
+}
+
+#[derive(Deserialize)]
+struct Deploy {
+    name: String,
+    /// The release file, chosen in the app's dialog.
+    release: PathBuf,
+    /// Only the plan; nothing changes.
+    #[serde(default)]
+    plan: bool,
+}
+
+/// Each finished step goes to the window as `{ "step": … }`. A cancel before the switch
+/// leaves the old release serving; after it, the update rolls back.
+fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Deploy = args(value)?;
+    studio.grants().require(&a.release)?;
+    let options = DeployOptions {
+        plan_only: a.plan,
+        ..DeployOptions::default()
+    };
+    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
+    reply(
+        studio
+            .app
+            .servers
+            .release_deploy(&a.name, &a.release, &options, &mut on_step, &task.cancel())?,
+    )
+}
+
+#[derive(Deserialize)]
+struct Rollback {
+    name: String,
+    /// A version kept on the server; the one before the current when absent.
+    to: Option<String>,
+    #[serde(default)]
+    plan: bool,
+}
+
+fn rollback(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Rollback = args(value)?;
+    let options = DeployOptions {
+        plan_only: a.plan,
+        ..DeployOptions::default()
+    };
+    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
+    reply(studio.app.servers.release_rollback(
+        &a.name,
+        a.to.as_deref(),
+        &options,
+        &mut on_step,
+        &task.cancel(),
+    )?)
+}

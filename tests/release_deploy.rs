@@ -1,0 +1,226 @@
+//! Updates against the real engine, proxy (Caddy) and sshd: good-1 installed, then good-2
+//! deployed while a request loop runs through the proxy, then broken (which must never
+//! take over), then a rollback; and two updates at once.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use deskmate_api::servers::DeployOptions;
+use deskmate_api::{Cancel, Environment};
+use deskmate_test_server::docker::{docker, release};
+use support::stack::{installed, memories};
+
+/// What the request loop saw.
+#[derive(Debug, Default)]
+struct Traffic {
+    requests: usize,
+    failures: Vec<String>,
+    seconds: f64,
+}
+
+/// One GET through the proxy: its status line, or why there was none.
+fn get(port: u16, path: &str) -> Result<String, String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    Ok(response.lines().next().unwrap_or("").to_string())
+}
+
+/// Runs `during` while at least 20 requests a second (API and page, alternately) go through
+/// the proxy, one at a time, loopback only.
+fn with_traffic<T>(port: u16, during: impl FnOnce() -> T) -> (T, Traffic) {
+    let running = AtomicBool::new(true);
+    std::thread::scope(|scope| {
+        let loop_ = scope.spawn(|| {
+            let mut seen = Traffic::default();
+            let started = Instant::now();
+            while running.load(Ordering::Relaxed) {
+                let path = if seen.requests % 2 == 0 { "/api/health" } else { "/" };
+                match get(port, path) {
+                    Ok(status) if status.contains(" 200 ") => {}
+                    Ok(status) => seen.failures.push(format!("{path}: {status}")),
+                    Err(e) => seen.failures.push(format!("{path}: {e}")),
+                }
+                seen.requests += 1;
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            seen.seconds = started.elapsed().as_secs_f64();
+            seen
+        });
+        let result = during();
+        running.store(false, Ordering::Relaxed);
+        (result, loop_.join().unwrap())
+    })
+}
+
+fn options() -> DeployOptions {
+    DeployOptions {
+        watch: Duration::from_secs(5),
+        ..DeployOptions::default()
+    }
+}
+
+#[test]
+fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_brings_the_old_back() {
+    let it = installed(2);
+    let before = memories(it.port);
+
+    // The plan first, changing nothing.
+    let planned = it
+        .servers
+        .release_deploy(
+            "home",
+            &release("good-2"),
+            &DeployOptions {
+                plan_only: true,
+                ..options()
+            },
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert_eq!((planned.previous.as_str(), planned.version.as_str()), ("1.0.0", "1.1.0"));
+    assert!(planned.steps.is_empty() && planned.plan.iter().any(|s| s.id == "beside"));
+
+    // good-1 to good-2 under traffic.
+    let (report, traffic) = with_traffic(it.port, || {
+        it.servers.release_deploy(
+            "home",
+            &release("good-2"),
+            &options(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+    });
+    let report = report.unwrap();
+    eprintln!(
+        "update: {:.1} s; {} requests in {:.1} s, {} failed",
+        report.elapsed_ms as f64 / 1000.0,
+        traffic.requests,
+        traffic.seconds,
+        traffic.failures.len()
+    );
+    assert!(
+        traffic.failures.is_empty(),
+        "requests failed during the update: {:?}",
+        traffic.failures
+    );
+    assert!(traffic.requests as f64 >= 15.0 * traffic.seconds, "{traffic:?}");
+    assert!(report.backup.is_some(), "backed up first");
+    let ids: Vec<&str> = report.steps.iter().map(|s| s.id).collect();
+    for id in ["lock", "backup", "images", "beside", "switch", "watch"] {
+        assert!(ids.contains(&id), "{ids:?}");
+    }
+    let stateful = report.steps.iter().find(|s| s.id == "stateful").unwrap();
+    assert!(!stateful.changed, "the database was left alone: {stateful:?}");
+    assert_eq!(memories(it.port), before, "nothing lost");
+    let list = it.servers.release_list("home", Environment::Production).unwrap();
+    assert_eq!(list.iter().filter(|r| r.current).count(), 1);
+    assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.1.0");
+    assert!(list.iter().any(|r| r.version == "1.0.0" && !r.current));
+    let backends = it.project.containers("backend");
+    assert_eq!(backends.len(), 1, "the old backend is gone: {backends:?}");
+    let image = docker(&["inspect", "--format", "{{.Config.Image}}", &backends[0]]);
+    assert!(image.contains("backend:1.1.0"), "{image}");
+
+    // A broken release never takes over: the one serving never stops.
+    let (broken, traffic) = with_traffic(it.port, || {
+        it.servers.release_deploy(
+            "home",
+            &release("broken"),
+            &DeployOptions {
+                health_timeout: Duration::from_secs(40),
+                no_backup: true,
+                ..options()
+            },
+            &mut |_| {},
+            &Cancel::new(),
+        )
+    });
+    let err = broken.unwrap_err();
+    assert_eq!(err.code, "release.unhealthy", "{err:?}");
+    assert!(err.hint.contains("still serves"), "{err:?}");
+    assert!(err.hint.contains("health checks said"), "{err:?}");
+    assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
+    let list = it.servers.release_list("home", Environment::Production).unwrap();
+    assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.1.0");
+    assert_eq!(it.project.containers("backend").len(), 1);
+
+    // A rollback is a deploy of the release kept before, as safe as any.
+    let (back, traffic) = with_traffic(it.port, || {
+        it.servers
+            .release_rollback("home", Some("1.0.0"), &options(), &mut |_| {}, &Cancel::new())
+    });
+    let back = back.unwrap();
+    assert_eq!(back.version, "1.0.0");
+    assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
+    assert_eq!(memories(it.port), before);
+
+    // Every step is in the audit log, and the lock was let go.
+    let audit = it.servers.release_audit("home", Environment::Production).unwrap();
+    assert!(audit.contains("update production 1.1.0 step=switch"), "{audit}");
+    assert!(audit.contains("backup skipped"), "{audit}");
+    assert!(
+        it.servers
+            .release_lock_holder("home", Environment::Production)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_second_update_while_one_runs_is_refused_and_names_who_holds_the_lock() {
+    let it = installed(0);
+    // Another computer, with the same server saved.
+    let other_data = tempfile::tempdir().unwrap();
+    let other = support::api_servers(other_data.path(), &it.server, it.server.user(), &it.stack);
+    let servers = &it.servers;
+    let refused = std::thread::scope(|scope| {
+        let (said, heard) = std::sync::mpsc::channel();
+        let first = scope.spawn(move || {
+            servers.release_deploy(
+                "home",
+                &release("good-2"),
+                &DeployOptions {
+                    holder: "alice@laptop".into(),
+                    ..options()
+                },
+                &mut |step| {
+                    let _ = said.send(step.id);
+                },
+                &Cancel::new(),
+            )
+        });
+        while let Ok(id) = heard.recv_timeout(Duration::from_secs(120)) {
+            if id == "lock" {
+                break;
+            }
+        }
+        let second = other.release_deploy(
+            "home",
+            &release("good-2"),
+            &options(),
+            &mut |_| {},
+            &Cancel::new(),
+        );
+        first.join().unwrap().unwrap();
+        second
+    });
+    let err = refused.unwrap_err();
+    assert_eq!(err.code, "release.locked", "{err:?}");
+    assert!(err.message.contains("alice@laptop"), "{err:?}");
+}
