@@ -109,7 +109,12 @@ fn updates(c: &mut Criterion) {
             let status = Command::new("scp")
                 .args(["-q", "-P", &server.port.to_string(), "-i"])
                 .arg(server.client_key())
-                .args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+                .args([
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                ])
                 .arg(&archive)
                 .arg(format!("{}@127.0.0.1:{target}", server.user()))
                 .status()
@@ -120,7 +125,13 @@ fn updates(c: &mut Criterion) {
     group.bench_function("deskmate_upload_verified", |b| {
         b.iter(|| {
             session
-                .upload(&archive, &target, Visibility::Normal, &mut |_| {}, &Cancel::new())
+                .upload(
+                    &archive,
+                    &target,
+                    Visibility::Normal,
+                    &mut |_| {},
+                    &Cancel::new(),
+                )
                 .unwrap();
         })
     });

@@ -7,11 +7,11 @@
 //! server that could not be reached.
 
 mod backup;
-mod release;
 mod card;
 mod output;
 mod persona;
 mod plugin;
+mod release;
 mod room;
 mod server;
 mod tour;

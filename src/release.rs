@@ -197,7 +197,10 @@ fn update(
     plan_only: bool,
     yes: bool,
     options: &DeployOptions,
-    run: impl Fn(&DeployOptions, &mut dyn FnMut(&StepReport)) -> Result<DeployReport, deskmate_api::ApiError>,
+    run: impl Fn(
+        &DeployOptions,
+        &mut dyn FnMut(&StepReport),
+    ) -> Result<DeployReport, deskmate_api::ApiError>,
 ) -> ExitCode {
     if plan_only || !yes {
         let planned = DeployOptions {
@@ -213,7 +216,10 @@ fn update(
             Ok(_) => {}
             Err(e) => return output::error(e, json),
         }
-        if let Some(stop) = output::confirm(json, "an update changes the server, and no one was there to say yes") {
+        if let Some(stop) = output::confirm(
+            json,
+            "an update changes the server, and no one was there to say yes",
+        ) {
             return stop;
         }
     }

@@ -49,7 +49,11 @@ fn with_traffic<T>(port: u16, during: impl FnOnce() -> T) -> (T, Traffic) {
             let mut seen = Traffic::default();
             let started = Instant::now();
             while running.load(Ordering::Relaxed) {
-                let path = if seen.requests % 2 == 0 { "/api/health" } else { "/" };
+                let path = if seen.requests % 2 == 0 {
+                    "/api/health"
+                } else {
+                    "/"
+                };
                 match get(port, path) {
                     Ok(status) if status.contains(" 200 ") => {}
                     Ok(status) => seen.failures.push(format!("{path}: {status}")),
@@ -93,7 +97,10 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
             &Cancel::new(),
         )
         .unwrap();
-    assert_eq!((planned.previous.as_str(), planned.version.as_str()), ("1.0.0", "1.1.0"));
+    assert_eq!(
+        (planned.previous.as_str(), planned.version.as_str()),
+        ("1.0.0", "1.1.0")
+    );
     assert!(planned.steps.is_empty() && planned.plan.iter().any(|s| s.id == "beside"));
 
     // good-1 to good-2 under traffic.
@@ -119,16 +126,25 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
         "requests failed during the update: {:?}",
         traffic.failures
     );
-    assert!(traffic.requests as f64 >= 15.0 * traffic.seconds, "{traffic:?}");
+    assert!(
+        traffic.requests as f64 >= 15.0 * traffic.seconds,
+        "{traffic:?}"
+    );
     assert!(report.backup.is_some(), "backed up first");
     let ids: Vec<&str> = report.steps.iter().map(|s| s.id).collect();
     for id in ["lock", "backup", "images", "beside", "switch", "watch"] {
         assert!(ids.contains(&id), "{ids:?}");
     }
     let stateful = report.steps.iter().find(|s| s.id == "stateful").unwrap();
-    assert!(!stateful.changed, "the database was left alone: {stateful:?}");
+    assert!(
+        !stateful.changed,
+        "the database was left alone: {stateful:?}"
+    );
     assert_eq!(memories(it.port), before, "nothing lost");
-    let list = it.servers.release_list("home", Environment::Production).unwrap();
+    let list = it
+        .servers
+        .release_list("home", Environment::Production)
+        .unwrap();
     assert_eq!(list.iter().filter(|r| r.current).count(), 1);
     assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.1.0");
     assert!(list.iter().any(|r| r.version == "1.0.0" && !r.current));
@@ -156,14 +172,22 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     assert!(err.hint.contains("still serves"), "{err:?}");
     assert!(err.hint.contains("health checks said"), "{err:?}");
     assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
-    let list = it.servers.release_list("home", Environment::Production).unwrap();
+    let list = it
+        .servers
+        .release_list("home", Environment::Production)
+        .unwrap();
     assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.1.0");
     assert_eq!(it.project.containers("backend").len(), 1);
 
     // A rollback is a deploy of the release kept before, as safe as any.
     let (back, traffic) = with_traffic(it.port, || {
-        it.servers
-            .release_rollback("home", Some("1.0.0"), &options(), &mut |_| {}, &Cancel::new())
+        it.servers.release_rollback(
+            "home",
+            Some("1.0.0"),
+            &options(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
     });
     let back = back.unwrap();
     assert_eq!(back.version, "1.0.0");
@@ -171,8 +195,14 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     assert_eq!(memories(it.port), before);
 
     // Every step is in the audit log, and the lock was let go.
-    let audit = it.servers.release_audit("home", Environment::Production).unwrap();
-    assert!(audit.contains("update production 1.1.0 step=switch"), "{audit}");
+    let audit = it
+        .servers
+        .release_audit("home", Environment::Production)
+        .unwrap();
+    assert!(
+        audit.contains("update production 1.1.0 step=switch"),
+        "{audit}"
+    );
     assert!(audit.contains("backup skipped"), "{audit}");
     assert!(
         it.servers

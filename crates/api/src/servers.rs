@@ -27,13 +27,13 @@ mod offsite;
 mod release;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
+pub use deskmate_remote::deploy::ReleaseEntry;
 pub use deskmate_remote::offsite::OffsiteHostKey;
 pub use deskmate_stack::backup::Retention;
 pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 pub use offsite::{TargetReport, TargetRequest};
 pub use release::{DeployOptions, DeployReport};
-pub use deskmate_remote::deploy::ReleaseEntry;
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]

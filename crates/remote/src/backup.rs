@@ -242,7 +242,7 @@ pub fn create(
                 _ => format!("The backup failed: {why}"),
             },
             detail: match code {
-                "backup.no_restic" => "Install it on the server (Debian and Ubuntu: sudo apt-get install restic, or run `deskmate server install` again), then back up again.".into(),
+                "backup.no_restic" => "Install it on the server (Debian and Ubuntu: sudo apt-get install restic, or install DeskMate again, which puts it there), then back up again.".into(),
                 "backup.disk_full" => format!("{untouched} Free some space on the server (old Docker images: docker image prune; old logs), then back up again: a backup needs room for one database dump beside the repository."),
                 _ => format!("{untouched} Fix what it names and back up again."),
             },
@@ -291,7 +291,7 @@ pub fn verify(
         return Err(RemoteError::Refused {
             code: "backup.bad_id",
             message: format!("`{}` is not a backup id", snapshot.escape_debug()),
-            detail: "Use an id from `deskmate backup list`.".into(),
+            detail: "Use the id of one of the server's backups, as its list shows them.".into(),
         });
     }
     let out = run_script(

@@ -176,7 +176,10 @@ pub fn run(
     install::switch(session, new)?;
     record(
         "switch",
-        &format!("Switch to {} and let the old containers finish", new.version),
+        &format!(
+            "Switch to {} and let the old containers finish",
+            new.version
+        ),
         true,
         format!(
             "the old {} drained and stopped; current is releases/{}",
@@ -218,7 +221,7 @@ pub fn run(
                     "DeskMate {} turned unhealthy after the switch ({why}), and rolling back to {} failed too: {e}",
                     new.version, spec.previous
                 ),
-                "Run `deskmate server health NAME`, then `deskmate release rollback NAME`. The verified backup taken before the update holds the data.",
+                "Check the server's health, then roll back to the previous release. The verified backup taken before the update holds the data.",
             ),
         });
     }
@@ -389,7 +392,7 @@ fn recreate(
                     spec.version
                 ),
                 format!(
-                    "Its last log lines:\n{logs}\nIts health checks said:\n{health}\nThe verified backup taken before the update holds the data; `deskmate release rollback NAME` brings the previous release back."
+                    "Its last log lines:\n{logs}\nIts health checks said:\n{health}\nThe verified backup taken before the update holds the data; a rollback brings the previous release back."
                 ),
             ));
         }
@@ -542,7 +545,7 @@ fi"#,
     Err(refuse(
         "release.locked",
         format!("Another update is running on this server: {who}, for {age} s now."),
-        "Wait for it to finish. If nothing is running any more (the app was closed mid-update), `deskmate release unlock NAME` clears the lock after asking.",
+        "Wait for it to finish. If nothing is running any more (the app was closed mid-update), clear the deploy lock (it asks first).",
     ))
 }
 
@@ -567,9 +570,10 @@ now=$(date -u +%s); IFS="$(printf '\t')" read -r t who < "$1/.lock/deploy/holder
 printf '%s\t%s\n' "$(( now - ${t:-$now} ))" "${who:-unknown}""#,
         &[dir],
     )?;
-    Ok(out.trim().split_once('\t').map(|(age, who)| {
-        (who.to_string(), age.parse().unwrap_or(0))
-    }))
+    Ok(out
+        .trim()
+        .split_once('\t')
+        .map(|(age, who)| (who.to_string(), age.parse().unwrap_or(0))))
 }
 
 /// One release folder on the server.

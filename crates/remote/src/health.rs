@@ -305,20 +305,21 @@ fn backup_findings(state: &BackupState) -> Vec<Finding> {
                 "backup.offsite",
                 Level::Pass,
                 "Offsite copy",
-                format!("the last verified backup is copied offsite (as {})", said.get(..8).unwrap_or(said)),
+                format!(
+                    "the last verified backup is copied offsite (as {})",
+                    said.get(..8).unwrap_or(said)
+                ),
             )
         } else {
-            Finding::new("backup.offsite", Level::Warn, "Offsite copy", said.clone()).fix(
-                "check the offsite machine and the server's key there, then back up again (deskmate backup create)",
-            )
+            Finding::new("backup.offsite", Level::Warn, "Offsite copy", said.clone())
+                .fix("check the offsite machine and the server's key there, then back up again")
         });
     }
     findings
 }
 
 fn backup_finding(age_seconds: Option<u64>) -> Finding {
-    let fix =
-        "back up now (deskmate backup create), and schedule it daily (deskmate backup schedule)";
+    let fix = "back up now, and schedule daily backups";
     match age_seconds {
         None => Finding::new(
             "backup.verified",

@@ -380,7 +380,7 @@ pub fn run(
         return Err(refuse(
             "install.proxy_unhealthy",
             "Every service is healthy, but DeskMate does not answer through the proxy.",
-            format!("{err}. Look at the proxy's log: deskmate server logs NAME --service proxy"),
+            format!("{err}. Look at the proxy service's log on the server."),
         ));
     }
     record(
@@ -413,7 +413,12 @@ pub(crate) fn check_cancel(cancel: &Cancel) -> Result<()> {
     }
 }
 
-pub(crate) fn run_script(session: &Session, what: &str, body: &str, args: &[&str]) -> Result<String> {
+pub(crate) fn run_script(
+    session: &Session,
+    what: &str,
+    body: &str,
+    args: &[&str],
+) -> Result<String> {
     let out = session.capture(&script(body, args)?, 1 << 20)?;
     if !out.exit.success() {
         return Err(RemoteError::RemoteFailed {
@@ -443,7 +448,7 @@ fn refuse_other_release(session: &Session, spec: &InstallSpec) -> Result<()> {
         return Err(refuse(
             "install.other_release",
             format!("DeskMate {version} is already installed here."),
-            "Nothing was changed. To update it, run `deskmate release deploy NAME --release FILE`: it backs up first and keeps the old release serving until the new one is healthy.",
+            "Nothing was changed. Update it instead: an update backs up first and keeps the old release serving until the new one is healthy.",
         ));
     }
     Ok(())
@@ -480,7 +485,11 @@ fn image_ids(session: &Session, spec: &InstallSpec) -> Result<Vec<(WantedImage, 
     Ok(out)
 }
 
-pub(crate) fn images(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
+pub(crate) fn images(
+    session: &Session,
+    spec: &InstallSpec,
+    cancel: &Cancel,
+) -> Result<Vec<String>> {
     let missing: Vec<String> = image_ids(session, spec)?
         .into_iter()
         .filter(|(image, id)| *id != image.id)
@@ -900,7 +909,11 @@ enum ComposeOutcome {
 }
 
 /// The failing service's last log lines and Docker's health log.
-pub(crate) fn diagnose(session: &Session, list: &[ContainerState], service: &str) -> (String, String) {
+pub(crate) fn diagnose(
+    session: &Session,
+    list: &[ContainerState],
+    service: &str,
+) -> (String, String) {
     let Some(container) = list.iter().find(|c| c.service == service) else {
         return ("(no container)".into(), "(none)".into());
     };

@@ -228,7 +228,7 @@ fn restic(facts: &Facts) -> Finding {
     match facts.get("restic") {
         Some(version) => Finding::new("restic", Level::Pass, "restic", format!("restic {version}, which makes the backups")),
         None => Finding::new("restic", Level::Info, "restic", "restic, which makes the backups, is not installed")
-            .fix("`deskmate server install` puts it there on Debian and Ubuntu (as root or with passwordless sudo); elsewhere install the restic package"),
+            .fix("installing DeskMate puts it there on Debian and Ubuntu (as root or with passwordless sudo); elsewhere install the restic package"),
     }
 }
 

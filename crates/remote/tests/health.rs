@@ -118,7 +118,7 @@ fn preflight_reports_the_host_docker_compose_and_ports() {
     server.hide_command("restic");
     let f = check(&session, "/opt/deskmate");
     assert_eq!(level(&f, "restic"), Level::Info);
-    assert!(fix(&f, "restic").contains("deskmate server install"));
+    assert!(fix(&f, "restic").contains("installing DeskMate puts it there"));
 
     // A user outside the docker group: the real engine refuses them.
     let outsider = outsider_session(&server, dir.path());

@@ -6,9 +6,9 @@
 
 mod app;
 mod backups;
-mod releases;
 mod personas;
 mod plugins;
+mod releases;
 mod rooms;
 mod servers;
 
@@ -162,7 +162,7 @@ mod tests {
             plugins::HANDLERS,
             servers::HANDLERS,
             backups::HANDLERS,
-        releases::HANDLERS,
+            releases::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {

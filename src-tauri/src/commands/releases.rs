@@ -53,12 +53,13 @@ fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
         ..DeployOptions::default()
     };
     let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
-    reply(
-        studio
-            .app
-            .servers
-            .release_deploy(&a.name, &a.release, &options, &mut on_step, &task.cancel())?,
-    )
+    reply(studio.app.servers.release_deploy(
+        &a.name,
+        &a.release,
+        &options,
+        &mut on_step,
+        &task.cancel(),
+    )?)
 }
 
 #[derive(Deserialize)]

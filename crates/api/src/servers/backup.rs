@@ -238,7 +238,7 @@ impl Servers {
                         "{name} has no {} install to restore into",
                         environment.name()
                     ),
-                    "install DeskMate on it first (deskmate server install), then restore",
+                    "install DeskMate on it first, then restore",
                 )
             })?;
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
@@ -312,7 +312,7 @@ impl Servers {
                     "no single backup of {name} has the id `{}`",
                     id.escape_debug()
                 ),
-                "use an id from `deskmate backup list`",
+                "use the id of one of the server's backups, as its list of backups shows them",
             ));
         };
         let needed = wanted.size.unwrap_or(0) * 2 + 256 * 1024 * 1024;
@@ -450,7 +450,7 @@ impl Servers {
                         err.message
                     ),
                     format!(
-                        "the data from before is untouched in the volumes {old_pg} and {old_qd}, and in safety backup {}; run `deskmate server health {name}`",
+                        "the data from before is untouched in the volumes {old_pg} and {old_qd}, and in safety backup {}; check the server's health",
                         safety.snapshot
                     ),
                 ),
@@ -580,7 +580,7 @@ impl Servers {
                     "{} may not act as root on {name}, and the backup timer is a system service",
                     server.user
                 ),
-                "add the server with a root account, or give this one passwordless sudo; until then, back up with `deskmate backup create`",
+                "add the server with a root account, or give this one passwordless sudo; until then, back up by hand (Back up now)",
             ));
         };
         let timers = vec![

@@ -128,7 +128,13 @@ impl Servers {
             ..base.clone()
         };
         let spec_for = |stack: &Stack| -> Result<InstallSpec, ApiError> {
-            Ok(release_spec(stack, &answers, &release_bytes, archives.clone(), options)?)
+            Ok(release_spec(
+                stack,
+                &answers,
+                &release_bytes,
+                archives.clone(),
+                options,
+            )?)
         };
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
@@ -276,9 +282,7 @@ pub(super) fn stack_dir(base: &str, environment: Environment) -> String {
 }
 
 /// The release and its archives, found beside the release file.
-pub(super) fn read_release(
-    path: &Path,
-) -> Result<(Release, Vec<LocalArchive>, Vec<u8>), ApiError> {
+pub(super) fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>, Vec<u8>), ApiError> {
     let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
         ApiError::new(
             "release.too_large",

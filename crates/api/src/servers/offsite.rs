@@ -265,7 +265,7 @@ impl Servers {
         })?;
         report.ready = true;
         report.next =
-            "Each verified backup is now copied there; `deskmate backup list` shows which.".into();
+            "Each verified backup is now copied there; the list of backups shows which.".into();
         Ok(report)
     }
 
@@ -283,9 +283,7 @@ impl Servers {
                     "this computer keeps no offsite copy of {name}'s {} backups",
                     environment.name()
                 ),
-                format!(
-                    "set one with `deskmate backup target {name} sftp://…` while {name} still runs"
-                ),
+                format!("set an offsite copy for {name} while it still runs"),
             )
         };
         let blob = self

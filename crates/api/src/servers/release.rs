@@ -117,7 +117,7 @@ impl Servers {
                     Some(v) => format!("{name} keeps no release {}", v.escape_debug()),
                     None => format!("{name} keeps no release before the current one"),
                 },
-                "see `deskmate release list NAME` for the releases kept",
+                "the server's list of releases shows the ones it keeps",
             )
         })?;
         let version = target.version.clone();
@@ -146,7 +146,7 @@ impl Servers {
             ApiError::new(
                 "release.not_installed",
                 format!("{name} has no {} install to update", environment.name()),
-                "install DeskMate first: deskmate server install NAME --release FILE",
+                "install DeskMate on it first",
             )
         })?;
         let previous = current_version(&session, &dir).map_err(fail)?;
@@ -154,7 +154,7 @@ impl Servers {
             return Err(ApiError::new(
                 "release.same",
                 format!("{name} already runs DeskMate {}", release.version),
-                "nothing to update; `deskmate server install` applies changed settings to it",
+                "nothing to update; installing the same release again applies changed settings to it",
             ));
         }
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
@@ -214,7 +214,14 @@ impl Servers {
             },
         );
         if options.no_backup {
-            audit(&session, &dir, &format!("update {} backup skipped by {} (--no-backup)", release.version, options.holder));
+            audit(
+                &session,
+                &dir,
+                &format!(
+                    "update {} backup skipped by {} (--no-backup)",
+                    release.version, options.holder
+                ),
+            );
             record(
                 &mut report,
                 StepReport {
@@ -329,8 +336,11 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let out = session
             .capture(
-                &script("tail -n 500 \"$1/log/audit.log\" 2>/dev/null || true", &[&dir])
-                    .map_err(|e| remote_error(e, name))?,
+                &script(
+                    "tail -n 500 \"$1/log/audit.log\" 2>/dev/null || true",
+                    &[&dir],
+                )
+                .map_err(|e| remote_error(e, name))?,
                 1 << 20,
             )
             .map_err(|e| remote_error(e, name))?;
@@ -354,7 +364,11 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let cleared = deploy::unlock(&session, &dir).map_err(|e| remote_error(e, name))?;
         if cleared {
-            audit(&session, &dir, &format!("update lock cleared by {}", holder()));
+            audit(
+                &session,
+                &dir,
+                &format!("update lock cleared by {}", holder()),
+            );
         }
         Ok(cleared)
     }
@@ -373,19 +387,36 @@ fn plan(version: &str, previous: &str, options: &DeployOptions) -> Vec<PlannedSt
                 "Back up first, and prove the backup by a trial restore; if it fails, stop".into()
             },
         ),
-        step("images", format!("Bring DeskMate {version}'s images onto the server")),
+        step(
+            "images",
+            format!("Bring DeskMate {version}'s images onto the server"),
+        ),
         step("files", format!("Write releases/{version}/")),
         step(
             "beside",
-            format!("Start {version}'s backend and frontend beside {previous}'s, which keeps serving; they must turn healthy"),
+            format!(
+                "Start {version}'s backend and frontend beside {previous}'s, which keeps serving; they must turn healthy"
+            ),
         ),
-        step("stateful", "Update the database, Qdrant or proxy only if their image changed".into()),
-        step("switch", format!("Switch to {version}; {previous}'s containers finish their requests and stop")),
+        step(
+            "stateful",
+            "Update the database, Qdrant or proxy only if their image changed".into(),
+        ),
+        step(
+            "switch",
+            format!("Switch to {version}; {previous}'s containers finish their requests and stop"),
+        ),
         step(
             "watch",
-            format!("Watch {version} for {} s; if it turns unhealthy, bring {previous} back", options.watch.as_secs()),
+            format!(
+                "Watch {version} for {} s; if it turns unhealthy, bring {previous} back",
+                options.watch.as_secs()
+            ),
         ),
-        step("prune", format!("Keep the last {} releases", deploy::KEEP_RELEASES)),
+        step(
+            "prune",
+            format!("Keep the last {} releases", deploy::KEEP_RELEASES),
+        ),
     ]
 }
 
