@@ -18,11 +18,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, DataDir, Environment, HostKeyPolicy, NewServer, Servers, SignIn};
-use deskmate_test_server::docker::{Project, docker, release};
-use deskmate_test_server::{TestServer, free_port};
+use deskmate_api::{Cancel, Environment};
+use deskmate_test_server::docker::docker;
 
 /// Rows of 512 random hex characters: about 250 MB on disk.
 const ROWS: u32 = 400_000;
@@ -39,36 +39,8 @@ fn sh(script: &str) -> String {
 }
 
 fn backups(c: &mut Criterion) {
-    let server = TestServer::start();
-    let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    let project = Project::of(&stack);
-    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
-    servers
-        .add(
-            NewServer {
-                name: "home".into(),
-                host: "127.0.0.1".into(),
-                port: server.port,
-                user: server.user().into(),
-                sign_in: SignIn::Key {
-                    path: server.client_key(),
-                    passphrase: None,
-                },
-                stack_dir: Some(stack.clone()),
-                domain: None,
-                backend_port: None,
-            },
-            HostKeyPolicy::TrustNew(server.host_fingerprint()),
-        )
-        .unwrap();
-    let mut options = InstallOptions::new(release("good-1"));
-    options.tls = TlsChoice::None;
-    options.http_port = free_port();
-    servers
-        .install("home", &options, &mut |_| {}, &Cancel::new())
-        .unwrap();
-
+    let bed = support::bed(true);
+    let (servers, stack, project) = (&bed.servers, &bed.stack, &bed.project);
     // The data: a big table, and 10,000 points written through the backend's Python.
     let postgres = project.containers("postgres").remove(0);
     let backend = project.containers("backend").remove(0);

@@ -7,42 +7,17 @@
 
 use std::time::Instant;
 
+mod support;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
-use deskmate_test_server::docker::{Project, release};
-use deskmate_test_server::{TestServer, free_port};
+use deskmate_api::Cancel;
 
 fn install(c: &mut Criterion) {
-    let server = TestServer::start();
-    let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    let _project = Project::of(&stack);
-    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
-    servers
-        .add(
-            NewServer {
-                name: "home".into(),
-                host: "127.0.0.1".into(),
-                port: server.port,
-                user: server.user().into(),
-                sign_in: SignIn::Key {
-                    path: server.client_key(),
-                    passphrase: None,
-                },
-                stack_dir: Some(stack),
-                domain: None,
-                backend_port: None,
-            },
-            HostKeyPolicy::TrustNew(server.host_fingerprint()),
-        )
-        .unwrap();
-    let mut options = InstallOptions::new(release("good-1"));
-    options.tls = TlsChoice::None;
-    options.http_port = free_port();
+    let bed = support::bed(false);
+    let (servers, options) = (&bed.servers, &bed.options);
     let started = Instant::now();
     let first = servers
-        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .install("home", options, &mut |_| {}, &Cancel::new())
         .unwrap();
     assert!(first.changed);
     eprintln!(
@@ -54,7 +29,7 @@ fn install(c: &mut Criterion) {
     group.bench_function("second run, nothing to change", |b| {
         b.iter(|| {
             let again = servers
-                .install("home", &options, &mut |_| {}, &Cancel::new())
+                .install("home", options, &mut |_| {}, &Cancel::new())
                 .unwrap();
             assert!(!again.changed);
         })

@@ -12,44 +12,18 @@
 use std::process::Command;
 use std::time::Duration;
 
+mod support;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use deskmate_api::servers::{DeployOptions, InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, DataDir, HostKeyPolicy, NewServer, Servers, SignIn};
+use deskmate_api::servers::DeployOptions;
+use deskmate_api::{Cancel, HostKeyPolicy};
 use deskmate_remote::{Credentials, KnownHosts, Session, Target, Timeouts, Visibility};
-use deskmate_test_server::docker::{Project, release, releases};
-use deskmate_test_server::{TestServer, free_port};
+use deskmate_test_server::docker::{release, releases};
 
 fn updates(c: &mut Criterion) {
-    let server = TestServer::start();
+    let bed = support::bed(true);
+    let (server, servers) = (&bed.server, &bed.servers);
     let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    let _project = Project::of(&stack);
-    let servers = Servers::open(&DataDir::new(data.path())).unwrap();
-    servers
-        .add(
-            NewServer {
-                name: "home".into(),
-                host: "127.0.0.1".into(),
-                port: server.port,
-                user: server.user().into(),
-                sign_in: SignIn::Key {
-                    path: server.client_key(),
-                    passphrase: None,
-                },
-                stack_dir: Some(stack.clone()),
-                domain: None,
-                backend_port: None,
-            },
-            HostKeyPolicy::TrustNew(server.host_fingerprint()),
-        )
-        .unwrap();
-    let mut options = InstallOptions::new(release("good-1"));
-    options.tls = TlsChoice::None;
-    options.http_port = free_port();
-    servers
-        .install("home", &options, &mut |_| {}, &Cancel::new())
-        .unwrap();
-
     let mut next = ["good-2", "good-1"].into_iter().cycle();
     let mut deploy = |no_backup: bool| {
         let deploy = DeployOptions {
