@@ -127,14 +127,8 @@ impl Servers {
             compose_command: compose.command(),
             ..base.clone()
         };
-        let spec_for = |stack: &Stack| -> Result<InstallSpec, ApiError> {
-            Ok(release_spec(
-                stack,
-                &answers,
-                &release_bytes,
-                archives.clone(),
-                options,
-            )?)
+        let spec_for = |stack: &Stack| {
+            release_spec(stack, &answers, &release_bytes, archives.clone(), options)
         };
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
