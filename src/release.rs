@@ -56,6 +56,24 @@ pub enum ReleaseCommand {
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
     },
+    /// Deploy to TO exactly the release (the same image ids) that serves, healthy, on
+    /// FROM's staging (FROM and TO may be the same server); refused when it is not healthy
+    Promote {
+        from: String,
+        to: String,
+        /// The environment promoted from
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Staging)]
+        from_environment: EnvironmentArg,
+        /// The environment promoted to
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+        #[arg(long)]
+        plan: bool,
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, default_value_t = 60)]
+        watch: u64,
+    },
     /// The releases kept on the server, newest first
     List {
         name: String,
@@ -125,6 +143,31 @@ fn run_with(servers: &Servers, command: ReleaseCommand, json: bool) -> ExitCode 
             };
             update(json, plan, yes, &options, |options, on_step| {
                 servers.release_rollback(&name, to.as_deref(), options, on_step, &Cancel::new())
+            })
+        }
+        ReleaseCommand::Promote {
+            from,
+            to,
+            from_environment,
+            environment,
+            plan,
+            yes,
+            watch,
+        } => {
+            let options = DeployOptions {
+                environment: environment.into(),
+                watch: Duration::from_secs(watch),
+                ..DeployOptions::default()
+            };
+            update(json, plan, yes, &options, |options, on_step| {
+                servers.release_promote(
+                    &from,
+                    from_environment.into(),
+                    &to,
+                    options,
+                    on_step,
+                    &Cancel::new(),
+                )
             })
         }
         ReleaseCommand::List { name, environment } => output::finish(

@@ -254,3 +254,63 @@ fn a_second_update_while_one_runs_is_refused_and_names_who_holds_the_lock() {
     assert_eq!(err.code, "release.locked", "{err:?}");
     assert!(err.message.contains("alice@laptop"), "{err:?}");
 }
+
+#[test]
+fn promote_brings_stagings_exact_release_to_production_and_refuses_an_unhealthy_one() {
+    let it = installed(1);
+    // Staging on the same server: its own folder, project and port, running good-2.
+    let staging_dir = format!("{}-staging", it.stack);
+    let staging = deskmate_test_server::docker::Project::of(&staging_dir);
+    let mut options = deskmate_api::servers::InstallOptions::new(release("good-2"));
+    options.environment = Environment::Staging;
+    options.tls = deskmate_api::servers::TlsChoice::None;
+    options.http_port = deskmate_test_server::free_port();
+    it.servers
+        .install("home", &options, &mut |_| {}, &Cancel::new())
+        .unwrap();
+
+    let promoted = it
+        .servers
+        .release_promote(
+            "home",
+            Environment::Staging,
+            "home",
+            &options_production(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert_eq!(
+        (promoted.previous.as_str(), promoted.version.as_str()),
+        ("1.0.0", "1.1.0")
+    );
+    // The same image, by id, on both.
+    let id = |container: &str| docker(&["inspect", "--format", "{{.Image}}", container]);
+    assert_eq!(
+        id(&it.project.containers("backend")[0]),
+        id(&staging.containers("backend")[0])
+    );
+    assert_eq!(memories(it.port), 1, "production's data stays production's");
+
+    // Staging's backend down: nothing is promoted.
+    docker(&["stop", &staging.containers("backend")[0]]);
+    let err = it
+        .servers
+        .release_promote(
+            "home",
+            Environment::Staging,
+            "home",
+            &options_production(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "release.source_unhealthy", "{err:?}");
+}
+
+fn options_production() -> DeployOptions {
+    DeployOptions {
+        no_backup: true,
+        ..options()
+    }
+}

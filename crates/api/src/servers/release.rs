@@ -80,6 +80,8 @@ pub struct DeployReport {
 enum Source<'a> {
     File(&'a Path),
     OnServer(&'a str),
+    /// A release file read elsewhere (promote: the one serving on staging).
+    Bytes(Vec<u8>),
 }
 
 impl Servers {
@@ -141,6 +143,16 @@ impl Servers {
         let (release, archives, bytes) = match source {
             Source::File(path) => read_release(path)?,
             Source::OnServer(version) => kept_release(&session, &dir, version).map_err(fail)?,
+            Source::Bytes(bytes) => {
+                let release = release::parse(&bytes).map_err(|e| {
+                    ApiError::new(
+                        "release.not_kept",
+                        format!("the release to promote does not read: {e}"),
+                        "deploy it from its release file instead",
+                    )
+                })?;
+                (release, Vec::new(), bytes)
+            }
         };
         let answers = read_answers(&session, &dir).map_err(fail)?.ok_or_else(|| {
             ApiError::new(
@@ -317,6 +329,77 @@ impl Servers {
         report.steps.extend(done.steps);
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(report)
+    }
+
+    /// Deploys to `to` exactly the release (the same image ids) that serves, healthy, on
+    /// `from`'s `from_environment` (staging, on the same server or another); refused when it
+    /// is not healthy there.
+    pub fn release_promote(
+        &self,
+        from: &str,
+        from_environment: Environment,
+        to: &str,
+        options: &DeployOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        if from == to && from_environment == options.environment {
+            return Err(ApiError::new(
+                "usage.promote_same",
+                "a release is promoted from one environment to another",
+                "promote from staging to production",
+            ));
+        }
+        let bytes = {
+            let (server, session) = self.open_session(from)?;
+            let fail = |e| remote_error(e, from);
+            let dir = stack_dir(&server.stack_dir, from_environment);
+            let version = current_version(&session, &dir).map_err(fail)?;
+            if version.is_empty() {
+                return Err(ApiError::new(
+                    "release.not_installed",
+                    format!(
+                        "{from} runs no {} release to promote",
+                        from_environment.name()
+                    ),
+                    "install DeskMate there first",
+                ));
+            }
+            let installed = self
+                .library
+                .lock()
+                .install(from, from_environment.name())
+                .map_err(library_error)?;
+            let healthy = installed.is_some_and(|i| {
+                steps::through_proxy(
+                    &session,
+                    &steps::ProxyProbe {
+                        port: i.proxy_port,
+                        https: i.proxy_https,
+                        host: i.proxy_host,
+                    },
+                )
+                .is_ok()
+            });
+            let containers_healthy =
+                steps::containers(&session, &deskmate_stack::project_name(&dir))
+                    .map_err(fail)?
+                    .iter()
+                    .filter(|c| c.state == "running")
+                    .all(|c| c.health == "healthy" || c.health.is_empty());
+            if !healthy || !containers_healthy {
+                return Err(ApiError::new(
+                    "release.source_unhealthy",
+                    format!(
+                        "DeskMate {version} is not healthy on {from}'s {}, so it is not promoted",
+                        from_environment.name()
+                    ),
+                    "fix it there first (its health report says what is wrong), then promote it",
+                ));
+            }
+            kept_release(&session, &dir, &version).map_err(fail)?.2
+        };
+        self.deploy_from(to, Source::Bytes(bytes), options, on_step, cancel)
     }
 
     /// The releases kept on the server, newest first, with the one serving marked.
