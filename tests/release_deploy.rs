@@ -314,3 +314,76 @@ fn options_production() -> DeployOptions {
         ..options()
     }
 }
+
+#[test]
+fn a_connection_killed_mid_update_leaves_a_healthy_release_serving_and_the_lock_saying_who() {
+    let it = installed(1);
+    let servers = &it.servers;
+    // The connection drops once the new backend is being started beside the old one.
+    let (result, traffic) = with_traffic(it.port, || {
+        std::thread::scope(|scope| {
+            let (said, heard) = std::sync::mpsc::channel();
+            let update = scope.spawn(move || {
+                servers.release_deploy(
+                    "home",
+                    &release("good-2"),
+                    &DeployOptions {
+                        holder: "bob@desk".into(),
+                        no_backup: true,
+                        ..options()
+                    },
+                    &mut |step| {
+                        let _ = said.send(step.id);
+                    },
+                    &Cancel::new(),
+                )
+            });
+            while let Ok(id) = heard.recv_timeout(Duration::from_secs(120)) {
+                if id == "files" {
+                    std::thread::sleep(Duration::from_millis(300));
+                    it.server.drop_connections();
+                    break;
+                }
+            }
+            update.join().unwrap()
+        })
+    });
+    let err = result.unwrap_err();
+    assert!(err.code.starts_with("ssh."), "{err:?}");
+    assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
+    // Still serving, and the lock says whose update it was.
+    let (status, _) = support::stack::http(it.port, "GET", "/api/health", "");
+    assert!(status.contains("200"), "{status}");
+    let (who, _) = it
+        .servers
+        .release_lock_holder("home", Environment::Production)
+        .unwrap()
+        .expect("the lock of the update that died");
+    assert_eq!(who, "bob@desk");
+    let audit = it
+        .servers
+        .release_audit("home", Environment::Production)
+        .unwrap();
+    assert!(audit.contains("step=files"), "{audit}");
+    // Cleared, the update runs again to the end.
+    assert!(
+        it.servers
+            .release_unlock("home", Environment::Production)
+            .unwrap()
+    );
+    // A `compose up` the lost connection left running may still be starting a container.
+    std::thread::sleep(Duration::from_secs(3));
+    let done = it
+        .servers
+        .release_deploy(
+            "home",
+            &release("good-2"),
+            &options_production(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert_eq!(done.version, "1.1.0");
+    assert_eq!(it.project.containers("backend").len(), 1);
+    assert_eq!(memories(it.port), 1);
+}
