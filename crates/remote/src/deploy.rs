@@ -109,29 +109,30 @@ pub fn run(
         },
     );
 
-    // What changes: each service whose running container's image is not the new one.
+    // What changes: each service with a running container whose image is not the new one
+    // (after an update cut short there may be one of each), and those containers.
     let running = containers(session, &new.project)?;
+    let mut outdated: Vec<&ContainerState> = Vec::new();
+    for container in running.iter().filter(|c| c.state == "running") {
+        let want = spec
+            .new_images
+            .iter()
+            .find(|(s, _)| *s == container.service)
+            .map(|(_, id)| id.as_str());
+        if want.is_some() && image_of(session, &container.id).as_deref() != want {
+            outdated.push(container);
+        }
+    }
     let changed: Vec<String> = new
         .services
         .iter()
-        .filter(|service| {
-            let want = spec
-                .new_images
-                .iter()
-                .find(|(s, _)| s == *service)
-                .map(|(_, id)| id.as_str());
-            let have = running
-                .iter()
-                .find(|c| c.service == **service && c.state == "running")
-                .and_then(|c| image_of(session, &c.id));
-            want.is_some() && have.as_deref() != want
-        })
+        .filter(|s| outdated.iter().any(|c| c.service == **s))
         .cloned()
         .collect();
     let (stateless, stateful): (Vec<String>, Vec<String>) = changed
         .into_iter()
         .partition(|s| STATELESS.contains(&s.as_str()));
-    let old_ids: Vec<String> = running
+    let old_ids: Vec<String> = outdated
         .iter()
         .filter(|c| stateless.contains(&c.service))
         .map(|c| c.id.clone())

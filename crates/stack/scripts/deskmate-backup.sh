@@ -52,11 +52,14 @@ fail() {
 [ -e "$stack/current" ] || fail "no DeskMate is installed in $stack"
 cd "$stack/current"
 version=$(basename "$(readlink "$stack/current")")
-if docker compose version > /dev/null 2>&1; then
-    compose=(docker compose)
-else
-    compose=(docker-compose)
-fi
+project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env)
+[[ $project =~ ^[a-z0-9_-]+$ ]] || fail "the stack's project name is unreadable"
+# A running container of a service, by compose's labels. Not `compose exec`: during and
+# after an update a service's container is not always number 1, which is all exec takes.
+running() {
+    docker ps -q --filter "label=com.docker.compose.project=$project" \
+        --filter "label=com.docker.compose.service=$1" | head -n 1
+}
 command -v restic > /dev/null || fail "restic is not installed on this server"
 [ -s "$RESTIC_PASSWORD_FILE" ] || fail "the repository password file $RESTIC_PASSWORD_FILE is missing"
 
@@ -78,8 +81,10 @@ fi
 
 # The database. A read-only transaction exports its snapshot; the counts are read in it and
 # pg_dump dumps exactly it, so the counts are what the dump holds.
+postgres=$(running postgres)
+[ -n "$postgres" ] || fail "PostgreSQL is not running, so nothing was backed up (is the postgres service running?)"
 coproc PSQL {
-    "${compose[@]}" exec -T postgres psql -X -q -A -t -F "$(printf '\t')" \
+    docker exec -i "$postgres" psql -X -q -A -t -F "$(printf '\t')" \
         -v ON_ERROR_STOP=1 -U deskmate -d deskmate 2>&1
 }
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
@@ -99,7 +104,7 @@ done
 touch "$staging/row-counts.tsv"
 # Uncompressed (-Z0): a compressed dump changes from the first changed row on, so restic
 # could deduplicate nothing of it and every backup stored the whole database again.
-"${compose[@]}" exec -T postgres pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$snapshot" \
+docker exec -i "$postgres" pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$snapshot" \
     > "$staging/database.dump" 2> "$backups/pg_dump.log" ||
     fail "pg_dump failed, so nothing was backed up: $(tail -n 3 "$backups/pg_dump.log")"
 echo "COMMIT;" >&"${PSQL[1]}"
@@ -107,12 +112,14 @@ psql_in=${PSQL[1]}
 exec {psql_in}>&-
 wait "$PSQL_PID" || true
 [ -s "$staging/database.dump" ] || fail "pg_dump wrote nothing, so nothing was backed up"
-"${compose[@]}" exec -T postgres pg_restore -l < "$staging/database.dump" > /dev/null ||
+docker exec -i "$postgres" pg_restore -l < "$staging/database.dump" > /dev/null ||
     fail "the database dump does not read back (pg_restore -l), so nothing was backed up"
 say database "$(wc -l < "$staging/row-counts.tsv") tables, $(stat -c %s "$staging/database.dump") bytes"
 
 # Every Qdrant collection: a snapshot through Qdrant's API, checked against its SHA-256.
-qdrant=("${compose[@]}" exec -T backend python3 -c "$(cat "$bin/deskmate-qdrant.py")")
+backend=$(running backend)
+[ -n "$backend" ] || fail "the backend is not running, so Qdrant could not be reached and nothing was backed up"
+qdrant=(docker exec -i "$backend" python3 -c "$(cat "$bin/deskmate-qdrant.py")")
 "${qdrant[@]}" list > "$staging/collections.list" ||
     fail "Qdrant did not list its collections, so nothing was backed up"
 while IFS="$(printf '\t')" read -r name points; do
@@ -135,7 +142,7 @@ say vectors "$(wc -l < "$staging/collections.tsv") collections"
 mkdir -p "$stack/shared/data"
 (cd "$stack/shared/data" && find . -type f -print0 | sort -z | xargs -0r sha256sum) > "$staging/files.sha256"
 say files "$(wc -l < "$staging/files.sha256") files"
-for id in $("${compose[@]}" ps -q); do
+for id in $(docker ps -q --filter "label=com.docker.compose.project=$project"); do
     docker inspect --format '{{index .Config.Labels "com.docker.compose.service"}}{{"\t"}}{{.Config.Image}}{{"\t"}}{{.Image}}' "$id"
 done | sort > "$staging/release.tsv"
 
