@@ -1,11 +1,12 @@
 //! Any bytes as what the server's backup scripts print (`key<TAB>value` reports), as the
 //! backup list (restic's JSON and the logs), as `shared/data-volumes`, as the offsite
-//! probe's output, and as a repository's file listing: read or refused, never a panic, and
-//! every volume name read is one Docker would take and every repository path one that stays
-//! inside the copy's folder.
+//! probe's output, as a repository's file listing, and as the server's release listing:
+//! read or refused, never a panic; every volume name read is one Docker would take and
+//! every repository path one that stays inside the copy's folder.
 #![no_main]
 
 use deskmate_remote::backup::{parse_list, parse_report};
+use deskmate_remote::deploy::parse_releases;
 use deskmate_remote::offsite::parse_probe;
 use deskmate_remote::repository_copy::{is_repository_path, parse_listing};
 use deskmate_stack::backup::SftpTarget;
@@ -30,6 +31,9 @@ fuzz_target!(|data: &[u8]| {
             assert!(is_repository_path(&file.path));
             assert!(!file.path.contains("..") && !file.path.starts_with('/'));
         }
+    }
+    for release in parse_releases(text) {
+        assert!(!release.version.is_empty() && release.version.len() <= 128);
     }
     if let Ok(target) = SftpTarget::parse(text) {
         assert!(!target.restic_repository().contains(char::is_whitespace));

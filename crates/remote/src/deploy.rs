@@ -623,3 +623,28 @@ pub fn parse_releases(text: &str) -> Vec<ReleaseEntry> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_release_listing_marks_the_current_one_and_skips_broken_lines() {
+        let list = parse_releases(
+            "1.1.0\t2026-12-02T05:00:00Z\tyes\tthe test bed\n1.0.0\t2026-12-01T05:00:00Z\tno\t\nbroken\n",
+        );
+        assert_eq!(list.len(), 2);
+        assert!(list[0].current && !list[1].current);
+        assert_eq!(list[0].source, "the test bed");
+    }
+
+    proptest! {
+        #[test]
+        fn any_listing_reads_without_panic_and_bounded(text in "[ -~\t\n]{0,600}") {
+            let list = parse_releases(&text);
+            prop_assert!(list.len() <= 1000);
+            prop_assert!(list.iter().all(|r| !r.version.is_empty() && r.version.len() <= 128));
+        }
+    }
+}
