@@ -126,13 +126,6 @@ pub enum PartArg {
     Files,
 }
 
-fn environment(arg: EnvironmentArg) -> Environment {
-    match arg {
-        EnvironmentArg::Production => Environment::Production,
-        EnvironmentArg::Staging => Environment::Staging,
-    }
-}
-
 fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
     match command {
         BackupCommand::Create {
@@ -157,7 +150,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             };
             let result = servers.backup_create(
                 &name,
-                environment(env),
+                env.into(),
                 !no_verify,
                 &mut on_progress,
                 &Cancel::new(),
@@ -191,31 +184,26 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
         BackupCommand::List {
             name,
             environment: env,
-        } => output::finish(
-            servers.backup_list(&name, environment(env)),
-            json,
-            ok,
-            |list| {
-                if list.is_empty() {
-                    println!("No backups yet. Run `deskmate backup create {name}`.");
-                }
-                for b in list {
-                    let state = match b.verified {
-                        Some(true) => "verified",
-                        Some(false) => "FAILED its trial restore",
-                        None => "not verified",
-                    };
-                    println!(
-                        "{}  {}  {:>10}  {}  {}",
-                        b.short_id,
-                        b.time.get(..19).unwrap_or(&b.time),
-                        b.size.map(size).unwrap_or_else(|| "?".into()),
-                        b.release.as_deref().unwrap_or("?"),
-                        state
-                    );
-                }
-            },
-        ),
+        } => output::finish(servers.backup_list(&name, env.into()), json, ok, |list| {
+            if list.is_empty() {
+                println!("No backups yet. Run `deskmate backup create {name}`.");
+            }
+            for b in list {
+                let state = match b.verified {
+                    Some(true) => "verified",
+                    Some(false) => "FAILED its trial restore",
+                    None => "not verified",
+                };
+                println!(
+                    "{}  {}  {:>10}  {}  {}",
+                    b.short_id,
+                    b.time.get(..19).unwrap_or(&b.time),
+                    b.size.map(size).unwrap_or_else(|| "?".into()),
+                    b.release.as_deref().unwrap_or("?"),
+                    state
+                );
+            }
+        }),
         BackupCommand::Restore {
             name,
             id,
@@ -223,16 +211,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             from,
             environment: env,
             yes,
-        } => restore(
-            servers,
-            &name,
-            &id,
-            &only,
-            from,
-            environment(env),
-            yes,
-            json,
-        ),
+        } => restore(servers, &name, &id, &only, from, env.into(), yes, json),
         BackupCommand::Target {
             name,
             target,
@@ -245,7 +224,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             target,
             fingerprint,
             remove,
-            environment(env),
+            env.into(),
             json,
         ),
         BackupCommand::Download {
@@ -259,7 +238,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                 }
             };
             output::finish(
-                servers.backup_download(&name, environment(env), &to, &mut on_file, &Cancel::new()),
+                servers.backup_download(&name, env.into(), &to, &mut on_file, &Cancel::new()),
                 json,
                 ok,
                 |r: &DownloadReport| {
@@ -296,7 +275,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                 monthly: keep_monthly,
             };
             output::finish(
-                servers.backup_schedule(&name, environment(env), &at, retention, ""),
+                servers.backup_schedule(&name, env.into(), &at, retention, ""),
                 json,
                 ok,
                 |r: &ScheduleReport| {
@@ -317,7 +296,7 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             id,
             environment: env,
         } => output::finish(
-            servers.backup_verify(&name, environment(env), &id, &mut |_, _| {}, &Cancel::new()),
+            servers.backup_verify(&name, env.into(), &id, &mut |_, _| {}, &Cancel::new()),
             json,
             ok,
             |v| {
