@@ -158,6 +158,22 @@ for start in range(0, {POINTS}, 1000):
             total
         })
     });
+    // (Run alone, with a filter, the benches above made no backup yet.)
+    if servers
+        .backup_list("home", Environment::Production)
+        .unwrap()
+        .is_empty()
+    {
+        servers
+            .backup_create(
+                "home",
+                Environment::Production,
+                false,
+                &mut |_, _| {},
+                &Cancel::new(),
+            )
+            .unwrap();
+    }
     let latest = servers
         .backup_list("home", Environment::Production)
         .unwrap()
