@@ -184,21 +184,7 @@ impl Servers {
         }
         let installed =
             steps::run(&session, &spec, &compose, earlier, on_step, cancel).map_err(fail)?;
-        self.library
-            .lock()
-            .record_install(
-                name,
-                &Install {
-                    environment: options.environment.name().to_string(),
-                    version: release.version.clone(),
-                    source: release.source.clone(),
-                    installed_at: now(),
-                    proxy_port: spec.proxy.port,
-                    proxy_https: spec.proxy.https,
-                    proxy_host: spec.proxy.host.clone(),
-                },
-            )
-            .map_err(library_error)?;
+        self.record_release(name, options.environment, &release, &spec.proxy)?;
         report.changed = installed.changed;
         report.steps = installed.steps;
         report.elapsed_ms = installed.elapsed_ms;
@@ -316,6 +302,34 @@ pub(super) fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>, V
         }
     }
     Ok((release, archives, bytes))
+}
+
+impl Servers {
+    /// The library's record of what serves now, and how the proxy is reached, after an
+    /// install or an update.
+    pub(super) fn record_release(
+        &self,
+        name: &str,
+        environment: Environment,
+        release: &Release,
+        proxy: &ProxyProbe,
+    ) -> Result<(), ApiError> {
+        self.library
+            .lock()
+            .record_install(
+                name,
+                &Install {
+                    environment: environment.name().to_string(),
+                    version: release.version.clone(),
+                    source: release.source.clone(),
+                    installed_at: now(),
+                    proxy_port: proxy.port,
+                    proxy_https: proxy.https,
+                    proxy_host: proxy.host.clone(),
+                },
+            )
+            .map_err(library_error)
+    }
 }
 
 /// What the owner answered at install, kept on the server (`shared/install.json`, no

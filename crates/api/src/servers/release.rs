@@ -11,7 +11,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use deskmate_library::Install;
 use deskmate_remote::deploy::{self, DeploySpec, Deployed, ReleaseEntry};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
 use deskmate_remote::{Cancel, Session, facts, script};
@@ -19,7 +18,7 @@ use deskmate_stack::{Environment, Release, Stack, release};
 use serde::Serialize;
 
 use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
-use super::{Servers, now, remote_error};
+use super::{Servers, remote_error};
 use crate::error::{ApiError, library_error};
 
 /// How an update runs.
@@ -311,21 +310,7 @@ impl Servers {
         };
         let done: Deployed = deploy::run(session, &deploy_spec, compose, on_step, cancel)
             .map_err(|e| remote_error(e, name))?;
-        self.library
-            .lock()
-            .record_install(
-                name,
-                &Install {
-                    environment: options.environment.name().to_string(),
-                    version: release.version.clone(),
-                    source: release.source.clone(),
-                    installed_at: now(),
-                    proxy_port: proxy.port,
-                    proxy_https: proxy.https,
-                    proxy_host: proxy.host.clone(),
-                },
-            )
-            .map_err(library_error)?;
+        self.record_release(name, options.environment, release, &proxy)?;
         report.steps.extend(done.steps);
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(report)
