@@ -55,7 +55,9 @@ mkdir -p "$backups"
 exec 9> "$backups/.lock"
 flock -n 9 || fail "another backup or restore of this stack is running"
 
-run=deskmate-restore-$suffix
+# Named by the project too: two stacks on one Docker (production and staging) may restore
+# in the same second, and a shared name would make one of them fail.
+run=deskmate-restore-$project-$suffix
 work=$backups/restore
 made_volumes=()
 made_files=
@@ -81,14 +83,23 @@ origin=$(restored_stack "$work/restored")
 staged=$origin/backups/staging
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 docker network create --internal "$run" > /dev/null
+# A throwaway container of SERVICE, on the backup's own image, with docker's own words
+# when it cannot start (its last line alone only says "Run 'docker run --help'").
+start() {
+    local service=$1 ref
+    shift
+    ref=$(image "$service")
+    [[ $ref =~ ^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$ ]] || fail "the backup does not say which $service image ran"
+    docker run -d --name "$run-$service" --network "$run" "$@" "$ref" > /dev/null 2> "$work/docker.err" ||
+        fail "the new $service did not start: $(grep -v -e '^$' -e 'docker run --help' "$work/docker.err" | head -n 2)"
+}
 
 if want database; then
     volume=${project}_postgres_data_$suffix
     docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
     made_volumes+=("$volume")
-    docker run -d --name "$run-postgres" --network "$run" \
-        --env-file "$stack/shared/env/postgres.env" -e POSTGRES_USER=deskmate -e POSTGRES_DB=deskmate \
-        -v "$volume:/var/lib/postgresql/data" "$(image postgres)" > /dev/null
+    start postgres --env-file "$stack/shared/env/postgres.env" -e POSTGRES_USER=deskmate \
+        -e POSTGRES_DB=deskmate -v "$volume:/var/lib/postgresql/data"
     ready=
     for _ in $(seq 240); do
         if docker exec "$run-postgres" pg_isready -q -h 127.0.0.1 -U deskmate -d deskmate 2> /dev/null; then
@@ -114,8 +125,7 @@ if want vectors; then
     volume=${project}_qdrant_data_$suffix
     docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
     made_volumes+=("$volume")
-    docker run -d --name "$run-qdrant" --network "$run" --network-alias qdrant \
-        -v "$volume:/qdrant/storage" "$(image qdrant)" > /dev/null
+    start qdrant --network-alias qdrant -v "$volume:/qdrant/storage"
     while IFS="$tab" read -r name points checksum; do
         [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
         got=$(docker run --rm -i --network "$run" "$(image backend)" \
