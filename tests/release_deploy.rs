@@ -315,75 +315,106 @@ fn options_production() -> DeployOptions {
     }
 }
 
+/// The steps an update reports, in order; the connection is killed as each is reported,
+/// so it dies during the one after it.
+const KILL_AFTER: &[&str] = &[
+    "lock", "backup", "images", "files", "beside", "stateful", "switch",
+];
+
 #[test]
-fn a_connection_killed_mid_update_leaves_a_healthy_release_serving_and_the_lock_saying_who() {
+fn a_connection_killed_at_each_step_leaves_a_healthy_release_serving_and_the_lock_saying_who() {
     let it = installed(1);
     let servers = &it.servers;
-    // The connection drops once the new backend is being started beside the old one.
-    let (result, traffic) = with_traffic(it.port, || {
-        std::thread::scope(|scope| {
-            let (said, heard) = std::sync::mpsc::channel();
-            let update = scope.spawn(move || {
-                servers.release_deploy(
-                    "home",
-                    &release("good-2"),
-                    &DeployOptions {
-                        holder: "bob@desk".into(),
-                        no_backup: true,
-                        ..options()
-                    },
-                    &mut |step| {
-                        let _ = said.send(step.id);
-                    },
-                    &Cancel::new(),
-                )
-            });
-            while let Ok(id) = heard.recv_timeout(Duration::from_secs(120)) {
-                if id == "files" {
-                    std::thread::sleep(Duration::from_millis(300));
-                    it.server.drop_connections();
-                    break;
+    let versions = [("good-1", "1.0.0"), ("good-2", "1.1.0")];
+    let mut serving = 0;
+    for (round, after) in KILL_AFTER.iter().enumerate() {
+        let target = 1 - serving;
+        let (file, version) = versions[target];
+        let (result, traffic) = with_traffic(it.port, || {
+            std::thread::scope(|scope| {
+                let (said, heard) = std::sync::mpsc::channel();
+                let update = scope.spawn(move || {
+                    servers.release_deploy(
+                        "home",
+                        &release(file),
+                        &DeployOptions {
+                            holder: "bob@desk".into(),
+                            // The first round dies during the backup; the rest skip it.
+                            no_backup: round > 0,
+                            ..options()
+                        },
+                        &mut |step| {
+                            let _ = said.send(step.id);
+                        },
+                        &Cancel::new(),
+                    )
+                });
+                while let Ok(id) = heard.recv_timeout(Duration::from_secs(120)) {
+                    if id == *after {
+                        // Into the next step's remote command (compose needs a moment).
+                        std::thread::sleep(Duration::from_millis(300));
+                        it.server.drop_connections();
+                        break;
+                    }
                 }
-            }
-            update.join().unwrap()
-        })
-    });
-    let err = result.unwrap_err();
-    assert!(err.code.starts_with("ssh."), "{err:?}");
-    assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
-    // Still serving, and the lock says whose update it was.
-    let (status, _) = support::stack::http(it.port, "GET", "/api/health", "");
-    assert!(status.contains("200"), "{status}");
-    let (who, _) = it
-        .servers
-        .release_lock_holder("home", Environment::Production)
-        .unwrap()
-        .expect("the lock of the update that died");
-    assert_eq!(who, "bob@desk");
-    let audit = it
-        .servers
-        .release_audit("home", Environment::Production)
-        .unwrap();
-    assert!(audit.contains("step=files"), "{audit}");
-    // Cleared, the update runs again to the end.
-    assert!(
-        it.servers
-            .release_unlock("home", Environment::Production)
+                update.join().unwrap()
+            })
+        });
+        let err = result.expect_err(after);
+        assert!(
+            traffic.failures.is_empty(),
+            "killed after {after}: {:?}",
+            traffic.failures
+        );
+        // One release or the other serves, healthy, and `current` names one of them.
+        let (status, _) = support::stack::http(it.port, "GET", "/api/health", "");
+        assert!(status.contains("200"), "killed after {after}: {status}");
+        let list = servers
+            .release_list("home", Environment::Production)
+            .unwrap();
+        let current = list.iter().find(|r| r.current).expect("a current release");
+        assert!(
+            versions.iter().any(|(_, v)| *v == current.version),
+            "killed after {after}: {list:?}"
+        );
+        // The lock and the audit say whose update it was and how far it got.
+        let (who, _) = servers
+            .release_lock_holder("home", Environment::Production)
             .unwrap()
-    );
-    // A `compose up` the lost connection left running may still be starting a container.
-    std::thread::sleep(Duration::from_secs(3));
-    let done = it
-        .servers
-        .release_deploy(
+            .unwrap_or_else(|| panic!("killed after {after} ({err:?}): no lock left"));
+        assert_eq!(who, "bob@desk");
+        let audit = servers
+            .release_audit("home", Environment::Production)
+            .unwrap();
+        if !["lock", "backup"].contains(after) {
+            assert!(audit.contains(&format!("step={after}")), "{audit}");
+        }
+        // Cleared, the update runs again to the end.
+        assert!(
+            servers
+                .release_unlock("home", Environment::Production)
+                .unwrap()
+        );
+        // A `compose up` the lost connection left running may still be starting a container.
+        std::thread::sleep(Duration::from_secs(3));
+        let done = servers.release_deploy(
             "home",
-            &release("good-2"),
+            &release(file),
             &options_production(),
             &mut |_| {},
             &Cancel::new(),
-        )
-        .unwrap();
-    assert_eq!(done.version, "1.1.0");
-    assert_eq!(it.project.containers("backend").len(), 1);
-    assert_eq!(memories(it.port), 1);
+        );
+        match done {
+            Ok(done) => assert_eq!(done.version, version),
+            // Killed after the switch, the update had already got there.
+            Err(e) => assert_eq!(e.code, "release.same", "killed after {after}: {e:?}"),
+        }
+        assert_eq!(
+            it.project.containers("backend").len(),
+            1,
+            "killed after {after}"
+        );
+        assert_eq!(memories(it.port), 1);
+        serving = target;
+    }
 }
