@@ -11,6 +11,7 @@ mod card;
 mod output;
 mod persona;
 mod plugin;
+mod publish;
 mod release;
 mod room;
 mod server;

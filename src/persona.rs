@@ -80,6 +80,29 @@ pub enum PersonaCommand {
     },
     /// Set the owner's notes on a persona
     Note { id: i64, text: String },
+    /// Put personas on a server: each card with its expression files in DeskMate's naming, in
+    /// its own folder, as a new kept version, checked through the backend
+    Publish {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
+    /// Put an older published version of a persona's folder back
+    Rollback {
+        /// The persona's folder on the server (as `publish` printed it)
+        folder: String,
+        /// The version to go back to (the one before the live one by default)
+        #[arg(long)]
+        to: Option<u32>,
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
+    /// The personas published to a server, and their rollbacks
+    Published {
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
     /// Expression sprites: import, validate coverage, export for SillyTavern or DeskMate
     #[command(subcommand)]
     Expressions(ExpressionsCommand),
@@ -139,6 +162,11 @@ pub fn run(command: PersonaCommand, json: bool) -> ExitCode {
 fn run_with(personas: Personas, command: PersonaCommand, json: bool) -> ExitCode {
     use PersonaCommand::*;
     match command {
+        Publish { ids, target } => crate::publish::personas(&personas, ids, target, json),
+        Rollback { folder, to, target } => {
+            crate::publish::persona_rollback(folder, to, target, json)
+        }
+        Published { target } => crate::publish::published("persona", target, json),
         Import { paths } => {
             let show_progress = !json && std::io::stderr().is_terminal();
             let result = personas.import(&paths, &mut |p| {

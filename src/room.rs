@@ -45,6 +45,28 @@ pub enum RoomCommandLine {
         format: FormatArg,
         output: PathBuf,
     },
+    /// Put the room on a server as a new version of its floor plan, load it and make it the
+    /// active one (checked through the backend); publishing the same room again is a no-op
+    Publish {
+        file: PathBuf,
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
+    /// Make an older published version of a room the active one again
+    Rollback {
+        /// The room's id
+        room: String,
+        /// The version to go back to (the one before the active one by default)
+        #[arg(long)]
+        to: Option<u32>,
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
+    /// The rooms published to a server, and their rollbacks
+    Published {
+        #[command(flatten)]
+        target: crate::publish::Target,
+    },
     /// Unpack a .dmroom package: the room to OUT, its sprites to sprites/ beside it
     Import { package: PathBuf, output: PathBuf },
     /// Print the JSON Schema of the room format
@@ -124,6 +146,9 @@ pub fn run(command: RoomCommandLine, json: bool) -> ExitCode {
                 )
             },
         ),
+        Publish { file, target } => crate::publish::room(file, target, json),
+        Rollback { room, to, target } => crate::publish::room_rollback(room, to, target, json),
+        Published { target } => crate::publish::published("room", target, json),
         Export {
             file,
             format,

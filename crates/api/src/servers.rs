@@ -24,16 +24,19 @@ mod backup;
 mod download;
 mod install;
 mod offsite;
+mod publish;
 mod release;
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_remote::deploy::ReleaseEntry;
 pub use deskmate_remote::offsite::OffsiteHostKey;
+pub use deskmate_remote::publish::{Publication, Published};
 pub use deskmate_stack::backup::Retention;
 pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice};
 pub use offsite::{TargetReport, TargetRequest};
-pub use release::{DeployOptions, DeployReport};
+pub use publish::versioned_plan;
+pub use release::{DeployOptions, DeployReport, holder};
 
 /// How the owner signs in, with the secret when there is one.
 #[derive(Debug, Clone)]
@@ -267,11 +270,7 @@ impl Servers {
             stack_dir: server.stack_dir.clone(),
             domain: server.domain.clone(),
             backend_port: server.backend_port,
-            proxy: installed.map(|i| deskmate_remote::install::ProxyProbe {
-                port: i.proxy_port,
-                https: i.proxy_https,
-                host: i.proxy_host,
-            }),
+            proxy: installed.map(probe_of),
             extra_root: None,
             tls_timeout: self.timeouts.connect,
         };
@@ -474,4 +473,35 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
         _ => {}
     }
     api
+}
+
+/// How the proxy of an install the library recorded is reached from the server itself.
+fn probe_of(installed: deskmate_library::Install) -> deskmate_remote::install::ProxyProbe {
+    deskmate_remote::install::ProxyProbe {
+        port: installed.proxy_port,
+        https: installed.proxy_https,
+        host: installed.proxy_host,
+    }
+}
+
+impl Servers {
+    /// The proxy of `name`'s `environment` install, as the library recorded it.
+    pub(crate) fn proxy_probe(
+        &self,
+        name: &str,
+        environment: deskmate_stack::Environment,
+    ) -> Result<deskmate_remote::install::ProxyProbe, ApiError> {
+        self.library
+            .lock()
+            .install(name, environment.name())
+            .map_err(library_error)?
+            .map(probe_of)
+            .ok_or_else(|| {
+                ApiError::new(
+                    "release.not_installed",
+                    format!("{name} has no {} install recorded here", environment.name()),
+                    "install DeskMate on it first (or check it, which records an install made elsewhere)",
+                )
+            })
+    }
 }

@@ -1,4 +1,5 @@
-//! The DeskMate backend's own `/health`, read through the SSH session.
+//! The DeskMate backend's own `/health` (and the few other calls Studio makes: publishing's
+//! load, activate and read-back), through the SSH session.
 //!
 //! The request goes through an SSH `direct-tcpip` channel to the backend's port on the
 //! server's loopback, the way `ssh -L` forwards, so no port is opened to the internet and no
@@ -71,6 +72,24 @@ pub fn fetch_path(
     host: &str,
     https: bool,
 ) -> Result<BackendHealth, String> {
+    let (status, body) = exchange(session, port, host, https, "GET", path)?;
+    if status != 200 && status != 503 {
+        return Err(format!("the backend answered HTTP {status} at {path}"));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| format!("the backend's answer at {path} is not its health JSON: {e}"))
+}
+
+/// One bodiless request (`GET`, or a `POST` that needs no body, as DeskMate's load and
+/// activate endpoints) to the server's `127.0.0.1:port`; its status and body.
+pub fn exchange(
+    session: &Session,
+    port: u16,
+    host: &str,
+    https: bool,
+    method: &str,
+    path: &str,
+) -> Result<(u16, Vec<u8>), String> {
     use std::io::{Read, Write};
     let mut channel = session
         .ssh
@@ -82,7 +101,7 @@ pub fn fetch_path(
             )
         })?;
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nUser-Agent: DeskMate-Studio\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     let mut response = Vec::new();
     if https {
@@ -160,12 +179,7 @@ pub fn fetch_path(
         .map_err(|e| format!("the backend did not answer: {e}"))?;
         let _ = channel.close();
     }
-    let (status, body) = parse_response(&response)?;
-    if status != 200 && status != 503 {
-        return Err(format!("the backend answered HTTP {status} at {path}"));
-    }
-    serde_json::from_slice(&body)
-        .map_err(|e| format!("the backend's answer at {path} is not its health JSON: {e}"))
+    parse_response(&response)
 }
 
 /// Joins `socket` and `channel` until either side closes, without blocking on either.

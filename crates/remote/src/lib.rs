@@ -29,6 +29,7 @@ mod login_shell;
 pub mod offsite;
 pub mod packages;
 pub mod preflight;
+pub mod publish;
 pub mod pump;
 pub mod quote;
 pub mod repository_copy;

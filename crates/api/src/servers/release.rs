@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
 use super::{Servers, remote_error};
-use crate::error::{ApiError, library_error};
+use crate::error::ApiError;
 
 /// How an update runs.
 #[derive(Debug, Clone)]
@@ -206,11 +206,7 @@ impl Servers {
             return Ok(report);
         }
 
-        deploy::lock(&session, &dir, &options.holder).map_err(fail)?;
-        let _lock = Lock {
-            session: &session,
-            dir: &dir,
-        };
+        let _lock = DeployLock::take(&session, &dir, &options.holder).map_err(fail)?;
         let mut record = |report: &mut DeployReport, step: StepReport| {
             on_step(&step);
             report.steps.push(step);
@@ -350,22 +346,9 @@ impl Servers {
                     "install DeskMate there first",
                 ));
             }
-            let installed = self
-                .library
-                .lock()
-                .install(from, from_environment.name())
-                .map_err(library_error)?;
-            let healthy = installed.is_some_and(|i| {
-                steps::through_proxy(
-                    &session,
-                    &steps::ProxyProbe {
-                        port: i.proxy_port,
-                        https: i.proxy_https,
-                        host: i.proxy_host,
-                    },
-                )
-                .is_ok()
-            });
+            let healthy = self
+                .proxy_probe(from, from_environment)
+                .is_ok_and(|probe| steps::through_proxy(&session, &probe).is_ok());
             let containers_healthy =
                 steps::containers(&session, &deskmate_stack::project_name(&dir))
                     .map_err(fail)?
@@ -544,13 +527,24 @@ fn audit(session: &Session, dir: &str, line: &str) {
     }
 }
 
-/// The deploy lock, let go however the update ends.
-struct Lock<'a> {
+/// The deploy lock, let go however the update (or publish) ends.
+pub(super) struct DeployLock<'a> {
     session: &'a Session,
     dir: &'a str,
 }
 
-impl Drop for Lock<'_> {
+impl<'a> DeployLock<'a> {
+    pub(super) fn take(
+        session: &'a Session,
+        dir: &'a str,
+        holder: &str,
+    ) -> deskmate_remote::Result<DeployLock<'a>> {
+        deploy::lock(session, dir, holder)?;
+        Ok(DeployLock { session, dir })
+    }
+}
+
+impl Drop for DeployLock<'_> {
     fn drop(&mut self) {
         let _ = deploy::unlock(self.session, self.dir);
     }

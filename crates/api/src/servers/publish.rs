@@ -1,0 +1,238 @@
+//! `room publish|rollback` and `persona publish|rollback`: a room or persona from this
+//! computer put where the companion reads it, loaded, and checked through its backend
+//! (`deskmate-remote`'s `publish` says how). Each holds the server's deploy lock, so an
+//! update and a publish never interleave.
+
+use std::path::Path;
+
+use deskmate_remote::Cancel;
+use deskmate_remote::publish::{self, PersonaFiles, Publication, Published};
+use deskmate_stack::Environment;
+use serde_json::Value;
+
+use super::install::stack_dir;
+use super::release::DeployLock;
+use super::{Servers, remote_error};
+use crate::error::ApiError;
+use crate::persona::Personas;
+
+impl Servers {
+    /// Publishes the room in `room_file` to `name`'s `environment`, as a new version unless
+    /// the newest one is the same.
+    pub fn room_publish(
+        &self,
+        name: &str,
+        environment: Environment,
+        room_file: &Path,
+        holder: &str,
+        cancel: &Cancel,
+    ) -> Result<Published, ApiError> {
+        let (room_id, plan) = crate::room::floor_plan_for_server(room_file)?;
+        let _claim = self.busy.claim(name, "a publish")?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let probe = self.proxy_probe(name, environment)?;
+        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        publish::publish_room(
+            &session,
+            &dir,
+            &deskmate_stack::project_name(&dir),
+            &probe,
+            &room_id,
+            &|id| versioned_plan(&plan, id),
+            holder,
+            cancel,
+        )
+        .map_err(|e| remote_error(e, name))
+    }
+
+    /// Activates an older published version of a room: `to`, or the one before the live one.
+    pub fn room_rollback(
+        &self,
+        name: &str,
+        environment: Environment,
+        room_id: &str,
+        to: Option<u32>,
+        holder: &str,
+    ) -> Result<Published, ApiError> {
+        let _claim = self.busy.claim(name, "a rollback")?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let probe = self.proxy_probe(name, environment)?;
+        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        publish::roll_back_room(
+            &session,
+            &dir,
+            &deskmate_stack::project_name(&dir),
+            &probe,
+            room_id,
+            to,
+            holder,
+        )
+        .map_err(|e| remote_error(e, name))
+    }
+
+    /// Publishes each persona (its card and DeskMate-named expression files); stops at the
+    /// first that fails, the ones before it published.
+    pub fn persona_publish(
+        &self,
+        name: &str,
+        environment: Environment,
+        personas: &Personas,
+        ids: &[i64],
+        holder: &str,
+        cancel: &Cancel,
+    ) -> Result<Vec<Published>, ApiError> {
+        let staging = tempfile::tempdir()
+            .map_err(|e| ApiError::io("io.write_failed", &std::env::temp_dir(), &e))?;
+        let mut exported = Vec::new();
+        for id in ids {
+            let card_name = personas.show(*id)?.persona.summary.card_name;
+            let out = staging.path().join(id.to_string());
+            let report =
+                personas.export_expressions(*id, &out, crate::persona::Layout::DeskMate)?;
+            let mut files = Vec::new();
+            for written in &report.written {
+                let path = std::path::PathBuf::from(written);
+                let bytes =
+                    std::fs::read(&path).map_err(|e| ApiError::io("io.read_failed", &path, &e))?;
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push((file_name, path, sha256_hex(&bytes)));
+            }
+            let stem = files
+                .first()
+                .and_then(|(n, _, _)| n.strip_suffix(".png"))
+                .unwrap_or_default()
+                .to_string();
+            exported.push((stem, card_name, files, report.deskmate.len()));
+        }
+        let _claim = self.busy.claim(name, "a publish")?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let probe = self.proxy_probe(name, environment)?;
+        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        exported
+            .into_iter()
+            .map(|(stem, card_name, files, expressions)| {
+                let persona = PersonaFiles {
+                    stem: &stem,
+                    card_name: &card_name,
+                    files,
+                    expressions,
+                };
+                publish::publish_persona(&session, &dir, &probe, &persona, holder, cancel)
+                    .map_err(|e| remote_error(e, name))
+            })
+            .collect()
+    }
+
+    /// Puts an older published version of a persona's folder back.
+    pub fn persona_rollback(
+        &self,
+        name: &str,
+        environment: Environment,
+        folder: &str,
+        to: Option<u32>,
+        holder: &str,
+    ) -> Result<Published, ApiError> {
+        let _claim = self.busy.claim(name, "a rollback")?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let probe = self.proxy_probe(name, environment)?;
+        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        publish::roll_back_persona(&session, &dir, &probe, folder, to, holder)
+            .map_err(|e| remote_error(e, name))
+    }
+
+    /// Every publish and rollback on the server, oldest first.
+    pub fn publications(
+        &self,
+        name: &str,
+        environment: Environment,
+    ) -> Result<Vec<Publication>, ApiError> {
+        let (server, session) = self.open_session(name)?;
+        publish::publications(&session, &stack_dir(&server.stack_dir, environment))
+            .map_err(|e| remote_error(e, name))
+    }
+}
+
+/// The floor plan as version `id`: DeskMate's loader skips ids it has and its tables key
+/// rooms, walls, doorways and furniture by id too, so every id in the plan (and each
+/// reference to one) gets the version's suffix.
+pub fn versioned_plan(plan: &Value, id: &str) -> Vec<u8> {
+    let base = plan["id"].as_str().unwrap_or_default();
+    let suffix = id.strip_prefix(base).unwrap_or(id).to_string();
+    let mut plan = plan.clone();
+    plan["id"] = Value::String(id.to_string());
+    let tag = |v: &mut Value| {
+        if let Some(s) = v.as_str() {
+            *v = Value::String(format!("{s}{suffix}"));
+        }
+    };
+    for list in ["rooms", "walls", "doorways", "furniture"] {
+        for item in plan[list].as_array_mut().into_iter().flatten() {
+            tag(&mut item["id"]);
+            match list {
+                "furniture" => tag(&mut item["room_id"]),
+                "doorways" => {
+                    tag(&mut item["wall_id"]);
+                    tag(&mut item["connections"]["room_a"]);
+                    tag(&mut item["connections"]["room_b"]);
+                }
+                "rooms" => {
+                    for entry in item["accessibility"]["entry_points"]
+                        .as_array_mut()
+                        .into_iter()
+                        .flatten()
+                    {
+                        tag(entry);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&plan).expect("JSON values serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_suffixes_every_id_and_every_reference_to_one() {
+        let plan = serde_json::json!({
+            "id": "cozy",
+            "rooms": [{"id": "cozy", "accessibility": {"entry_points": ["door"]}}],
+            "walls": [{"id": "wall_north"}],
+            "doorways": [{"id": "door", "wall_id": "wall_north",
+                          "connections": {"room_a": "cozy", "room_b": null}}],
+            "furniture": [{"id": "bed", "room_id": "cozy"}],
+        });
+        let out: Value = serde_json::from_slice(&versioned_plan(&plan, "cozy-v3")).unwrap();
+        assert_eq!(out["id"], "cozy-v3");
+        assert_eq!(out["rooms"][0]["id"], "cozy-v3");
+        assert_eq!(
+            out["rooms"][0]["accessibility"]["entry_points"][0],
+            "door-v3"
+        );
+        assert_eq!(out["doorways"][0]["wall_id"], "wall_north-v3");
+        assert_eq!(out["doorways"][0]["connections"]["room_a"], "cozy-v3");
+        assert_eq!(out["doorways"][0]["connections"]["room_b"], Value::Null);
+        assert_eq!(out["furniture"][0]["id"], "bed-v3");
+        assert_eq!(out["furniture"][0]["room_id"], "cozy-v3");
+    }
+}
