@@ -297,13 +297,22 @@ pub fn publish_persona(
     }
     let kept = format!("{dir}/{PUBLISHED_DIR}/personas/{}", persona.stem);
     // A folder put there by hand is kept as v0 before anything replaces it.
-    run_script(
+    let live = live_folder(dir, persona.stem);
+    let out = run_script(
         session,
         "keeping the persona folder that was there",
-        r#"mkdir -p -- "$2"
+        r#"parent=$(dirname -- "$1"); mkdir -p -- "$2" "$parent"
+if [ ! -w "$parent" ] || { [ -e "$1" ] && [ ! -w "$1" ]; }; then echo not-writable; exit 0; fi
 if [ -d "$1" ] && [ ! -e "$2/current" ] && [ ! -e "$2/v0" ]; then cp -a -- "$1" "$2/v0" && echo 0 > "$2/current"; fi"#,
-        &[&live_folder(dir, persona.stem), &kept],
+        &[&live, &kept],
     )?;
+    if out.trim() == "not-writable" {
+        return Err(refuse(
+            "publish.not_writable",
+            format!("The server's account cannot change {live}."),
+            "Another account owns it (or the folder above it). Give it to the account DeskMate Studio signs in as, then publish again; nothing was changed.",
+        ));
+    }
     let versions = versions_in(session, &kept, "v", "")?;
     let sums: String = {
         let mut lines: Vec<String> = persona
