@@ -96,6 +96,16 @@ fn next_step(err: &ApiError) -> Option<String> {
         Action::ValidateRoom => "deskmate room validate FILE".into(),
         Action::ListPlugins => "deskmate plugin list".into(),
         Action::GivePassphrase => "run the same command with --passphrase-stdin".into(),
+        Action::RestoreBackup => format!(
+            "deskmate backup restore {} {}{}",
+            detail("server"),
+            detail("backup"),
+            if detail("environment") == "staging" {
+                " --environment staging"
+            } else {
+                ""
+            }
+        ),
     })
 }
 

@@ -160,7 +160,6 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
             &release("broken"),
             &DeployOptions {
                 health_timeout: Duration::from_secs(40),
-                no_backup: true,
                 ..options()
             },
             &mut |_| {},
@@ -171,6 +170,20 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     assert_eq!(err.code, "release.unhealthy", "{err:?}");
     assert!(err.hint.contains("still serves"), "{err:?}");
     assert!(err.hint.contains("health checks said"), "{err:?}");
+    // Its migration ran before it failed: the error says so, and offers the backup taken
+    // first, saying what restoring it would undo.
+    assert_eq!(
+        err.details.get("schema_changes").map(String::as_str),
+        Some("added the column public.memories.mood (text)"),
+        "{err:?}"
+    );
+    assert_eq!(err.action(), Some(deskmate_api::Action::RestoreBackup));
+    let backup = &err.details["backup"];
+    assert!(
+        err.hint.contains(&format!("Restoring backup {backup}"))
+            && err.hint.contains("everything written to DeskMate since"),
+        "{err:?}"
+    );
     assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
     let list = it
         .servers
@@ -184,7 +197,7 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
         it.servers.release_rollback(
             "home",
             Some("1.0.0"),
-            &options(),
+            &options_production(),
             &mut |_| {},
             &Cancel::new(),
         )

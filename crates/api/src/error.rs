@@ -100,10 +100,13 @@ pub enum Action {
     ListPlugins,
     /// Give the key's passphrase.
     GivePassphrase,
+    /// Restore the backup `backup` of `server`'s `environment` (the one taken before an
+    /// update that changed the database and failed).
+    RestoreBackup,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::GivePicture,
         Action::CardFromPicture,
         Action::TrustNewKey,
@@ -117,6 +120,7 @@ impl Action {
         Action::ValidateRoom,
         Action::ListPlugins,
         Action::GivePassphrase,
+        Action::RestoreBackup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -134,6 +138,7 @@ impl Action {
             Action::ValidateRoom => "validate_room",
             Action::ListPlugins => "list_plugins",
             Action::GivePassphrase => "give_passphrase",
+            Action::RestoreBackup => "restore_backup",
         }
     }
 }

@@ -61,6 +61,26 @@ pub struct Deployed {
     pub elapsed_ms: u64,
 }
 
+/// An update that failed, and whether the new release had changed the database's tables
+/// before it did (a migration that ran): the previous release serves either way, but on a
+/// changed database, which only the backup taken first can undo.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: crate::RemoteError,
+    /// "added the column public.memories.mood (text)", …; empty when nothing changed or the
+    /// database could not be read.
+    pub schema_changes: Vec<String>,
+}
+
+impl From<crate::RemoteError> for Failed {
+    fn from(error: crate::RemoteError) -> Failed {
+        Failed {
+            error,
+            schema_changes: Vec::new(),
+        }
+    }
+}
+
 /// Runs the update's steps; see the module's comment.
 pub fn run(
     session: &Session,
@@ -68,7 +88,7 @@ pub fn run(
     compose: &Compose,
     on_step: &mut dyn FnMut(&StepReport),
     cancel: &Cancel,
-) -> Result<Deployed> {
+) -> std::result::Result<Deployed, Failed> {
     let started = Instant::now();
     let new = &spec.new;
     let mut steps = Vec::new();
@@ -109,147 +129,219 @@ pub fn run(
         },
     );
 
-    // What changes: each service with a running container whose image is not the new one
-    // (after an update cut short there may be one of each), and those containers.
-    let running = containers(session, &new.project)?;
-    let mut outdated: Vec<&ContainerState> = Vec::new();
-    for container in running.iter().filter(|c| c.state == "running") {
-        let want = spec
-            .new_images
-            .iter()
-            .find(|(s, _)| *s == container.service)
-            .map(|(_, id)| id.as_str());
-        if want.is_some() && image_of(session, &container.id).as_deref() != want {
-            outdated.push(container);
+    // From here the new release's code runs: it may migrate the database before it fails.
+    let schema_before = schema(session, &new.project);
+    let switched = (|| -> Result<()> {
+        // What changes: each service with a running container whose image is not the new one
+        // (after an update cut short there may be one of each), and those containers.
+        let running = containers(session, &new.project)?;
+        let mut outdated: Vec<&ContainerState> = Vec::new();
+        for container in running.iter().filter(|c| c.state == "running") {
+            let want = spec
+                .new_images
+                .iter()
+                .find(|(s, _)| *s == container.service)
+                .map(|(_, id)| id.as_str());
+            if want.is_some() && image_of(session, &container.id).as_deref() != want {
+                outdated.push(container);
+            }
         }
-    }
-    let changed: Vec<String> = new
-        .services
-        .iter()
-        .filter(|s| outdated.iter().any(|c| c.service == **s))
-        .cloned()
-        .collect();
-    let (stateless, stateful): (Vec<String>, Vec<String>) = changed
-        .into_iter()
-        .partition(|s| STATELESS.contains(&s.as_str()));
-    let old_ids: Vec<String> = outdated
-        .iter()
-        .filter(|c| stateless.contains(&c.service))
-        .map(|c| c.id.clone())
-        .collect();
+        let changed: Vec<String> = new
+            .services
+            .iter()
+            .filter(|s| outdated.iter().any(|c| c.service == **s))
+            .cloned()
+            .collect();
+        let (stateless, stateful): (Vec<String>, Vec<String>) = changed
+            .into_iter()
+            .partition(|s| STATELESS.contains(&s.as_str()));
+        let old_ids: Vec<String> = outdated
+            .iter()
+            .filter(|c| stateless.contains(&c.service))
+            .map(|c| c.id.clone())
+            .collect();
 
-    check_cancel(cancel)?;
-    if let Err(err) = start_beside(session, new, compose, &new.version, &stateless, cancel) {
-        remove_new(session, new, &stateless);
-        return Err(err);
-    }
-    record(
-        "beside",
-        "Start the new backend and frontend beside the old ones",
-        !stateless.is_empty(),
-        if stateless.is_empty() {
-            "no stateless service changed".into()
-        } else {
-            format!(
-                "{} healthy beside the old, which still serves",
-                stateless.join(" and ")
-            )
-        },
-    );
-
-    check_cancel(cancel)?;
-    for service in &stateful {
-        recreate(session, new, compose, service, cancel)?;
-    }
-    record(
-        "stateful",
-        "Update the database, Qdrant or proxy if their image changed",
-        !stateful.is_empty(),
-        if stateful.is_empty() {
-            "unchanged: left running, untouched".into()
-        } else {
-            format!("{} recreated and healthy", stateful.join(", "))
-        },
-    );
-
-    // From here the old containers go; the proxy finds the new ones.
-    stop_containers(session, &old_ids)?;
-    install::switch(session, new)?;
-    record(
-        "switch",
-        &format!(
-            "Switch to {} and let the old containers finish",
-            new.version
-        ),
-        true,
-        format!(
-            "the old {} drained and stopped; current is releases/{}",
-            if stateless.is_empty() {
-                "release".to_string()
-            } else {
-                stateless.join(" and ")
-            },
-            new.version
-        ),
-    );
-
-    if let Err(why) = watch(session, new, &stateless, spec.watch, cancel) {
-        let back = roll_back(session, spec, compose, &stateless);
+        check_cancel(cancel)?;
+        if let Err(err) = start_beside(session, new, compose, &new.version, &stateless, cancel) {
+            remove_new(session, new, &stateless);
+            return Err(err);
+        }
         record(
-            "rollback",
-            &format!("Roll back to {}", spec.previous),
-            true,
-            match &back {
-                Ok(()) => format!("{} serves again", spec.previous),
-                Err(e) => format!("failed: {e}"),
+            "beside",
+            "Start the new backend and frontend beside the old ones",
+            !stateless.is_empty(),
+            if stateless.is_empty() {
+                "no stateless service changed".into()
+            } else {
+                format!(
+                    "{} healthy beside the old, which still serves",
+                    stateless.join(" and ")
+                )
             },
         );
-        return Err(match back {
-            Ok(()) => refuse(
-                "release.rolled_back",
-                format!(
-                    "DeskMate {} turned unhealthy after the switch ({why}), so {} was brought back automatically.",
-                    new.version, spec.previous
-                ),
-                format!(
-                    "{} serves, with the data as it was. The verified backup taken before the update holds the data from just before it.",
-                    spec.previous
-                ),
+
+        check_cancel(cancel)?;
+        for service in &stateful {
+            recreate(session, new, compose, service, cancel)?;
+        }
+        record(
+            "stateful",
+            "Update the database, Qdrant or proxy if their image changed",
+            !stateful.is_empty(),
+            if stateful.is_empty() {
+                "unchanged: left running, untouched".into()
+            } else {
+                format!("{} recreated and healthy", stateful.join(", "))
+            },
+        );
+
+        // From here the old containers go; the proxy finds the new ones.
+        stop_containers(session, &old_ids)?;
+        install::switch(session, new)?;
+        record(
+            "switch",
+            &format!(
+                "Switch to {} and let the old containers finish",
+                new.version
             ),
-            Err(e) => refuse(
-                "release.rollback_failed",
-                format!(
-                    "DeskMate {} turned unhealthy after the switch ({why}), and rolling back to {} failed too: {e}",
-                    new.version, spec.previous
-                ),
-                "Check the server's health, then roll back to the previous release. The verified backup taken before the update holds the data.",
+            true,
+            format!(
+                "the old {} drained and stopped; current is releases/{}",
+                if stateless.is_empty() {
+                    "release".to_string()
+                } else {
+                    stateless.join(" and ")
+                },
+                new.version
             ),
+        );
+
+        if let Err(why) = watch(session, new, &stateless, spec.watch, cancel) {
+            let back = roll_back(session, spec, compose, &stateless);
+            record(
+                "rollback",
+                &format!("Roll back to {}", spec.previous),
+                true,
+                match &back {
+                    Ok(()) => format!("{} serves again", spec.previous),
+                    Err(e) => format!("failed: {e}"),
+                },
+            );
+            return Err(match back {
+                Ok(()) => refuse(
+                    "release.rolled_back",
+                    format!(
+                        "DeskMate {} turned unhealthy after the switch ({why}), so {} was brought back automatically.",
+                        new.version, spec.previous
+                    ),
+                    format!(
+                        "{} serves, with the data as it was. The verified backup taken before the update holds the data from just before it.",
+                        spec.previous
+                    ),
+                ),
+                Err(e) => refuse(
+                    "release.rollback_failed",
+                    format!(
+                        "DeskMate {} turned unhealthy after the switch ({why}), and rolling back to {} failed too: {e}",
+                        new.version, spec.previous
+                    ),
+                    "Check the server's health, then roll back to the previous release. The verified backup taken before the update holds the data.",
+                ),
+            });
+        }
+        record(
+            "watch",
+            &format!("Watch {} for {} s", new.version, spec.watch.as_secs()),
+            false,
+            "healthy throughout, and /api/health answers through the proxy".into(),
+        );
+
+        let pruned = prune(session, new, &spec.previous)?;
+        record(
+            "prune",
+            &format!("Keep the last {KEEP_RELEASES} releases"),
+            !pruned.is_empty(),
+            if pruned.is_empty() {
+                "nothing to remove".into()
+            } else {
+                format!("removed the folders of {}", pruned.join(", "))
+            },
+        );
+        Ok(())
+    })();
+    if let Err(error) = switched {
+        let schema_changes = match (&schema_before, schema(session, &new.project)) {
+            (Some(before), Some(after)) => schema_changes(before, &after),
+            _ => Vec::new(),
+        };
+        return Err(Failed {
+            error,
+            schema_changes,
         });
     }
-    record(
-        "watch",
-        &format!("Watch {} for {} s", new.version, spec.watch.as_secs()),
-        false,
-        "healthy throughout, and /api/health answers through the proxy".into(),
-    );
-
-    let pruned = prune(session, new, &spec.previous)?;
-    record(
-        "prune",
-        &format!("Keep the last {KEEP_RELEASES} releases"),
-        !pruned.is_empty(),
-        if pruned.is_empty() {
-            "nothing to remove".into()
-        } else {
-            format!("removed the folders of {}", pruned.join(", "))
-        },
-    );
     Ok(Deployed {
         version: new.version.clone(),
         previous: spec.previous.clone(),
         steps,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// The database's columns, one `schema.table.column type` line each, or None when
+/// PostgreSQL cannot be read.
+fn schema(session: &Session, project: &str) -> Option<Vec<String>> {
+    let out = run_script(
+        session,
+        "reading the database's tables",
+        r#"c=$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter label=com.docker.compose.service=postgres | head -n 1)
+[ -n "$c" ] || exit 3
+docker exec "$c" psql -X -q -A -t -v ON_ERROR_STOP=1 -U deskmate -d deskmate -c "SELECT table_schema || '.' || table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1""#,
+        &[project],
+    )
+    .ok()?;
+    Some(
+        out.lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect(),
+    )
+}
+
+/// What differs between two [`schema`] readings, in words: whole tables added or removed,
+/// else single columns.
+pub fn schema_changes(before: &[String], after: &[String]) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let split = |line: &str| -> Option<(String, String, String)> {
+        let (path, kind) = line.split_once(' ')?;
+        let (table, column) = path.rsplit_once('.')?;
+        Some((table.to_string(), column.to_string(), kind.to_string()))
+    };
+    let read = |lines: &[String]| -> BTreeSet<(String, String, String)> {
+        lines.iter().filter_map(|l| split(l)).collect()
+    };
+    let (before, after) = (read(before), read(after));
+    let tables = |set: &BTreeSet<(String, String, String)>| -> BTreeSet<String> {
+        set.iter().map(|(t, _, _)| t.clone()).collect()
+    };
+    let (tables_before, tables_after) = (tables(&before), tables(&after));
+    let mut changes = Vec::new();
+    for table in tables_after.difference(&tables_before) {
+        changes.push(format!("added the table {table}"));
+    }
+    for table in tables_before.difference(&tables_after) {
+        changes.push(format!("removed the table {table}"));
+    }
+    for (table, column, kind) in after.difference(&before) {
+        if tables_before.contains(table) {
+            changes.push(format!("added the column {table}.{column} ({kind})"));
+        }
+    }
+    for (table, column, kind) in before.difference(&after) {
+        if tables_after.contains(table) {
+            changes.push(format!("removed the column {table}.{column} ({kind})"));
+        }
+    }
+    changes
 }
 
 fn image_of(session: &Session, container: &str) -> Option<String> {
@@ -628,6 +720,25 @@ pub fn parse_releases(text: &str) -> Vec<ReleaseEntry> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn schema_changes_name_new_tables_and_columns_in_words() {
+        let lines = |t: &str| t.lines().map(str::to_string).collect::<Vec<_>>();
+        let before =
+            lines("public.memories.id integer\npublic.memories.text text\npublic.old.id integer");
+        let after = lines(
+            "public.memories.id integer\npublic.memories.text text\npublic.memories.mood text\npublic.moods.id integer",
+        );
+        assert_eq!(
+            schema_changes(&before, &after),
+            [
+                "added the table public.moods",
+                "removed the table public.old",
+                "added the column public.memories.mood (text)"
+            ]
+        );
+        assert!(schema_changes(&after, &after).is_empty());
+    }
 
     #[test]
     fn the_release_listing_marks_the_current_one_and_skips_broken_lines() {

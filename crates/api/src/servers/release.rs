@@ -304,8 +304,16 @@ impl Servers {
             previous: previous.to_string(),
             watch: options.watch,
         };
-        let done: Deployed = deploy::run(session, &deploy_spec, compose, on_step, cancel)
-            .map_err(|e| remote_error(e, name))?;
+        let done: Deployed =
+            deploy::run(session, &deploy_spec, compose, on_step, cancel).map_err(|failed| {
+                changed_database(
+                    remote_error(failed.error, name),
+                    &failed.schema_changes,
+                    report.backup.as_deref(),
+                    name,
+                    options.environment,
+                )
+            })?;
         self.record_release(name, options.environment, release, &proxy)?;
         report.steps.extend(done.steps);
         report.elapsed_ms = started.elapsed().as_millis() as u64;
@@ -423,6 +431,44 @@ impl Servers {
         }
         Ok(cleared)
     }
+}
+
+/// A failed update's error, when the new release had changed the database first: says what
+/// changed, and what restoring the backup taken before the update would undo.
+fn changed_database(
+    mut err: ApiError,
+    changes: &[String],
+    backup: Option<&str>,
+    server: &str,
+    environment: Environment,
+) -> ApiError {
+    if changes.is_empty() {
+        return err;
+    }
+    let what = changes.join("; ");
+    err.message = format!(
+        "{} Before it failed, the new release changed the database: {what}.",
+        err.message
+    );
+    err.hint = match backup {
+        Some(id) => format!(
+            "The previous release serves on the changed database. Restoring backup {id}, taken just before the update, would undo that change, and with it everything written to DeskMate since that backup (memories, chats, room changes). {}",
+            err.hint
+        ),
+        None => format!(
+            "The previous release serves on the changed database. No backup was taken before this update, so nothing can undo the change for you. {}",
+            err.hint
+        ),
+    };
+    err = err.with_detail("schema_changes", what);
+    if let Some(id) = backup {
+        err = err
+            .with_detail("server", server)
+            .with_detail("environment", environment.name())
+            .with_detail("backup", id)
+            .with_action(crate::error::Action::RestoreBackup);
+    }
+    err
 }
 
 /// The update's plan, in words, before anything changes.
