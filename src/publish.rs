@@ -25,12 +25,16 @@ pub struct Target {
 
 /// `room publish FILE`.
 pub fn room(file: PathBuf, target: Target, json: bool) -> ExitCode {
+    let room = match deskmate_api::read_room_file(&file) {
+        Ok(room) => room,
+        Err(e) => return output::error(&e, json),
+    };
     with_servers(json, |servers| {
         finish_one(
             servers.room_publish(
                 &target.server,
                 target.environment.into(),
-                &file,
+                &room,
                 &holder(),
                 &Cancel::new(),
             ),

@@ -18,6 +18,10 @@ fn get(it: &Installed, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+fn read(room: &Path) -> deskmate_api::Room {
+    deskmate_api::read_room_file(room).unwrap()
+}
+
 fn picture(path: &Path, shade: u8) {
     let img = image::RgbaImage::from_fn(24, 36, |x, _| image::Rgba([shade, x as u8, 40, 255]));
     img.save(path).unwrap();
@@ -54,7 +58,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
 
     let first = it
         .servers
-        .room_publish("home", PRODUCTION, &room, "bob@desk", &Cancel::new())
+        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
         .unwrap();
     assert_eq!((first.version, first.new_version), (1, true), "{first:?}");
     let active = get(&it, "/api/rooms/floor-plans/active");
@@ -64,7 +68,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     // The same room again is the same version; nothing new is loaded.
     let again = it
         .servers
-        .room_publish("home", PRODUCTION, &room, "bob@desk", &Cancel::new())
+        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
         .unwrap();
     assert_eq!((again.version, again.new_version), (1, false));
 
@@ -74,7 +78,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     std::fs::write(&room, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
     let second = it
         .servers
-        .room_publish("home", PRODUCTION, &room, "bob@desk", &Cancel::new())
+        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
         .unwrap();
     assert_eq!(second.version, 2);
     assert_eq!(
@@ -140,7 +144,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     .unwrap();
     let err = it
         .servers
-        .room_publish("home", PRODUCTION, &room, "bob@desk", &Cancel::new())
+        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
         .unwrap_err();
     assert!(
         err.message.contains("carol@laptop") || err.hint.contains("carol@laptop"),

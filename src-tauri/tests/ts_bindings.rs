@@ -32,6 +32,8 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::DownloadReport::export_all(&cfg).expect("DownloadReport exports");
     deskmate_api::servers::DeployReport::export_all(&cfg).expect("DeployReport exports");
     deskmate_api::servers::ReleaseEntry::export_all(&cfg).expect("ReleaseEntry exports");
+    deskmate_api::servers::Published::export_all(&cfg).expect("Published exports");
+    deskmate_api::servers::Publication::export_all(&cfg).expect("Publication exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

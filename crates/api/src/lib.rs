@@ -41,7 +41,8 @@ pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
     ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,
-    TemplateSummary, edit_room, export_room, import_room_package, new_room, render_room,
+    TemplateSummary, edit_room, export_room, import_room_package, new_room, read_room_file,
+    render_room,
     room_schema, room_templates, room_themes, template_preview, validate_room,
 };
 pub use saved_rooms::{SavedRoomSummary, SavedRooms};

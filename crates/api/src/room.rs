@@ -178,11 +178,15 @@ pub fn export_room(
     export(&load(path)?, Some(path), format, out)
 }
 
-/// The room in `path` as the server's floor-plan file (its id, and the plan), refused when
-/// its validation finds errors the server would trip over.
-pub fn floor_plan_for_server(path: &Path) -> Result<(String, serde_json::Value), ApiError> {
-    let room = load(path)?;
-    if has_errors(&rooms::validate(&room)) {
+/// A room file, read with the room limits.
+pub fn read_room_file(path: &Path) -> Result<Room, ApiError> {
+    load(path)
+}
+
+/// The room as the server's floor-plan file, refused when its validation finds errors the
+/// server would trip over.
+pub fn floor_plan_for_server(room: &Room) -> Result<serde_json::Value, ApiError> {
+    if has_errors(&rooms::validate(room)) {
         return Err(ApiError::new(
             "room.invalid",
             format!("{} has problems the server would trip over", room.name),
@@ -190,7 +194,7 @@ pub fn floor_plan_for_server(path: &Path) -> Result<(String, serde_json::Value),
         )
         .with_action(crate::error::Action::ValidateRoom));
     }
-    Ok((room.id.clone(), rooms::export::floor_plan(&room)))
+    Ok(rooms::export::floor_plan(room))
 }
 
 /// `origin` is the room file the room came from, if any: a package takes its sprites from the

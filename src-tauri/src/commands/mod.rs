@@ -8,6 +8,7 @@ mod app;
 mod backups;
 mod personas;
 mod plugins;
+mod publish;
 mod releases;
 mod rooms;
 mod servers;
@@ -37,6 +38,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         servers::HANDLERS,
         backups::HANDLERS,
         releases::HANDLERS,
+        publish::HANDLERS,
     ]
     .into_iter()
     .flatten()
@@ -163,6 +165,7 @@ mod tests {
             servers::HANDLERS,
             backups::HANDLERS,
             releases::HANDLERS,
+        publish::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {

@@ -45,6 +45,8 @@ export type { TargetReport } from './generated/TargetReport';
 export type { DownloadReport } from './generated/DownloadReport';
 export type { DeployReport } from './generated/DeployReport';
 export type { ReleaseEntry } from './generated/ReleaseEntry';
+export type { Published } from './generated/Published';
+export type { Publication } from './generated/Publication';
 
 export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting', 'door', 'window', 'storage'] as const satisfies readonly Kind[];
 // Fails to compile when the Rust `Kind` gains a kind this list lacks.

@@ -384,7 +384,7 @@ describe('servers', () => {
     const backups = page.locator('section.backups');
     await backups.getByText('No backups yet.').waitFor();
     await backups.getByRole('button', { name: 'Back up now' }).click();
-    await backups.getByText(/^database: 1 tables/).waitFor({ timeout: 120000 });
+    await backups.getByText(/^database: 2 tables/).waitFor({ timeout: 120000 });
     await page.getByText(/is verified: a trial restore brought it all back/).waitFor({ timeout: 180000 });
     await backups.locator('tr[data-backup]').getByText('verified', { exact: true }).waitFor();
     await fetch(`http://127.0.0.1:${port}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: 'aria', text: 'later' }) });
@@ -411,6 +411,19 @@ describe('servers', () => {
     // (The first server test may have given this sshd a new key: any SHA256 fingerprint.)
     await host.getByText(/^SHA256:[A-Za-z0-9+/]{43}$/).first().waitFor({ timeout: 60000 });
     await host.getByText(/^ssh-ed25519 /).waitFor();
+
+    // The room editor publishes to this server: the backend makes it its active floor plan.
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.locator('[data-template="cozy"]').click();
+    await page.locator('.canvas').waitFor();
+    const publish = page.getByTestId('publish-to-server');
+    await publish.getByLabel('Server to publish to').selectOption('vps');
+    await publish.getByRole('button', { name: 'Publish to server' }).click();
+    await page.getByText(/is version 1 on vps: .* is the backend's active floor plan/).waitFor({ timeout: 60000 });
+    const active = await (await fetch(`http://127.0.0.1:${port}/api/rooms/floor-plans/active`)).json();
+    assert.match(active.id, /-v1$/, JSON.stringify(active));
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+    await page.getByRole('heading', { name: 'Start from a template' }).waitFor();
   });
 });
 

@@ -3,10 +3,9 @@
 //! (`deskmate-remote`'s `publish` says how). Each holds the server's deploy lock, so an
 //! update and a publish never interleave.
 
-use std::path::Path;
-
 use deskmate_remote::Cancel;
 use deskmate_remote::publish::{self, PersonaFiles, Publication, Published};
+use deskmate_rooms::Room;
 use deskmate_stack::Environment;
 use serde_json::Value;
 
@@ -17,17 +16,18 @@ use crate::error::ApiError;
 use crate::persona::Personas;
 
 impl Servers {
-    /// Publishes the room in `room_file` to `name`'s `environment`, as a new version unless
-    /// the newest one is the same.
+    /// Publishes `room` to `name`'s `environment`, as a new version unless the newest one is
+    /// the same.
     pub fn room_publish(
         &self,
         name: &str,
         environment: Environment,
-        room_file: &Path,
+        room: &Room,
         holder: &str,
         cancel: &Cancel,
     ) -> Result<Published, ApiError> {
-        let (room_id, plan) = crate::room::floor_plan_for_server(room_file)?;
+        let plan = crate::room::floor_plan_for_server(room)?;
+        let room_id = room.id.clone();
         let _claim = self.busy.claim(name, "a publish")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);

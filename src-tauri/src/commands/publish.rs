@@ -1,0 +1,72 @@
+//! Publishing from the app: the room open in the editor, or personas picked in the library,
+//! to a server's production install (`Servers::room_publish` / `persona_publish`), each
+//! checked through the backend there.
+
+use deskmate_api::Environment;
+use deskmate_api::servers::holder;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Handler, Reply, args, reply};
+use crate::studio::lock;
+use crate::{Studio, Task};
+
+pub(super) const HANDLERS: &[(&str, Handler)] = &[
+    ("server_publish_room", room),
+    ("server_publish_personas", personas),
+    ("server_publications", publications),
+];
+
+#[derive(Deserialize)]
+struct Room {
+    /// The server profile.
+    name: String,
+    /// The editor's open room.
+    session: u64,
+}
+
+fn room(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let Room { name, session } = args(value)?;
+    // A copy, so the editor stays usable while the server works.
+    let room = lock(&studio.rooms).get(session)?.room().clone();
+    reply(studio.app.servers.room_publish(
+        &name,
+        Environment::Production,
+        &room,
+        &holder(),
+        &task.cancel(),
+    )?)
+}
+
+#[derive(Deserialize)]
+struct Personas {
+    name: String,
+    ids: Vec<i64>,
+}
+
+fn personas(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let Personas { name, ids } = args(value)?;
+    reply(studio.app.servers.persona_publish(
+        &name,
+        Environment::Production,
+        &studio.app.personas,
+        &ids,
+        &holder(),
+        &task.cancel(),
+    )?)
+}
+
+#[derive(Deserialize)]
+struct Name {
+    name: String,
+}
+
+fn publications(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(
+        studio
+            .app
+            .servers
+            .publications(&name, Environment::Production)?,
+    )
+}
