@@ -24,8 +24,15 @@ pub enum ReleaseCommand {
     Deploy {
         name: String,
         /// The release file (its .tar archives beside it)
-        #[arg(long)]
-        release: PathBuf,
+        #[arg(long, required_unless_present = "git", conflicts_with = "git")]
+        release: Option<PathBuf>,
+        /// Build the release on the server instead, from this git repository of the DeskMate
+        /// source (a clean checkout, `docker compose build`); needs --ref
+        #[arg(long, requires = "reference", value_name = "URL")]
+        git: Option<String>,
+        /// The branch or tag to build, with --git
+        #[arg(long = "ref", id = "reference", value_name = "REF", requires = "git")]
+        reference: Option<String>,
         /// Update without the backup first (recorded in the audit log); needs --yes
         #[arg(long, requires = "yes")]
         no_backup: bool,
@@ -112,6 +119,8 @@ fn run_with(servers: &Servers, command: ReleaseCommand, json: bool) -> ExitCode 
         ReleaseCommand::Deploy {
             name,
             release,
+            git,
+            reference,
             no_backup,
             plan,
             yes,
@@ -125,7 +134,19 @@ fn run_with(servers: &Servers, command: ReleaseCommand, json: bool) -> ExitCode 
                 ..DeployOptions::default()
             };
             update(json, plan, yes, &options, |options, on_step| {
-                servers.release_deploy(&name, &release, options, on_step, &Cancel::new())
+                match (&release, &git) {
+                    (Some(release), _) => {
+                        servers.release_deploy(&name, release, options, on_step, &Cancel::new())
+                    }
+                    (None, git) => servers.release_build_deploy(
+                        &name,
+                        git.as_deref().unwrap_or_default(),
+                        reference.as_deref().unwrap_or_default(),
+                        options,
+                        on_step,
+                        &Cancel::new(),
+                    ),
+                }
             })
         }
         ReleaseCommand::Rollback {

@@ -42,8 +42,7 @@ pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
     ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,
     TemplateSummary, edit_room, export_room, import_room_package, new_room, read_room_file,
-    render_room,
-    room_schema, room_templates, room_themes, template_preview, validate_room,
+    render_room, room_schema, room_templates, room_themes, template_preview, validate_room,
 };
 pub use saved_rooms::{SavedRoomSummary, SavedRooms};
 pub use servers::{NewServer, Servers, SignIn};

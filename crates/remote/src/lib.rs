@@ -22,6 +22,7 @@ pub mod exit_marker;
 pub mod facts;
 mod file_lock;
 pub mod findings;
+pub mod git_build;
 pub mod health;
 pub mod install;
 pub mod known_hosts;

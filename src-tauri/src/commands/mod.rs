@@ -165,7 +165,7 @@ mod tests {
             servers::HANDLERS,
             backups::HANDLERS,
             releases::HANDLERS,
-        publish::HANDLERS,
+            publish::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {

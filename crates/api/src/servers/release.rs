@@ -125,6 +125,107 @@ impl Servers {
         self.deploy_from(name, Source::OnServer(&version), options, on_step, cancel)
     }
 
+    /// Builds `reference` (a branch or tag) of the DeskMate source at `url` on the server
+    /// (a clean checkout, `docker compose build`), makes a release of its backend and
+    /// frontend with the current release's databases and proxy, and deploys it like any
+    /// other. With `plan_only`, nothing is built.
+    pub fn release_build_deploy(
+        &self,
+        name: &str,
+        url: &str,
+        reference: &str,
+        options: &DeployOptions,
+        on_step: &mut dyn FnMut(&StepReport),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        let fail = |e| remote_error(e, name);
+        deskmate_remote::git_build::check_ref(reference).map_err(fail)?;
+        let bytes = {
+            let _claim = self.busy.claim(name, "a build")?;
+            let (server, session) = self.open_session(name)?;
+            let dir = stack_dir(&server.stack_dir, options.environment);
+            let previous = current_version(&session, &dir).map_err(fail)?;
+            if previous.is_empty() {
+                return Err(ApiError::new(
+                    "release.not_installed",
+                    format!(
+                        "{name} has no {} install to update",
+                        options.environment.name()
+                    ),
+                    "install DeskMate on it first",
+                ));
+            }
+            let build = format!(
+                "Build {reference} of {} on the server (a clean checkout, docker compose build)",
+                redact(url)
+            );
+            if options.plan_only {
+                let mut report = DeployReport {
+                    server: name.to_string(),
+                    environment: options.environment.name(),
+                    version: format!("{reference} (built first)"),
+                    previous: previous.clone(),
+                    plan: plan(&format!("{reference} (built)"), &previous, options),
+                    planned_only: true,
+                    backup: None,
+                    steps: Vec::new(),
+                    elapsed_ms: 0,
+                };
+                report.plan.insert(
+                    0,
+                    PlannedStep {
+                        id: "build",
+                        title: build,
+                    },
+                );
+                return Ok(report);
+            }
+            let (mut release, _, _) = kept_release(&session, &dir, &previous).map_err(fail)?;
+            let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
+            let compose = steps::compose_of(&facts).map_err(fail)?;
+            let built =
+                deskmate_remote::git_build::build(&session, &dir, &compose, url, reference, cancel)
+                    .map_err(fail)?;
+            let short = &built.commit[..7];
+            let base = built
+                .label_version
+                .filter(|v| release::check_version(&format!("{v}+git.{short}")).is_ok())
+                .unwrap_or_else(|| reference.replace('/', "-"));
+            release.version = format!("{base}+git.{short}");
+            release::check_version(&release.version).map_err(|e| {
+                ApiError::new(
+                    "release.bad_ref",
+                    e.to_string(),
+                    "build a branch or tag with a plainer name",
+                )
+            })?;
+            release.source = format!(
+                "built on the server from git {reference} ({short}) of {}",
+                redact(url)
+            );
+            for (role, (tag, id)) in [
+                (deskmate_stack::release::Role::Backend, built.backend),
+                (deskmate_stack::release::Role::Frontend, built.frontend),
+            ] {
+                let image = release
+                    .images
+                    .get_mut(&role)
+                    .expect("a kept release has all roles");
+                image.image = tag;
+                image.id = id;
+            }
+            release.archives.clear();
+            on_step(&StepReport {
+                id: "build",
+                title: build,
+                changed: true,
+                detail: format!("built {} from commit {}", release.version, built.commit),
+            });
+            serde_json::to_vec_pretty(&release).expect("releases serialize")
+        };
+        self.deploy_from(name, Source::Bytes(bytes), options, on_step, cancel)
+    }
+
     fn deploy_from(
         &self,
         name: &str,
@@ -471,6 +572,21 @@ fn changed_database(
     err
 }
 
+/// A git address as it may be shown: credentials in it (`https://user:token@host/…`) are
+/// left out.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/') {
+            Some((authority, path)) if authority.contains('@') => {
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                format!("{scheme}://{host}/{path}")
+            }
+            _ => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
 /// The update's plan, in words, before anything changes.
 fn plan(version: &str, previous: &str, options: &DeployOptions) -> Vec<PlannedStep> {
     let step = |id: &'static str, title: String| PlannedStep { id, title };
@@ -593,5 +709,20 @@ impl<'a> DeployLock<'a> {
 impl Drop for DeployLock<'_> {
     fn drop(&mut self) {
         let _ = deploy::unlock(self.session, self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_git_address_is_shown_without_its_credentials() {
+        assert_eq!(
+            redact("https://bob:ghp_secret@github.com/you/deskmate.git"),
+            "https://github.com/you/deskmate.git"
+        );
+        assert_eq!(redact("ssh://git@host:22/x.git"), "ssh://host:22/x.git");
+        assert_eq!(redact("/srv/git/deskmate.git"), "/srv/git/deskmate.git");
     }
 }
