@@ -106,6 +106,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "thumbnail",
     "exit_marker",
     "release_file",
+    "update_listings",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.
@@ -575,6 +576,7 @@ fn fuzz(seconds: Option<&str>, only: &[String]) -> Result {
             "server_replies",
             "exit_marker",
             "backup_reports",
+            "update_listings",
         ]
         .contains(target)
         {
