@@ -534,3 +534,53 @@ fn a_git_tag_of_the_source_is_built_on_the_server_and_deployed_like_any_release(
     let image = docker(&["image", "ls", "-q", "deskmate-build/backend"]);
     assert!(!image.trim().is_empty());
 }
+
+#[test]
+fn a_cancel_before_the_switch_undoes_the_update_and_after_it_rolls_back() {
+    let it = installed(1);
+    let servers = &it.servers;
+    for (cancel_at, code) in [
+        ("files", "ssh.cancelled"),
+        ("switch", "release.rolled_back"),
+    ] {
+        let cancel = Cancel::new();
+        let (result, traffic) = with_traffic(it.port, || {
+            servers.release_deploy(
+                "home",
+                &release("good-2"),
+                &DeployOptions {
+                    watch: Duration::from_secs(30),
+                    ..options_production()
+                },
+                &mut |step| {
+                    if step.id == cancel_at {
+                        cancel.cancel();
+                    }
+                },
+                &cancel,
+            )
+        });
+        let err = result.unwrap_err();
+        assert_eq!(err.code, code, "cancelled at {cancel_at}: {err:?}");
+        assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
+        let list = servers
+            .release_list("home", Environment::Production)
+            .unwrap();
+        assert_eq!(
+            list.iter().find(|r| r.current).unwrap().version,
+            "1.0.0",
+            "cancelled at {cancel_at}: the release from before serves"
+        );
+        let backends = it.project.containers("backend");
+        assert_eq!(backends.len(), 1, "cancelled at {cancel_at}: {backends:?}");
+        let image = docker(&["inspect", "--format", "{{.Config.Image}}", &backends[0]]);
+        assert!(image.contains("backend:1.0.0"), "{image}");
+        assert!(
+            servers
+                .release_lock_holder("home", Environment::Production)
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(memories(it.port), 1);
+}

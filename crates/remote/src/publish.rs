@@ -87,6 +87,20 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// The stack a publish goes to, and who publishes.
+#[derive(Clone, Copy)]
+pub struct Target<'a> {
+    pub session: &'a Session,
+    /// The stack folder.
+    pub dir: &'a str,
+    /// Its compose project.
+    pub project: &'a str,
+    /// Its proxy, through which the backend is asked.
+    pub probe: &'a ProxyProbe,
+    /// `user@computer`, for the log.
+    pub holder: &'a str,
+}
+
 /// The floor-plan id of a room's version: DeskMate skips an id it has, so each version has
 /// its own.
 pub fn plan_id(room: &str, version: u32) -> String {
@@ -95,15 +109,18 @@ pub fn plan_id(room: &str, version: u32) -> String {
 
 /// Publishes one room: `plan(id)` is its floor-plan file with `id` as its id.
 pub fn publish_room(
-    session: &Session,
-    dir: &str,
-    project: &str,
-    probe: &ProxyProbe,
+    target: &Target,
     room: &str,
     plan: &dyn Fn(&str) -> Vec<u8>,
-    holder: &str,
     cancel: &Cancel,
 ) -> Result<Published> {
+    let Target {
+        session,
+        dir,
+        project,
+        probe,
+        holder,
+    } = *target;
     check_name(room)?;
     let folder = format!("{dir}/{PUBLISHED_DIR}/rooms");
     let versions = versions_in(session, &folder, &format!("{room}-v"), ".json")?;
@@ -145,15 +162,14 @@ pub fn publish_room(
 }
 
 /// Activates an older version of a room: `to`, or the one before the active one.
-pub fn roll_back_room(
-    session: &Session,
-    dir: &str,
-    project: &str,
-    probe: &ProxyProbe,
-    room: &str,
-    to: Option<u32>,
-    holder: &str,
-) -> Result<Published> {
+pub fn roll_back_room(target: &Target, room: &str, to: Option<u32>) -> Result<Published> {
+    let Target {
+        session,
+        dir,
+        project,
+        probe,
+        holder,
+    } = *target;
     check_name(room)?;
     let folder = format!("{dir}/{PUBLISHED_DIR}/rooms");
     let versions = versions_in(session, &folder, &format!("{room}-v"), ".json")?;
@@ -263,13 +279,17 @@ pub struct PersonaFiles<'a> {
 
 /// Publishes one persona's folder; see the module's comment.
 pub fn publish_persona(
-    session: &Session,
-    dir: &str,
-    probe: &ProxyProbe,
+    target: &Target,
     persona: &PersonaFiles,
-    holder: &str,
     cancel: &Cancel,
 ) -> Result<Published> {
+    let Target {
+        session,
+        dir,
+        probe,
+        holder,
+        ..
+    } = *target;
     check_name(persona.stem)?;
     if persona.files.is_empty() || persona.files.len() > MAX_PERSONA_FILES {
         return Err(refuse(
@@ -323,7 +343,7 @@ if [ -d "$1" ] && [ ! -e "$2/current" ] && [ ! -e "$2/v0" ]; then cp -a -- "$1" 
         lines.sort();
         lines.join("\n")
     };
-    let (version, new_version) = match versions.iter().filter(|v| **v > 0).last() {
+    let (version, new_version) = match versions.iter().rev().find(|v| **v > 0) {
         Some(&last) if folder_sums(session, &format!("{kept}/v{last}"))? == sums => (last, false),
         Some(&last) => (last + 1, true),
         None => (versions.last().map_or(1, |v| v + 1), true),
@@ -396,14 +416,14 @@ if [ -d "$1" ] && [ ! -e "$2/current" ] && [ ! -e "$2/v0" ]; then cp -a -- "$1" 
 }
 
 /// Puts an older kept version of a persona back: `to`, or the one before the live one.
-pub fn roll_back_persona(
-    session: &Session,
-    dir: &str,
-    probe: &ProxyProbe,
-    stem: &str,
-    to: Option<u32>,
-    holder: &str,
-) -> Result<Published> {
+pub fn roll_back_persona(target: &Target, stem: &str, to: Option<u32>) -> Result<Published> {
+    let Target {
+        session,
+        dir,
+        probe,
+        holder,
+        ..
+    } = *target;
     check_name(stem)?;
     let kept = format!("{dir}/{PUBLISHED_DIR}/personas/{stem}");
     let versions = versions_in(session, &kept, "v", "")?;
@@ -602,8 +622,7 @@ fn pick_older(
 fn live_version(session: &Session, dir: &str, kind: &str, name: &str) -> Result<Option<u32>> {
     Ok(publications(session, dir)?
         .into_iter()
-        .filter(|p| p.kind == kind && p.name == name)
-        .last()
+        .rfind(|p| p.kind == kind && p.name == name)
         .map(|p| p.version))
 }
 

@@ -33,17 +33,10 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
         let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        publish::publish_room(
-            &session,
-            &dir,
-            &deskmate_stack::project_name(&dir),
-            &probe,
-            &room_id,
-            &|id| versioned_plan(&plan, id),
-            holder,
-            cancel,
-        )
-        .map_err(|e| remote_error(e, name))
+        let project = deskmate_stack::project_name(&dir);
+        let target = target(&session, &dir, &project, &probe, holder);
+        publish::publish_room(&target, &room_id, &|id| versioned_plan(&plan, id), cancel)
+            .map_err(|e| remote_error(e, name))
     }
 
     /// Activates an older published version of a room: `to`, or the one before the live one.
@@ -60,14 +53,11 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
         let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        let project = deskmate_stack::project_name(&dir);
         publish::roll_back_room(
-            &session,
-            &dir,
-            &deskmate_stack::project_name(&dir),
-            &probe,
+            &target(&session, &dir, &project, &probe, holder),
             room_id,
             to,
-            holder,
         )
         .map_err(|e| remote_error(e, name))
     }
@@ -114,6 +104,8 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
         let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        let project = deskmate_stack::project_name(&dir);
+        let target = target(&session, &dir, &project, &probe, holder);
         exported
             .into_iter()
             .map(|(stem, card_name, files, expressions)| {
@@ -123,7 +115,7 @@ impl Servers {
                     files,
                     expressions,
                 };
-                publish::publish_persona(&session, &dir, &probe, &persona, holder, cancel)
+                publish::publish_persona(&target, &persona, cancel)
                     .map_err(|e| remote_error(e, name))
             })
             .collect()
@@ -143,8 +135,13 @@ impl Servers {
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
         let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        publish::roll_back_persona(&session, &dir, &probe, folder, to, holder)
-            .map_err(|e| remote_error(e, name))
+        let project = deskmate_stack::project_name(&dir);
+        publish::roll_back_persona(
+            &target(&session, &dir, &project, &probe, holder),
+            folder,
+            to,
+        )
+        .map_err(|e| remote_error(e, name))
     }
 
     /// Every publish and rollback on the server, oldest first.
@@ -156,6 +153,22 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         publish::publications(&session, &stack_dir(&server.stack_dir, environment))
             .map_err(|e| remote_error(e, name))
+    }
+}
+
+fn target<'a>(
+    session: &'a deskmate_remote::Session,
+    dir: &'a str,
+    project: &'a str,
+    probe: &'a deskmate_remote::install::ProxyProbe,
+    holder: &'a str,
+) -> publish::Target<'a> {
+    publish::Target {
+        session,
+        dir,
+        project,
+        probe,
+        holder,
     }
 }
 
