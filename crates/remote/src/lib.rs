@@ -27,6 +27,7 @@ pub mod health;
 pub mod install;
 pub mod known_hosts;
 mod login_shell;
+pub mod logs;
 pub mod offsite;
 pub mod packages;
 pub mod preflight;
