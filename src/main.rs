@@ -8,6 +8,7 @@
 
 mod backup;
 mod card;
+mod logs;
 mod output;
 mod persona;
 mod plugin;

@@ -115,6 +115,9 @@ pub enum ServerCommand {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    /// The stack's logs over SSH: filtered, error patterns (--errors), request figures
+    /// (--requests), or streamed (--follow)
+    Logs(crate::logs::LogsArgs),
 }
 
 pub fn run(command: ServerCommand, json: bool) -> ExitCode {
@@ -282,6 +285,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
             options.plan_only = plan;
             install(&servers, &name, options, yes, json)
         }
+        Logs(args) => crate::logs::run(&servers, args, json),
         History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {

@@ -84,10 +84,10 @@ pub fn parse_line(raw: &str) -> Option<LogLine> {
         request_id: None,
         json: None,
     };
-    if text.starts_with('{') {
-        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
-            read_json(&mut line, Value::Object(map));
-        }
+    if text.starts_with('{')
+        && let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text)
+    {
+        read_json(&mut line, Value::Object(map));
     }
     Some(line)
 }

@@ -35,12 +35,12 @@ pub fn normalise(message: &str) -> String {
         let rest = &message[i..];
         let c = rest.chars().next().expect("i is a char boundary");
         // A quoted value: '…', "…" or `…` up to the same quote on the same line.
-        if matches!(c, '\'' | '"' | '`') {
-            if let Some(end) = rest[1..].find(c).filter(|e| *e <= 256) {
-                out.push_str("<str>");
-                i += end + 2;
-                continue;
-            }
+        if matches!(c, '\'' | '"' | '`')
+            && let Some(end) = rest[1..].find(c).filter(|e| *e <= 256)
+        {
+            out.push_str("<str>");
+            i += end + 2;
+            continue;
         }
         // A path: a `/` starting a run of path characters with at least two segments.
         if c == '/' && (i == 0 || !is_word(bytes[i - 1])) {

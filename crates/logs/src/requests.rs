@@ -66,7 +66,9 @@ pub fn request_stats<'a>(
 /// `(uri, status, seconds)` of an access-log line.
 fn access(line: &LogLine) -> Option<(String, u64, f64)> {
     let json = line.json.as_ref()?;
-    if json.get("logger").and_then(Value::as_str) != Some("http.log.access") {
+    // `http.log.access`, or `http.log.access.log0` when the site's log has a name.
+    let logger = json.get("logger").and_then(Value::as_str)?;
+    if logger != "http.log.access" && !logger.starts_with("http.log.access.") {
         return None;
     }
     let uri = json.get("request")?.get("uri")?.as_str()?.to_string();

@@ -172,11 +172,11 @@ done"#,
 pub fn parse_space(text: &str) -> Vec<(String, u64)> {
     let mut sums: std::collections::BTreeMap<String, u64> = Default::default();
     for line in text.lines() {
-        if let Some((service, bytes)) = line.split_once('\t') {
-            if let (true, Ok(bytes)) = (check_service(service).is_ok(), bytes.trim().parse::<u64>())
-            {
-                *sums.entry(service.to_string()).or_default() += bytes;
-            }
+        if let Some((service, bytes)) = line.split_once('\t')
+            && check_service(service).is_ok()
+            && let Ok(bytes) = bytes.trim().parse::<u64>()
+        {
+            *sums.entry(service.to_string()).or_default() += bytes;
         }
     }
     sums.into_iter().collect()
