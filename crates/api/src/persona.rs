@@ -16,7 +16,7 @@ use crate::{ApiError, DataDir};
 
 mod export;
 mod expression_sets;
-mod import;
+pub(crate) mod import;
 mod pixel_budget;
 mod plan;
 

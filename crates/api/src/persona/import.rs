@@ -397,7 +397,7 @@ pub(super) fn to_stored(sprite: &Sprite) -> NewSprite {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -90,7 +90,7 @@ impl Servers {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                files.push((file_name, path, sha256_hex(&bytes)));
+                files.push((file_name, path, crate::persona::import::sha256(&bytes)));
             }
             let stem = files
                 .first()
@@ -211,14 +211,6 @@ pub fn versioned_plan(plan: &Value, id: &str) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(&plan).expect("JSON values serialize");
     bytes.push(b'\n');
     bytes
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[cfg(test)]
