@@ -28,15 +28,9 @@ impl Servers {
     ) -> Result<Published, ApiError> {
         let plan = crate::room::floor_plan_for_server(room)?;
         let room_id = room.id.clone();
-        let _claim = self.busy.claim(name, "a publish")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        let project = deskmate_stack::project_name(&dir);
-        let target = target(&session, &dir, &project, &probe, holder);
-        publish::publish_room(&target, &room_id, &|id| versioned_plan(&plan, id), cancel)
-            .map_err(|e| remote_error(e, name))
+        self.on_stack(name, environment, holder, "a publish", |target| {
+            publish::publish_room(target, &room_id, &|id| versioned_plan(&plan, id), cancel)
+        })
     }
 
     /// Activates an older published version of a room: `to`, or the one before the live one.
@@ -48,18 +42,9 @@ impl Servers {
         to: Option<u32>,
         holder: &str,
     ) -> Result<Published, ApiError> {
-        let _claim = self.busy.claim(name, "a rollback")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        let project = deskmate_stack::project_name(&dir);
-        publish::roll_back_room(
-            &target(&session, &dir, &project, &probe, holder),
-            room_id,
-            to,
-        )
-        .map_err(|e| remote_error(e, name))
+        self.on_stack(name, environment, holder, "a rollback", |target| {
+            publish::roll_back_room(target, room_id, to)
+        })
     }
 
     /// Publishes each persona (its card and DeskMate-named expression files); stops at the
@@ -99,26 +84,20 @@ impl Servers {
                 .to_string();
             exported.push((stem, card_name, files, report.deskmate.len()));
         }
-        let _claim = self.busy.claim(name, "a publish")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        let project = deskmate_stack::project_name(&dir);
-        let target = target(&session, &dir, &project, &probe, holder);
-        exported
-            .into_iter()
-            .map(|(stem, card_name, files, expressions)| {
-                let persona = PersonaFiles {
-                    stem: &stem,
-                    card_name: &card_name,
-                    files,
-                    expressions,
-                };
-                publish::publish_persona(&target, &persona, cancel)
-                    .map_err(|e| remote_error(e, name))
-            })
-            .collect()
+        self.on_stack(name, environment, holder, "a publish", |target| {
+            exported
+                .into_iter()
+                .map(|(stem, card_name, files, expressions)| {
+                    let persona = PersonaFiles {
+                        stem: &stem,
+                        card_name: &card_name,
+                        files,
+                        expressions,
+                    };
+                    publish::publish_persona(target, &persona, cancel)
+                })
+                .collect()
+        })
     }
 
     /// Puts an older published version of a persona's folder back.
@@ -130,18 +109,9 @@ impl Servers {
         to: Option<u32>,
         holder: &str,
     ) -> Result<Published, ApiError> {
-        let _claim = self.busy.claim(name, "a rollback")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
-        let project = deskmate_stack::project_name(&dir);
-        publish::roll_back_persona(
-            &target(&session, &dir, &project, &probe, holder),
-            folder,
-            to,
-        )
-        .map_err(|e| remote_error(e, name))
+        self.on_stack(name, environment, holder, "a rollback", |target| {
+            publish::roll_back_persona(target, folder, to)
+        })
     }
 
     /// Every publish and rollback on the server, oldest first.
@@ -156,19 +126,31 @@ impl Servers {
     }
 }
 
-fn target<'a>(
-    session: &'a deskmate_remote::Session,
-    dir: &'a str,
-    project: &'a str,
-    probe: &'a deskmate_remote::install::ProxyProbe,
-    holder: &'a str,
-) -> publish::Target<'a> {
-    publish::Target {
-        session,
-        dir,
-        project,
-        probe,
-        holder,
+impl Servers {
+    /// Runs `work` on `name`'s `environment` with the server claimed for `what`, one
+    /// session, and the deploy lock held (let go however `work` ends).
+    fn on_stack<T>(
+        &self,
+        name: &str,
+        environment: Environment,
+        holder: &str,
+        what: &'static str,
+        work: impl FnOnce(&publish::Target) -> deskmate_remote::Result<T>,
+    ) -> Result<T, ApiError> {
+        let _claim = self.busy.claim(name, what)?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        let probe = self.proxy_probe(name, environment)?;
+        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        let project = deskmate_stack::project_name(&dir);
+        let target = publish::Target {
+            session: &session,
+            dir: &dir,
+            project: &project,
+            probe: &probe,
+            holder,
+        };
+        work(&target).map_err(|e| remote_error(e, name))
     }
 }
 
