@@ -6,6 +6,7 @@
 //! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error, or a
 //! server that could not be reached.
 
+mod alerts;
 mod backup;
 mod card;
 mod logs;

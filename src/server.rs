@@ -118,6 +118,9 @@ pub enum ServerCommand {
     /// The stack's logs over SSH: filtered, error patterns (--errors), request figures
     /// (--requests), or streamed (--follow)
     Logs(crate::logs::LogsArgs),
+    /// The watchdog: where its alert e-mails go (--email, --smtp), a test e-mail (--test),
+    /// none (--off); with none of those, what it saw last
+    Alerts(crate::alerts::AlertsArgs),
 }
 
 pub fn run(command: ServerCommand, json: bool) -> ExitCode {
@@ -286,6 +289,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
             install(&servers, &name, options, yes, json)
         }
         Logs(args) => crate::logs::run(&servers, args, json),
+        Alerts(args) => crate::alerts::run(&servers, args, json),
         History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {
@@ -436,7 +440,7 @@ fn print_findings(findings: &[Finding], overall: Level, elapsed_ms: Option<u64>)
 }
 
 /// The first line of stdin: secrets never go on the command line, where `ps` shows them.
-fn secret_from_stdin(what: &str) -> Result<Secret, ApiError> {
+pub(crate) fn secret_from_stdin(what: &str) -> Result<Secret, ApiError> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| {
         ApiError::new(

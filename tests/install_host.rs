@@ -60,9 +60,26 @@ fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
         server.recorded("systemctl"),
         vec![
             "systemctl daemon-reload".to_string(),
-            format!("systemctl enable {unit_name}")
+            format!("systemctl enable {unit_name}"),
+            format!("systemctl enable --now {}-watch.timer", project.name),
         ]
     );
+    // The watchdog's timer and service, as systemd reads them.
+    let watch = host_root
+        .join("etc/systemd/system")
+        .join(format!("{}-watch.service", project.name));
+    let verify = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&watch)
+        .arg(watch.with_extension("timer"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(Path::new(&stack).join("bin/deskmate-watch").is_file());
     let ssh = format!("ufw limit {}/tcp", server.port);
     let http = format!("ufw allow {}/tcp", options.http_port);
     assert_eq!(

@@ -73,6 +73,11 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("systemd-analyze", "systemd"),
     ("fail2ban-client", "fail2ban"),
     ("logrotate", "logrotate"),
+    // The watchdog's alert e-mails go to a real SMTP server on loopback.
+    (
+        "/usr/lib/python3/dist-packages/aiosmtpd/__init__.py",
+        "python3-aiosmtpd",
+    ),
 ];
 
 /// Folders with a package-lock.json whose node_modules the tests need.

@@ -77,6 +77,8 @@ pub struct InstallSpec {
     /// folder of their own, so the test machine's `/etc` is never written.
     pub host_root: String,
     pub unit: String,
+    /// Timers the host step enables and starts (the watchdog's).
+    pub timers: Vec<String>,
     pub firewall: Vec<Vec<String>>,
     pub images: Vec<WantedImage>,
     pub archives: Vec<LocalArchive>,
@@ -248,7 +250,7 @@ pub fn plan(spec: &InstallSpec) -> Vec<PlannedStep> {
         step(
             "host",
             format!(
-                "Start DeskMate at boot ({}), ban repeated failed SSH sign-ins (fail2ban), rotate the logs, and turn the firewall on: SSH (rate-limited), HTTP and HTTPS only. Needs root; skipped otherwise",
+                "Start DeskMate at boot ({}), watch it every five minutes, ban repeated failed SSH sign-ins (fail2ban), rotate the logs, and turn the firewall on: SSH (rate-limited), HTTP and HTTPS only. Needs root; skipped otherwise",
                 spec.unit
             ),
         ),
@@ -985,6 +987,11 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
         format!("{prefix}systemctl daemon-reload"),
         format!("{prefix}systemctl enable \"$1\""),
     ];
+    let mut args = vec![spec.unit.as_str()];
+    for (i, timer) in spec.timers.iter().enumerate() {
+        steps.push(format!("{prefix}systemctl enable --now \"${}\"", i + 2));
+        args.push(timer);
+    }
     for rule in &spec.firewall {
         let quoted: Vec<String> = rule
             .iter()
@@ -997,12 +1004,17 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
         session,
         "enabling the boot unit and the firewall",
         &body,
-        &[&spec.unit],
+        &args,
     )?;
+    let watchdog = if spec.timers.is_empty() {
+        ""
+    } else {
+        "; the watchdog runs every five minutes"
+    };
     Ok((
         changed,
         format!(
-            "{} enabled; firewall on (SSH rate-limited, HTTP, HTTPS)",
+            "{} enabled{watchdog}; firewall on (SSH rate-limited, HTTP, HTTPS)",
             spec.unit
         ),
     ))

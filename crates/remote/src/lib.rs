@@ -39,6 +39,7 @@ pub mod secrets;
 pub mod session;
 pub mod tls;
 pub mod transfer;
+pub mod watch;
 
 pub use cancel::Cancel;
 pub use error::{RemoteError, Result};

@@ -13,6 +13,8 @@ pub enum StackError {
     BadEmail { value: String },
     #[error("{reason}")]
     BadStack { reason: String },
+    #[error("the {key} is not valid: {reason}")]
+    BadSetting { key: String, reason: String },
 }
 
 impl StackError {
@@ -23,6 +25,7 @@ impl StackError {
             StackError::BadDomain { .. } => "stack.bad_domain",
             StackError::BadEmail { .. } => "stack.bad_email",
             StackError::BadStack { .. } => "stack.invalid",
+            StackError::BadSetting { .. } => "stack.bad_setting",
         }
     }
 }

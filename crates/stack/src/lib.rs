@@ -15,6 +15,7 @@
 //!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
 //!   ([`host`]).
 //! - [`backup::scripts`]: the backup and trial-restore scripts the server runs.
+//! - [`watch`]: the watchdog script, its mail helper, its timer and its settings files.
 //! - [`host::firewall`]: the UFW commands, as data.
 
 pub mod backup;
@@ -25,6 +26,7 @@ pub mod host;
 mod model;
 pub mod nginx;
 pub mod release;
+pub mod watch;
 
 pub use error::StackError;
 pub use model::{

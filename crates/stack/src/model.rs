@@ -40,6 +40,17 @@ pub enum Tls {
     None,
 }
 
+impl Tls {
+    /// As the install's answers name it: `acme`, `internal` or `none`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Tls::Acme { .. } => "acme",
+            Tls::Internal => "internal",
+            Tls::None => "none",
+        }
+    }
+}
+
 /// Which proxy fronts the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -367,6 +378,10 @@ impl Stack {
             plain(&host::unit_path(self), host::systemd_unit(self)),
             plain(host::FAIL2BAN_JAIL, host::fail2ban_jail(self)),
             plain(&host::logrotate_path(self), host::logrotate(self)),
+            plain(
+                crate::watch::SITE_ENV,
+                crate::watch::site_env(self.domain.as_deref(), self.tls.name()),
+            ),
         ];
         match self.proxy {
             ProxyKind::Caddy => {

@@ -311,6 +311,41 @@ fn the_backup_timers_pass_systemd_analyze_verify_and_the_scripts_shellcheck() {
 }
 
 #[test]
+fn the_watchdog_timer_passes_systemd_analyze_verify_and_its_scripts_shellcheck_and_compile() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = deskmate_stack::watch::timer_units("/opt/deskmate", "deskmate", "root");
+    write(&units, dir.path());
+    let system = dir.path().join("host/etc/systemd/system");
+    let paths: Vec<String> = ["watch.service", "watch.timer"]
+        .iter()
+        .map(|n| {
+            system
+                .join(format!("deskmate-{n}"))
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut args = vec!["verify", "--man=no"];
+    args.extend(paths.iter().map(String::as_str));
+    run("systemd-analyze", &args, dir.path());
+
+    let scripts = deskmate_stack::watch::scripts();
+    write(&scripts, dir.path());
+    let script = dir.path().join(deskmate_stack::watch::WATCH_SCRIPT);
+    run(
+        "shellcheck",
+        &["--shell=bash", &script.to_string_lossy()],
+        dir.path(),
+    );
+    let helper = dir.path().join(deskmate_stack::watch::MAIL_HELPER);
+    run(
+        "/usr/bin/python3",
+        &["-m", "py_compile", &helper.to_string_lossy()],
+        dir.path(),
+    );
+}
+
+#[test]
 fn the_sshd_jail_passes_fail2ban_client_test() {
     let dir = tempfile::tempdir().unwrap();
     let files = stack(Tls::None, None).files().unwrap();

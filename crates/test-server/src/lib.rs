@@ -1,6 +1,6 @@
 //! Real servers for DeskMate Studio's tests: an OpenSSH `sshd` on a free loopback port with
 //! throwaway keys, an HTTP server playing the DeskMate backend's `/health`, and a TLS server
-//! with a certificate of a chosen lifetime. For the keychain, GNOME Keyring on a private
+//! with a certificate of a chosen lifetime, and an SMTP server (aiosmtpd). For the keychain, GNOME Keyring on a private
 //! D-Bus session bus.
 //!
 //! The sshd is Debian's own (`cargo xtask setup` installs `openssh-server`), started with a
@@ -22,6 +22,7 @@ mod keychain;
 pub mod live_stack;
 mod pebble;
 mod registry;
+mod smtp;
 mod sshd;
 mod tls;
 
@@ -29,6 +30,7 @@ pub use http::HealthEndpoint;
 pub use keychain::SecretService;
 pub use pebble::Pebble;
 pub use registry::Registry;
+pub use smtp::SmtpSink;
 pub use sshd::{NO_SHELL_USER, OUTSIDER_USER, TEST_USER, TestServer, test_password};
 pub use tls::TlsEndpoint;
 

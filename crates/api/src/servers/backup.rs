@@ -395,6 +395,7 @@ impl Servers {
             host_files: Vec::new(),
             host_root: String::new(),
             unit: String::new(),
+            timers: Vec::new(),
             firewall: Vec::new(),
             images: Vec::new(),
             archives: Vec::new(),

@@ -128,7 +128,10 @@ impl Servers {
             ..base.clone()
         };
         let spec_for = |stack: &Stack| {
-            release_spec(stack, &answers, &release_bytes, archives.clone(), options)
+            let mut spec =
+                release_spec(stack, &answers, &release_bytes, archives.clone(), options)?;
+            with_watchdog(&mut spec, &server.user);
+            Ok::<_, ApiError>(spec)
         };
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
@@ -474,6 +477,25 @@ pub(super) fn release_spec(
     Ok(spec)
 }
 
+/// The watchdog's scripts in `bin`, and its timer among the host's files (run as `user`,
+/// the account the app signs in with), enabled by the host step.
+fn with_watchdog(spec: &mut InstallSpec, user: &str) {
+    let to_spec = |f: deskmate_stack::File| SpecFile {
+        path: f.path,
+        contents: f.contents.into_bytes(),
+        secret: false,
+    };
+    spec.files
+        .extend(deskmate_stack::watch::scripts().into_iter().map(to_spec));
+    spec.host_files.extend(
+        deskmate_stack::watch::timer_units(&spec.dir, &spec.project, user)
+            .into_iter()
+            .map(to_spec),
+    );
+    spec.timers
+        .push(deskmate_stack::watch::timer_name(&spec.project));
+}
+
 fn spec(
     stack: &Stack,
     files: &[deskmate_stack::File],
@@ -503,6 +525,7 @@ fn spec(
             .collect(),
         host_root: options.host_root.clone(),
         unit: deskmate_stack::host::unit_name(stack),
+        timers: Vec::new(),
         firewall: deskmate_stack::host::firewall(stack),
         images: stack
             .roles()
@@ -575,7 +598,7 @@ pub(super) fn read_data_volumes(
     Ok(DataVolumes::parse(&out.stdout_text()))
 }
 
-fn stack_error(err: deskmate_stack::StackError) -> ApiError {
+pub(super) fn stack_error(err: deskmate_stack::StackError) -> ApiError {
     let hint = match &err {
         deskmate_stack::StackError::BadDomain { .. } => {
             "give the domain as it is registered, like companion.example.org"
@@ -585,7 +608,10 @@ fn stack_error(err: deskmate_stack::StackError) -> ApiError {
         | deskmate_stack::StackError::ReleaseTooLarge { .. } => {
             "check that this is a DeskMate release file (the .json that came with the images)"
         }
-        deskmate_stack::StackError::BadStack { .. } => "change the value it names and try again",
+        deskmate_stack::StackError::BadStack { .. }
+        | deskmate_stack::StackError::BadSetting { .. } => {
+            "change the value it names and try again"
+        }
     };
     ApiError::new(err.code(), err.to_string(), hint)
 }

@@ -660,7 +660,10 @@ fn kept_release(
     Ok((release, Vec::new(), bytes))
 }
 
-fn read_answers(session: &Session, dir: &str) -> deskmate_remote::Result<Option<Answers>> {
+pub(super) fn read_answers(
+    session: &Session,
+    dir: &str,
+) -> deskmate_remote::Result<Option<Answers>> {
     let out = session.capture(
         &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, ANSWERS_FILE])?,
         64 * 1024,
@@ -680,7 +683,7 @@ fn current_version(session: &Session, dir: &str) -> deskmate_remote::Result<Stri
         .to_string())
 }
 
-fn audit(session: &Session, dir: &str, line: &str) {
+pub(super) fn audit(session: &Session, dir: &str, line: &str) {
     if let Ok(command) = script(
         "printf '%s %s %s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \"$(id -un)\" \"$2\" >> \"$1/log/audit.log\"",
         &[dir, line],

@@ -1,0 +1,329 @@
+//! `server alerts`: the server's watchdog and where its e-mails go. The settings go to the
+//! server (`shared/watch.env`, no secrets), the SMTP password to the keychain and a 0600
+//! file beside them, and the timer that runs the watchdog every five minutes to systemd.
+//! `watch_status` reads back what the watchdog keeps, for the server page, its chart and
+//! the desktop notifications.
+
+use deskmate_remote::install::{SpecFile, install_system_files, put_files};
+use deskmate_remote::watch::{self, HealthSample, WatchCheck, WatchEvent, WatchLevel};
+use deskmate_remote::{Cancel, Secret, Session, script};
+use deskmate_stack::watch::{self as files, AlertSettings};
+use deskmate_stack::{Environment, project_name};
+use serde::Serialize;
+
+use super::install::{stack_dir, stack_error};
+use super::release::{audit, read_answers};
+use super::{Servers, remote_error};
+use crate::error::ApiError;
+
+/// What the owner asks of the alerts.
+#[derive(Debug, Clone)]
+pub enum AlertsChange {
+    /// E-mail these settings; the password when the SMTP server asks for one (None keeps
+    /// the one already set).
+    On {
+        settings: AlertSettings,
+        password: Option<Secret>,
+    },
+    /// No more e-mail. The watchdog keeps checking, for the app's page and chart.
+    Off,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AlertsReport {
+    pub server: String,
+    pub environment: &'static str,
+    /// Where alerts go now; None when they are off.
+    pub email: Option<String>,
+    /// `host:port`.
+    pub smtp: Option<String>,
+    /// The watchdog's timer, when this account could install it (root or sudo).
+    pub timer: Option<String>,
+    /// What happens next, in plain words.
+    pub next: String,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct WatchReport {
+    pub server: String,
+    pub environment: &'static str,
+    /// The worst level of the last round; None before the first round.
+    pub overall: Option<WatchLevel>,
+    pub checks: Vec<WatchCheck>,
+    /// The changes of level, oldest first.
+    pub events: Vec<WatchEvent>,
+    /// A week of rounds, oldest first.
+    pub samples: Vec<HealthSample>,
+    pub email: Option<String>,
+    pub smtp: Option<String>,
+}
+
+fn password_key(name: &str, environment: Environment) -> String {
+    format!("server/{name}/stack/{}/smtp_password", environment.name())
+}
+
+impl Servers {
+    /// Sets (or turns off) the alert e-mails, and makes sure the watchdog and its timer are
+    /// in place. Idempotent: files are written only when they differ.
+    pub fn alerts_set(
+        &self,
+        name: &str,
+        environment: Environment,
+        change: &AlertsChange,
+        host_root: &str,
+    ) -> Result<AlertsReport, ApiError> {
+        if let AlertsChange::On { settings, .. } = change {
+            settings.check().map_err(stack_error)?;
+        }
+        let _claim = self.busy.claim(name, "the alert settings")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        let cancel = Cancel::new();
+        let settings = match change {
+            AlertsChange::On { settings, .. } => Some(settings),
+            AlertsChange::Off => None,
+        };
+        let mut uploads = watch_files(&session, &dir).map_err(fail)?;
+        uploads.push(plain(files::WATCH_ENV, files::watch_env(name, settings)));
+        match change {
+            AlertsChange::On {
+                settings,
+                password: Some(password),
+            } if settings.smtp_user.is_some() => {
+                // The keychain copy first, so the owner's copy never lags the server's.
+                self.secrets
+                    .set(&password_key(name, environment), password)
+                    .map_err(fail)?;
+                uploads.push(SpecFile {
+                    path: files::SMTP_PASSWORD.to_string(),
+                    contents: password.expose().as_bytes().to_vec(),
+                    secret: true,
+                });
+            }
+            AlertsChange::On {
+                settings,
+                password: None,
+            } if settings.smtp_user.is_some() => {
+                self.keep_password(name, environment, &session, &dir, &mut uploads)?;
+            }
+            _ => {}
+        }
+        put_files(&session, &dir, &uploads, &cancel).map_err(fail)?;
+        if matches!(change, AlertsChange::Off) {
+            remove_password(&session, &dir).map_err(fail)?;
+            self.secrets
+                .delete(&password_key(name, environment))
+                .map_err(fail)?;
+        }
+        let timer = install_timer(&session, &dir, &server.user, host_root).map_err(fail)?;
+        audit(
+            &session,
+            &dir,
+            &match settings {
+                Some(s) => format!(
+                    "alerts on email={} smtp={}:{}",
+                    s.email, s.smtp_host, s.smtp_port
+                ),
+                None => "alerts off".to_string(),
+            },
+        );
+        // A first round now, so the page has something to show and the state starts from
+        // what is true today (a problem already there is e-mailed once, now).
+        let mail_failed = watch::round(&session, &dir).map_err(fail)?;
+        let next = match (settings, &timer) {
+            (Some(s), Some(_)) => format!(
+                "The watchdog checks {name} every five minutes and e-mails {} when something changes. Send a test e-mail to be sure it arrives.",
+                s.email
+            ),
+            (Some(_), None) => format!(
+                "{} may not act as root on {name}, so the watchdog's timer is not installed: it runs only when the app asks. Add the server with a root account (or passwordless sudo) to watch it around the clock.",
+                server.user
+            ),
+            (None, _) => "No more alert e-mails. The watchdog keeps checking, so the server page still shows how it is.".into(),
+        };
+        let next = match mail_failed {
+            Some(why) => format!(
+                "The settings are saved, but the first alert e-mail could not be sent ({why}). Check them and send a test e-mail."
+            ),
+            None => next,
+        };
+        Ok(AlertsReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            email: settings.map(|s| s.email.clone()),
+            smtp: settings.map(|s| format!("{}:{}", s.smtp_host, s.smtp_port)),
+            timer,
+            next,
+        })
+    }
+
+    /// With no new password: the server's file stays if it is there; else the keychain's
+    /// copy goes back; else the owner must give one.
+    fn keep_password(
+        &self,
+        name: &str,
+        environment: Environment,
+        session: &Session,
+        dir: &str,
+        uploads: &mut Vec<SpecFile>,
+    ) -> Result<(), ApiError> {
+        let fail = |e| remote_error(e, name);
+        let on_server = session
+            .capture(
+                &script(
+                    "[ -s \"$1/$2\" ] && echo yes || true",
+                    &[dir, files::SMTP_PASSWORD],
+                )
+                .map_err(fail)?,
+                64,
+            )
+            .map_err(fail)?;
+        if on_server.stdout_text().trim() == "yes" {
+            return Ok(());
+        }
+        let kept = self
+            .secrets
+            .get(&password_key(name, environment))
+            .map_err(fail)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    "alerts.no_password",
+                    "the SMTP server needs a password, and none is set for these alerts",
+                    "give the SMTP password your mail provider gives for sending",
+                )
+            })?;
+        uploads.push(SpecFile {
+            path: files::SMTP_PASSWORD.to_string(),
+            contents: kept.expose().as_bytes().to_vec(),
+            secret: true,
+        });
+        Ok(())
+    }
+
+    /// A test e-mail, sent now by the server with the settings the watchdog uses.
+    pub fn alerts_test(&self, name: &str, environment: Environment) -> Result<String, ApiError> {
+        let _claim = self.busy.claim(name, "a test e-mail")?;
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        watch::send_test(&session, &dir).map_err(|e| remote_error(e, name))?;
+        let state = watch::read(&session, &dir).map_err(|e| remote_error(e, name))?;
+        Ok(setting(&state.settings, "ALERT_EMAIL").unwrap_or_default())
+    }
+
+    /// What the watchdog keeps; with `round_now`, after one more round (the page's Refresh).
+    pub fn watch_status(
+        &self,
+        name: &str,
+        environment: Environment,
+        round_now: bool,
+    ) -> Result<WatchReport, ApiError> {
+        let _claim = self.busy.claim(name, "reading the watchdog")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        if round_now {
+            put_files(
+                &session,
+                &dir,
+                &watch_files(&session, &dir).map_err(fail)?,
+                &Cancel::new(),
+            )
+            .map_err(fail)?;
+            // A failed e-mail is retried by the next round; the page shows the checks.
+            watch::round(&session, &dir).map_err(fail)?;
+        }
+        let state = watch::read(&session, &dir).map_err(fail)?;
+        let email = setting(&state.settings, "ALERT_EMAIL");
+        let smtp = setting(&state.settings, "SMTP_HOST").map(|h| {
+            format!(
+                "{h}:{}",
+                setting(&state.settings, "SMTP_PORT").unwrap_or_else(|| "587".into())
+            )
+        });
+        Ok(WatchReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            overall: state.checks.iter().map(|c| c.level).max(),
+            checks: state.checks,
+            events: state.events,
+            samples: state.samples,
+            email,
+            smtp,
+        })
+    }
+}
+
+fn setting(settings: &[(String, String)], key: &str) -> Option<String> {
+    settings
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+fn plain(path: &str, contents: String) -> SpecFile {
+    SpecFile {
+        path: path.to_string(),
+        contents: contents.into_bytes(),
+        secret: false,
+    }
+}
+
+/// The watchdog's scripts, and `shared/site.env` from the install's answers (a stack
+/// installed before the watchdog existed has none yet).
+fn watch_files(session: &Session, dir: &str) -> deskmate_remote::Result<Vec<SpecFile>> {
+    let mut uploads: Vec<SpecFile> = files::scripts()
+        .into_iter()
+        .map(|f| plain(&f.path, f.contents))
+        .collect();
+    if let Some(answers) = read_answers(session, dir)? {
+        uploads.push(plain(
+            files::SITE_ENV,
+            files::site_env(answers.domain.as_deref(), &answers.tls),
+        ));
+    }
+    Ok(uploads)
+}
+
+fn remove_password(session: &Session, dir: &str) -> deskmate_remote::Result<()> {
+    session.capture(
+        &script("rm -f -- \"$1/$2\"", &[dir, files::SMTP_PASSWORD])?,
+        4096,
+    )?;
+    Ok(())
+}
+
+/// The timer, as root or with sudo; None when this account can do neither.
+fn install_timer(
+    session: &Session,
+    dir: &str,
+    user: &str,
+    host_root: &str,
+) -> deskmate_remote::Result<Option<String>> {
+    let project = project_name(dir);
+    let units: Vec<SpecFile> = files::timer_units(dir, &project, user)
+        .into_iter()
+        .map(|f| plain(&f.path, f.contents))
+        .collect();
+    let staging = format!("{dir}/state/host");
+    let Some((prefix, _)) = install_system_files(session, &staging, host_root, &units)? else {
+        return Ok(None);
+    };
+    let timer = files::timer_name(&project);
+    let out = session.capture(
+        &script(
+            &format!("{prefix}systemctl daemon-reload && {prefix}systemctl enable --now \"$1\""),
+            &[&timer],
+        )?,
+        64 * 1024,
+    )?;
+    if !out.exit.success() {
+        return Err(deskmate_remote::RemoteError::RemoteFailed {
+            what: "enabling the watchdog's timer".into(),
+            code: 1,
+            detail: out.stderr_tail(),
+        });
+    }
+    Ok(Some(timer))
+}

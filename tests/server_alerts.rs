@@ -1,0 +1,202 @@
+//! The watchdog and its e-mails against an installed test-bed stack (real sshd, engine,
+//! Caddy) and a real SMTP server on loopback (aiosmtpd): a stopped container is one e-mail
+//! however many rounds see it, its recovery one more, a fault back within the hour waits, a
+//! test e-mail arrives, a wrong password is explained, and the SMTP password (a canary) is
+//! in none of the e-mails, settings files, audit log or sshd's command log.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use deskmate_api::servers::{AlertSettings, AlertsChange, WatchLevel, WatchReport};
+use deskmate_api::{Environment, Secret};
+use deskmate_test_server::SmtpSink;
+use deskmate_test_server::docker::docker;
+use support::stack::installed_as;
+
+const CANARY: &str = "smtp-canary-7f3a9c1e55";
+
+fn round(it: &support::stack::Installed) -> WatchReport {
+    it.servers
+        .watch_status("home", Environment::Production, true)
+        .unwrap()
+}
+
+fn level(report: &WatchReport, id: &str) -> WatchLevel {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no {id} check: {report:?}"))
+        .level
+}
+
+#[test]
+fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in_them() {
+    let it = installed_as(0, Some("root"));
+    let smtp = SmtpSink::start("alerts@example.org", CANARY);
+    let settings = AlertSettings {
+        email: "owner@example.org".into(),
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: smtp.port,
+        smtp_user: Some("alerts@example.org".into()),
+        from: Some("deskmate@example.org".into()),
+    };
+    let host_root = it.server.home().join("host-root");
+    let report = it
+        .servers
+        .alerts_set(
+            "home",
+            Environment::Production,
+            &AlertsChange::On {
+                settings: settings.clone(),
+                password: Some(Secret::new(CANARY)),
+            },
+            &host_root.to_string_lossy(),
+        )
+        .unwrap();
+    let timer = format!("{}-watch.timer", it.project.name);
+    assert_eq!(report.timer.as_deref(), Some(timer.as_str()), "{report:?}");
+    assert!(
+        it.server
+            .recorded("systemctl")
+            .contains(&format!("systemctl enable --now {timer}")),
+        "{:?}",
+        it.server.recorded("systemctl")
+    );
+    let password = Path::new(&it.stack).join("shared/env/smtp.password");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&password).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // The first round (alerts_set runs one) told of what was already wrong: no backup yet.
+    let first = smtp.messages();
+    assert!(
+        first.iter().any(|m| m.contains("no verified backup")),
+        "{first:#?}"
+    );
+    let status = round(&it);
+    assert_eq!(level(&status, "services"), WatchLevel::Ok, "{status:?}");
+    assert_eq!(smtp.messages().len(), first.len(), "no change, no e-mail");
+
+    // The backend stops: however many rounds see it, one e-mail.
+    let backend = it.project.containers("backend");
+    docker(&["stop", &backend[0]]);
+    for _ in 0..3 {
+        let status = round(&it);
+        assert_eq!(level(&status, "services"), WatchLevel::Fail, "{status:?}");
+    }
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), first.len() + 1, "{mails:#?}");
+    let down = mails.last().unwrap();
+    assert!(down.contains("To: owner@example.org"), "{down}");
+    assert!(down.contains("Subject: [DeskMate] home:"), "{down}");
+    assert!(down.contains("backend (exited)"), "{down}");
+    assert!(down.contains("What to do:"), "{down}");
+
+    // It comes back: one more e-mail, saying so.
+    docker(&["start", &backend[0]]);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let status = round(&it);
+        if level(&status, "services") == WatchLevel::Ok {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recovered: {status:?}");
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), first.len() + 2, "{mails:#?}");
+    assert!(
+        mails.last().unwrap().contains("well again"),
+        "{}",
+        mails.last().unwrap()
+    );
+
+    // Down again within the hour: it waits, so a flapping service is not an e-mail a round.
+    docker(&["stop", &backend[0]]);
+    let status = round(&it);
+    assert_eq!(level(&status, "services"), WatchLevel::Fail);
+    assert_eq!(
+        smtp.messages().len(),
+        first.len() + 2,
+        "held within the hour"
+    );
+    let events = &status.events;
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.check == "services" && e.to == WatchLevel::Fail)
+            .count()
+            == 2,
+        "both falls are on the page: {events:?}"
+    );
+    docker(&["start", &backend[0]]);
+
+    // A test e-mail, through the same path.
+    let to = it
+        .servers
+        .alerts_test("home", Environment::Production)
+        .unwrap();
+    assert_eq!(to, "owner@example.org");
+    let mails = smtp.messages();
+    assert!(mails.last().unwrap().contains("a test e-mail"));
+
+    // The canary is nowhere it must not be.
+    for (what, text) in [
+        ("an e-mail", mails.join("\n")),
+        (
+            "watch.env",
+            std::fs::read_to_string(Path::new(&it.stack).join("shared/watch.env")).unwrap(),
+        ),
+        (
+            "the audit log",
+            std::fs::read_to_string(Path::new(&it.stack).join("log/audit.log")).unwrap(),
+        ),
+        ("sshd's log", it.server.log()),
+    ] {
+        assert!(!text.contains(CANARY), "the SMTP password is in {what}");
+    }
+
+    // A wrong password: the test e-mail says so plainly.
+    it.servers
+        .alerts_set(
+            "home",
+            Environment::Production,
+            &AlertsChange::On {
+                settings,
+                password: Some(Secret::new("not-the-password")),
+            },
+            &host_root.to_string_lossy(),
+        )
+        .unwrap();
+    let err = it
+        .servers
+        .alerts_test("home", Environment::Production)
+        .unwrap_err();
+    assert_eq!(err.code, "alerts.send_failed", "{err:?}");
+    assert!(
+        err.message
+            .contains("refused the SMTP user name or password"),
+        "{err:?}"
+    );
+
+    // Off: no address, no password file; the watchdog still records.
+    let off = it
+        .servers
+        .alerts_set(
+            "home",
+            Environment::Production,
+            &AlertsChange::Off,
+            &host_root.to_string_lossy(),
+        )
+        .unwrap();
+    assert_eq!(off.email, None);
+    assert!(!password.exists());
+    let status = round(&it);
+    assert_eq!(status.email, None);
+    assert!(!status.samples.is_empty());
+}
