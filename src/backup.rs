@@ -13,7 +13,7 @@ use deskmate_api::servers::{
 };
 use deskmate_api::{ApiError, Cancel, DataDir, Environment, Secret, Servers, StepReport};
 
-use crate::output::{self, ok};
+use crate::output::{self, ok, size};
 use crate::server::EnvironmentArg;
 
 #[derive(Subcommand)]
@@ -468,13 +468,4 @@ fn target_command(
             println!("{}", r.next);
         },
     )
-}
-
-fn size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b => format!("{b} B"),
-    }
 }

@@ -10,6 +10,7 @@ mod alerts;
 mod backup;
 mod card;
 mod logs;
+mod maintain;
 mod output;
 mod persona;
 mod plugin;

@@ -153,3 +153,13 @@ pub fn confirm(json: bool, refused: &str) -> Option<ExitCode> {
         Some(ExitCode::from(OK))
     }
 }
+
+/// Bytes as an owner reads them: `1.5 GiB`, `20.0 MiB`, `3.0 KiB`.
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}

@@ -121,6 +121,9 @@ pub enum ServerCommand {
     /// The watchdog: where its alert e-mails go (--email, --smtp), a test e-mail (--test),
     /// none (--off); with none of those, what it saw last
     Alerts(crate::alerts::AlertsArgs),
+    /// Housekeeping: the database vacuumed and reindexed, older releases' images, the build
+    /// cache and old records removed, with the space before and after (--plan: only show)
+    Maintain(crate::maintain::MaintainArgs),
 }
 
 pub fn run(command: ServerCommand, json: bool) -> ExitCode {
@@ -290,6 +293,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
         }
         Logs(args) => crate::logs::run(&servers, args, json),
         Alerts(args) => crate::alerts::run(&servers, args, json),
+        Maintain(args) => crate::maintain::run(&servers, args, json),
         History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {

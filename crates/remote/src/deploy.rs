@@ -19,7 +19,9 @@
 //!    answer through the proxy. If not, the old release is started beside again, the new one
 //!    stopped, and `current` points back: an automatic rollback.
 //! 6. `prune`: release folders beyond the last five go, never the current one, the previous
-//!    one, or one a running container still uses. Images are never removed.
+//!    one, or one a running container still uses; each one's release file is set aside in
+//!    `state/retired`. Images are never removed here: `server maintain` removes those only
+//!    older releases name.
 
 use std::time::{Duration, Instant};
 
@@ -588,7 +590,7 @@ fn roll_back(
 }
 
 /// Release folders beyond the newest [`KEEP_RELEASES`] (by time), except the current, the
-/// previous, and any a container mounts.
+/// previous, and any a container mounts. Each one's release file goes to `state/retired`.
 fn prune(session: &Session, spec: &InstallSpec, previous: &str) -> Result<Vec<String>> {
     let label = format!("label=com.docker.compose.project={}", spec.project);
     let out = run_script(
@@ -599,6 +601,8 @@ used=$(docker ps -aq --filter "$4" | xargs -r docker inspect --format '{{range .
 ls -1t | tail -n +$(( $5 + 1 )) | while IFS= read -r v; do
   [ "$v" = "$2" ] || [ "$v" = "$3" ] && continue
   case " $used " in *"/releases/$v/"*) continue ;; esac
+  # Its release file is set aside: maintenance removes the images it names.
+  mkdir -p "$1/state/retired" && { cp -- "$v/release.json" "$1/state/retired/$v.json" 2>/dev/null || true; }
   rm -rf -- "$v" && echo "$v"
 done"#,
         &[

@@ -1068,6 +1068,27 @@ pub fn install_system_files(
     Ok(Some((prefix, changed)))
 }
 
+/// System timers put in place (see [`install_system_files`]), then enabled and started.
+/// False when this account cannot act as root.
+pub fn install_timers(
+    session: &Session,
+    staging: &str,
+    host_root: &str,
+    units: &[SpecFile],
+    timers: &[&str],
+) -> Result<bool> {
+    let Some((prefix, _)) = install_system_files(session, staging, host_root, units)? else {
+        return Ok(false);
+    };
+    run_script(
+        session,
+        "enabling the timers",
+        &format!("{prefix}systemctl daemon-reload && {prefix}systemctl enable --now \"$@\""),
+        timers,
+    )?;
+    Ok(true)
+}
+
 /// One line per step in `log/audit.log` on the server: when, who, what, and the outcome.
 /// Never a secret: step details name files, not their contents.
 fn audit(session: &Session, spec: &InstallSpec, report: &StepReport) {

@@ -28,6 +28,7 @@ pub mod install;
 pub mod known_hosts;
 mod login_shell;
 pub mod logs;
+pub mod maintain;
 pub mod offsite;
 pub mod packages;
 pub mod preflight;

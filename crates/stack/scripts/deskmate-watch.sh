@@ -50,6 +50,8 @@ server=$(setting "$watch_env" SERVER_NAME)
 server=${server:-$(hostname)}
 domain=$(setting "$site_env" DOMAIN)
 tls=$(setting "$site_env" TLS)
+http_port=$(setting "$site_env" HTTP_PORT)
+https_port=$(setting "$site_env" HTTPS_PORT)
 https=no
 [ "${tls:-none}" = none ] || https=yes
 
@@ -148,8 +150,8 @@ check_containers() {
     if [ ${#bad[@]} -eq 0 ]; then
         level=ok message="every service is running" fix=''
     else
-        level=fail message="not running as it should: ${bad[*]}"
-        fix="open DeskMate Studio, Servers, $server, and read the logs of that service (Logs); Update, Redeploy starts it again"
+        level=fail message="not running: ${bad[*]}"
+        fix="read that service's logs in DeskMate Studio (Servers, $server, Logs); installing the same release again (Install) starts what is stopped"
     fi
 }
 
@@ -157,12 +159,10 @@ check_containers() {
 # certificate is not checked here (-k): the certificate check below watches it, and an
 # internal CA's certificate is not in the host's store.
 fetch_health() {
-    local scheme=http inner=80 port host=127.0.0.1
+    local scheme=http port=${http_port:-80} host=127.0.0.1
     if [ "$https" = yes ]; then
-        scheme=https inner=443 host=${domain:-localhost}
+        scheme=https port=${https_port:-443} host=${domain:-localhost}
     fi
-    port=$(docker port "$1" "$inner/tcp" 2> /dev/null | sed -n 's/.*:\([0-9]*\)$/\1/p' | head -n 1)
-    [ -n "$port" ] || return 1
     if command -v curl > /dev/null; then
         curl -ksS -o /dev/null -m 10 --resolve "$host:$port:127.0.0.1" \
             -w '%{http_code} %{time_total}\n' "$scheme://$host:$port/api/health" 2> /dev/null
@@ -192,7 +192,7 @@ check_health() {
         fix="open DeskMate Studio, Servers, $server, and read the proxy's logs (Logs)"
         return
     fi
-    answer=$(fetch_health "$proxy" || true)
+    answer=$(fetch_health || true)
     read -r code seconds <<< "${answer:-0 0}"
     if [ "$code" = 200 ]; then
         response_ms=$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 1000 }')
@@ -253,16 +253,13 @@ check_memory() {
 }
 
 check_certificate() {
-    local port end days
+    local port=${https_port:-443} end days
     if [ "$tls" != acme ] || [ -z "$domain" ]; then
         level=ok message="no public certificate to watch (TLS: ${tls:-none})" fix=''
         return
     fi
-    port=$(docker port "$(docker ps -q --filter "label=com.docker.compose.project=$project" \
-        --filter "label=com.docker.compose.service=proxy" | head -n 1)" 443/tcp 2> /dev/null |
-        sed -n 's/.*:\([0-9]*\)$/\1/p' | head -n 1 || true)
     end=
-    if [ -n "$port" ] && command -v openssl > /dev/null; then
+    if command -v openssl > /dev/null; then
         end=$(openssl s_client -connect "127.0.0.1:$port" -servername "$domain" < /dev/null 2> /dev/null |
             openssl x509 -noout -enddate 2> /dev/null | sed -n 's/^notAfter=//p' || true)
     fi

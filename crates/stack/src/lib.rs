@@ -15,6 +15,7 @@
 //!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
 //!   ([`host`]).
 //! - [`backup::scripts`]: the backup and trial-restore scripts the server runs.
+//! - [`maintain`]: the housekeeping script and its weekly timer.
 //! - [`watch`]: the watchdog script, its mail helper, its timer and its settings files.
 //! - [`host::firewall`]: the UFW commands, as data.
 
@@ -23,6 +24,7 @@ pub mod caddy;
 pub mod compose;
 mod error;
 pub mod host;
+pub mod maintain;
 mod model;
 pub mod nginx;
 pub mod release;

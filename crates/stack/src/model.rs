@@ -380,7 +380,12 @@ impl Stack {
             plain(&host::logrotate_path(self), host::logrotate(self)),
             plain(
                 crate::watch::SITE_ENV,
-                crate::watch::site_env(self.domain.as_deref(), self.tls.name()),
+                crate::watch::site_env(
+                    self.domain.as_deref(),
+                    self.tls.name(),
+                    self.http_port,
+                    self.https_port,
+                ),
             ),
         ];
         match self.proxy {

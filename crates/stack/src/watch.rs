@@ -145,11 +145,12 @@ pub fn watch_env(server: &str, alerts: Option<&AlertSettings>) -> String {
 /// `shared/site.env`: the domain the stack answers on (`localhost` for HTTPS with no
 /// domain, as the proxy's own certificate names it) and its TLS mode (`acme`, `internal`
 /// or `none`): only a public (ACME) certificate's days are watched, since the proxy's
-/// internal one lives for hours and renews itself.
-pub fn site_env(domain: Option<&str>, tls: &str) -> String {
+/// internal one lives for hours and renews itself. The ports are the proxy's, which it
+/// listens on inside its container too.
+pub fn site_env(domain: Option<&str>, tls: &str, http_port: u16, https_port: u16) -> String {
     let https = tls != "none";
     format!(
-        "# Written by DeskMate Studio's install: what the watchdog asks the proxy for.\nDOMAIN={}\nTLS={tls}\n",
+        "# Written by DeskMate Studio's install: what the watchdog asks the proxy for.\nDOMAIN={}\nTLS={tls}\nHTTP_PORT={http_port}\nHTTPS_PORT={https_port}\n",
         domain.unwrap_or(if https { "localhost" } else { "" }),
     )
 }

@@ -311,20 +311,30 @@ fn the_backup_timers_pass_systemd_analyze_verify_and_the_scripts_shellcheck() {
 }
 
 #[test]
-fn the_watchdog_timer_passes_systemd_analyze_verify_and_its_scripts_shellcheck_and_compile() {
+fn the_watchdog_and_maintenance_timers_pass_systemd_analyze_verify_and_their_scripts_shellcheck() {
     let dir = tempfile::tempdir().unwrap();
-    let units = deskmate_stack::watch::timer_units("/opt/deskmate", "deskmate", "root");
+    let mut units = deskmate_stack::watch::timer_units("/opt/deskmate", "deskmate", "root");
+    units.extend(deskmate_stack::maintain::timer_units(
+        "/opt/deskmate",
+        "deskmate",
+        "root",
+    ));
     write(&units, dir.path());
     let system = dir.path().join("host/etc/systemd/system");
-    let paths: Vec<String> = ["watch.service", "watch.timer"]
-        .iter()
-        .map(|n| {
-            system
-                .join(format!("deskmate-{n}"))
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let paths: Vec<String> = [
+        "watch.service",
+        "watch.timer",
+        "maintain.service",
+        "maintain.timer",
+    ]
+    .iter()
+    .map(|n| {
+        system
+            .join(format!("deskmate-{n}"))
+            .to_string_lossy()
+            .into_owned()
+    })
+    .collect();
     let mut args = vec!["verify", "--man=no"];
     args.extend(paths.iter().map(String::as_str));
     run("systemd-analyze", &args, dir.path());

@@ -4,7 +4,7 @@
 //! `watch_status` reads back what the watchdog keeps, for the server page, its chart and
 //! the desktop notifications.
 
-use deskmate_remote::install::{SpecFile, install_system_files, put_files};
+use deskmate_remote::install::{SpecFile, install_timers, put_files};
 use deskmate_remote::watch::{self, HealthSample, WatchCheck, WatchEvent, WatchLevel};
 use deskmate_remote::{Cancel, Secret, Session, script};
 use deskmate_stack::watch::{self as files, AlertSettings};
@@ -280,7 +280,12 @@ fn watch_files(session: &Session, dir: &str) -> deskmate_remote::Result<Vec<Spec
     if let Some(answers) = read_answers(session, dir)? {
         uploads.push(plain(
             files::SITE_ENV,
-            files::site_env(answers.domain.as_deref(), &answers.tls),
+            files::site_env(
+                answers.domain.as_deref(),
+                &answers.tls,
+                answers.http_port,
+                answers.https_port,
+            ),
         ));
     }
     Ok(uploads)
@@ -306,24 +311,7 @@ fn install_timer(
         .into_iter()
         .map(|f| plain(&f.path, f.contents))
         .collect();
-    let staging = format!("{dir}/state/host");
-    let Some((prefix, _)) = install_system_files(session, &staging, host_root, &units)? else {
-        return Ok(None);
-    };
     let timer = files::timer_name(&project);
-    let out = session.capture(
-        &script(
-            &format!("{prefix}systemctl daemon-reload && {prefix}systemctl enable --now \"$1\""),
-            &[&timer],
-        )?,
-        64 * 1024,
-    )?;
-    if !out.exit.success() {
-        return Err(deskmate_remote::RemoteError::RemoteFailed {
-            what: "enabling the watchdog's timer".into(),
-            code: 1,
-            detail: out.stderr_tail(),
-        });
-    }
-    Ok(Some(timer))
+    let staging = format!("{dir}/state/host");
+    Ok(install_timers(session, &staging, host_root, &units, &[&timer])?.then_some(timer))
 }

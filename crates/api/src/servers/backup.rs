@@ -571,10 +571,13 @@ impl Servers {
                 secret: false,
             })
             .collect();
+        let timers = vec![
+            format!("{project}-backup.timer"),
+            format!("{project}-backup-check.timer"),
+        ];
         let staging = format!("{dir}/backups/host");
-        let Some((prefix, _)) =
-            steps::install_system_files(&session, &staging, host_root, &units).map_err(fail)?
-        else {
+        let names: Vec<&str> = timers.iter().map(String::as_str).collect();
+        if !steps::install_timers(&session, &staging, host_root, &units, &names).map_err(fail)? {
             return Err(ApiError::new(
                 "backup.schedule_needs_root",
                 format!(
@@ -582,32 +585,6 @@ impl Servers {
                     server.user
                 ),
                 "add the server with a root account, or give this one passwordless sudo; until then, back up by hand (Back up now)",
-            ));
-        };
-        let timers = vec![
-            format!("{project}-backup.timer"),
-            format!("{project}-backup-check.timer"),
-        ];
-        let out = session
-            .capture(
-                &script(
-                    &format!(
-                        "{prefix}systemctl daemon-reload && {prefix}systemctl enable --now \"$1\" \"$2\""
-                    ),
-                    &[&timers[0], &timers[1]],
-                )
-                .map_err(fail)?,
-                64 * 1024,
-            )
-            .map_err(fail)?;
-        if !out.exit.success() {
-            return Err(ApiError::new(
-                "backup.schedule_failed",
-                format!(
-                    "systemd did not enable the backup timers: {}",
-                    out.stderr_tail().trim()
-                ),
-                "run `systemctl status` on the server to see why",
             ));
         }
         Ok(ScheduleReport {

@@ -1,0 +1,115 @@
+//! `server maintain`: the stack's housekeeping (`bin/deskmate-maintain`, which the app puts
+//! in place first), now or on the server's weekly timer. `--plan` shows each step with
+//! today's sizes and changes nothing.
+
+use deskmate_remote::Cancel;
+use deskmate_remote::install::{SpecFile, install_timers, put_files};
+use deskmate_remote::maintain::{self, MaintainStep};
+use deskmate_stack::maintain as files;
+use deskmate_stack::{Environment, project_name};
+use serde::Serialize;
+
+use super::install::stack_dir;
+use super::release::audit;
+use super::{Servers, remote_error};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct MaintainReport {
+    pub server: String,
+    pub environment: &'static str,
+    pub planned_only: bool,
+    pub steps: Vec<MaintainStep>,
+    /// What the steps gave back, in bytes (what they would, for a plan).
+    #[ts(type = "number")]
+    pub freed_bytes: u64,
+}
+
+impl Servers {
+    pub fn maintain(
+        &self,
+        name: &str,
+        environment: Environment,
+        plan: bool,
+        on_step: &mut dyn FnMut(&MaintainStep),
+        cancel: &Cancel,
+    ) -> Result<MaintainReport, ApiError> {
+        let _claim = self.busy.claim(name, "maintenance")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        let script_file = files::script();
+        put_files(
+            &session,
+            &dir,
+            &[SpecFile {
+                path: script_file.path,
+                contents: script_file.contents.into_bytes(),
+                secret: false,
+            }],
+            cancel,
+        )
+        .map_err(fail)?;
+        let steps = maintain::run(&session, &dir, plan, on_step, cancel).map_err(fail)?;
+        let freed_bytes = steps
+            .iter()
+            .map(|s| s.bytes_before.saturating_sub(s.bytes_after))
+            .sum();
+        if !plan {
+            audit(
+                &session,
+                &dir,
+                &format!(
+                    "maintain freed={freed_bytes} failed={}",
+                    steps.iter().filter(|s| s.failed).count()
+                ),
+            );
+        }
+        Ok(MaintainReport {
+            server: name.to_string(),
+            environment: environment.name(),
+            planned_only: plan,
+            steps,
+            freed_bytes,
+        })
+    }
+
+    /// The weekly timer (Mondays 04:45, after the night's backup); its name. Needs root or
+    /// passwordless sudo, as every system timer does.
+    pub fn maintain_schedule(
+        &self,
+        name: &str,
+        environment: Environment,
+        host_root: &str,
+    ) -> Result<String, ApiError> {
+        let _claim = self.busy.claim(name, "a maintenance schedule")?;
+        let (server, session) = self.open_session(name)?;
+        let fail = |e| remote_error(e, name);
+        let dir = stack_dir(&server.stack_dir, environment);
+        let project = project_name(&dir);
+        let to_spec = |f: deskmate_stack::File| SpecFile {
+            path: f.path,
+            contents: f.contents.into_bytes(),
+            secret: false,
+        };
+        put_files(&session, &dir, &[to_spec(files::script())], &Cancel::new()).map_err(fail)?;
+        let units: Vec<SpecFile> = files::timer_units(&dir, &project, &server.user)
+            .into_iter()
+            .map(to_spec)
+            .collect();
+        let timer = files::timer_name(&project);
+        let staging = format!("{dir}/state/host");
+        if !install_timers(&session, &staging, host_root, &units, &[&timer]).map_err(fail)? {
+            return Err(ApiError::new(
+                "maintain.schedule_needs_root",
+                format!(
+                    "{} may not act as root on {name}, and the maintenance timer is a system service",
+                    server.user
+                ),
+                "add the server with a root account, or give this one passwordless sudo; until then, run maintenance by hand",
+            ));
+        }
+        audit(&session, &dir, &format!("maintain schedule {timer}"));
+        Ok(timer)
+    }
+}

@@ -1,0 +1,175 @@
+#!/bin/bash
+# deskmate-maintain, version 1: housekeeping for one DeskMate stack. Installed by DeskMate
+# Studio in STACK/bin; run by the app (Maintenance) or by the server's own timer.
+#
+#   deskmate-maintain STACK_DIR --plan   what each step would do, with today's sizes
+#   deskmate-maintain STACK_DIR          do it
+#
+# Steps, each with the space before and after, one line each on stdout:
+#   step<TAB>id<TAB>bytes before<TAB>bytes after<TAB>what it did (or would do)
+#   database  PostgreSQL VACUUM (ANALYZE), then REINDEX DATABASE CONCURRENTLY (the
+#             companion keeps answering while it runs)
+#   images    images only older releases name (never the current or previous release's,
+#             never one a container uses: docker refuses those), removed by their tag, and
+#             untagged leftovers (dangling images). Older releases are the folders in
+#             STACK/releases and the release files an update set aside in
+#             STACK/state/retired when it pruned their folders.
+#   cache     Docker's build cache (git builds fill it)
+#   records   the watchdog's health samples older than 30 days, its changes older than
+#             180 days, and rotated host logs older than 90 days
+# A step that fails says so on its line and the others still run; the exit status is then 1.
+set -euo pipefail
+umask 077
+
+stack=${1:?usage: deskmate-maintain STACK_DIR [--plan]}
+plan=
+case ${2:-} in
+--plan) plan=yes ;;
+'') ;;
+*)
+    echo "deskmate-maintain: unknown option $2" >&2
+    exit 1
+    ;;
+esac
+logs=$stack/logs
+failed=0
+
+say() { printf 'step\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
+bytes_of() { du -sb "$@" 2> /dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+
+[ -e "$stack/current/.env" ] || {
+    echo "deskmate-maintain: no DeskMate is installed in $stack" >&2
+    exit 1
+}
+project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' "$stack/current/.env")
+[[ $project =~ ^[a-z0-9_-]+$ ]] || {
+    echo "deskmate-maintain: the stack's project name is unreadable" >&2
+    exit 1
+}
+mkdir -p "$stack/backups"
+exec 9> "$stack/backups/.lock"
+flock -n 9 || {
+    echo "deskmate-maintain: a backup or restore of this stack is running; try again after it" >&2
+    exit 1
+}
+
+# --- database ------------------------------------------------------------------------------
+postgres=$(docker ps -q --filter "label=com.docker.compose.project=$project" \
+    --filter "label=com.docker.compose.service=postgres" | head -n 1)
+sql() { docker exec -i "$postgres" psql -X -q -A -t -v ON_ERROR_STOP=1 -U deskmate -d deskmate -c "$1"; }
+if [ -z "$postgres" ]; then
+    say database 0 0 "skipped: the database is not running"
+    failed=1
+else
+    before=$(sql "SELECT pg_database_size(current_database())")
+    if [ -n "$plan" ]; then
+        say database "$before" "$before" "would run VACUUM (ANALYZE) and REINDEX DATABASE CONCURRENTLY"
+    elif sql "VACUUM (ANALYZE)" > /dev/null 2>&1 &&
+        sql "REINDEX DATABASE CONCURRENTLY deskmate" > /dev/null 2> "$stack/backups/reindex.log"; then
+        say database "$before" "$(sql "SELECT pg_database_size(current_database())")" "vacuumed, statistics updated, indexes rebuilt"
+    else
+        say database "$before" "$before" "failed: $(tail -n 1 "$stack/backups/reindex.log" 2> /dev/null)"
+        failed=1
+    fi
+fi
+
+# --- images ----------------------------------------------------------------------------------
+current=$(basename "$(readlink "$stack/current")")
+# The previous release: the newest other folder, as the app's release list shows it.
+previous=
+for v in $(cd "$stack/releases" && ls -1t); do
+    if [ "$v" != "$current" ]; then
+        previous=$v
+        break
+    fi
+done
+tags_in() {
+    sed -n 's/.*"image"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1" 2> /dev/null || true
+}
+keep=" $(for v in "$current" $previous; do tags_in "$stack/releases/$v/release.json"; done | tr '\n' ' ') "
+removable=()
+retired=()
+for file in "$stack"/releases/*/release.json "$stack"/state/retired/*.json; do
+    [ -f "$file" ] || continue
+    case $file in
+    "$stack/releases/$current/release.json" | "$stack/releases/$previous/release.json") continue ;;
+    "$stack/state/retired/"*) retired+=("$file") ;;
+    esac
+    for tag in $(tags_in "$file"); do
+        case $keep in *" $tag "*) continue ;; esac
+        case " ${removable[*]-} " in *" $tag "*) continue ;; esac
+        docker image inspect "$tag" > /dev/null 2>&1 && removable+=("$tag")
+    done
+done
+image_bytes() {
+    local total=0 size
+    for tag in "$@"; do
+        size=$(docker image inspect --format '{{.Size}}' "$tag" 2> /dev/null || echo 0)
+        total=$((total + size))
+    done
+    echo "$total"
+}
+dangling=$(docker images -q --filter dangling=true | sort -u)
+# shellcheck disable=SC2086 # ids, one word each
+before=$(($(image_bytes "${removable[@]}") + $(image_bytes $dangling)))
+if [ -n "$plan" ]; then
+    say images "$before" 0 "would remove ${#removable[@]} image(s) of older releases (${removable[*]:-none}) and $(echo "$dangling" | grep -c . || true) untagged one(s)"
+else
+    gone=()
+    for tag in "${removable[@]}"; do
+        docker rmi "$tag" > /dev/null 2>&1 && gone+=("$tag")
+    done
+    # A set-aside release file goes once none of its images is left (kept or in use: stays).
+    for file in "${retired[@]}"; do
+        left=
+        for tag in $(tags_in "$file"); do
+            case $keep in *" $tag "*) continue ;; esac
+            ! docker image inspect "$tag" > /dev/null 2>&1 || left=yes
+        done
+        [ -n "$left" ] || rm -f -- "$file"
+    done
+    docker image prune -f > /dev/null 2>&1 || true
+    dangling=$(docker images -q --filter dangling=true | sort -u)
+    # shellcheck disable=SC2086
+    after=$(($(image_bytes "${removable[@]}") + $(image_bytes $dangling)))
+    say images "$before" "$after" "removed ${#gone[@]} image(s) of older releases (${gone[*]:-none}) and the untagged ones; kept $current and ${previous:-no previous}"
+fi
+
+# --- build cache -----------------------------------------------------------------------------
+cache=$(docker system df --format '{{.Type}}	{{.Size}}' 2> /dev/null | awk -F '\t' '$1 == "Build Cache" { print $2 }')
+to_bytes() {
+    awk -v v="${1:-0B}" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        m = (u == "kB" || u == "KB") ? 1e3 : (u == "MB") ? 1e6 : (u == "GB") ? 1e9 : (u == "TB") ? 1e12 : 1
+        printf "%d", n * m }'
+}
+before=$(to_bytes "$cache")
+if [ -n "$plan" ]; then
+    say cache "$before" 0 "would empty Docker's build cache (${cache:-0B})"
+else
+    docker builder prune -f > /dev/null 2>&1 || true
+    cache=$(docker system df --format '{{.Type}}	{{.Size}}' 2> /dev/null | awk -F '\t' '$1 == "Build Cache" { print $2 }')
+    say cache "$before" "$(to_bytes "$cache")" "emptied Docker's build cache"
+fi
+
+# --- records ---------------------------------------------------------------------------------
+cut_older() { # FILE DAYS: drops lines whose first field (a UTC time) is older
+    local file=$1 since
+    [ -f "$file" ] || return 0
+    since=$(date -u -d "-$2 days" +%Y-%m-%dT%H:%M:%SZ)
+    awk -F '\t' -v since="$since" '$1 >= since' "$file" > "$file.new" && mv "$file.new" "$file"
+}
+old_logs=$(find "$logs" -name '*.gz' -mtime +90 2> /dev/null || true)
+# shellcheck disable=SC2086
+before=$(($(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv") + $(bytes_of $old_logs /dev/null)))
+if [ -n "$plan" ]; then
+    say records "$before" "$before" "would drop health samples older than 30 days, changes older than 180 days and $(echo "$old_logs" | grep -c . || true) rotated log(s) older than 90 days"
+else
+    cut_older "$logs/health.tsv" 30
+    cut_older "$logs/watch-events.tsv" 180
+    # shellcheck disable=SC2086
+    [ -z "$old_logs" ] || rm -f -- $old_logs
+    say records "$before" "$(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv")" "kept 30 days of health samples and 180 days of changes"
+    printf '%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$failed" >> "$logs/maintain.tsv"
+fi
+exit "$failed"

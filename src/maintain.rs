@@ -1,0 +1,73 @@
+//! `deskmate server maintain`: the stack's housekeeping, each step with the space before and
+//! after; `--plan` changes nothing; `--weekly` puts it on the server's own timer. The work
+//! is in `Servers::maintain` and `maintain_schedule`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use deskmate_api::servers::{MaintainReport, MaintainStep};
+use deskmate_api::{Cancel, Servers};
+
+use crate::output::{self, ok, size};
+use crate::server::EnvironmentArg;
+
+#[derive(Args)]
+pub struct MaintainArgs {
+    pub name: String,
+    /// Show what each step would do, with today's sizes, and change nothing
+    #[arg(long, conflicts_with = "weekly")]
+    pub plan: bool,
+    /// Run it every Monday at 04:45 on the server's own timer (needs root or sudo)
+    #[arg(long)]
+    pub weekly: bool,
+    #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+    pub environment: EnvironmentArg,
+}
+
+pub fn run(servers: &Servers, a: MaintainArgs, json: bool) -> ExitCode {
+    let environment = a.environment.into();
+    if a.weekly {
+        return output::finish(
+            servers.maintain_schedule(&a.name, environment, ""),
+            json,
+            |timer| ok(&serde_json::json!({ "timer": timer })),
+            |timer| {
+                println!(
+                    "{} is maintained every Monday at 04:45 (up to 15 minutes later) by {timer}.",
+                    a.name
+                )
+            },
+        );
+    }
+    let mut on_step = |step: &MaintainStep| {
+        if !json {
+            print_step(step);
+        }
+    };
+    let report = servers.maintain(&a.name, environment, a.plan, &mut on_step, &Cancel::new());
+    let failed = report
+        .as_ref()
+        .is_ok_and(|r| r.steps.iter().any(|s| s.failed));
+    let code = output::finish(report, json, ok, |r: &MaintainReport| {
+        let verb = if r.planned_only {
+            "would give back"
+        } else {
+            "gave back"
+        };
+        println!("Maintenance {verb} {} in all.", size(r.freed_bytes));
+    });
+    if failed && code == ExitCode::SUCCESS {
+        return ExitCode::from(1);
+    }
+    code
+}
+
+fn print_step(s: &MaintainStep) {
+    println!(
+        "{:<9} {:>9} -> {:<9} {}",
+        s.id,
+        size(s.bytes_before),
+        size(s.bytes_after),
+        s.detail
+    );
+}
