@@ -34,6 +34,10 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::ReleaseEntry::export_all(&cfg).expect("ReleaseEntry exports");
     deskmate_api::servers::Published::export_all(&cfg).expect("Published exports");
     deskmate_api::servers::Publication::export_all(&cfg).expect("Publication exports");
+    deskmate_api::servers::WatchReport::export_all(&cfg).expect("WatchReport exports");
+    deskmate_api::servers::AlertsReport::export_all(&cfg).expect("AlertsReport exports");
+    deskmate_api::servers::MaintainReport::export_all(&cfg).expect("MaintainReport exports");
+    deskmate_api::servers::LogReport::export_all(&cfg).expect("LogReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
 }
 

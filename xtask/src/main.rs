@@ -112,6 +112,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "exit_marker",
     "release_file",
     "update_listings",
+    "watch_reports",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.
@@ -582,6 +583,7 @@ fn fuzz(seconds: Option<&str>, only: &[String]) -> Result {
             "exit_marker",
             "backup_reports",
             "update_listings",
+            "watch_reports",
         ]
         .contains(target)
         {

@@ -8,6 +8,7 @@ pub const MAX_LINE: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "LogLevel")]
 pub enum Level {
     Debug,
     Info,
@@ -33,6 +34,7 @@ impl Level {
 /// Which of the container's streams the line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "LogStream")]
 pub enum Stream {
     Stdout,
     Stderr,

@@ -10,7 +10,7 @@ use deskmate_api::{Environment, Secret};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args, reply};
+use super::{Handler, Name, Reply, args, reply};
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
@@ -22,11 +22,6 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_backup_target", target),
     ("server_backup_download", download),
 ];
-
-#[derive(Deserialize)]
-struct Name {
-    name: String,
-}
 
 fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;

@@ -12,11 +12,12 @@ mod publish;
 mod releases;
 mod rooms;
 mod servers;
+mod watch;
 
 pub use rooms::Editing;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{Studio, Task};
@@ -39,6 +40,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         backups::HANDLERS,
         releases::HANDLERS,
         publish::HANDLERS,
+        watch::HANDLERS,
     ]
     .into_iter()
     .flatten()
@@ -88,6 +90,12 @@ pub fn is_long(name: &str, args: &Value) -> bool {
             | "room_import"
     );
     over_ssh || file_work || args.get("taskId").is_some()
+}
+
+/// The arguments of a command that names only a server.
+#[derive(Deserialize)]
+pub(crate) struct Name {
+    pub name: String,
 }
 
 /// Reads a command's arguments, with a plain error when the window sent something else.

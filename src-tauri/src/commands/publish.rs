@@ -7,7 +7,7 @@ use deskmate_api::servers::holder;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Handler, Reply, args, reply};
+use super::{Handler, Name, Reply, args, reply};
 use crate::studio::lock;
 use crate::{Studio, Task};
 
@@ -54,11 +54,6 @@ fn personas(studio: &Studio, value: Value, task: &Task) -> Reply {
         &holder(),
         &task.cancel(),
     )?)
-}
-
-#[derive(Deserialize)]
-struct Name {
-    name: String,
 }
 
 fn publications(studio: &Studio, value: Value, _: &Task) -> Reply {

@@ -9,7 +9,7 @@ use deskmate_api::servers::DeployOptions;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args, reply};
+use super::{Handler, Name, Reply, args, reply};
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
@@ -17,11 +17,6 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_release_deploy", deploy),
     ("server_release_rollback", rollback),
 ];
-
-#[derive(Deserialize)]
-struct Name {
-    name: String,
-}
 
 fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;

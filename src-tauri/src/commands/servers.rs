@@ -11,7 +11,7 @@ use deskmate_api::{NewServer, Secret, SignIn};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Handler, Reply, args, reply};
+use super::{Handler, Name, Reply, args, reply};
 use crate::{Studio, Task};
 
 pub(super) const HANDLERS: &[(&str, Handler)] = &[
@@ -107,11 +107,6 @@ struct Trust {
 fn trust(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Trust { name, fingerprint } = args(value)?;
     reply(studio.app.servers.trust(&name, &fingerprint)?)
-}
-
-#[derive(Deserialize)]
-struct Name {
-    name: String,
 }
 
 fn remove(studio: &Studio, value: Value, _: &Task) -> Reply {

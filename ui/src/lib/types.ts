@@ -53,3 +53,14 @@ export const KINDS = ['furniture', 'decoration', 'tool', 'appliance', 'lighting'
 const everyKind: Exclude<Kind, (typeof KINDS)[number]> extends never ? true : never = true;
 void everyKind;
 
+export type { WatchReport } from './generated/WatchReport';
+export type { WatchCheck } from './generated/WatchCheck';
+export type { WatchEvent } from './generated/WatchEvent';
+export type { WatchLevel } from './generated/WatchLevel';
+export type { HealthSample } from './generated/HealthSample';
+export type { AlertsReport } from './generated/AlertsReport';
+export type { MaintainReport } from './generated/MaintainReport';
+export type { MaintainStep } from './generated/MaintainStep';
+export type { LogReport } from './generated/LogReport';
+export type { LogLine } from './generated/LogLine';
+export type { ErrorGroup } from './generated/ErrorGroup';

@@ -424,6 +424,31 @@ describe('servers', () => {
     assert.match(active.id, /-v1$/, JSON.stringify(active));
     await page.getByRole('button', { name: 'Back to rooms' }).click();
     await page.getByRole('heading', { name: 'Start from a template' }).waitFor();
+
+    // Watching it: a round now, the chart, alerts to an SMTP server that is not there (the
+    // settings are kept and the page says the first e-mail failed), maintenance's plan, logs.
+    await page.getByRole('button', { name: 'Servers', exact: true }).click();
+    await row.getByRole('button', { name: 'Watch' }).click();
+    const watch = page.locator('section.panel', { hasText: 'Watching vps' });
+    await watch.getByRole('button', { name: 'Check now' }).click();
+    await watch.getByTestId('check-services').getByText('OK').waitFor({ timeout: 60000 });
+    await watch.getByTestId('check-backup').waitFor();
+    await watch.getByTestId('health-chart').waitFor();
+    await watch.getByLabel('Send alerts to').fill('owner@example.org');
+    await watch.getByLabel('SMTP server').fill('127.0.0.1');
+    await watch.getByLabel('Port').fill('9');
+    await watch.getByRole('button', { name: 'Save alerts' }).click();
+    await page.getByText(/the first alert e-mail could not be sent/).waitFor({ timeout: 60000 });
+    await watch.getByRole('button', { name: 'Plan maintenance' }).click();
+    const steps = watch.getByTestId('maintenance').locator('tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="maintenance"] tbody tr').length === 4, null, { timeout: 60000 });
+    assert.match(await steps.first().innerText(), /database/);
+    await watch.getByText(/It would give back/).waitFor();
+    await watch.getByRole('button', { name: 'Read the logs' }).click();
+    await watch.getByTestId('error-groups').waitFor({ timeout: 60000 });
+    await watch.getByRole('button', { name: 'Show the lines' }).click();
+    assert.match(await watch.getByTestId('log-lines').innerText(), /backend|proxy/);
+    await watch.getByRole('button', { name: 'Close' }).click();
   });
 });
 

@@ -1,0 +1,37 @@
+//! Any bytes as what the server prints for the watchdog and maintenance: each check's last
+//! word, the changes of level, the health samples, the alert settings, the maintenance
+//! steps, and each line as alert settings the owner typed: read or refused, never a panic;
+//! what is read stays within its bounds, and no password key is ever read back.
+#![no_main]
+
+use deskmate_remote::maintain::parse_steps;
+use deskmate_remote::watch::{
+    MAX_EVENTS, MAX_SAMPLES, parse_checks, parse_events, parse_samples, parse_settings,
+};
+use deskmate_stack::watch::AlertSettings;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    assert!(parse_checks(text).len() <= 64);
+    assert!(parse_events(text).len() <= MAX_EVENTS);
+    for sample in parse_samples(text).iter().take(MAX_SAMPLES + 1) {
+        assert!(sample.disk_pct.is_none_or(|p| p <= 100));
+    }
+    for (key, value) in parse_settings(text) {
+        assert!(!key.contains("PASSWORD") && !value.contains('\n'));
+    }
+    assert!(parse_steps(text).len() <= 16);
+    for line in text.lines().take(16) {
+        let settings = AlertSettings {
+            email: line.to_string(),
+            smtp_host: line.to_string(),
+            smtp_port: 587,
+            smtp_user: Some(line.to_string()),
+            from: None,
+        };
+        if settings.check().is_ok() {
+            assert!(!line.contains(['\n', '=', '$', '`', ' ', '"', '\'']));
+        }
+    }
+});
