@@ -355,11 +355,8 @@ if [ ${#changes[@]} -eq 0 ]; then
     exit 0
 fi
 if [ -z "$email" ]; then
-    # No one to tell: the app shows the changes; nothing waits to be sent.
-    for change in "${changes[@]}"; do
-        IFS=$'\t' read -r id _ level _ <<< "$change"
-        mark_told "$id" "$level"
-    done
+    # No one to tell yet: the app shows the changes. What is still wrong when an address is
+    # set goes out in the first e-mail; what came and went meanwhile does not.
     echo "overall	$overall	changed, no alert e-mail set"
     exit 0
 fi

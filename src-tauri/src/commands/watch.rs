@@ -132,12 +132,13 @@ fn logs(studio: &Studio, value: Value, task: &Task) -> Reply {
     };
     let minutes = minutes_of(&since);
     let cancel: Cancel = task.cancel();
-    reply(
-        studio
-            .app
-            .servers
-            .logs_report(&name, Environment::Production, &filter, minutes, &cancel)?,
-    )
+    reply(studio.app.servers.logs_report(
+        &name,
+        Environment::Production,
+        &filter,
+        minutes,
+        &cancel,
+    )?)
 }
 
 /// `30m`, `1h` or `24h` in minutes, for the request rates; an hour when it is unreadable
