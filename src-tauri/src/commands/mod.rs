@@ -174,6 +174,7 @@ mod tests {
             backups::HANDLERS,
             releases::HANDLERS,
             publish::HANDLERS,
+            watch::HANDLERS,
         ]
         .concat();
         for (name, _) in &handled {
@@ -183,5 +184,22 @@ mod tests {
             );
         }
         assert_eq!(handled.len(), NAMES.len(), "a command is handled twice");
+    }
+
+    /// A command the window may not call fails only in the real app (the browser tests'
+    /// bridge has no ACL), so the grant list is checked here.
+    #[test]
+    fn the_window_is_granted_every_command_and_nothing_else_of_ours() {
+        let text = include_str!("../../capabilities/main.json");
+        let granted: Vec<String> = serde_json::from_str::<Value>(text).unwrap()["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|n| n.replace('-', "_")))
+            .collect();
+        for name in NAMES {
+            assert!(granted.iter().any(|g| g == name), "{name} is not granted");
+        }
+        assert_eq!(granted.len(), NAMES.len(), "{granted:?}");
     }
 }
