@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use tauri_plugin_dialog::{DialogExt, FilePath};
 
 use crate::dialogs::{DialogKind, DialogRequest, Dialogs};
+use crate::notifications::Notifier;
 use crate::{Studio, commands};
 
 /// WebKitGTK's GPU paths draw blank or crash under Xvfb, in VMs and on some drivers; the
@@ -45,10 +46,13 @@ pub fn run() -> ExitCode {
     tracing::info!(data = %studio.app.data.root().display(), "DeskMate Studio starting");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(studio)
         .setup(|app| {
             let dialogs = NativeDialogs(app.handle().clone());
             app.state::<Studio>().set_dialogs(Box::new(dialogs));
+            let notifier = NativeNotifier(app.handle().clone());
+            app.state::<Studio>().set_notifier(Box::new(notifier));
             if let Ok(resources) = app.path().resource_dir() {
                 app.state::<Studio>().set_resources(resources);
             }
@@ -73,6 +77,22 @@ pub fn run() -> ExitCode {
             eprintln!("DeskMate Studio stopped: {err}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The desktop's notifications, through Tauri's notification plugin.
+struct NativeNotifier(tauri::AppHandle);
+
+impl Notifier for NativeNotifier {
+    fn show(&self, title: &str, body: &str) -> Result<(), String> {
+        use tauri_plugin_notification::NotificationExt;
+        self.0
+            .notification()
+            .builder()
+            .title(title)
+            .body(body)
+            .show()
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -13,12 +13,14 @@
 //!
 //! [`Studio`] is the app state Tauri manages: the api's [`deskmate_api::App`], the open
 //! rooms, the running tasks, and the paths the owner chose ([`grants`]) in the app's own
-//! file dialogs ([`dialogs`]) or by dropping files on the window.
+//! file dialogs ([`dialogs`]) or by dropping files on the window, and how desktop
+//! notifications are shown ([`notifications`]).
 
 pub mod app;
 pub mod commands;
 pub mod dialogs;
 pub mod grants;
+pub mod notifications;
 mod studio;
 mod tasks;
 

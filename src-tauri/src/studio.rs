@@ -9,6 +9,7 @@ use deskmate_api::{ApiError, App, DataDir, RoomSession};
 
 use crate::dialogs::{Dialogs, NoDialogs};
 use crate::grants::PathGrants;
+use crate::notifications::{NoNotifier, Notifier};
 use crate::tasks::{LONG_TASK_WORKERS, Pool, Running};
 
 pub struct Studio {
@@ -19,6 +20,8 @@ pub struct Studio {
     grants: PathGrants,
     /// Set once the app has a window to show dialogs on (or by the test bridge).
     dialogs: OnceLock<Box<dyn Dialogs>>,
+    /// Likewise for desktop notifications.
+    notifier: OnceLock<Box<dyn Notifier>>,
     /// Where the installed app keeps the files it ships with (Tauri's resource folder), set
     /// once at start-up.
     resources: OnceLock<PathBuf>,
@@ -63,6 +66,7 @@ impl Studio {
             long_tasks: Pool::new(LONG_TASK_WORKERS),
             grants: PathGrants::default(),
             dialogs: OnceLock::new(),
+            notifier: OnceLock::new(),
             resources: OnceLock::new(),
         })
     }
@@ -75,6 +79,15 @@ impl Studio {
     /// How dialogs are shown; the first call wins.
     pub fn set_dialogs(&self, dialogs: Box<dyn Dialogs>) {
         let _ = self.dialogs.set(dialogs);
+    }
+
+    /// How desktop notifications are shown; the first call wins.
+    pub fn set_notifier(&self, notifier: Box<dyn Notifier>) {
+        let _ = self.notifier.set(notifier);
+    }
+
+    pub(crate) fn notifier(&self) -> &dyn Notifier {
+        self.notifier.get().map_or(&NoNotifier, |n| n.as_ref())
     }
 
     /// Where the files the app ships with are; the first call wins.

@@ -8,7 +8,9 @@
 //! Two more calls stand in for what the owner does outside the page: `POST /test/dialog-answer`
 //! queues what the next file dialog "picks" (a path, a list, or `null` for cancel), and
 //! `POST /test/drop` drops paths on the window, and `POST /test/progress` reads a running
-//! task's progress so far (the page polls it, as the app's channel would stream it). Both grant paths exactly as the app's own
+//! task's progress so far (the page polls it, as the app's channel would stream it), and
+//! `POST /test/notifications` lists the desktop notifications the app would have shown.
+//! The dialog and drop calls grant paths exactly as the app's own
 //! dialogs and drop events do, so the browser tests go through the same checks.
 //!
 //! It listens on 127.0.0.1 only, on the port given (0 picks one), prints `listening on
@@ -27,6 +29,7 @@ use std::path::PathBuf;
 
 use deskmate_api::DataDir;
 use deskmate_studio::dialogs::{DialogRequest, Dialogs};
+use deskmate_studio::notifications::Notifier;
 use deskmate_studio::{Studio, commands};
 use serde_json::{Value, json};
 
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
     let studio = match DataDir::from_env().and_then(Studio::open) {
         Ok(studio) => {
             studio.set_dialogs(Box::new(QueuedAnswers));
+            studio.set_notifier(Box::new(RecordedNotifications));
             Arc::new(studio)
         }
         Err(err) => {
@@ -91,6 +95,21 @@ impl Dialogs for QueuedAnswers {
             .expect("answers")
             .pop_front()
             .unwrap_or_default()
+    }
+}
+
+/// The desktop notifications the app would have shown, for the test to read.
+static NOTIFICATIONS: Mutex<Vec<Value>> = Mutex::new(Vec::new());
+
+struct RecordedNotifications;
+
+impl Notifier for RecordedNotifications {
+    fn show(&self, title: &str, body: &str) -> Result<(), String> {
+        NOTIFICATIONS
+            .lock()
+            .expect("notifications")
+            .push(json!({ "title": title, "body": body }));
+        Ok(())
     }
 }
 
@@ -173,6 +192,10 @@ fn serve(studio: &Studio, token: &str, stream: TcpStream) -> std::io::Result<()>
     reader.read_exact(&mut body)?;
     let args: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match target {
+        "/test/notifications" => {
+            let shown = Value::Array(NOTIFICATIONS.lock().expect("notifications").clone());
+            return respond(stream, 200, origin, &shown.to_string());
+        }
         "/test/dialog-answer" => {
             ANSWERS.lock().expect("answers").push_back(paths_of(&args));
             return respond(stream, 200, origin, "{}");

@@ -11,7 +11,26 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("app_info", info),
     ("task_cancel", cancel),
     ("dialog_pick", dialog_pick),
+    ("app_notify", notify),
 ];
+
+#[derive(Deserialize)]
+struct Notification {
+    title: String,
+    body: String,
+}
+
+/// A desktop notification (the watchdog's changes while the window is open). Bounded, as
+/// the desktop would cut it anyway.
+fn notify(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Notification { title, body } = args(value)?;
+    let cut = |text: &str, n: usize| text.chars().take(n).collect::<String>();
+    let shown = studio
+        .notifier()
+        .show(&cut(&title, 120), &cut(&body, 500))
+        .is_ok();
+    reply(json!({ "shown": shown }))
+}
 
 /// Shows a file dialog and returns the paths picked (none when cancelled). Only paths that
 /// come back from here, or from a drop on the window, pass the other commands' checks.

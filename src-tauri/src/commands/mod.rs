@@ -195,7 +195,11 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|n| n.replace('-', "_")))
+            .filter_map(|p| {
+                p.as_str()?
+                    .strip_prefix("allow-")
+                    .map(|n| n.replace('-', "_"))
+            })
             .collect();
         for name in NAMES {
             assert!(granted.iter().any(|g| g == name), "{name} is not granted");

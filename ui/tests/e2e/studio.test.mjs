@@ -434,6 +434,27 @@ describe('servers', () => {
     await watch.getByTestId('check-services').getByText('OK').waitFor({ timeout: 60000 });
     await watch.getByTestId('check-backup').waitFor();
     await watch.getByTestId('health-chart').waitFor();
+    // The backend stops: the next round is a desktop notification and a mark on the page.
+    const backend = execFileSync('docker', ['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', 'label=com.docker.compose.service=backend']).toString().trim();
+    execFileSync('docker', ['stop', backend]);
+    await watch.getByRole('button', { name: 'Check now' }).click();
+    await watch.getByTestId('check-services').getByText('Problem').waitFor({ timeout: 60000 });
+    const shown = await (await fetch(`${bridge.url}/test/notifications`, { method: 'POST', headers: { 'x-bridge-token': bridge.token }, body: '{}' })).json();
+    assert.equal(shown.length, 1, JSON.stringify(shown));
+    assert.equal(shown[0].title, 'DeskMate: vps');
+    assert.match(shown[0].body, /^Problem \(services\): not running: backend \(exited\)/);
+    await row.getByTestId('watch-flag').getByText('problem').waitFor();
+    execFileSync('docker', ['start', backend]);
+    // Until the backend is healthy again: a round every few seconds, as Check now would be.
+    const checkNow = watch.getByRole('button', { name: 'Check now' });
+    for (let i = 0; i < 30 && !(await watch.getByTestId('check-services').getByText('OK').count()); i++) {
+      await page.waitForTimeout(3000);
+      await checkNow.click();
+      await page.waitForFunction(() => ![...document.querySelectorAll('section.panel button')].find((b) => b.textContent === 'Check now')?.disabled);
+    }
+    await watch.getByTestId('check-services').getByText('OK').waitFor();
+    const later = await (await fetch(`${bridge.url}/test/notifications`, { method: 'POST', headers: { 'x-bridge-token': bridge.token }, body: '{}' })).json();
+    assert.match(later.at(-1).body, /^Well again \(services\)/, JSON.stringify(later));
     await watch.getByLabel('Send alerts to').fill('owner@example.org');
     await watch.getByLabel('SMTP server').fill('127.0.0.1');
     await watch.getByLabel('Port').fill('9');

@@ -218,7 +218,12 @@ impl Servers {
         environment: Environment,
         round_now: bool,
     ) -> Result<WatchReport, ApiError> {
-        let _claim = self.busy.claim(name, "reading the watchdog")?;
+        // Only a round changes anything; a read runs beside whatever else the server is
+        // doing (the app reads every server's watchdog every few minutes).
+        let _claim = match round_now {
+            true => Some(self.busy.claim(name, "a watchdog round")?),
+            false => None,
+        };
         let (server, session) = self.open_session(name)?;
         let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
