@@ -1,12 +1,14 @@
 //! Any bytes as what the server prints for the watchdog and maintenance: each check's last
-//! word, the changes of level, the health samples, the alert settings, the maintenance
+//! word, the changes of level, the health samples, the incidents (audit log and restores,
+//! split at the first `|`), the alert settings, the maintenance
 //! steps, and each line as alert settings the owner typed: read or refused, never a panic;
 //! what is read stays within its bounds, and no password key is ever read back.
 #![no_main]
 
 use deskmate_remote::maintain::parse_steps;
 use deskmate_remote::watch::{
-    MAX_EVENTS, MAX_SAMPLES, parse_checks, parse_events, parse_samples, parse_settings,
+    MAX_EVENTS, MAX_INCIDENTS, MAX_SAMPLES, parse_checks, parse_events, parse_incidents,
+    parse_samples, parse_settings,
 };
 use deskmate_stack::watch::AlertSettings;
 use libfuzzer_sys::fuzz_target;
@@ -22,6 +24,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(!key.contains("PASSWORD") && !value.contains('\n'));
     }
     assert!(parse_steps(text).len() <= 16);
+    let (audit, recoveries) = text.split_once('|').unwrap_or((text, ""));
+    assert!(parse_incidents(audit, recoveries).len() <= MAX_INCIDENTS);
     for line in text.lines().take(16) {
         let settings = AlertSettings {
             email: line.to_string(),

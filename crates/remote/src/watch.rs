@@ -73,12 +73,72 @@ pub struct HealthSample {
     pub memory_pct: Option<u8>,
 }
 
+/// Something the owner (or the app) did to the server, for the chart: an install or update
+/// that switched releases, a rollback, a restore, a maintenance run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Incident {
+    pub time: String,
+    /// `install`, `update`, `rollback`, `restore` or `maintain`.
+    pub kind: String,
+    pub detail: String,
+}
+
+/// The newest incidents a status carries.
+pub const MAX_INCIDENTS: usize = 200;
+
+/// From the audit log (`TIME USER WHAT …`: the steps that switched releases, rollbacks,
+/// maintenance runs) and `backups/recoveries.tsv` (`time<TAB>snapshot<TAB>from<TAB>s`),
+/// in time order, the newest [`MAX_INCIDENTS`].
+pub fn parse_incidents(audit: &str, recoveries: &str) -> Vec<Incident> {
+    let mut all: Vec<Incident> = lines(audit)
+        .filter_map(|line| {
+            let mut words = line.splitn(4, ' ');
+            let time = words.next().filter(|t| is_time(t))?;
+            let _user = words.next()?;
+            let what = words.next()?;
+            let rest = words.next().unwrap_or("");
+            let switched = rest.contains(" step=switch changed=true");
+            let kind = match what {
+                "install" | "update" | "rollback" if switched => what,
+                "maintain" if rest.starts_with("freed=") => what,
+                _ => return None,
+            };
+            let detail: String = rest
+                .split(" step=")
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            Some(Incident {
+                time: time.to_string(),
+                kind: kind.to_string(),
+                detail,
+            })
+        })
+        .collect();
+    all.extend(lines(recoveries).filter_map(|line| {
+        let mut f = line.split('\t');
+        let time = f.next().filter(|t| is_time(t))?;
+        let snapshot = f.next().filter(|s| s.len() <= 64)?;
+        Some(Incident {
+            time: time.to_string(),
+            kind: "restore".into(),
+            detail: format!("backup {snapshot}"),
+        })
+    }));
+    all.sort_by(|a, b| a.time.cmp(&b.time));
+    let cut = all.len().saturating_sub(MAX_INCIDENTS);
+    all.split_off(cut)
+}
+
 /// What the watchdog keeps, read in one command.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct WatchState {
     pub checks: Vec<WatchCheck>,
     pub events: Vec<WatchEvent>,
     pub samples: Vec<HealthSample>,
+    pub incidents: Vec<Incident>,
     /// `shared/watch.env`'s settings (never a secret): `ALERT_EMAIL`, `SMTP_HOST`, ….
     pub settings: Vec<(String, String)>,
     /// Whether the SMTP password file is there.
@@ -188,6 +248,8 @@ pub fn read(session: &Session, dir: &str) -> Result<WatchState> {
 for f in state/watch/current.tsv shared/watch.env; do printf '\\n--- %s\\n' \"$f\"; cat \"$f\" 2>/dev/null; done
 printf '\\n--- logs/watch-events.tsv\\n'; tail -n 500 logs/watch-events.tsv 2>/dev/null
 printf '\\n--- logs/health.tsv\\n'; tail -n 2016 logs/health.tsv 2>/dev/null
+printf '\\n--- log/audit.log\\n'; tail -n 2000 log/audit.log 2>/dev/null
+printf '\\n--- backups/recoveries.tsv\\n'; tail -n 200 backups/recoveries.tsv 2>/dev/null
 printf '\\n--- password\\n'; [ -s shared/env/smtp.password ] && echo yes
 true";
     let out = session.capture(&script(body, &[dir])?, 4 << 20)?;
@@ -202,6 +264,7 @@ true";
         checks: parse_checks(part("state/watch/current.tsv")),
         events: parse_events(part("logs/watch-events.tsv")),
         samples: parse_samples(part("logs/health.tsv")),
+        incidents: parse_incidents(part("log/audit.log"), part("backups/recoveries.tsv")),
         settings: parse_settings(part("shared/watch.env")),
         has_password: part("password").trim() == "yes",
     })
@@ -278,6 +341,13 @@ mod tests {
         );
         assert_eq!(samples[0].response_ms, Some(12));
         assert_eq!(samples[1].response_ms, None);
+        let incidents = parse_incidents(
+            "2026-12-02T10:00:00Z root install production 1.0.0 step=files changed=true wrote 9\n2026-12-02T10:01:00Z root install production 1.0.0 step=switch changed=true current\n2026-12-03T10:00:00Z root update production 1.1.0 step=switch changed=true old stopped\n2026-12-03T11:00:00Z root alerts on email=a@b.org\n",
+            "2026-12-02T12:00:00Z\tabcdef12\t-\t30\n",
+        );
+        let kinds: Vec<&str> = incidents.iter().map(|i| i.kind.as_str()).collect();
+        assert_eq!(kinds, ["install", "restore", "update"]);
+        assert_eq!(incidents[2].detail, "production 1.1.0");
         let settings = parse_settings("# c\nALERT_EMAIL=a@b.org\nSMTP_PASSWORD=x\nSMTP_USER=\n");
         assert_eq!(settings, vec![("ALERT_EMAIL".into(), "a@b.org".into())]);
     }
@@ -288,6 +358,7 @@ mod tests {
             prop_assert!(parse_checks(&text).len() <= 64);
             prop_assert!(parse_events(&text).len() <= MAX_EVENTS);
             prop_assert!(parse_samples(&text).len() <= MAX_SAMPLES);
+            prop_assert!(parse_incidents(&text, &text).len() <= MAX_INCIDENTS);
             for (k, _) in parse_settings(&text) {
                 prop_assert!(!k.contains("PASSWORD"));
             }

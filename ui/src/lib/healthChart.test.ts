@@ -18,22 +18,28 @@ describe('healthChart', () => {
   ];
 
   it('spreads the rounds over the width and colours each by its level', () => {
-    const chart = healthChart(samples, events, 100, 50);
+    const chart = healthChart(samples, events, [], 100, 50);
     expect(chart.bands.map((b) => [b.x, b.level])).toEqual([[0, 'ok'], [50, 'fail'], [100, 'ok']]);
   });
 
   it('leaves a gap in the response line where the backend did not answer', () => {
-    const chart = healthChart(samples, events, 100, 50);
+    const chart = healthChart(samples, events, [], 100, 50);
     expect(chart.response).toBe('M0.0 40.0 M100.0 30.0');
     expect(chart.responseMax).toBe(100);
     expect(chart.disk).toBe('M0.0 30.0 L50.0 30.0 L100.0 30.0');
   });
 
   it('marks changes in the period, not first rounds or older ones', () => {
-    const chart = healthChart(samples, events, 100, 50);
+    const chart = healthChart(samples, events, [], 100, 50);
     expect(chart.marks).toHaveLength(1);
     expect(chart.marks[0]).toMatchObject({ x: 50, level: 'fail' });
     expect(chart.marks[0].label).toContain('not running: backend');
+  });
+
+  it('marks updates and restores in the period beside the alerts', () => {
+    const chart = healthChart(samples, events, [{ time: '2026-12-02T10:10:00Z', kind: 'update', detail: 'production 1.1.0' }], 100, 50);
+    expect(chart.marks.map((m) => [m.x, m.level])).toEqual([[50, 'fail'], [100, 'done']]);
+    expect(chart.marks[1].label).toContain('update: production 1.1.0');
   });
 
   it('says how much of the period was healthy', () => {

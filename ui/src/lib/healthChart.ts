@@ -1,10 +1,12 @@
 // The server page's health chart, as plain geometry: status bands per round, the backend's
-// response time, disk and memory as lines, and the incidents (alerts) as marks. Pure, so it
+// response time, disk and memory as lines, and the incidents as marks: the watchdog's
+// changes (alerts) and what was done to the server (installs, updates, rollbacks, restores). Pure, so it
 // is tested without a browser; the WatchPanel only draws what this returns.
-import type { HealthSample, WatchEvent, WatchLevel } from './types';
+import type { HealthSample, Incident, WatchEvent, WatchLevel } from './types';
 
 export interface Band { x: number; width: number; level: WatchLevel }
-export interface Mark { x: number; label: string; level: WatchLevel }
+/** A change the watchdog saw (its level), or something done to the server (`done`). */
+export interface Mark { x: number; label: string; level: WatchLevel | 'done' }
 export interface Chart {
   width: number;
   height: number;
@@ -23,7 +25,7 @@ export interface Chart {
 const time = (t: string) => Date.parse(t);
 
 /** Lays out `samples` (oldest first) and the `events` that fall in their period. */
-export function healthChart(samples: HealthSample[], events: WatchEvent[], width = 640, height = 160): Chart {
+export function healthChart(samples: HealthSample[], events: WatchEvent[], incidents: Incident[] = [], width = 640, height = 160): Chart {
   const empty: Chart = { width, height, bands: [], response: '', disk: '', memory: '', responseMax: 0, marks: [], from: '', to: '' };
   if (samples.length === 0) return empty;
   const start = time(samples[0].time);
@@ -52,7 +54,12 @@ export function healthChart(samples: HealthSample[], events: WatchEvent[], width
   });
   const marks = events
     .filter((e) => e.from !== null && time(e.time) >= start && time(e.time) <= end)
-    .map((e) => ({ x: x(e.time), level: e.to, label: `${e.time.slice(0, 16).replace('T', ' ')} ${e.check}: ${e.message}` }));
+    .map((e): Mark => ({ x: x(e.time), level: e.to, label: `${e.time.slice(0, 16).replace('T', ' ')} ${e.check}: ${e.message}` }))
+    .concat(
+      incidents
+        .filter((i) => time(i.time) >= start && time(i.time) <= end)
+        .map((i): Mark => ({ x: x(i.time), level: 'done', label: `${i.time.slice(0, 16).replace('T', ' ')} ${i.kind}: ${i.detail}` })),
+    );
   return {
     width,
     height,

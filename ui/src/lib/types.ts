@@ -64,3 +64,4 @@ export type { MaintainStep } from './generated/MaintainStep';
 export type { LogReport } from './generated/LogReport';
 export type { LogLine } from './generated/LogLine';
 export type { ErrorGroup } from './generated/ErrorGroup';
+export type { Incident } from './generated/Incident';

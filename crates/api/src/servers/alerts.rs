@@ -5,7 +5,7 @@
 //! the desktop notifications.
 
 use deskmate_remote::install::{SpecFile, install_timers, put_files};
-use deskmate_remote::watch::{self, HealthSample, WatchCheck, WatchEvent, WatchLevel};
+use deskmate_remote::watch::{self, HealthSample, Incident, WatchCheck, WatchEvent, WatchLevel};
 use deskmate_remote::{Cancel, Secret, Session, script};
 use deskmate_stack::watch::{self as files, AlertSettings};
 use deskmate_stack::{Environment, project_name};
@@ -54,6 +54,8 @@ pub struct WatchReport {
     pub events: Vec<WatchEvent>,
     /// A week of rounds, oldest first.
     pub samples: Vec<HealthSample>,
+    /// Installs, updates, rollbacks, restores and maintenance runs, oldest first.
+    pub incidents: Vec<Incident>,
     pub email: Option<String>,
     pub smtp: Option<String>,
 }
@@ -253,6 +255,7 @@ impl Servers {
             checks: state.checks,
             events: state.events,
             samples: state.samples,
+            incidents: state.incidents,
             email,
             smtp,
         })
