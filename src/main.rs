@@ -9,6 +9,7 @@
 mod alerts;
 mod backup;
 mod card;
+mod config;
 mod logs;
 mod maintain;
 mod output;

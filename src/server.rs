@@ -124,6 +124,9 @@ pub enum ServerCommand {
     /// Housekeeping: the database vacuumed and reindexed, older releases' images, the build
     /// cache and old records removed, with the space before and after (--plan: only show)
     Maintain(crate::maintain::MaintainArgs),
+    /// The stack's settings: list, set KEY=VALUE, rotate a secret; each change checked,
+    /// health-checked and undone if DeskMate does not turn healthy with it
+    Config(crate::config::ConfigArgs),
 }
 
 pub fn run(command: ServerCommand, json: bool) -> ExitCode {
@@ -294,6 +297,7 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
         Logs(args) => crate::logs::run(&servers, args, json),
         Alerts(args) => crate::alerts::run(&servers, args, json),
         Maintain(args) => crate::maintain::run(&servers, args, json),
+        Config(args) => crate::config::run(&servers, args, json),
         History { name, limit } => {
             output::finish(servers.history(&name, limit), json, ok, |runs| {
                 if runs.is_empty() {

@@ -22,6 +22,7 @@ use crate::shared_library::SharedLibrary;
 
 mod alerts;
 mod backup;
+mod config;
 mod download;
 mod install;
 mod logs;
@@ -31,6 +32,7 @@ mod publish;
 mod release;
 pub use alerts::{AlertsChange, AlertsReport, WatchReport};
 pub use backup::{BackupOutcome, RestoreOptions, RestoreReport, ScheduleReport};
+pub use config::{ConfigChange, ConfigEntry, config_is_secret};
 pub use deskmate_logs::{ErrorGroup, Level as LogLevel, LogLine, RouteStats, Stream as LogStream};
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_remote::deploy::ReleaseEntry;

@@ -753,7 +753,28 @@ pub fn restart(
     compose: &Compose,
     cancel: &Cancel,
 ) -> Result<()> {
-    start_and_wait(session, spec, compose, Start::Recreate, false, cancel)?;
+    start_again(session, spec, compose, Start::Recreate, cancel)
+}
+
+/// Like [`restart`], but compose recreates only the services whose files changed (a
+/// setting in an env file): the others keep running untouched.
+pub fn apply(
+    session: &Session,
+    spec: &InstallSpec,
+    compose: &Compose,
+    cancel: &Cancel,
+) -> Result<()> {
+    start_again(session, spec, compose, Start::Apply, cancel)
+}
+
+fn start_again(
+    session: &Session,
+    spec: &InstallSpec,
+    compose: &Compose,
+    mode: Start,
+    cancel: &Cancel,
+) -> Result<()> {
+    start_and_wait(session, spec, compose, mode, false, cancel)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut answer = through_proxy(session, &spec.proxy);
     while answer.is_err() && Instant::now() < deadline {

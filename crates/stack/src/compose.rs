@@ -15,7 +15,8 @@
 
 use serde_yaml_ng::{Mapping, Value};
 
-use crate::model::{BACKEND_ENV, COMPOSE_FILE, DATA_DIR, DATABASE, POSTGRES_ENV};
+pub use crate::model::{BACKEND_ENV, POSTGRES_ENV};
+use crate::model::{COMPOSE_FILE, DATA_DIR, DATABASE};
 use crate::release::Role;
 use crate::{Limits, ProxyKind, Stack, Tls, nginx};
 
@@ -334,8 +335,19 @@ pub fn postgres_env(stack: &Stack) -> String {
 
 /// The backend's secrets: the database URL (with its password) and the app's keys.
 pub fn backend_env(stack: &Stack) -> String {
-    format!(
-        "# Secret (0600). Read by the backend container.\nDATABASE_URL=postgresql://{DATABASE}:{}@postgres:5432/{DATABASE}\nSECRET_KEY={}\nJWT_SECRET={}\n",
-        stack.secrets.postgres_password, stack.secrets.secret_key, stack.secrets.jwt_secret
-    )
+    let mut text = format!(
+        "# Secret (0600). Read by the backend container.\nDATABASE_URL={}\nSECRET_KEY={}\nJWT_SECRET={}\n",
+        database_url(&stack.secrets.postgres_password),
+        stack.secrets.secret_key,
+        stack.secrets.jwt_secret
+    );
+    for (key, value) in &stack.settings {
+        text += &format!("{key}={value}\n");
+    }
+    text
+}
+
+/// The backend's `DATABASE_URL` for a database password.
+pub fn database_url(password: &str) -> String {
+    format!("postgresql://{DATABASE}:{password}@postgres:5432/{DATABASE}")
 }

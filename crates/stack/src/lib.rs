@@ -15,6 +15,7 @@
 //!   env files (secrets only there, 0600), and the host's unit, jail and logrotate files
 //!   ([`host`]).
 //! - [`backup::scripts`]: the backup and trial-restore scripts the server runs.
+//! - [`config`]: the settings an owner may change, checked, and their env-file lines.
 //! - [`maintain`]: the housekeeping script and its weekly timer.
 //! - [`watch`]: the watchdog script, its mail helper, its timer and its settings files.
 //! - [`host::firewall`]: the UFW commands, as data.
@@ -22,6 +23,7 @@
 pub mod backup;
 pub mod caddy;
 pub mod compose;
+pub mod config;
 mod error;
 pub mod host;
 pub mod maintain;

@@ -108,6 +108,9 @@ pub struct Stack {
     /// (`<project>_postgres_data`, `<project>_qdrant_data`); a restore fills new ones and
     /// names them in `shared/data-volumes`, which the install reads back into here.
     pub data_volumes: DataVolumes,
+    /// The owner's settings (`server config set`), written after the secrets in
+    /// `backend.env`; the install reads them back, so an update keeps them.
+    pub settings: Vec<(String, String)>,
 }
 
 /// See [`Stack::data_volumes`].

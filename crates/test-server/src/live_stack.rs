@@ -43,6 +43,7 @@ impl LiveStack {
             },
             compose_command: vec!["/usr/bin/docker-compose".into()],
             data_volumes: Default::default(),
+            settings: Vec::new(),
         };
         let project = Project::of(&dir);
         for file in stack.files().unwrap() {

@@ -7,14 +7,12 @@
 //! travels only inside the SSH channel, never on a command line.
 
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
-use deskmate_remote::install::{
-    self as steps, InstallSpec, ProxyProbe, SpecFile, StepReport, put_files,
-};
+use deskmate_remote::install::{self as steps, InstallSpec, SpecFile, StepReport, put_files};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
 use deskmate_stack::{Environment, backup as scripts, project_name};
 use serde::Serialize;
 
-use super::install::{read_data_volumes, stack_dir};
+use super::install::{read_data_volumes, running_spec, stack_dir};
 use super::{Servers, now, remote_error};
 use crate::error::{ApiError, library_error};
 
@@ -386,30 +384,13 @@ impl Servers {
             .as_deref()
             .map(|incoming| (incoming, old_files.as_str()));
         backup::point_at(&session, &dir, &new_pg, &new_qd, files).map_err(fail)?;
-        let spec = InstallSpec {
-            dir: dir.clone(),
-            version: installed.version.clone(),
+        let spec = running_spec(
+            &dir,
             project,
-            environment: environment.name().to_string(),
-            files: Vec::new(),
-            host_files: Vec::new(),
-            host_root: String::new(),
-            unit: String::new(),
-            timers: Vec::new(),
-            firewall: Vec::new(),
-            images: Vec::new(),
-            archives: Vec::new(),
-            services: deskmate_stack::Role::ALL
-                .iter()
-                .map(|r| r.service().to_string())
-                .collect(),
-            proxy: ProxyProbe {
-                port: installed.proxy_port,
-                https: installed.proxy_https,
-                host: installed.proxy_host.clone(),
-            },
-            health_timeout: options.health_timeout,
-        };
+            environment,
+            &installed,
+            options.health_timeout,
+        );
         if let Err(err) = steps::restart(&session, &spec, &compose, cancel) {
             // Back to the data it had, untouched all along.
             let back = restored

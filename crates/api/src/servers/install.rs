@@ -435,6 +435,9 @@ impl Servers {
         let secrets =
             self.stack_secrets(name, session, dir, options.environment, options.plan_only)?;
         let data_volumes = read_data_volumes(session, dir).map_err(|e| remote_error(e, name))?;
+        let settings = read_env(session, dir, deskmate_stack::compose::BACKEND_ENV)
+            .map(|text| deskmate_stack::config::owner_settings(&text))
+            .map_err(|e| remote_error(e, name))?;
         Ok(Stack {
             environment: options.environment,
             dir: dir.to_string(),
@@ -449,6 +452,7 @@ impl Servers {
             secrets,
             compose_command: Vec::new(),
             data_volumes,
+            settings,
         })
     }
 }
@@ -584,6 +588,54 @@ fn read_server_secrets(session: &Session, dir: &str) -> deskmate_remote::Result<
         }
     }
     Ok(found)
+}
+
+/// What a restart of the running install needs: its services, and where the proxy answers
+/// (from the install the library recorded). No files: they are already in place.
+pub(super) fn running_spec(
+    dir: &str,
+    project: String,
+    environment: Environment,
+    installed: &deskmate_library::Install,
+    health_timeout: Duration,
+) -> InstallSpec {
+    InstallSpec {
+        dir: dir.to_string(),
+        version: installed.version.clone(),
+        project,
+        environment: environment.name().to_string(),
+        files: Vec::new(),
+        host_files: Vec::new(),
+        host_root: String::new(),
+        unit: String::new(),
+        timers: Vec::new(),
+        firewall: Vec::new(),
+        images: Vec::new(),
+        archives: Vec::new(),
+        services: deskmate_stack::Role::ALL
+            .iter()
+            .map(|r| r.service().to_string())
+            .collect(),
+        proxy: ProxyProbe {
+            port: installed.proxy_port,
+            https: installed.proxy_https,
+            host: installed.proxy_host.clone(),
+        },
+        health_timeout,
+    }
+}
+
+/// One of the stack's env files as it is on the server (empty when there is none).
+pub(super) fn read_env(
+    session: &Session,
+    dir: &str,
+    path: &str,
+) -> deskmate_remote::Result<String> {
+    let out = session.capture(
+        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, path])?,
+        64 * 1024,
+    )?;
+    Ok(out.stdout_text())
 }
 
 /// The data volumes a restore switched the stack to, if it did (else the stack's own).

@@ -42,6 +42,7 @@ pub fn stack(tls: Tls, domain: Option<&str>) -> Stack {
         },
         compose_command: vec!["/usr/bin/docker-compose".into()],
         data_volumes: Default::default(),
+        settings: Vec::new(),
     }
 }
 
