@@ -63,21 +63,25 @@ pub fn request_stats<'a>(
     out
 }
 
-/// `(uri, status, seconds)` of an access-log line.
+/// `(uri, status, seconds)` of an access-log line: Caddy's (`http.log.access`, with
+/// `request.uri` and `duration`), or the nginx proxy's `json` format (`uri`, `status`,
+/// `seconds`: see `deskmate-stack`'s nginx.conf).
 fn access(line: &LogLine) -> Option<(String, u64, f64)> {
     let json = line.json.as_ref()?;
-    // `http.log.access`, or `http.log.access.log0` when the site's log has a name.
-    let logger = json.get("logger").and_then(Value::as_str)?;
-    if logger != "http.log.access" && !logger.starts_with("http.log.access.") {
-        return None;
+    let seconds = |v: &Value| v.as_f64().filter(|d| d.is_finite() && *d >= 0.0);
+    if let Some(logger) = json.get("logger").and_then(Value::as_str) {
+        // `http.log.access`, or `http.log.access.log0` when the site's log has a name.
+        if logger != "http.log.access" && !logger.starts_with("http.log.access.") {
+            return None;
+        }
+        let uri = json.get("request")?.get("uri")?.as_str()?.to_string();
+        let status = json.get("status")?.as_u64()?;
+        return Some((uri, status, seconds(json.get("duration")?)?));
     }
-    let uri = json.get("request")?.get("uri")?.as_str()?.to_string();
+    json.get("method")?.as_str()?;
+    let uri = json.get("uri")?.as_str()?.to_string();
     let status = json.get("status")?.as_u64()?;
-    let duration = json
-        .get("duration")?
-        .as_f64()
-        .filter(|d| d.is_finite() && *d >= 0.0)?;
-    Some((uri, status, duration))
+    Some((uri, status, seconds(json.get("seconds")?)?))
 }
 
 fn route_of(uri: &str) -> String {
@@ -117,16 +121,21 @@ mod tests {
             .collect();
         lines.extend((0..10).map(|_| access_line("/api/health", 502, 0.5)));
         lines.push(access_line("/", 200, 0.001));
+        // The nginx proxy's access line counts the same.
+        lines.push(
+            parse_line(r#"proxy	out	2026-12-02T08:00:00Z {"time":"2026-12-02T08:00:00+00:00","remote":"172.18.0.1","method":"GET","uri":"/api/memories/7","status":200,"bytes":12,"seconds":0.101,"agent":"curl"}"#)
+                .unwrap(),
+        );
         lines.push(parse_line("backend\tout\t2026-12-02T08:00:00Z not an access line").unwrap());
         let stats = request_stats(&lines, 10.0);
         assert_eq!(stats.len(), 3);
         let memories = &stats[0];
         assert_eq!(
             (memories.route.as_str(), memories.requests),
-            ("/api/memories", 100)
+            ("/api/memories", 101)
         );
-        assert_eq!(memories.per_minute, 10.0);
-        assert_eq!((memories.p50_ms, memories.p95_ms), (50.0, 95.0));
+        assert_eq!(memories.per_minute, 10.1);
+        assert_eq!((memories.p50_ms, memories.p95_ms), (51.0, 96.0));
         assert_eq!(memories.error_rate, 0.0);
         assert_eq!(
             (stats[1].route.as_str(), stats[1].error_rate),
