@@ -65,6 +65,8 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("xz", "xz-utils"),
     ("curl", "curl"),
     ("caddy", "caddy"),
+    // The nginx proxy's config is checked with `nginx -t`.
+    ("/usr/sbin/nginx", "nginx"),
     ("pebble", "pebble"),
     // A real image registry on loopback, for releases pulled instead of uploaded.
     ("docker-registry", "docker-registry"),
