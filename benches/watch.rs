@@ -55,7 +55,9 @@ fn watching(c: &mut Criterion) {
                             &cancel,
                         );
                     });
-                    total += seen.recv_timeout(Duration::from_secs(30)).expect("a first line");
+                    total += seen
+                        .recv_timeout(Duration::from_secs(30))
+                        .expect("a first line");
                     cancel.cancel();
                     follow.join().unwrap();
                 });

@@ -469,16 +469,7 @@ fn a_schedule_installs_timers_whose_backup_runs_as_the_timer_would_and_applies_r
             report.timers[0], report.timers[1]
         )
     );
-    let verify = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&service)
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    support::systemd_verify(&[&service]);
 
     // What the timer runs, run the way systemd would: its ExecStart, a bare environment.
     let exec = unit

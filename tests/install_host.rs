@@ -45,16 +45,7 @@ fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
         unit_text.contains(&format!("WorkingDirectory={stack}")),
         "{unit_text}"
     );
-    let verify = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&unit)
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    support::systemd_verify(&[&unit]);
 
     assert_eq!(
         server.recorded("systemctl"),
@@ -68,17 +59,7 @@ fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
     let watch = host_root
         .join("etc/systemd/system")
         .join(format!("{}-watch.service", project.name));
-    let verify = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&watch)
-        .arg(watch.with_extension("timer"))
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    support::systemd_verify(&[&watch, &watch.with_extension("timer")]);
     assert!(Path::new(&stack).join("bin/deskmate-watch").is_file());
     let ssh = format!("ufw limit {}/tcp", server.port);
     let http = format!("ufw allow {}/tcp", options.http_port);

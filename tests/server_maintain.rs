@@ -235,15 +235,5 @@ fn maintenance_removes_only_what_older_releases_name_and_the_companion_keeps_ans
     let service = host_root
         .join("etc/systemd/system")
         .join(timer.replace(".timer", ".service"));
-    let verify = Command::new("systemd-analyze")
-        .args(["verify", "--man=no"])
-        .arg(&service)
-        .arg(service.with_extension("timer"))
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    support::systemd_verify(&[&service, &service.with_extension("timer")]);
 }

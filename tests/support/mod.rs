@@ -178,3 +178,17 @@ pub fn add_server(
         )
         .unwrap();
 }
+
+/// The unit files as systemd reads them: `systemd-analyze verify` must pass.
+pub fn systemd_verify(units: &[&Path]) {
+    let verify = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(units)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::install::{read_data_volumes, running_spec, stack_dir};
 use super::{Servers, now, remote_error};
-use crate::error::{ApiError, library_error};
+use crate::error::ApiError;
 
 /// The length of a new repository password.
 const PASSWORD_LEN: usize = 40;
@@ -224,21 +224,8 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
-        let installed = self
-            .library
-            .lock()
-            .install(name, environment.name())
-            .map_err(library_error)?
-            .ok_or_else(|| {
-                ApiError::new(
-                    "backup.not_installed",
-                    format!(
-                        "{name} has no {} install to restore into",
-                        environment.name()
-                    ),
-                    "install DeskMate on it first, then restore",
-                )
-            })?;
+        let installed =
+            self.installed(name, environment, "backup.not_installed", "to restore into")?;
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         self.prepare(name, &session, &dir, environment, cancel)?;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::install::{read_env, running_spec, stack_dir, stack_error};
 use super::release::audit;
 use super::{Servers, remote_error};
-use crate::error::{ApiError, library_error};
+use crate::error::ApiError;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConfigEntry {
@@ -168,18 +168,8 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
-        let installed = self
-            .library
-            .lock()
-            .install(name, environment.name())
-            .map_err(library_error)?
-            .ok_or_else(|| {
-                ApiError::new(
-                    "config.not_installed",
-                    format!("{name} has no {} install to configure", environment.name()),
-                    "install DeskMate on it first",
-                )
-            })?;
+        let installed =
+            self.installed(name, environment, "config.not_installed", "to configure")?;
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         let holder = super::holder();

@@ -419,6 +419,28 @@ impl Answers {
 }
 
 impl Servers {
+    /// The install the library recorded for `name`'s `environment`; the error `code` when
+    /// there is none ("… has no production install {purpose}").
+    pub(super) fn installed(
+        &self,
+        name: &str,
+        environment: Environment,
+        code: &'static str,
+        purpose: &str,
+    ) -> Result<deskmate_library::Install, ApiError> {
+        self.library
+            .lock()
+            .install(name, environment.name())
+            .map_err(library_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    code,
+                    format!("{name} has no {} install {purpose}", environment.name()),
+                    "install DeskMate on it first",
+                )
+            })
+    }
+
     /// The stack for `release` as the answers describe it, with the stack's kept secrets and
     /// data volumes (its compose command is filled in by the caller).
     #[allow(clippy::too_many_arguments)]
