@@ -60,16 +60,15 @@ pub fn run(servers: &Servers, a: AlertsArgs, json: bool) -> ExitCode {
         }
     }
     if a.test {
-        return output::finish(
-            servers.alerts_test(&a.name, environment),
-            json,
-            |to| ok(&serde_json::json!({ "sent_to": to })),
-            |to| {
-                println!(
-                    "A test e-mail went to {to}. If it has not arrived in a few minutes, look in the spam folder, then check the SMTP settings."
-                )
-            },
-        );
+        let sent = servers
+            .alerts_test(&a.name, environment)
+            .map(|to| serde_json::json!({ "sent_to": to }));
+        return output::finish(sent, json, ok, |sent| {
+            println!(
+                "A test e-mail went to {}. If it has not arrived in a few minutes, look in the spam folder, then check the SMTP settings.",
+                sent["sent_to"].as_str().unwrap_or("")
+            )
+        });
     }
     output::finish(
         servers.watch_status(&a.name, environment, a.now),

@@ -27,17 +27,16 @@ pub struct MaintainArgs {
 pub fn run(servers: &Servers, a: MaintainArgs, json: bool) -> ExitCode {
     let environment = a.environment.into();
     if a.weekly {
-        return output::finish(
-            servers.maintain_schedule(&a.name, environment, ""),
-            json,
-            |timer| ok(&serde_json::json!({ "timer": timer })),
-            |timer| {
-                println!(
-                    "{} is maintained every Monday at 04:45 (up to 15 minutes later) by {timer}.",
-                    a.name
-                )
-            },
-        );
+        let timer = servers
+            .maintain_schedule(&a.name, environment, "")
+            .map(|timer| serde_json::json!({ "timer": timer }));
+        return output::finish(timer, json, ok, |t| {
+            println!(
+                "{} is maintained every Monday at 04:45 (up to 15 minutes later) by {}.",
+                a.name,
+                t["timer"].as_str().unwrap_or("")
+            )
+        });
     }
     let mut on_step = |step: &MaintainStep| {
         if !json {
