@@ -1001,7 +1001,7 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
     else {
         return Ok((
             false,
-            "skipped: this account is not root and may not use sudo, so DeskMate will not start by itself after a reboot and the firewall is unchanged. Run the install as root (or with sudo rights) to add them.".into(),
+            "skipped: this account is not root and may not use sudo, so DeskMate will not start by itself after a reboot, the watchdog runs only when the app asks, and the firewall is unchanged. Run the install as root (or with sudo rights) to add them.".into(),
         ));
     };
     let mut steps = vec![

@@ -58,6 +58,8 @@ pub struct WatchReport {
     pub incidents: Vec<Incident>,
     pub email: Option<String>,
     pub smtp: Option<String>,
+    /// Whether the server holds an SMTP password (never the password).
+    pub has_smtp_password: bool,
 }
 
 fn password_key(name: &str, environment: Environment) -> String {
@@ -258,6 +260,7 @@ impl Servers {
             incidents: state.incidents,
             email,
             smtp,
+            has_smtp_password: state.has_password,
         })
     }
 }

@@ -178,7 +178,19 @@ impl Servers {
             let mut files = EnvFiles::read(&session, &dir)?;
             let before = files.clone();
             edit(&session, &mut files)?;
-            put_files(&session, &dir, &files.changed(&before), cancel).map_err(fail)?;
+            // Back to what served: the old files, the old password in the database.
+            let undo = |files: &EnvFiles| {
+                let _ = put_files(&session, &dir, &before.changed(files), &Cancel::new());
+                if let Some(old) = before.value(POSTGRES_ENV, "POSTGRES_PASSWORD")
+                    && files.value(POSTGRES_ENV, "POSTGRES_PASSWORD") != Some(old)
+                {
+                    let _ = set_database_password(&session, &files.project, &Secret::new(old));
+                }
+            };
+            if let Err(err) = put_files(&session, &dir, &files.changed(&before), cancel) {
+                undo(&files);
+                return Err(fail(err));
+            }
             let spec = running_spec(
                 &dir,
                 project_name(&dir),
@@ -187,15 +199,9 @@ impl Servers {
                 std::time::Duration::from_secs(180),
             );
             if let Err(err) = steps::apply(&session, &spec, &compose, cancel) {
-                // Back to what served: the old files, the old password in the database.
-                let _ = put_files(&session, &dir, &before.changed(&files), &Cancel::new());
-                if let Some(old) = before.value(POSTGRES_ENV, "POSTGRES_PASSWORD")
-                    && files.value(POSTGRES_ENV, "POSTGRES_PASSWORD") != Some(old)
-                {
-                    let _ = set_database_password(&session, &files.project, &Secret::new(old));
-                }
+                undo(&files);
                 let back = steps::apply(&session, &spec, &compose, &Cancel::new());
-                let mut e = ApiError::new(
+                let e = ApiError::new(
                     "config.unhealthy",
                     format!(
                         "with the new {key}, DeskMate did not turn healthy ({}); {}",
@@ -208,8 +214,7 @@ impl Servers {
                     ),
                     "read the backend's logs (server logs) to see why the new value was refused",
                 );
-                e = e.with_detail("key", key);
-                return Err(e);
+                return Err(e.with_detail("key", key));
             }
             audit(&session, &dir, audit_line);
             Ok(ConfigChange {

@@ -21,4 +21,8 @@ samples: Array<HealthSample>,
 /**
  * Installs, updates, rollbacks, restores and maintenance runs, oldest first.
  */
-incidents: Array<Incident>, email: string | null, smtp: string | null, };
+incidents: Array<Incident>, email: string | null, smtp: string | null, 
+/**
+ * Whether the server holds an SMTP password (never the password).
+ */
+has_smtp_password: boolean, };
