@@ -2,7 +2,9 @@
 //! Caddy) and a real SMTP server on loopback (aiosmtpd): a stopped container is one e-mail
 //! however many rounds see it, its recovery one more, a fault back within the hour waits, a
 //! test e-mail arrives, a wrong password is explained, and the SMTP password (a canary) is
-//! in none of the e-mails, settings files, audit log or sshd's command log.
+//! in none of the e-mails, settings files, audit log or sshd's command log. And the script
+//! alone, as its timer runs it: the certificate check at 60, 20 and 10 days left, the backup
+//! check at 30 hours.
 
 mod support;
 
@@ -213,4 +215,84 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
     let status = round(&it);
     assert_eq!(status.email, None);
     assert!(!status.samples.is_empty());
+}
+
+/// The watchdog script as its timer runs it (a bare environment), on a stack folder of its
+/// own: the certificate check against real certificates of 60, 20 and 10 days (`openssl
+/// s_server`), and the backup check against a verified backup 30 hours old.
+#[test]
+fn the_certificate_and_backup_checks_warn_and_fail_at_their_thresholds() {
+    use deskmate_api::servers::WatchLevel;
+    use deskmate_test_server::TlsEndpoint;
+    let stack = tempfile::tempdir().unwrap();
+    for file in deskmate_stack::watch::scripts() {
+        let path = stack.path().join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, file.contents).unwrap();
+    }
+    std::fs::create_dir_all(stack.path().join("backups")).unwrap();
+    let verified = hours_ago(30);
+    std::fs::write(
+        stack.path().join("backups/verified.tsv"),
+        format!("{verified}\tabcdef12\tok\tall counts equal\n"),
+    )
+    .unwrap();
+    for (days, expected) in [
+        (60, WatchLevel::Ok),
+        (20, WatchLevel::Warn),
+        (10, WatchLevel::Fail),
+    ] {
+        let tls = TlsEndpoint::start(days);
+        std::fs::create_dir_all(stack.path().join("shared")).unwrap();
+        std::fs::write(
+            stack.path().join(deskmate_stack::watch::SITE_ENV),
+            deskmate_stack::watch::site_env(Some("localhost"), "acme", 1, tls.port),
+        )
+        .unwrap();
+        let out = std::process::Command::new("env")
+            .args([
+                "-i",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "bash",
+            ])
+            .arg(stack.path().join(deskmate_stack::watch::WATCH_SCRIPT))
+            .arg(stack.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let current =
+            std::fs::read_to_string(stack.path().join(deskmate_stack::watch::CURRENT)).unwrap();
+        let checks = deskmate_remote::watch::parse_checks(&current);
+        let find = |id: &str| checks.iter().find(|c| c.id == id).unwrap().clone();
+        let certificate = find("certificate");
+        assert_eq!(certificate.level, expected, "{days} days: {certificate:?}");
+        if expected != WatchLevel::Ok {
+            assert!(
+                certificate.message.contains("expires in"),
+                "{certificate:?}"
+            );
+            assert!(!certificate.fix.is_empty());
+        }
+        let backup = find("backup");
+        assert_eq!(backup.level, WatchLevel::Warn, "{backup:?}");
+        assert!(backup.message.contains("30 hours old"), "{backup:?}");
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, `hours` ago, from `date` (as the scripts write times).
+fn hours_ago(hours: u32) -> String {
+    let out = std::process::Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("{hours} hours ago"),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
