@@ -115,6 +115,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "release_file",
     "update_listings",
     "watch_reports",
+    "owner_svg",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.

@@ -302,7 +302,10 @@ fn room_hint(err: &RoomError) -> &'static str {
             "the package is far bigger than a room should be, and may be an attack; do not use it"
         }
         PackageEncrypted { .. } => "ask for a copy without a password",
-        PackageBadSprite { .. } => "use PNG, WebP, GIF or JPEG pictures with plain file names",
+        PackageBadSprite { .. } => "use PNG, WebP, GIF, JPEG or SVG pictures with plain file names",
+        BadSvg { .. } => {
+            "save the drawing as plain SVG (shapes, paths, gradients and text only), with no scripts, links or embedded pictures"
+        }
         RenderFailed { .. } => "try again; if it keeps failing, report it",
     }
 }

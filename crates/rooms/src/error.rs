@@ -41,6 +41,13 @@ pub enum RoomError {
     PackageEncrypted { name: String },
     #[error("the sprite `{name}` is not usable: {reason}")]
     PackageBadSprite { name: String, reason: String },
+    /// An SVG sprite that is not plain drawing; `code` is the `svg.*` reason.
+    #[error("the SVG sprite `{name}` was refused: {reason}")]
+    BadSvg {
+        name: String,
+        code: &'static str,
+        reason: String,
+    },
     #[error("the preview could not be encoded: {reason}")]
     RenderFailed { reason: String },
 }
@@ -74,6 +81,7 @@ impl RoomError {
             PackageRatio { .. } => "package.ratio",
             PackageEncrypted { .. } => "package.encrypted",
             PackageBadSprite { .. } => "package.bad_sprite",
+            BadSvg { code, .. } => code,
             RenderFailed { .. } => "room.render_failed",
         }
     }

