@@ -12,8 +12,9 @@ use std::process::Command;
 use deskmate_api::{Cancel, Environment};
 use support::stack::{http, installed_as, memories};
 
-/// Throwaway images with 20 MB of their own each, removed on drop whatever happens (the
-/// test bed's own images are shared by every test and never touched).
+/// Throwaway images with 20 MB of their own each, removed on drop whatever happens, and
+/// built with `--force-rm` so a failed build leaves no container (the test bed's own images
+/// are shared by every test and never touched).
 struct Images(Vec<String>);
 
 impl Images {
@@ -28,7 +29,7 @@ impl Images {
         .unwrap();
         for tag in tags {
             let out = Command::new("docker")
-                .args(["build", "-q", "-t", tag])
+                .args(["build", "-q", "--force-rm", "-t", tag])
                 .arg(dir.path())
                 .output()
                 .unwrap();
