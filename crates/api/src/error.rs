@@ -306,6 +306,9 @@ fn room_hint(err: &RoomError) -> &'static str {
         BadSvg { .. } => {
             "save the drawing as plain SVG (shapes, paths, gradients and text only), with no scripts, links or embedded pictures"
         }
+        BadPicture { .. } => {
+            "use a PNG (at most 2048 pixels a side) or a plain SVG, under 512 KiB, with a plain file name"
+        }
         RenderFailed { .. } => "try again; if it keeps failing, report it",
     }
 }

@@ -48,6 +48,13 @@ pub enum RoomError {
         code: &'static str,
         reason: String,
     },
+    /// An owner picture that cannot be used; `code` is the `picture.*` reason.
+    #[error("the picture `{name}` was refused: {reason}")]
+    BadPicture {
+        name: String,
+        code: &'static str,
+        reason: String,
+    },
     #[error("the preview could not be encoded: {reason}")]
     RenderFailed { reason: String },
 }
@@ -81,7 +88,7 @@ impl RoomError {
             PackageRatio { .. } => "package.ratio",
             PackageEncrypted { .. } => "package.encrypted",
             PackageBadSprite { .. } => "package.bad_sprite",
-            BadSvg { code, .. } => code,
+            BadSvg { code, .. } | BadPicture { code, .. } => code,
             RenderFailed { .. } => "room.render_failed",
         }
     }

@@ -18,12 +18,15 @@
 //! - [`svg`]: owner SVG art checked to be plain drawing (no script, outside reference or
 //!   entity) before a package carries it.
 
+pub mod art;
+pub mod catalogue;
 mod edit;
 mod error;
 pub mod export;
 mod limits;
 mod model;
 pub mod package;
+pub mod picture;
 mod placement;
 mod read;
 mod render;
@@ -35,12 +38,12 @@ pub use edit::{Command, EditError, Editor, Property};
 pub use error::RoomError;
 pub use limits::Limits;
 pub use model::{
-    Cell, CellSize, FORMAT, Functional, Grid, Kind, Palette, Rect, Room, RoomObject, Theme,
+    Cell, CellSize, FORMAT, Functional, Grid, Kind, Palette, Picture, Rect, Room, RoomObject, Theme,
     is_hex_color, is_valid_id, is_valid_sprite_name,
 };
 pub use placement::{Occupancy, cell_at_pixel, snap};
 pub use read::{read_room, write_room};
-pub use render::{Preview, RenderOptions, render, render_png};
+pub use render::{Preview, RenderOptions, render, render_png, texture, textures};
 pub use templates::{template, template_names};
 pub use validate::{object_id_of_path, object_path, validate};
 

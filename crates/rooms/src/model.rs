@@ -38,6 +38,11 @@ pub struct Room {
     pub spawn: Cell,
     #[serde(default)]
     pub objects: Vec<RoomObject>,
+    /// The owner's own pictures by file name (`my_sofa.png`), which objects name in
+    /// `sprite_name`; also drawings a shared package carried (`floor_lamp.svg`). Kept in the
+    /// room so it looks the same wherever it goes. Checked on read: see [`crate::picture`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pictures: BTreeMap<String, Picture>,
     /// Data from other tools, kept as is.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extensions: Map<String, Value>,
@@ -202,6 +207,10 @@ pub struct RoomObject {
     /// The server's free-form `object_type`; when absent, the kind is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_type: Option<String>,
+    /// The catalogue item it is drawn as (`floor_lamp`); when absent, one is guessed from the
+    /// name. See [`crate::catalogue`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub art: Option<String>,
     pub position_x: i32,
     pub position_y: i32,
     #[serde(default = "one")]
@@ -242,6 +251,16 @@ pub struct RoomObject {
     pub functional: Functional,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub extensions: Map<String, Value>,
+}
+
+/// An owner's picture, carried inside the room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Picture {
+    /// SVG text, plain drawing only ([`crate::svg::check_svg`]).
+    Svg(String),
+    /// A PNG image, base64-encoded.
+    Png(String),
 }
 
 /// What the companion can do with an object; exported to the server's floor plans.

@@ -67,7 +67,7 @@ pub(crate) fn check_limits(room: &Room, limits: &Limits) -> Result<(), RoomError
             limit: limits.max_objects,
         });
     }
-    Ok(())
+    crate::picture::check_pictures(room)
 }
 
 fn json_error(e: serde_json::Error) -> RoomError {

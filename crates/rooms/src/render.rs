@@ -1,14 +1,23 @@
-//! PNG previews of a room: floor, grid, walls, objects in their palette colours, the spawn
-//! point, and optional name labels. The template gallery and `room render` use it.
+//! Pictures of a room: the floor and walls in the theme's textures, every object in its
+//! catalogue drawing or the owner's picture ([`crate::art`]), the spawn point, and name
+//! labels. The template gallery, saved-room thumbnails and `room render` use it.
 //!
-//! Drawing is plain rectangle filling on an RGB buffer; labels use the public-domain 8x8
-//! bitmap font from `font8x8`, so no font files or system fonts are needed.
+//! Drawing is SVG rendered by `resvg`: each object's painted drawing is parsed once per
+//! render and drawn into its box; labels are anti-aliased text in the bundled Lato font
+//! (`fonts/`), so every machine draws the same picture and no system font is read. Nothing
+//! an SVG names outside itself is loaded: only `data:` images resolve.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ImageEncoder, Rgb, RgbImage};
+use image::{ImageEncoder, RgbImage};
+use resvg::tiny_skia::{self, Pixmap, Transform};
+use resvg::usvg;
 
 use crate::RoomError;
-use crate::model::{CellSize, Kind, Room, RoomObject};
+use crate::art::{self, Colours};
+use crate::model::{CellSize, Room, RoomObject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenderOptions {
@@ -27,75 +36,237 @@ impl Default for RenderOptions {
     }
 }
 
+/// The font labels are set in: Lato Semibold, cut down to Latin-1 (OFL, `fonts/OFL.txt`).
+const LABEL_FONT: &[u8] = include_bytes!("../fonts/Lato-Semibold-subset.ttf");
+const LABEL_FAMILY: &str = "Lato Semibold";
+
+static OPTIONS: LazyLock<usvg::Options<'static>> = LazyLock::new(|| {
+    let mut fonts = usvg::fontdb::Database::new();
+    fonts.load_font_data(LABEL_FONT.to_vec());
+    let mut options = usvg::Options {
+        font_family: LABEL_FAMILY.to_owned(),
+        fontdb: Arc::new(fonts),
+        ..usvg::Options::default()
+    };
+    // Only `data:` URLs: a picture never reads a file or the network.
+    options.image_href_resolver.resolve_string = Box::new(|_, _| None);
+    options
+});
+
+/// Floor and wall textures by theme name; a theme without one is drawn in flat colour.
+const TEXTURES: &[(&str, &str)] = &[
+    ("floor-cozy", include_str!("../../../templates/textures/floor-cozy.svg")),
+    ("floor-futuristic", include_str!("../../../templates/textures/floor-futuristic.svg")),
+    ("floor-modern", include_str!("../../../templates/textures/floor-modern.svg")),
+    ("floor-office", include_str!("../../../templates/textures/floor-office.svg")),
+    ("wall-cozy", include_str!("../../../templates/textures/wall-cozy.svg")),
+    ("wall-futuristic", include_str!("../../../templates/textures/wall-futuristic.svg")),
+    ("wall-modern", include_str!("../../../templates/textures/wall-modern.svg")),
+    ("wall-office", include_str!("../../../templates/textures/wall-office.svg")),
+];
+
+/// The texture for `surface` (`floor` or `wall`) in `theme`, unpainted.
+pub fn texture(surface: &str, theme: &str) -> Option<&'static str> {
+    let name = format!("{surface}-{theme}");
+    TEXTURES.iter().find(|(n, _)| *n == name).map(|(_, svg)| *svg)
+}
+
+/// All textures by name (`floor-cozy`), for the editor.
+pub fn textures() -> &'static [(&'static str, &'static str)] {
+    TEXTURES
+}
+
+/// How thick the walls are drawn, in pixels at a 30-pixel cell height.
+const WALL: f32 = 6.0;
+
 /// Draws the room. The picture is `grid × cell` pixels (1280x480 for a standard room).
 pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
     let cell = cell_size(room, options.max_pixels);
-    let (cw, ch) = (cell.width, cell.height);
-    let width = room.grid.width.max(1) * cw;
-    let height = room.grid.height.max(1) * ch;
-    let color = |reference: &str| parse_hex(room.resolve_color(reference).unwrap_or("#808080"));
-    let mut canvas = Canvas(RgbImage::from_pixel(width, height, color("floor")));
-
-    let grid = color("grid");
-    for x in (0..width).step_by(cw as usize) {
-        canvas.fill(x as i64, 0, 1, height as i64, grid, 1.0);
-    }
-    for y in (0..height).step_by(ch as usize) {
-        canvas.fill(0, y as i64, width as i64, 1, grid, 1.0);
-    }
-    let wall = color("wall");
-    let t = 4;
-    canvas.fill(0, 0, width as i64, t, wall, 1.0);
-    canvas.fill(0, height as i64 - t, width as i64, t, wall, 1.0);
-    canvas.fill(0, 0, t, height as i64, wall, 1.0);
-    canvas.fill(width as i64 - t, 0, t, height as i64, wall, 1.0);
+    let width = room.grid.width.max(1) * cell.width;
+    let height = room.grid.height.max(1) * cell.height;
+    let mut pixmap = Pixmap::new(width, height).expect("the size is within limits");
+    let colours = Colours::of_room(room);
+    draw_svg(&mut pixmap, &background(room, cell, width, height, &colours), Transform::identity());
 
     let mut order: Vec<&RoomObject> = room.objects.iter().collect();
     order.sort_by_key(|o| o.z); // stable: equal z keeps file order
-    // Filled objects may repaint the picture this many times over; past that (only a hostile
+    // Drawn objects may repaint the picture this many times over; past that (only a hostile
     // file gets there: thousands of grid-sized objects) the rest are drawn as outlines, so
     // drawing time stays bounded by the picture's size.
     let mut budget = 64 * u64::from(width) * u64::from(height);
+    let mut trees: HashMap<String, Option<usvg::Tree>> = HashMap::new();
     for object in &order {
-        let fill = color(room.color_reference(object));
         let (x, y, w, h) = pixel_rect(object, cell);
-        let area = canvas.clipped_area(x, y, w, h);
-        if area <= budget {
-            budget -= area;
-            draw_object(&mut canvas, room, object, cell, fill);
-        } else {
-            for (ex, ey, ew, eh) in [
-                (x, y, w, 1),
-                (x, y + h - 1, w, 1),
-                (x, y, 1, h),
-                (x + w - 1, y, 1, h),
-            ] {
-                canvas.fill(ex, ey, ew, eh, fill, 1.0);
-            }
+        let area = clipped_area(x, y, w, h, width, height);
+        if area == 0 {
+            continue;
         }
-    }
-    draw_spawn(&mut canvas, room, cell, color("accent"), color("text"));
-    if options.labels {
-        for (n, object) in order.iter().enumerate() {
-            // A label under something drawn later would be unreadable; that object's own
-            // label speaks for the spot.
-            let covered = order[n + 1..]
-                .iter()
-                .any(|above| above.rect().intersects(&object.rect()));
-            if !covered {
-                draw_label(
-                    &mut canvas,
-                    object,
-                    cell,
-                    color(room.color_reference(object)),
+        if area > budget {
+            outline(&mut pixmap, x, y, w, h, art::hex_rgb(colours.role(room.color_reference(object))));
+            continue;
+        }
+        budget -= area;
+        let painted = art::painted(room, object);
+        let tree = trees
+            .entry(painted)
+            .or_insert_with_key(|svg| usvg::Tree::from_str(svg, &OPTIONS).ok());
+        match tree {
+            Some(tree) => {
+                let size = tree.size();
+                let transform = Transform::from_row(
+                    w as f32 / size.width(),
+                    0.0,
+                    0.0,
+                    h as f32 / size.height(),
+                    x as f32,
+                    y as f32,
                 );
+                resvg::render(tree, transform, &mut pixmap.as_mut());
             }
+            // An owner's picture usvg cannot read (it passed the checks, so it is merely
+            // unusual): its box shows where it is.
+            None => outline(&mut pixmap, x, y, w, h, [0x80, 0x80, 0x80]),
         }
     }
-    canvas.0
+    draw_svg(&mut pixmap, &foreground(room, &order, cell, options.labels, &colours), Transform::identity());
+    to_rgb(&pixmap)
 }
 
-/// A rendered preview, PNG-encoded.
+fn draw_svg(pixmap: &mut Pixmap, svg: &str, transform: Transform) {
+    if let Ok(tree) = usvg::Tree::from_str(svg, &OPTIONS) {
+        resvg::render(&tree, transform, &mut pixmap.as_mut());
+    }
+}
+
+/// Floor, its texture, the grid lines and the walls.
+fn background(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Colours) -> String {
+    let paint = |svg: &str| art::paint(svg, |name| colours.get(name));
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"><rect width="{width}" height="{height}" fill="{}"/>"#,
+        colours.hex("floor")
+    );
+    // A texture tile is 4x1 cells (floors) or a wall's thickness tall; drawn as a pattern.
+    let scale = cell.height as f32 / 30.0;
+    if let Some(tile) = texture("floor", &room.theme.name) {
+        let (tw, th) = (4.0 * cell.width as f32, cell.height as f32);
+        svg.push_str(&pattern("floor", &paint(tile), tw, th));
+        svg.push_str(&format!(r#"<rect width="{width}" height="{height}" fill="url(#floor)"/>"#));
+    }
+    let grid = colours.hex("grid");
+    let mut lines = String::new();
+    for x in (0..width).step_by(cell.width as usize) {
+        lines.push_str(&format!("M{x}.5 0V{height}"));
+    }
+    for y in (0..height).step_by(cell.height as usize) {
+        lines.push_str(&format!("M0 {y}.5H{width}"));
+    }
+    svg.push_str(&format!(r#"<path d="{lines}" stroke="{grid}" stroke-width="1" opacity="0.55"/>"#));
+    let t = (WALL * scale).max(1.0);
+    let wall = match texture("wall", &room.theme.name) {
+        Some(tile) => {
+            svg.push_str(&pattern("wall", &paint(tile), 20.0 * scale, t));
+            "url(#wall)".to_owned()
+        }
+        None => colours.hex("wall"),
+    };
+    let (w, h) = (width as f32, height as f32);
+    for (x, y, rw, rh) in [(0.0, 0.0, w, t), (0.0, h - t, w, t), (0.0, 0.0, t, h), (w - t, 0.0, t, h)] {
+        svg.push_str(&format!(r#"<rect x="{x}" y="{y}" width="{rw}" height="{rh}" fill="{wall}"/>"#));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A `<pattern>` drawing `tile` (one of our own textures) at `w`x`h`.
+fn pattern(id: &str, tile: &str, w: f32, h: f32) -> String {
+    let inner = art::inner_of(tile);
+    let (vw, vh) = art::view_box_size(tile).unwrap_or((1.0, 1.0));
+    format!(
+        r#"<defs><pattern id="{id}" patternUnits="userSpaceOnUse" width="{w}" height="{h}" viewBox="0 0 {vw} {vh}" preserveAspectRatio="none">{inner}</pattern></defs>"#
+    )
+}
+
+/// The spawn point and, when asked for, each object's name.
+fn foreground(
+    room: &Room,
+    order: &[&RoomObject],
+    cell: CellSize,
+    labels: bool,
+    colours: &Colours,
+) -> String {
+    let mut svg = String::from(r#"<svg xmlns="http://www.w3.org/2000/svg">"#);
+    let (cx, cy) = (
+        (room.spawn.x as f32 + 0.5) * cell.width as f32,
+        (room.spawn.y as f32 + 0.5) * cell.height as f32,
+    );
+    let r = cell.width.min(cell.height) as f32 * 0.42;
+    svg.push_str(&format!(
+        r#"<circle cx="{cx}" cy="{cy}" r="{r}" fill="{}" stroke="{}" stroke-width="1.5"/><circle cx="{cx}" cy="{cy}" r="{}" fill="{}"/>"#,
+        colours.hex("accent"),
+        colours.hex("text"),
+        r * 0.4,
+        colours.hex("text"),
+    ));
+    if labels {
+        // Too small to read below about 6 pixels; a shrunken picture goes without.
+        let size = 11.0 * cell.height as f32 / 30.0;
+        if size >= 6.0 {
+            let picture_width = (room.grid.width.max(1) * cell.width) as f32;
+            for object in order {
+                let (x, y, w, h) = pixel_rect(object, cell);
+                // Kept inside the picture: about 0.55 em a character in Lato.
+                let half = object.name.chars().count() as f32 * size * 0.275 + 2.0;
+                let centre = (x as f32 + w as f32 / 2.0).clamp(half.min(picture_width / 2.0), (picture_width - half).max(picture_width / 2.0));
+                svg.push_str(&format!(
+                    r##"<text x="{}" y="{}" font-family="{LABEL_FAMILY}" font-size="{size}" text-anchor="middle" fill="#ffffff" stroke="#1b1b1f" stroke-opacity="0.8" stroke-width="{}" stroke-linejoin="round" paint-order="stroke">{}</text>"##,
+                    centre,
+                    y as f32 + h as f32 / 2.0 + size * 0.35,
+                    size * 0.28,
+                    escape(&object.name),
+                ));
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn outline(pixmap: &mut Pixmap, x: i64, y: i64, w: i64, h: i64, [r, g, b]: [u8; 3]) {
+    let Some(rect) = tiny_skia::Rect::from_xywh(x as f32 + 0.5, y as f32 + 0.5, (w - 1).max(1) as f32, (h - 1).max(1) as f32) else {
+        return;
+    };
+    let path = tiny_skia::PathBuilder::from_rect(rect);
+    let mut paint = tiny_skia::Paint::default();
+    paint.set_color_rgba8(r, g, b, 255);
+    pixmap.stroke_path(&path, &paint, &tiny_skia::Stroke::default(), Transform::identity(), None);
+}
+
+fn to_rgb(pixmap: &Pixmap) -> RgbImage {
+    // The floor is opaque, so every pixel is; premultiplied equals straight colour.
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    RgbImage::from_raw(pixmap.width(), pixmap.height(), rgb).expect("sizes match")
+}
+
+/// A rendered, PNG-encoded preview.
 #[derive(Debug, Clone)]
 pub struct Preview {
     pub png: Vec<u8>,
@@ -107,8 +278,7 @@ pub struct Preview {
 pub fn render_png(room: &Room, options: &RenderOptions) -> Result<Preview, RoomError> {
     let image = render(room, options);
     let mut bytes = Vec::new();
-    // Fast compression: previews are regenerated often and a 1280x480 flat-colour picture
-    // compresses well anyway.
+    // Fast compression: previews are regenerated often.
     PngEncoder::new_with_quality(&mut bytes, CompressionType::Fast, FilterType::Sub)
         .write_image(
             image.as_raw(),
@@ -125,7 +295,6 @@ pub fn render_png(room: &Room, options: &RenderOptions) -> Result<Preview, RoomE
         height: image.height(),
     })
 }
-
 /// The room's cell size, shrunk (keeping its proportions roughly) to fit `max_pixels`.
 fn cell_size(room: &Room, max_pixels: u64) -> CellSize {
     let mut cell = CellSize {
@@ -141,181 +310,16 @@ fn cell_size(room: &Room, max_pixels: u64) -> CellSize {
     }
     cell
 }
-
-fn draw_object(canvas: &mut Canvas, room: &Room, o: &RoomObject, cell: CellSize, fill: Rgb<u8>) {
-    let (x, y, w, h) = pixel_rect(o, cell);
-    if w <= 0 || h <= 0 {
-        return;
-    }
-    let alpha = if o.is_solid { 1.0 } else { 0.6 };
-    canvas.fill(x, y, w, h, fill, alpha);
-    let edge = shade(fill, 0.6);
-    let b = 2.min(w / 4).max(1).min(h / 4).max(1);
-    canvas.fill(x, y, w, b, shade(fill, 1.25), alpha);
-    canvas.fill(x, y + h - b, w, b, edge, alpha);
-    canvas.fill(x, y, b, h, edge, alpha);
-    canvas.fill(x + w - b, y, b, h, edge, alpha);
-    match o.kind {
-        Kind::Window => {
-            canvas.fill(x, y + h / 2, w, 1, shade(fill, 1.4), 1.0);
-            canvas.fill(x + w / 2, y, 1, h, shade(fill, 1.4), 1.0);
-        }
-        Kind::Door => {
-            let knob = (w.min(h) / 5).max(2);
-            canvas.fill(
-                x + w - 2 * knob,
-                y + h / 2 - knob / 2,
-                knob,
-                knob,
-                shade(fill, 0.4),
-                1.0,
-            );
-        }
-        Kind::Lighting => {
-            let glow = parse_hex(room.resolve_color("light").unwrap_or("#ffffff"));
-            let r = w.min(h) / 3;
-            canvas.fill(
-                x + w / 2 - r,
-                y + h / 2 - r,
-                2 * r.max(1),
-                2 * r.max(1),
-                glow,
-                0.8,
-            );
-        }
-        _ => {}
-    }
-    if let Some(power) = o.states.get("power") {
-        let lamp = if power == "on" {
-            Rgb([64, 220, 96])
-        } else {
-            Rgb([120, 120, 120])
-        };
-        let s = (w.min(h) / 6).max(2);
-        canvas.fill(x + w - s - b - 1, y + b + 1, s, s, lamp, 1.0);
-    }
-}
-
 fn pixel_rect(o: &RoomObject, cell: CellSize) -> (i64, i64, i64, i64) {
     let r = o.rect();
     let (cw, ch) = (i64::from(cell.width), i64::from(cell.height));
     (r.x * cw, r.y * ch, r.w * cw, r.h * ch)
 }
 
-fn draw_spawn(canvas: &mut Canvas, room: &Room, cell: CellSize, accent: Rgb<u8>, outline: Rgb<u8>) {
-    let (cw, ch) = (i64::from(cell.width), i64::from(cell.height));
-    let (cx, cy) = (
-        i64::from(room.spawn.x) * cw + cw / 2,
-        i64::from(room.spawn.y) * ch + ch / 2,
-    );
-    let r = (cw.min(ch) / 2 - 1).max(1);
-    // A diamond: one row at a time, outline first.
-    for (radius, color) in [(r, outline), (r - 1, accent)] {
-        for dy in -radius..=radius {
-            let half = radius - dy.abs();
-            canvas.fill(cx - half, cy + dy, 2 * half + 1, 1, color, 1.0);
-        }
-    }
-}
-
-fn draw_label(canvas: &mut Canvas, o: &RoomObject, cell: CellSize, fill: Rgb<u8>) {
-    let (x, y, w, h) = pixel_rect(o, cell);
-    if h < 10 || w < 10 || o.name.is_empty() {
-        return;
-    }
-    let fits = ((w - 4) / 8).max(0) as usize;
-    let mut text: Vec<char> = o.name.chars().collect();
-    if fits < 3 && text.len() > fits {
-        return; // a letter or two says nothing
-    }
-    if text.len() > fits {
-        text.truncate(fits.saturating_sub(1));
-        if fits > 0 {
-            text.push('.');
-        }
-    }
-    let tx = x + (w - 8 * text.len() as i64) / 2;
-    let ty = y + (h - 8) / 2;
-    let ink = if luminance(fill) > 140.0 {
-        Rgb([20, 20, 24])
-    } else {
-        Rgb([250, 250, 250])
-    };
-    for (i, c) in text.into_iter().enumerate() {
-        let glyph = font8x8::legacy::BASIC_LEGACY[if c.is_ascii() {
-            c as usize
-        } else {
-            b'?' as usize
-        }];
-        for (row, bits) in glyph.iter().enumerate() {
-            for col in 0..8 {
-                if bits & (1 << col) != 0 {
-                    canvas.fill(tx + i as i64 * 8 + col, ty + row as i64, 1, 1, ink, 1.0);
-                }
-            }
-        }
-    }
-}
-
-/// An image that clips every fill to its bounds, so no object can draw out of range.
-struct Canvas(RgbImage);
-
-impl Canvas {
-    /// How many pixels of the rectangle lie on the picture.
-    fn clipped_area(&self, x: i64, y: i64, w: i64, h: i64) -> u64 {
-        let (iw, ih) = (i64::from(self.0.width()), i64::from(self.0.height()));
-        let cw = x.saturating_add(w).clamp(0, iw) - x.clamp(0, iw);
-        let ch = y.saturating_add(h).clamp(0, ih) - y.clamp(0, ih);
-        (cw.max(0) * ch.max(0)) as u64
-    }
-
-    fn fill(&mut self, x: i64, y: i64, w: i64, h: i64, color: Rgb<u8>, alpha: f32) {
-        let (iw, ih) = (i64::from(self.0.width()), i64::from(self.0.height()));
-        let (x0, y0) = (x.clamp(0, iw), y.clamp(0, ih));
-        let (x1, y1) = (
-            x.saturating_add(w).clamp(0, iw),
-            y.saturating_add(h).clamp(0, ih),
-        );
-        for py in y0..y1 {
-            for px in x0..x1 {
-                let pixel = self.0.get_pixel_mut(px as u32, py as u32);
-                *pixel = if alpha >= 1.0 {
-                    color
-                } else {
-                    blend(*pixel, color, alpha)
-                };
-            }
-        }
-    }
-}
-
-fn blend(under: Rgb<u8>, over: Rgb<u8>, alpha: f32) -> Rgb<u8> {
-    Rgb(std::array::from_fn(|i| {
-        (f32::from(under[i]) * (1.0 - alpha) + f32::from(over[i]) * alpha).round() as u8
-    }))
-}
-
-fn shade(c: Rgb<u8>, factor: f32) -> Rgb<u8> {
-    Rgb(c.0.map(|v| (f32::from(v) * factor).clamp(0.0, 255.0) as u8))
-}
-
-fn luminance(c: Rgb<u8>) -> f32 {
-    0.299 * f32::from(c[0]) + 0.587 * f32::from(c[1]) + 0.114 * f32::from(c[2])
-}
-
-/// `#rrggbb` to RGB; anything else is grey (validation reports the bad colour).
-fn parse_hex(hex: &str) -> Rgb<u8> {
-    let channel = |i: usize| {
-        hex.get(i..i + 2)
-            .and_then(|s| u8::from_str_radix(s, 16).ok())
-    };
-    match (
-        crate::model::is_hex_color(hex),
-        channel(1),
-        channel(3),
-        channel(5),
-    ) {
-        (true, Some(r), Some(g), Some(b)) => Rgb([r, g, b]),
-        _ => Rgb([128, 128, 128]),
-    }
+/// How many of the picture's pixels the box covers.
+fn clipped_area(x: i64, y: i64, w: i64, h: i64, width: u32, height: u32) -> u64 {
+    let (iw, ih) = (i64::from(width), i64::from(height));
+    let cw = x.saturating_add(w).clamp(0, iw) - x.clamp(0, iw);
+    let ch = y.saturating_add(h).clamp(0, ih) - y.clamp(0, ih);
+    (cw.max(0) * ch.max(0)) as u64
 }

@@ -157,8 +157,8 @@ fn grid_objects_are_post_room_objects_bodies() {
     ] {
         assert!(sofa.get(key).is_some(), "{key}");
     }
-    assert_eq!(sofa["position"], serde_json::json!({"x": 7, "y": 12}));
-    assert_eq!(sofa["size"], serde_json::json!({"width": 12, "height": 3}));
+    assert_eq!(sofa["position"], serde_json::json!({"x": 9, "y": 12}));
+    assert_eq!(sofa["size"], serde_json::json!({"width": 8, "height": 3}));
     assert_eq!(sofa["properties"]["solid"], true);
     assert_eq!(sofa["type"], "furniture");
     assert_eq!(
