@@ -39,6 +39,7 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::MaintainReport::export_all(&cfg).expect("MaintainReport exports");
     deskmate_api::servers::LogReport::export_all(&cfg).expect("LogReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
+    deskmate_api::ArtBook::export_all(&cfg).expect("ArtBook exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

@@ -247,6 +247,7 @@ pub(crate) fn library_error(err: deskmate_library::LibraryError) -> ApiError {
         }
         RoomNotFound { .. } => ("see the saved rooms in the room list", None),
         InvalidRoomName { .. } => ("give the room a short name", None),
+        RoomExists { .. } => ("pick another name, or rename the other room first", None),
     };
     let server = match &err {
         ServerExists { name } | ServerNotFound { name } => Some(name.clone()),

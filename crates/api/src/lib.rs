@@ -34,12 +34,13 @@ pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as Person
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
 pub use deskmate_remote::install::StepReport;
 pub use deskmate_remote::{Cancel, Finding, HostKeyPolicy, Level, Secret};
-pub use deskmate_rooms::{Command as RoomCommand, Room};
+pub use deskmate_rooms::{Command as RoomCommand, Picture, Room};
 pub use deskmate_stack::{Environment, ProxyKind};
 pub use error::{Action, ApiError};
 pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
+    ArtBook, art_book, read_picture, thumbnail,
     ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,
     TemplateSummary, edit_room, export_room, import_room_package, new_room, read_room_file,
     render_room, room_schema, room_templates, room_themes, template_preview, validate_room,

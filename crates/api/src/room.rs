@@ -289,11 +289,57 @@ pub struct Placement {
 
 /// Draws a template's gallery picture (PNG, without labels).
 pub fn template_preview(template: &str) -> Result<Vec<u8>, ApiError> {
+    thumbnail(&rooms::template(template)?)
+}
+
+/// A room's picture for a gallery or list: the whole room at half size, without labels.
+pub fn thumbnail(room: &Room) -> Result<Vec<u8>, ApiError> {
     let options = RenderOptions {
         labels: false,
-        ..RenderOptions::default()
+        max_pixels: 640 * 240,
     };
-    Ok(rooms::render_png(&rooms::template(template)?, &options)?.png)
+    Ok(rooms::render_png(room, &options)?.png)
+}
+
+/// Everything the editor draws objects with: the catalogue, its drawings and the floor and
+/// wall textures (all unpainted; the editor paints them in the room's colours).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ArtBook {
+    pub catalogue: rooms::catalogue::Catalogue,
+    pub drawings: std::collections::BTreeMap<String, String>,
+    pub textures: std::collections::BTreeMap<String, String>,
+}
+
+pub fn art_book() -> ArtBook {
+    let owned = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(name, svg)| ((*name).to_owned(), (*svg).to_owned()))
+            .collect()
+    };
+    ArtBook {
+        catalogue: rooms::catalogue::catalogue().clone(),
+        drawings: owned(rooms::catalogue::drawings()),
+        textures: owned(rooms::textures()),
+    }
+}
+
+/// An owner's picture file (PNG or SVG) checked and ready for `set_picture`.
+pub fn read_picture(path: &Path) -> Result<(String, rooms::Picture), ApiError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("picture")
+        .to_owned();
+    let limit = rooms::picture::MAX_PICTURE_BYTES as u64;
+    let bytes = crate::files::read_limited(path, limit, |size, limit| {
+        rooms::RoomError::BadPicture {
+            name: name.clone(),
+            code: "picture.too_large",
+            reason: format!("it is {size} bytes; the limit is {limit}"),
+        }
+        .into()
+    })?;
+    Ok((name.clone(), rooms::picture::picture_from_file(&name, &bytes)?))
 }
 
 /// A room open in the editor: every change goes through the room engine's commands, and each
@@ -478,6 +524,9 @@ fn edit_error(err: rooms::EditError) -> ApiError {
             "pick one of the allowed values, or change the allowed values first".into()
         }
         (rooms::EditError::BadValue { .. }, _) => "check the value's type".into(),
+        (rooms::EditError::BadPicture { .. }, _) => {
+            "use a PNG (at most 2048 pixels a side) or a plain SVG, under 512 KiB".into()
+        }
         (rooms::EditError::UnknownTemplate { .. }, _) => {
             format!(
                 "pick one of: {}",

@@ -56,6 +56,23 @@ impl SavedRooms {
             .collect()
     }
 
+    pub fn rename(&self, name: &str, new_name: &str) -> Result<(), ApiError> {
+        self.library.lock().rename_room(name, new_name).map_err(library_error)
+    }
+
+    pub fn duplicate(&self, name: &str, new_name: &str) -> Result<(), ApiError> {
+        self.library.lock().duplicate_room(name, new_name).map_err(library_error)
+    }
+
+    pub fn delete(&self, name: &str) -> Result<(), ApiError> {
+        self.library.lock().delete_room(name).map_err(library_error)
+    }
+
+    /// A small picture of a saved room for the room list (PNG, no labels).
+    pub fn thumbnail(&self, name: &str) -> Result<Vec<u8>, ApiError> {
+        crate::room::thumbnail(&self.load(name)?)
+    }
+
     /// Reads a saved room back, with the same limits as a room file.
     pub fn load(&self, name: &str) -> Result<Room, ApiError> {
         let saved = self.library.lock().room(name).map_err(library_error)?;

@@ -47,6 +47,9 @@ pub enum LibraryError {
 
     #[error("`{name}` cannot name a room: use 1 to 200 characters")]
     InvalidRoomName { name: String },
+
+    #[error("a saved room is already named `{name}`")]
+    RoomExists { name: String },
 }
 
 impl LibraryError {
@@ -65,6 +68,7 @@ impl LibraryError {
             LibraryError::TooManyTags { .. } => "persona.too_many_tags",
             LibraryError::RoomNotFound { .. } => "room.not_found",
             LibraryError::InvalidRoomName { .. } => "room.invalid_name",
+            LibraryError::RoomExists { .. } => "room.exists",
         }
     }
 }

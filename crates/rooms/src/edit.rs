@@ -48,6 +48,13 @@ pub enum Command {
     ApplyTemplate { template: String },
     /// Give the room another name (what the library lists and every export carries).
     RenameRoom { name: String },
+    /// Draws object `id` with the owner's own picture, kept in the room as `name`
+    /// (checked like every picture); `null` goes back to the catalogue drawing.
+    SetPicture {
+        id: String,
+        name: String,
+        picture: Option<crate::model::Picture>,
+    },
     /// Several commands as one step (e.g. moving a multi-selection): all apply, or none.
     Batch { commands: Vec<Command> },
 }
@@ -65,6 +72,8 @@ pub enum Property {
     IsInteractive,
     IsMovable,
     SpriteName,
+    /// The catalogue item it is drawn as.
+    Art,
     ColorScheme,
     AllowedStates,
     Z,
@@ -106,6 +115,9 @@ pub enum EditError {
     BadValue { message: String },
     #[error("there is no room template called `{name}`")]
     UnknownTemplate { name: String },
+    /// An owner picture that failed its check; `code` is the `picture.*` or `svg.*` reason.
+    #[error("{message}")]
+    BadPicture { code: &'static str, message: String },
 }
 
 impl EditError {
@@ -120,6 +132,7 @@ impl EditError {
             BadState { .. } => "edit.bad_state",
             BadValue { .. } => "edit.bad_value",
             UnknownTemplate { .. } => "edit.unknown_template",
+            BadPicture { code, .. } => code,
         }
     }
 
@@ -376,6 +389,37 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
                 after: Box::new(renamed),
             }
         }
+        Command::SetPicture { id, name, picture } => {
+            let index = find(room, id)?;
+            let mut changed = room.clone();
+            match picture {
+                Some(picture) => {
+                    crate::picture::check_picture(name, picture).map_err(|e| {
+                        EditError::BadPicture {
+                            code: e.code(),
+                            message: e.to_string(),
+                        }
+                    })?;
+                    changed.pictures.insert(name.clone(), picture.clone());
+                    changed.objects[index].sprite_name = Some(name.clone());
+                }
+                None => {
+                    changed.objects[index].sprite_name = None;
+                    // A picture nothing draws any more leaves with its last user.
+                    if !changed.objects.iter().any(|o| o.sprite_name.as_deref() == Some(name)) {
+                        changed.pictures.remove(name);
+                    }
+                }
+            }
+            crate::picture::check_pictures(&changed).map_err(|e| EditError::BadPicture {
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+            Step::Room {
+                before: Box::new(room.clone()),
+                after: Box::new(changed),
+            }
+        }
         Command::ApplyTemplate { template } => {
             let mut fresh =
                 crate::templates::template(template).map_err(|_| EditError::UnknownTemplate {
@@ -592,6 +636,7 @@ fn set_property(
             Property::IsInteractive => o.is_interactive = parse(value, "true or false")?,
             Property::IsMovable => o.is_movable = parse(value, "true or false")?,
             Property::SpriteName => o.sprite_name = parse(value, "a file name or null")?,
+            Property::Art => o.art = parse(value, "a catalogue item such as `sofa`, or null")?,
             Property::ColorScheme => {
                 o.color_scheme = parse(value, "a colour name, #rrggbb or null")?
             }

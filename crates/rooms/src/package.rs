@@ -16,6 +16,8 @@ use crate::{Limits, Room, RoomError, read_room, write_room};
 
 const ROOM_ENTRY: &str = "room.json";
 const SPRITE_DIR: &str = "sprites/";
+/// The catalogue drawings the room uses, so it looks the same where the catalogue differs.
+const ART_DIR: &str = "art/";
 
 /// A sprite image carried in a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,11 @@ pub fn pack(room: &Room, sprites: &[Sprite]) -> Result<Vec<u8>, RoomError> {
             .map_err(|e| fail(&e))?;
         zip.write_all(&sprite.bytes).map_err(|e| fail(&e))?;
     }
+    for (name, svg) in drawings_used(room) {
+        zip.start_file(format!("{ART_DIR}{name}.svg"), deflated)
+            .map_err(|e| fail(&e))?;
+        zip.write_all(svg.as_bytes()).map_err(|e| fail(&e))?;
+    }
     Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
 }
 
@@ -72,6 +79,7 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
     }
     let mut room_bytes = None;
     let mut sprites = Vec::new();
+    let mut carried = Vec::new();
     let mut diagnostics = Vec::new();
     let mut total = 0u64;
     for index in 0..archive.len() {
@@ -84,7 +92,8 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         if file.is_dir() {
             continue;
         }
-        let wanted = name == ROOM_ENTRY || name.starts_with(SPRITE_DIR);
+        let wanted =
+            name == ROOM_ENTRY || name.starts_with(SPRITE_DIR) || name.starts_with(ART_DIR);
         if !wanted {
             diagnostics.push(
                 Diagnostic::warning(
@@ -92,7 +101,7 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
                     format!("`{name}` is not part of a room package and was skipped"),
                 )
                 .at(name)
-                .hint("nothing to do; a package holds room.json and sprites/"),
+                .hint("nothing to do; a package holds room.json, sprites/ and art/"),
             );
             continue;
         }
@@ -101,6 +110,10 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         let compressed = file.compressed_size().min(bytes.len() as u64);
         let data = inflate(&mut file, &name, compressed, room_left, limits)?;
         total += data.len() as u64;
+        if let Some(file_name) = name.strip_prefix(ART_DIR) {
+            carried.push(carried_drawing(file_name, data)?);
+            continue;
+        }
         match name.strip_prefix(SPRITE_DIR) {
             Some(sprite_name) => {
                 let sprite = Sprite {
@@ -113,10 +126,19 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
             None => room_bytes = Some(data),
         }
     }
-    let room = read_room(&room_bytes.ok_or(RoomError::PackageNoRoom)?, limits)?;
+    let mut room = read_room(&room_bytes.ok_or(RoomError::PackageNoRoom)?, limits)?;
+    // A carried drawing this machine lacks, or has in another version, stays with the room.
+    for (file_name, svg) in carried {
+        let built_in = crate::catalogue::drawing(file_name.trim_end_matches(".svg"));
+        if built_in != Some(svg.as_str()) && !room.pictures.contains_key(&file_name) {
+            room.pictures.insert(file_name, crate::Picture::Svg(svg));
+        }
+    }
+    crate::picture::check_pictures(&room)?;
     for object in &room.objects {
         if let Some(sprite) = &object.sprite_name
             && !sprites.iter().any(|s| &s.name == sprite)
+            && !room.pictures.contains_key(sprite)
         {
             diagnostics.push(
                 Diagnostic::warning(
@@ -133,6 +155,37 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Package, RoomError> {
         sprites,
         diagnostics,
     })
+}
+
+/// Every built-in drawing that can draw the room's objects in its theme (each state's too, so
+/// switching a lamp off looks the same on the other machine), by name.
+fn drawings_used(room: &Room) -> Vec<(&'static str, &'static str)> {
+    let arts: std::collections::BTreeSet<&str> =
+        room.objects.iter().map(crate::art::art_name).collect();
+    crate::catalogue::drawings()
+        .iter()
+        .filter(|(name, _)| {
+            let (base, variant) = name.split_once(['~', '.']).unwrap_or((name, ""));
+            let theme = variant.split('.').next().unwrap_or("");
+            arts.contains(base)
+                && (!name.contains('~') || theme == room.theme.name)
+                && !room.pictures.contains_key(&format!("{name}.svg"))
+        })
+        .copied()
+        .collect()
+}
+
+/// An `art/` entry: a plain file name ending in `.svg`, holding plain SVG.
+fn carried_drawing(file_name: &str, data: Vec<u8>) -> Result<(String, String), RoomError> {
+    let picture = crate::picture::picture_from_file(file_name, &data)?;
+    match picture {
+        crate::Picture::Svg(svg) if file_name.ends_with(".svg") => Ok((file_name.to_owned(), svg)),
+        _ => Err(RoomError::BadPicture {
+            name: file_name.to_owned(),
+            code: "picture.bad_name",
+            reason: "a carried drawing is an `.svg` file".into(),
+        }),
+    }
 }
 
 /// Inflates one entry a chunk at a time, counting what really comes out (declared sizes can

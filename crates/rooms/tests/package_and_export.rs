@@ -267,3 +267,39 @@ fn doors_become_doorways_on_the_wall_they_touch() {
     let cozy = export::floor_plan(&template("cozy").unwrap());
     assert_eq!(cozy["doorways"][0]["wall_id"], "wall_south");
 }
+
+#[test]
+fn a_package_carries_the_drawings_it_uses_and_they_win_on_import() {
+    let mut room = template("cozy").unwrap();
+    let packed = package::pack(&room, &[]).unwrap();
+    let names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(&packed))
+        .unwrap()
+        .file_names()
+        .map(|n| n.unwrap().into_owned())
+        .collect();
+    assert!(names.contains(&"art/bed~cozy.svg".to_owned()), "{names:?}");
+    assert!(names.contains(&"art/fireplace.out.svg".to_owned()), "state drawings travel");
+    assert!(!names.iter().any(|n| n.contains("~futuristic")), "other themes stay home");
+    // Built-in drawings unchanged: nothing is added to the room.
+    let same = package::unpack(&packed, &Limits::default()).unwrap();
+    assert!(same.room.pictures.is_empty());
+
+    // A drawing from another version of the art (or one this machine lacks) stays with it.
+    let newer = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 60"><circle cx="20" cy="30" r="9" fill="var(--primary)"/></svg>"#;
+    room.objects[0].art = Some("hover_chair".into());
+    let room_json = deskmate_rooms::write_room(&room);
+    let package = zip_of(&[
+        ("room.json", &room_json),
+        ("art/armchair.svg", newer.as_bytes()),
+        ("art/hover_chair.svg", newer.as_bytes()),
+    ]);
+    let imported = package::unpack(&package, &Limits::default()).unwrap().room;
+    assert_eq!(imported.pictures.len(), 2);
+    let chosen = deskmate_rooms::art::choose(&imported, &imported.objects[0]);
+    assert_eq!(chosen.svg, newer);
+
+    let evil = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let package = zip_of(&[("room.json", &room_json), ("art/sofa.svg", evil)]);
+    let err = package::unpack(&package, &Limits::default()).unwrap_err();
+    assert_eq!(err.code(), "svg.script");
+}

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use deskmate_api::{
-    ExportFormat, RoomCommand, RoomSession, import_room_package, room_templates, room_themes,
-    template_preview,
+    ExportFormat, RoomCommand, RoomSession, art_book, import_room_package, read_picture,
+    room_templates, room_themes, template_preview,
 };
 use deskmate_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,12 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("room_save", save),
     ("room_export", export),
     ("room_close", close),
+    ("room_art", art),
+    ("room_picture_read", picture_read),
+    ("room_saved_thumbnail", saved_thumbnail),
+    ("room_saved_rename", saved_rename),
+    ("room_saved_duplicate", saved_duplicate),
+    ("room_saved_delete", saved_delete),
 ];
 
 /// What the editor shows after every change: the whole room and its findings.
@@ -121,6 +127,49 @@ fn import(studio: &Studio, value: Value, _: &Task) -> Reply {
 }
 
 fn saved(studio: &Studio, _: Value, _: &Task) -> Reply {
+    reply(studio.app.saved_rooms.list()?)
+}
+
+/// The catalogue and its drawings: asked for once when the room page opens.
+fn art(_: &Studio, _: Value, _: &Task) -> Reply {
+    reply(art_book())
+}
+
+/// An owner's picture file, checked; the editor then sends it in a `set_picture` command,
+/// so adding it can be undone like any edit.
+fn picture_read(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let FilePath { path } = args(value)?;
+    studio.grants().require(&path)?;
+    let (name, picture) = read_picture(&path)?;
+    Ok(json!({ "name": name, "picture": picture }))
+}
+
+fn saved_thumbnail(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Named { name } = args(value)?;
+    Ok(json!({ "png": data_url("png", &studio.app.saved_rooms.thumbnail(&name)?) }))
+}
+
+#[derive(Deserialize)]
+struct Renamed {
+    name: String,
+    new_name: String,
+}
+
+fn saved_rename(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Renamed { name, new_name } = args(value)?;
+    studio.app.saved_rooms.rename(&name, &new_name)?;
+    reply(studio.app.saved_rooms.list()?)
+}
+
+fn saved_duplicate(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Renamed { name, new_name } = args(value)?;
+    studio.app.saved_rooms.duplicate(&name, &new_name)?;
+    reply(studio.app.saved_rooms.list()?)
+}
+
+fn saved_delete(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Named { name } = args(value)?;
+    studio.app.saved_rooms.delete(&name)?;
     reply(studio.app.saved_rooms.list()?)
 }
 

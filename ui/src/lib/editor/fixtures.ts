@@ -25,3 +25,19 @@ export function room(objects: RoomObject[]): Room {
     objects,
   };
 }
+
+/** The real art book, read from templates/objects as the app sends it. */
+import catalogue from '../../../../templates/objects/catalogue.json';
+import type { ArtBook, Catalogue, CatalogueItem } from '../types';
+
+const svgs = import.meta.glob('../../../../templates/objects/*.svg', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+export function book(): ArtBook {
+  const drawings: Record<string, string> = {};
+  for (const [path, svg] of Object.entries(svgs)) drawings[path.split('/').pop()!.replace(/\.svg$/, '')] = svg;
+  return { catalogue: catalogue as unknown as Catalogue, drawings, textures: {} };
+}
+
+export function item(id: string): CatalogueItem {
+  return book().catalogue.items.find((i) => i.id === id)!;
+}

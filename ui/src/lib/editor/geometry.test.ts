@@ -3,7 +3,7 @@ import type { Room } from '../types';
 import {
   boxCells,
   colourOf,
-  fitLabel,
+  labelFits,
   freshId,
   moveCommand,
   nudgeFor,
@@ -114,23 +114,14 @@ describe('placementStyle', () => {
   });
 });
 
-describe('fitLabel', () => {
-  it('keeps a name that fits', () => {
-    expect(fitLabel('Desk', 64, 32)).toBe('Desk');
-  });
-
-  it('cuts a long name with an ellipsis to the characters that fit', () => {
-    const label = fitLabel('Enormous bookshelf', 64, 32);
-    expect(label).toBe('Enormou…');
-    expect([...label].length).toBe(Math.floor((64 - 10) / 6.2));
-  });
-
-  it('shows nothing in a box too small to read', () => {
-    expect(fitLabel('Lamp', 16, 32)).toBe('');
-    expect(fitLabel('Lamp', 64, 10)).toBe('');
+describe('labelFits', () => {
+  it('says whether the whole name fits on the box', () => {
+    expect(labelFits('Desk', 64, 32)).toBe(true);
+    expect(labelFits('Enormous bookshelf', 64, 32)).toBe(false);
+    expect(labelFits('Lamp', 64, 10)).toBe(false);
   });
 
   it('counts characters, not UTF-16 units', () => {
-    expect(fitLabel('🪴🪴🪴🪴🪴🪴🪴🪴🪴🪴', 40, 20)).toBe('🪴🪴🪴…');
+    expect(labelFits('🪴🪴🪴', 40, 20)).toBe(true);
   });
 });

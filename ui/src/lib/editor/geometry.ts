@@ -1,6 +1,6 @@
 // Pure editor geometry: pixels to cells, snapping, selection boxes, and the commands a drag
 // or a nudge turns into. No DOM here, so Vitest covers it directly.
-import type { Command, Kind, Room, RoomObject } from '../types';
+import type { CatalogueItem, Command, Kind, Room, RoomObject } from '../types';
 
 export interface Rect {
   x: number;
@@ -87,21 +87,6 @@ export function nudgeFor(key: string): Cell | null {
   }
 }
 
-/** Each palette kind's starting size and name. */
-// Plugins' hints name these (the example room-essentials: "drag the Bed from the palette").
-export const PALETTE: { kind: Kind; name: string; w: number; h: number }[] = [
-  { kind: 'furniture', name: 'Bed', w: 5, h: 3 },
-  { kind: 'furniture', name: 'Chair', w: 1, h: 2 },
-  { kind: 'furniture', name: 'Table', w: 4, h: 2 },
-  { kind: 'storage', name: 'Shelf', w: 3, h: 2 },
-  { kind: 'decoration', name: 'Plant', w: 1, h: 2 },
-  { kind: 'lighting', name: 'Lamp', w: 1, h: 2 },
-  { kind: 'appliance', name: 'Fridge', w: 2, h: 3 },
-  { kind: 'tool', name: 'Computer', w: 2, h: 1 },
-  { kind: 'door', name: 'Door', w: 2, h: 3 },
-  { kind: 'window', name: 'Window', w: 3, h: 2 },
-];
-
 /** An id not yet in the room: `lamp`, then `lamp-2`, `lamp-3`… */
 export function freshId(room: Room, name: string): string {
   const base =
@@ -118,18 +103,26 @@ export function freshId(room: Room, name: string): string {
   }
 }
 
-export function newObject(room: Room, kind: Kind, name: string, at: Rect): RoomObject {
+/** A new object of a catalogue item, with the item's defaults, in the cells `at`. */
+export function newObject(room: Room, item: CatalogueItem, at: Rect): RoomObject {
+  const states: Record<string, string> = {};
+  for (const [key, values] of Object.entries(item.states)) if (values?.length) states[key] = values[0];
   return {
-    id: freshId(room, name),
-    name,
-    kind,
+    id: freshId(room, item.label),
+    name: item.label,
+    description: item.description,
+    kind: item.kind,
+    art: item.id,
     position_x: at.x,
     position_y: at.y,
     size_width: at.w,
     size_height: at.h,
-    is_solid: kind !== 'decoration' && kind !== 'lighting' && kind !== 'window',
-    is_interactive: true,
-    is_movable: kind === 'decoration' || kind === 'lighting',
+    is_solid: item.solid,
+    is_interactive: item.interactive,
+    is_movable: item.movable,
+    states,
+    allowed_states: item.states as Record<string, string[]>,
+    functional: item.functional,
   };
 }
 
@@ -176,18 +169,15 @@ export function placementStyle(o: RoomObject, cellWidthPx: number, cellHeightPx:
   );
 }
 
-/** The 11 px labels' average character width and the box's own padding and border. */
+/** The 11 px labels' average character width and the room a label needs around it. */
 const LABEL_CHAR_PX = 6.2;
-const LABEL_INSET_PX = 10;
+const LABEL_INSET_PX = 8;
 const LABEL_MIN_HEIGHT_PX = 14;
 
 /**
- * An object's name cut to fit its box, with an ellipsis, or '' when the box is too small to
- * read two characters in. Cut here because clipping each box in CSS slowed every drag frame.
+ * Whether an object's whole name fits on its box. A name that does not is never cut to
+ * "Sto…": it is shown beside the object on hover and selection instead.
  */
-export function fitLabel(name: string, widthPx: number, heightPx: number): string {
-  const fits = Math.floor((widthPx - LABEL_INSET_PX) / LABEL_CHAR_PX);
-  if (fits < 2 || heightPx < LABEL_MIN_HEIGHT_PX) return '';
-  const chars = [...name];
-  return chars.length <= fits ? name : `${chars.slice(0, fits - 1).join('')}…`;
+export function labelFits(name: string, widthPx: number, heightPx: number): boolean {
+  return heightPx >= LABEL_MIN_HEIGHT_PX && [...name].length * LABEL_CHAR_PX + LABEL_INSET_PX <= widthPx;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Room } from '../types';
-import { object, room as fixtureRoom } from './fixtures';
-import { PALETTE } from './geometry';
+import { item, object, room as fixtureRoom } from './fixtures';
 import { IDLE, step, type Context, type Effect, type Input, type Interaction } from './interaction';
 
 const room: Room = fixtureRoom([object('desk', 10, 3, 4, 2), object('chair', 20, 3, 2, 2)]);
@@ -85,7 +84,7 @@ describe('pressing the floor', () => {
 });
 
 describe('dragging from the palette', () => {
-  const lamp = PALETTE.find((p) => p.name === 'Lamp')!;
+  const lamp = item('floor_lamp');
 
   it('shows nothing off the room, and a probed ghost over it, once per cell', () => {
     const { effects } = run([
@@ -101,7 +100,7 @@ describe('dragging from the palette', () => {
     const { effects } = run([{ type: 'down_palette', item: lamp }, { type: 'move', client: at(0, 0), at: at(410, 100) }, { type: 'up' }]);
     const drop = effects.find((e) => e.type === 'drop');
     expect(drop?.type === 'drop' && drop.command.op).toBe('add');
-    expect(drop?.type === 'drop' && drop.selectAfter).toBe('lamp');
+    expect(drop?.type === 'drop' && drop.selectAfter).toBe('floor_lamp');
   });
 
   it('dropped off the room, adds nothing', () => {

@@ -3,9 +3,11 @@
 // out (select, ask the engine about a drop, show the ghost, drop). Pure: no DOM, no IPC, so
 // every path is tested without a browser.
 import type { Command, Room } from '../types';
-import { PALETTE, boxCells, cellAt, moveCommand, newObject, objectsInBox, rectOf, snappedDelta, type Cell, type Rect } from './geometry';
+import { boxCells, cellAt, moveCommand, newObject, objectsInBox, rectOf, snappedDelta, type Cell, type Rect } from './geometry';
 
-export type PaletteItem = (typeof PALETTE)[number];
+import type { CatalogueItem } from '../types';
+
+export type PaletteItem = CatalogueItem;
 export interface Point {
   x: number;
   y: number;
@@ -146,18 +148,19 @@ function placing(current: Extract<Interaction, { state: 'placing' }>, input: Inp
     }
     // The ghost is centred on the pointer, in whole cells.
     const { width: cw, height: ch } = ctx.room.cell;
-    const cell = cellAt(ctx.room, input.at.x - ((item.w - 1) * cw) / 2, input.at.y - ((item.h - 1) * ch) / 2);
-    const at = { x: cell.x, y: cell.y, w: item.w, h: item.h };
+    const [w, h] = item.size;
+    const cell = cellAt(ctx.room, input.at.x - ((w - 1) * cw) / 2, input.at.y - ((h - 1) * ch) / 2);
+    const at = { x: cell.x, y: cell.y, w, h };
     if (current.at && current.at.x === at.x && current.at.y === at.y) return stay(current);
     return {
       next: { ...current, at },
-      effects: [{ type: 'ghost', rects: [at] }, { type: 'probe', command: { op: 'add', object: newObject(ctx.room, item.kind, item.name, at) } }],
+      effects: [{ type: 'ghost', rects: [at] }, { type: 'probe', command: { op: 'add', object: newObject(ctx.room, item, at) } }],
     };
   }
   if (input.type === 'up') {
     const effects: Effect[] = [{ type: 'clear_ghost' }];
     if (current.at) {
-      const object = newObject(ctx.room, item.kind, item.name, current.at);
+      const object = newObject(ctx.room, item, current.at);
       effects.push({
         type: 'drop',
         command: { op: 'add', object },

@@ -3,4 +3,4 @@
 /**
  * The object fields [`Command::SetProperty`] can set.
  */
-export type Property = "id" | "name" | "description" | "kind" | "object_type" | "is_solid" | "is_interactive" | "is_movable" | "sprite_name" | "color_scheme" | "allowed_states" | "z" | "behavior" | "material";
+export type Property = "id" | "name" | "description" | "kind" | "object_type" | "is_solid" | "is_interactive" | "is_movable" | "sprite_name" | "art" | "color_scheme" | "allowed_states" | "z" | "behavior" | "material";

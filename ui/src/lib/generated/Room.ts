@@ -2,6 +2,7 @@
 import type { Cell } from "./Cell";
 import type { CellSize } from "./CellSize";
 import type { Grid } from "./Grid";
+import type { Picture } from "./Picture";
 import type { RoomObject } from "./RoomObject";
 import type { Theme } from "./Theme";
 import type { JsonValue } from "./serde_json/JsonValue";
@@ -30,6 +31,12 @@ cell: CellSize, theme: Theme,
  * The cell where the companion starts; reachability is measured from here.
  */
 spawn: Cell, objects: Array<RoomObject>, 
+/**
+ * The owner's own pictures by file name (`my_sofa.png`), which objects name in
+ * `sprite_name`; also drawings a shared package carried (`floor_lamp.svg`). Kept in the
+ * room so it looks the same wherever it goes. Checked on read: see [`crate::picture`].
+ */
+pictures?: { [key in string]: Picture }, 
 /**
  * Data from other tools, kept as is.
  */

@@ -18,7 +18,12 @@ description?: string, kind: Kind,
 /**
  * The server's free-form `object_type`; when absent, the kind is sent.
  */
-object_type?: string | null, position_x: number, position_y: number, size_width: number, size_height: number, 
+object_type?: string | null, 
+/**
+ * The catalogue item it is drawn as (`floor_lamp`); when absent, one is guessed from the
+ * name. See [`crate::catalogue`].
+ */
+art?: string | null, position_x: number, position_y: number, size_width: number, size_height: number, 
 /**
  * Blocks movement (the server's default is true).
  */
