@@ -83,21 +83,21 @@ const NEEDS: &[Need] = &[
                 && !names(o, &["bedside"])
         },
         message: "the room has no bed, so your companion has nowhere to sleep",
-        hint: "drag the Bed from the palette into the room",
+        hint: "search the palette for “bed” and drag one into the room",
     },
     Need {
         code: "essentials.no_door",
         severity: Severity::Error,
         found: |o| o.kind == "door",
         message: "the room has no door, so nobody can come in or leave",
-        hint: "drag the Door from the palette onto one of the outer walls",
+        hint: "search the palette for “door” and drag one onto an outer wall",
     },
     Need {
         code: "essentials.no_light",
         severity: Severity::Warning,
         found: |o| o.kind == "lighting",
         message: "the room has no lamp or light",
-        hint: "drag the Lamp from the palette, so the room is not dark at night",
+        hint: "search the palette for “lamp” and drag one in, so the room is not dark at night",
     },
     Need {
         code: "essentials.no_seat",
@@ -111,7 +111,7 @@ const NEEDS: &[Need] = &[
             )
         },
         message: "the room has nothing to sit on",
-        hint: "drag the Chair from the palette",
+        hint: "search the palette for “chair” and drag one in",
     },
 ];
 

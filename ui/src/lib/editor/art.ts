@@ -156,10 +156,13 @@ export class ArtSheet {
   private classes = new Map<string, string>();
   private rules: string[] = [];
 
+  /** `prefix` keeps two sheets on one page from sharing class names. */
+  constructor(private prefix = 'art') {}
+
   classFor(svg: string): string {
     let name = this.classes.get(svg);
     if (!name) {
-      name = `art-${this.classes.size}`;
+      name = `${this.prefix}-${this.classes.size}`;
       this.classes.set(svg, name);
       this.rules.push(`.${name}{background-image:${svgUrl(svg)}}`);
     }
