@@ -64,6 +64,70 @@ describe('rooms', () => {
     const list = await objects();
     assert.ok(list.length > 5, `the cozy template has objects (got ${list.length})`);
     assert.equal(await page.locator('[data-testid="validation"]').isVisible(), true);
+    // The room is the page's main surface: it fills the stage's height, not a thin strip.
+    const canvas = await page.locator('.canvas').boundingBox();
+    const window = page.viewportSize();
+    const stage = await page.locator('.scroller').boundingBox();
+    assert.ok(canvas.height >= stage.height - 30, `the room fills the stage's height (${canvas.height} of ${stage.height})`);
+    const shown = Math.min(canvas.width, stage.width) * canvas.height;
+    assert.ok(shown / (window.width * window.height) > 0.3, `the room is ${Math.round((100 * shown) / (window.width * window.height))}% of the window`);
+    // Every object is drawn as a picture, not a coloured box.
+    const drawn = await page.$$eval('[data-object-id]', (els) => els.filter((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')).length);
+    assert.equal(drawn, list.length, 'every object has its drawing');
+    // The rest of these tests see the whole room.
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+  });
+
+  it('finds objects in the catalogue by name, keyword and category', async () => {
+    const search = page.getByLabel('Search objects');
+    await search.fill('couch');
+    await page.locator('.palette-item[data-item="sofa"]').waitFor();
+    await search.fill('lighting');
+    assert.ok((await page.locator('.palette-item[data-kind="lighting"]').count()) >= 5, 'the lighting category');
+    await search.fill('zeppelin');
+    await page.locator('[data-testid="palette-empty"]').waitFor();
+    await search.fill('');
+    assert.ok((await page.locator('.palette-item').count()) >= 40, 'at least 40 kinds of object');
+    // The icon is the object's true footprint: a 4x2 sofa at 20x30 a cell is 4:3, a 1x1 lamp 2:3.
+    const sofa = await page.locator('.palette-item[data-item="sofa"] .icon').boundingBox();
+    const lamp = await page.locator('.palette-item[data-item="floor_lamp"] .icon').boundingBox();
+    assert.ok(Math.abs(sofa.width / sofa.height - 4 / 3) < 0.05, `sofa icon ${sofa.width}x${sofa.height}`);
+    assert.ok(Math.abs(lamp.width / lamp.height - 2 / 3) < 0.05, `lamp icon ${lamp.width}x${lamp.height}`);
+  });
+
+  it('places an object from the catalogue, redraws it when its state changes, and deletes it with the button', async () => {
+    const before = await objects();
+    await page.getByLabel('Search objects').fill('floor lamp');
+    const item = await page.locator('.palette-item[data-item="floor_lamp"]').boundingBox();
+    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 1 }, before);
+    const to = await cellPoint(free.x, free.y);
+    await page.mouse.move(item.x + 10, item.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 10 });
+    await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
+    await page.getByLabel('Search objects').fill('');
+    const lamp = page.locator('[data-object-id="floor_lamp"]');
+    assert.match(await lamp.getAttribute('aria-label'), /^Floor lamp at /);
+    const picture = () => lamp.evaluate((el) => getComputedStyle(el).backgroundImage);
+    const on = await picture();
+    assert.ok(on.startsWith('url("data:image/svg+xml'), 'drawn');
+    // Switched off, the lamp is drawn dark; switched on again, lit as before.
+    await page.locator('[data-testid="properties"] label', { hasText: 'power' }).locator('select').selectOption('off');
+    await page.waitForFunction((was) => getComputedStyle(document.querySelector('[data-object-id="floor_lamp"]')).backgroundImage !== was, on);
+    const off = await picture();
+    assert.notEqual(off, on);
+    await page.locator('[data-testid="properties"] label', { hasText: 'power' }).locator('select').selectOption('on');
+    await page.waitForFunction((was) => getComputedStyle(document.querySelector('[data-object-id="floor_lamp"]')).backgroundImage === was, on);
+    // A visible Delete button, not only the key.
+    await page.locator('[data-testid="properties"]').getByRole('button', { name: 'Delete' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n, before.length);
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
+    await lamp.click();
+    await page.locator('[data-testid="properties"]').getByRole('button', { name: 'Delete' }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n, before.length);
   });
 
   it('shows a red ghost and the nearest free spot when dragging onto another object, then drops in a free spot and undoes', async () => {
@@ -128,12 +192,13 @@ describe('rooms', () => {
 
   it('adds an object by dragging it from the palette and saves the room', async () => {
     const before = await objects();
-    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 2 }, before);
-    const item = await page.locator('.palette-item[data-kind="lighting"]').boundingBox();
+    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 1 }, before);
+    await page.getByLabel('Search objects').fill('lamp');
+    const item = await page.locator('.palette-item[data-item="floor_lamp"]').boundingBox();
     const to = await cellPoint(free.x, free.y);
     await page.mouse.move(item.x + 10, item.y + 10);
     await page.mouse.down();
-    await page.mouse.move(to.x, to.y + (await page.locator('.canvas').boundingBox()).height / 32, { steps: 10 });
+    await page.mouse.move(to.x, to.y, { steps: 10 });
     await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
     await page.mouse.up();
     await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
@@ -142,23 +207,42 @@ describe('rooms', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved “E2E room” in your library.').last().waitFor();
     await page.getByRole('button', { name: 'Back to rooms' }).click();
-    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).waitFor();
+    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room', exact: true }).waitFor();
   });
 
   it('keeps a new name: reopened, saved again and exported, the room is still the one saved', async () => {
     const savedList = page.locator('[data-testid="saved-rooms"]');
-    await savedList.getByRole('button', { name: 'E2E room' }).click();
+    await savedList.getByRole('button', { name: 'E2E room', exact: true }).click();
     await page.locator('.canvas').waitFor();
     assert.equal(await page.getByLabel('Save as').inputValue(), 'E2E room', 'the saved name, not the template\'s');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved “E2E room” in your library.').last().waitFor();
     await page.getByRole('button', { name: 'Back to rooms' }).click();
-    await savedList.getByRole('button', { name: 'E2E room' }).waitFor();
+    await savedList.getByRole('button', { name: 'E2E room', exact: true }).waitFor();
     assert.equal(await savedList.getByRole('listitem').count(), 1, 'saving again replaced it');
   });
 
+  it('shows saved rooms as pictures, and duplicates, renames and deletes them', async () => {
+    const savedList = page.locator('[data-testid="saved-rooms"]');
+    const card = (name) => savedList.getByRole('listitem').filter({ has: page.getByRole('button', { name, exact: true }) });
+    await card('E2E room').locator('img').waitFor();
+    const src = await card('E2E room').locator('img').getAttribute('src');
+    assert.ok(src.startsWith('data:image/png;base64,'), 'a drawn thumbnail');
+    await card('E2E room').getByRole('button', { name: 'Duplicate' }).click();
+    await card('E2E room (copy)').waitFor();
+    await card('E2E room (copy)').getByRole('button', { name: 'Rename' }).click();
+    const name = page.getByLabel('New name for E2E room (copy)');
+    await name.fill('Reading den');
+    await name.press('Enter');
+    await card('Reading den').locator('img').waitFor();
+    await card('Reading den').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await card('Reading den').waitFor({ state: 'detached' });
+    assert.equal(await savedList.getByRole('listitem').count(), 1, 'only the copy went');
+  });
+
   it('puts a refused size back in the box, and says why in the owner\'s words', async () => {
-    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room' }).click();
+    await page.locator('[data-testid="saved-rooms"]').getByRole('button', { name: 'E2E room', exact: true }).click();
     await page.locator('.canvas').waitFor();
     const all = await objects();
     const object = all.find((o) => o.solid && o.x + o.w < 60);
