@@ -6,6 +6,10 @@
 // rendering (from the start of its animation frame to a message posted from it, which runs
 // once the frame is drawn). The wait for the display's next refresh is not work and is not
 // counted; it is reported apart, as the latency from the move to the painted frame.
+//
+// It runs twice in one go: first with the catalogue's drawings held back (the app asks for
+// them once, `room_art`; until they come, objects are plain boxes, as before the art), then
+// with every object drawn, so the cost of the art is measured against the same machine state.
 // Run: cargo build -p deskmate-studio-bridge && npm run build && node tests/bench/drag.mjs
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,9 @@ import { openApp, repoRoot, serveDist, startBridge } from '../e2e/harness.mjs';
 
 const OBJECTS = 1000;
 const MOVES = 600;
+
+// 1x1 catalogue items, so the room holds many different drawings, lamps on and off.
+const ART = ['floor_lamp', 'potted_plant', 'side_table', 'stool', 'speaker', 'cactus', 'filing_cabinet', 'candles', 'vase', 'desk_lamp'];
 
 function bigRoom() {
   const room = JSON.parse(readFileSync(join(repoRoot, 'templates/rooms/cozy.json'), 'utf8'));
@@ -28,6 +35,8 @@ function bigRoom() {
       id: `box-${i}`,
       name: `Box ${i}`,
       kind: i % 3 ? 'furniture' : 'storage',
+      art: ART[i % ART.length],
+      states: { power: i % 2 ? 'on' : 'off' },
       position_x: x,
       position_y: y,
       size_width: 1,
@@ -40,15 +49,28 @@ function bigRoom() {
   return file;
 }
 
+const file = bigRoom();
 const bridge = await startBridge();
 const site = await serveDist();
+const results = {};
+for (const art of [false, true]) results[art ? 'with_art' : 'without_art'] = await measure(art);
+console.log(JSON.stringify(results));
+site.stop();
+bridge.stop();
+
+async function measure(art) {
 const { page, context } = await openApp(bridge, site.url);
+if (!art) await page.route('**/invoke/room_art', (route) => route.abort());
 try {
   await page.locator('[data-template]').first().waitFor();
-  await page.evaluate((f) => window.__mock.answerDialog(f), bigRoom());
+  await page.evaluate((f) => window.__mock.answerDialog(f), file);
   await page.getByRole('button', { name: 'Open a file…' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n, OBJECTS);
-
+  if (art) {
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-object-id]')].every((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')));
+  }
+  // The whole room on screen, as before the room filled the stage's height.
+  await page.getByRole('button', { name: 'Fit', exact: true }).click();
   await page.evaluate(() => {
     window.__frames = [];
     window.__latency = [];
@@ -95,8 +117,8 @@ try {
   const pick = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
   const at = (q) => pick(frames, q);
   const probes = await page.evaluate(() => window.__mock.calls.filter((c) => c === 'room_probe').length);
-  console.log(
-    JSON.stringify({
+  return {
+      drawings: art,
       objects: OBJECTS,
       moves: MOVES,
       frames: frames.length,
@@ -106,10 +128,8 @@ try {
       latency_p50_ms: +pick(latency, 0.5).toFixed(2),
       latency_p95_ms: +pick(latency, 0.95).toFixed(2),
       engine_probes: probes,
-    }),
-  );
+  };
 } finally {
   await context.close();
-  site.stop();
-  bridge.stop();
+}
 }

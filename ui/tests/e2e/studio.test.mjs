@@ -68,7 +68,7 @@ describe('rooms', () => {
     const canvas = await page.locator('.canvas').boundingBox();
     const window = page.viewportSize();
     const stage = await page.locator('.scroller').boundingBox();
-    assert.ok(canvas.height >= stage.height - 30, `the room fills the stage's height (${canvas.height} of ${stage.height})`);
+    assert.ok(canvas.height >= 0.85 * stage.height, `the room fills the stage's height (${canvas.height} of ${stage.height})`);
     const shown = Math.min(canvas.width, stage.width) * canvas.height;
     assert.ok(shown / (window.width * window.height) > 0.3, `the room is ${Math.round((100 * shown) / (window.width * window.height))}% of the window`);
     // Every object is drawn as a picture, not a coloured box.
@@ -256,6 +256,25 @@ describe('rooms', () => {
     assert.ok((await alert.innerText()).includes(`the ${object.name} would`), await alert.innerText());
     assert.equal(await width.inputValue(), String(object.w), 'the box shows the real width again');
     await page.getByRole('button', { name: 'Back to rooms' }).click();
+  });
+});
+
+describe('room templates', () => {
+  it('draws every template with its art, in the gallery and the editor (screenshots in target/screenshots)', async () => {
+    const shots = join(repoRoot, 'target/screenshots');
+    mkdirSync(shots, { recursive: true });
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    for (const theme of ['modern', 'cozy', 'office', 'futuristic']) {
+      const preview = page.locator(`[data-template="${theme}"] img`);
+      await preview.waitFor();
+      assert.ok((await preview.getAttribute('src')).startsWith('data:image/png;base64,'), `${theme} gallery preview`);
+      await page.locator(`[data-template="${theme}"]`).click();
+      await page.locator('.canvas').waitFor();
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-object-id]')].every((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')));
+      await page.screenshot({ path: join(shots, `room-editor-${theme}.png`) });
+      await page.getByRole('button', { name: 'Back to rooms' }).click();
+    }
+    await page.screenshot({ path: join(shots, 'room-gallery.png'), fullPage: true });
   });
 });
 
