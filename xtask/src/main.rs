@@ -116,6 +116,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "update_listings",
     "watch_reports",
     "owner_svg",
+    "owner_picture",
 ];
 
 /// The Rust example plugins under plugins/examples, by id.

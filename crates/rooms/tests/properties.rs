@@ -107,6 +107,31 @@ proptest! {
     }
 
     #[test]
+    fn a_mangled_picture_is_taken_or_refused_with_a_code_and_draws_without_panic(
+        drawing in prop::sample::select(deskmate_rooms::catalogue::drawings().to_vec()),
+        cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+    ) {
+        let mut bytes = drawing.1.as_bytes().to_vec();
+        for (at, byte) in cuts {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        match deskmate_rooms::picture::picture_from_file("own.svg", &bytes) {
+            Ok(picture) => {
+                let mut room = template("modern").unwrap();
+                room.grid = deskmate_rooms::Grid { width: 8, height: 4 };
+                room.objects.truncate(1);
+                let o = &mut room.objects[0];
+                (o.position_x, o.position_y, o.size_width, o.size_height) = (1, 1, 3, 2);
+                o.sprite_name = Some("own.svg".into());
+                room.pictures.insert("own.svg".into(), picture);
+                let _ = deskmate_rooms::render(&room, &deskmate_rooms::RenderOptions::default());
+            }
+            Err(e) => prop_assert!(e.code().starts_with("svg.") || e.code().starts_with("picture."), "{}", e.code()),
+        }
+    }
+
+    #[test]
     fn a_mangled_room_reads_or_fails_with_a_code_and_validates_without_panic(
         start in template_name(),
         cuts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
