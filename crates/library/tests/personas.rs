@@ -242,6 +242,38 @@ fn rooms_are_saved_by_name() {
     ));
 }
 
+#[test]
+fn saved_rooms_are_renamed_duplicated_and_deleted() {
+    let (_dir, mut library) = open();
+    library.save_room("Study", r#"{"a":1}"#).unwrap();
+    library.save_room("Attic", "{}").unwrap();
+    library.duplicate_room("Study", "Study (copy)").unwrap();
+    assert_eq!(library.room("Study (copy)").unwrap().document, r#"{"a":1}"#);
+    assert!(matches!(
+        library.duplicate_room("Study", "attic"),
+        Err(LibraryError::RoomExists { .. })
+    ));
+    library.rename_room("Study (copy)", "Den").unwrap();
+    assert_eq!(library.room_names().unwrap(), ["Attic", "Den", "Study"]);
+    // Only the case changes: still a rename, not a clash with itself.
+    library.rename_room("Den", "DEN").unwrap();
+    assert_eq!(library.room("den").unwrap().name, "DEN");
+    assert!(matches!(
+        library.rename_room("DEN", "Study"),
+        Err(LibraryError::RoomExists { .. })
+    ));
+    assert!(matches!(
+        library.rename_room("Cellar", "Basement"),
+        Err(LibraryError::RoomNotFound { .. })
+    ));
+    library.delete_room("den").unwrap();
+    assert_eq!(library.room_names().unwrap(), ["Attic", "Study"]);
+    assert!(matches!(
+        library.delete_room("den"),
+        Err(LibraryError::RoomNotFound { .. })
+    ));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 

@@ -278,6 +278,36 @@ describe('room templates', () => {
   });
 });
 
+describe('own pictures', () => {
+  it('draws an object with the owner\'s PNG, refuses a scripted SVG with a reason, and goes back to the drawing', async () => {
+    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.locator('[data-template="modern"]').click();
+    await page.locator('.canvas').waitFor();
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    const sofa = page.locator('[data-object-id="sofa"]');
+    await sofa.click();
+    const picture = () => sofa.evaluate((el) => getComputedStyle(el).backgroundImage);
+    const drawn = await picture();
+    const fixtures = join(repoRoot, 'ui/tests/e2e/fixtures');
+    await page.evaluate((p) => window.__mock.answerDialog([p]), join(fixtures, 'own-sofa.png'));
+    await page.getByRole('button', { name: 'Own picture…' }).click();
+    await page.locator('[data-testid="own-picture"]', { hasText: 'own-sofa.png' }).waitFor();
+    assert.ok((await picture()).includes('image%2Fpng'), 'the owner\'s PNG draws it');
+
+    await page.getByRole('button', { name: 'Use the drawing' }).click();
+    await page.waitForFunction((was) => getComputedStyle(document.querySelector('[data-object-id="sofa"]')).backgroundImage === was, drawn);
+    await page.evaluate((p) => window.__mock.answerDialog([p]), join(fixtures, 'scripted.svg'));
+    await page.getByRole('button', { name: 'Own picture…' }).click();
+    const alert = page.getByRole('alert').last();
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /refused/);
+    assert.equal(await picture(), drawn, 'nothing changed');
+    await page.getByRole('button', { name: 'Back to rooms' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Leave without saving' }).click();
+    await page.getByRole('heading', { name: 'Start from a template' }).waitFor();
+  });
+});
+
 describe('personas', () => {
   it('imports a card, edits it, and exports it as JSON and PNG', async () => {
     await page.getByRole('button', { name: 'Personas' }).click();
