@@ -283,7 +283,7 @@ fn packages_carry_sprites_and_import_refuses_traversal() {
         &room,
         &edited,
         &"--command",
-        &r#"{"op":"set_property","id":"kettle","property":"sprite_name","value":"kettle.png"}"#,
+        &r#"{"op":"set_property","id":"tea_table","property":"sprite_name","value":"kettle.png"}"#,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     std::fs::create_dir(dir.path().join("sprites")).unwrap();
