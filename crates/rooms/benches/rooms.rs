@@ -71,6 +71,17 @@ fn benches(c: &mut Criterion) {
     c.bench_function("render 64x16 preview (draw + PNG)", |b| {
         b.iter(|| render_png(black_box(&modern), &options).unwrap())
     });
+    // What `room render` does for each template: every drawing, textures and labels.
+    for name in ["cozy", "office", "futuristic"] {
+        let room = template(name).unwrap();
+        c.bench_function(&format!("render {name} template (draw + PNG)"), |b| {
+            b.iter(|| render_png(black_box(&room), &options).unwrap())
+        });
+    }
+    // The 1,000-object room drawn with art: each object's drawing parsed once per render.
+    c.bench_function("render 1,000-object room (draw + PNG)", |b| {
+        b.iter(|| render_png(black_box(&big), &options).unwrap())
+    });
 }
 
 criterion_group!(rooms, benches);
