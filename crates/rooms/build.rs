@@ -17,7 +17,10 @@ fn main() {
     let mut table = String::from("&[\n");
     for name in &names {
         let path = dir.join(format!("{name}.svg"));
-        table.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        table.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     table.push_str("]\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("drawings.rs");

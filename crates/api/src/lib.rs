@@ -40,10 +40,10 @@ pub use error::{Action, ApiError};
 pub use persona::{Continue, Layout as ExpressionLayout, Personas, Progress};
 pub use plugins::{InstallReport, PluginList, Plugins, RunReport};
 pub use room::{
-    ArtBook, art_book, read_picture, thumbnail,
-    ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport, RoomSession,
-    TemplateSummary, edit_room, export_room, import_room_package, new_room, read_room_file,
-    render_room, room_schema, room_templates, room_themes, template_preview, validate_room,
+    ArtBook, ExportFormat, ExportReport, ImportReport, Placement, RenderReport, RoomReport,
+    RoomSession, TemplateSummary, art_book, edit_room, export_room, import_room_package, new_room,
+    read_picture, read_room_file, render_room, room_schema, room_templates, room_themes,
+    template_preview, thumbnail, validate_room,
 };
 pub use saved_rooms::{SavedRoomSummary, SavedRooms};
 pub use servers::{NewServer, Servers, SignIn};

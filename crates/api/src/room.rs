@@ -339,7 +339,10 @@ pub fn read_picture(path: &Path) -> Result<(String, rooms::Picture), ApiError> {
         }
         .into()
     })?;
-    Ok((name.clone(), rooms::picture::picture_from_file(&name, &bytes)?))
+    Ok((
+        name.clone(),
+        rooms::picture::picture_from_file(&name, &bytes)?,
+    ))
 }
 
 /// A room open in the editor: every change goes through the room engine's commands, and each

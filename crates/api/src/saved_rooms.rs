@@ -57,11 +57,17 @@ impl SavedRooms {
     }
 
     pub fn rename(&self, name: &str, new_name: &str) -> Result<(), ApiError> {
-        self.library.lock().rename_room(name, new_name).map_err(library_error)
+        self.library
+            .lock()
+            .rename_room(name, new_name)
+            .map_err(library_error)
     }
 
     pub fn duplicate(&self, name: &str, new_name: &str) -> Result<(), ApiError> {
-        self.library.lock().duplicate_room(name, new_name).map_err(library_error)
+        self.library
+            .lock()
+            .duplicate_room(name, new_name)
+            .map_err(library_error)
     }
 
     pub fn delete(&self, name: &str) -> Result<(), ApiError> {

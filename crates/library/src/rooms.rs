@@ -57,11 +57,15 @@ impl Library {
         let new_name = checked_name(new_name)?;
         let tx = self.conn.transaction()?;
         let taken: Option<String> = tx
-            .query_row("SELECT name FROM rooms WHERE name = ?1", [new_name], |r| r.get(0))
+            .query_row("SELECT name FROM rooms WHERE name = ?1", [new_name], |r| {
+                r.get(0)
+            })
             .optional()?;
         // Changing only the case of a name is a rename too.
         if taken.is_some_and(|t| !t.eq_ignore_ascii_case(name.trim())) {
-            return Err(LibraryError::RoomExists { name: new_name.into() });
+            return Err(LibraryError::RoomExists {
+                name: new_name.into(),
+            });
         }
         let changed = tx.execute(
             "UPDATE rooms SET name = ?2, modified_at = ?3 WHERE name = ?1",
@@ -85,7 +89,9 @@ impl Library {
             params![new_name, document, now],
         )?;
         if inserted == 0 {
-            return Err(LibraryError::RoomExists { name: new_name.into() });
+            return Err(LibraryError::RoomExists {
+                name: new_name.into(),
+            });
         }
         Ok(())
     }

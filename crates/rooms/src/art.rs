@@ -298,7 +298,10 @@ mod tests {
             paint(r#"<rect fill="var(--primary)" stroke="var(--x)"/>"#, colour),
             r##"<rect fill="#102030" stroke="#ffffff"/>"##
         );
-        assert_eq!(paint("var(--bad name) var(--", colour), "var(--bad name) var(--");
+        assert_eq!(
+            paint("var(--bad name) var(--", colour),
+            "var(--bad name) var(--"
+        );
     }
 
     #[test]
@@ -328,9 +331,11 @@ mod tests {
         let mut room = template("modern").unwrap();
         let mut object = lamp(&room);
         let own = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 30"><rect width="20" height="30" fill="var(--primary)"/></svg>"#;
-        room.pictures.insert("floor_lamp.svg".into(), Picture::Svg(own.into()));
+        room.pictures
+            .insert("floor_lamp.svg".into(), Picture::Svg(own.into()));
         assert_eq!(choose(&room, &object).svg, own);
-        room.pictures.insert("mine.svg".into(), Picture::Svg("<svg/>".into()));
+        room.pictures
+            .insert("mine.svg".into(), Picture::Svg("<svg/>".into()));
         object.sprite_name = Some("mine.svg".into());
         assert_eq!(choose(&room, &object).svg, "<svg/>");
     }

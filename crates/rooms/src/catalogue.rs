@@ -113,8 +113,12 @@ impl Catalogue {
     /// label or keywords match a word of the object's name or server type. Rooms made before
     /// the catalogue (and hand-written ones) are drawn as furniture, not boxes, this way.
     pub fn guess(&self, object: &RoomObject) -> Option<&CatalogueItem> {
-        let text = format!("{} {}", object.name, object.object_type.as_deref().unwrap_or(""))
-            .to_lowercase();
+        let text = format!(
+            "{} {}",
+            object.name,
+            object.object_type.as_deref().unwrap_or("")
+        )
+        .to_lowercase();
         let words: Vec<&str> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.len() > 2)
@@ -188,7 +192,11 @@ mod tests {
     #[test]
     fn the_catalogue_is_complete_and_consistent() {
         let catalogue = catalogue();
-        assert!(catalogue.items.len() >= 40, "{} items", catalogue.items.len());
+        assert!(
+            catalogue.items.len() >= 40,
+            "{} items",
+            catalogue.items.len()
+        );
         for item in &catalogue.items {
             assert!(
                 catalogue.categories.iter().any(|c| c.id == item.category),
@@ -198,7 +206,11 @@ mod tests {
             );
             let drawing = drawing(&item.id).unwrap_or_else(|| panic!("{} has a drawing", item.id));
             // Drawn to its footprint: the view box is the default size at 20x30 a cell.
-            let view_box = format!("viewBox=\"0 0 {} {}\"", item.size[0] * 20, item.size[1] * 30);
+            let view_box = format!(
+                "viewBox=\"0 0 {} {}\"",
+                item.size[0] * 20,
+                item.size[1] * 30
+            );
             assert!(drawing.contains(&view_box), "{}: {view_box}", item.id);
             assert!(item.states.values().all(|v| !v.is_empty()), "{}", item.id);
         }
@@ -208,7 +220,11 @@ mod tests {
         assert_eq!(ids.len(), catalogue.items.len(), "ids are unique");
         // Every category has something in it.
         for category in &catalogue.categories {
-            assert!(catalogue.items.iter().any(|i| i.category == category.id), "{}", category.id);
+            assert!(
+                catalogue.items.iter().any(|i| i.category == category.id),
+                "{}",
+                category.id
+            );
         }
     }
 
@@ -254,7 +270,10 @@ mod tests {
 
     #[test]
     fn a_new_object_takes_the_items_defaults() {
-        let lamp = catalogue().item("floor_lamp").unwrap().object("lamp_1", 3, 4);
+        let lamp = catalogue()
+            .item("floor_lamp")
+            .unwrap()
+            .object("lamp_1", 3, 4);
         assert_eq!(lamp.art.as_deref(), Some("floor_lamp"));
         assert_eq!(lamp.states.get("power").map(String::as_str), Some("on"));
         assert_eq!((lamp.size_width, lamp.size_height), (1, 1));

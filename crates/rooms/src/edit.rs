@@ -406,7 +406,11 @@ fn execute(room: &mut Room, command: &Command, change: &mut Change) -> Result<()
                 None => {
                     changed.objects[index].sprite_name = None;
                     // A picture nothing draws any more leaves with its last user.
-                    if !changed.objects.iter().any(|o| o.sprite_name.as_deref() == Some(name)) {
+                    if !changed
+                        .objects
+                        .iter()
+                        .any(|o| o.sprite_name.as_deref() == Some(name))
+                    {
                         changed.pictures.remove(name);
                     }
                 }

@@ -38,8 +38,8 @@ pub use edit::{Command, EditError, Editor, Property};
 pub use error::RoomError;
 pub use limits::Limits;
 pub use model::{
-    Cell, CellSize, FORMAT, Functional, Grid, Kind, Palette, Picture, Rect, Room, RoomObject, Theme,
-    is_hex_color, is_valid_id, is_valid_sprite_name,
+    Cell, CellSize, FORMAT, Functional, Grid, Kind, Palette, Picture, Rect, Room, RoomObject,
+    Theme, is_hex_color, is_valid_id, is_valid_sprite_name,
 };
 pub use placement::{Occupancy, cell_at_pixel, snap};
 pub use read::{read_room, write_room};

@@ -12,9 +12,9 @@ use std::io::Cursor;
 
 use base64::Engine;
 
+use crate::RoomError;
 use crate::model::{Picture, Room, is_valid_sprite_name};
 use crate::svg::{check_svg, looks_like_svg};
-use crate::RoomError;
 
 /// The most pictures one room carries.
 pub const MAX_PICTURES: usize = 64;
@@ -162,7 +162,10 @@ mod tests {
         let picture = picture_from_file("sofa.png", &png(40, 60)).unwrap();
         assert!(matches!(picture, Picture::Png(_)));
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 20 30"><rect width="20" height="30"/></svg>"#;
-        assert!(matches!(picture_from_file("lamp.svg", svg).unwrap(), Picture::Svg(_)));
+        assert!(matches!(
+            picture_from_file("lamp.svg", svg).unwrap(),
+            Picture::Svg(_)
+        ));
     }
 
     #[test]
@@ -177,7 +180,8 @@ mod tests {
         assert_eq!(code("cut.png", &cut), "picture.not_png");
         let script = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
         assert_eq!(code("x.svg", script), "svg.script");
-        let outside = br#"<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://x/y)"/></svg>"#;
+        let outside =
+            br#"<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://x/y)"/></svg>"#;
         assert_eq!(code("x.svg", outside), "svg.external_reference");
         let entity = br#"<!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>"#;
         assert_eq!(code("x.svg", entity), "svg.dtd");

@@ -55,20 +55,47 @@ static OPTIONS: LazyLock<usvg::Options<'static>> = LazyLock::new(|| {
 
 /// Floor and wall textures by theme name; a theme without one is drawn in flat colour.
 const TEXTURES: &[(&str, &str)] = &[
-    ("floor-cozy", include_str!("../../../templates/textures/floor-cozy.svg")),
-    ("floor-futuristic", include_str!("../../../templates/textures/floor-futuristic.svg")),
-    ("floor-modern", include_str!("../../../templates/textures/floor-modern.svg")),
-    ("floor-office", include_str!("../../../templates/textures/floor-office.svg")),
-    ("wall-cozy", include_str!("../../../templates/textures/wall-cozy.svg")),
-    ("wall-futuristic", include_str!("../../../templates/textures/wall-futuristic.svg")),
-    ("wall-modern", include_str!("../../../templates/textures/wall-modern.svg")),
-    ("wall-office", include_str!("../../../templates/textures/wall-office.svg")),
+    (
+        "floor-cozy",
+        include_str!("../../../templates/textures/floor-cozy.svg"),
+    ),
+    (
+        "floor-futuristic",
+        include_str!("../../../templates/textures/floor-futuristic.svg"),
+    ),
+    (
+        "floor-modern",
+        include_str!("../../../templates/textures/floor-modern.svg"),
+    ),
+    (
+        "floor-office",
+        include_str!("../../../templates/textures/floor-office.svg"),
+    ),
+    (
+        "wall-cozy",
+        include_str!("../../../templates/textures/wall-cozy.svg"),
+    ),
+    (
+        "wall-futuristic",
+        include_str!("../../../templates/textures/wall-futuristic.svg"),
+    ),
+    (
+        "wall-modern",
+        include_str!("../../../templates/textures/wall-modern.svg"),
+    ),
+    (
+        "wall-office",
+        include_str!("../../../templates/textures/wall-office.svg"),
+    ),
 ];
 
 /// The texture for `surface` (`floor` or `wall`) in `theme`, unpainted.
 pub fn texture(surface: &str, theme: &str) -> Option<&'static str> {
     let name = format!("{surface}-{theme}");
-    TEXTURES.iter().find(|(n, _)| *n == name).map(|(_, svg)| *svg)
+    TEXTURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, svg)| *svg)
 }
 
 /// All textures by name (`floor-cozy`), for the editor.
@@ -86,7 +113,11 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
     let height = room.grid.height.max(1) * cell.height;
     let mut pixmap = Pixmap::new(width, height).expect("the size is within limits");
     let colours = Colours::of_room(room);
-    draw_svg(&mut pixmap, &background(room, cell, width, height, &colours), Transform::identity());
+    draw_svg(
+        &mut pixmap,
+        &background(room, cell, width, height, &colours),
+        Transform::identity(),
+    );
 
     let mut order: Vec<&RoomObject> = room.objects.iter().collect();
     order.sort_by_key(|o| o.z); // stable: equal z keeps file order
@@ -102,7 +133,14 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
             continue;
         }
         if area > budget {
-            outline(&mut pixmap, x, y, w, h, art::hex_rgb(colours.role(room.color_reference(object))));
+            outline(
+                &mut pixmap,
+                x,
+                y,
+                w,
+                h,
+                art::hex_rgb(colours.role(room.color_reference(object))),
+            );
             continue;
         }
         budget -= area;
@@ -128,7 +166,11 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
             None => outline(&mut pixmap, x, y, w, h, [0x80, 0x80, 0x80]),
         }
     }
-    draw_svg(&mut pixmap, &foreground(room, &order, cell, options.labels, &colours), Transform::identity());
+    draw_svg(
+        &mut pixmap,
+        &foreground(room, &order, cell, options.labels, &colours),
+        Transform::identity(),
+    );
     to_rgb(&pixmap)
 }
 
@@ -150,7 +192,9 @@ fn background(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Co
     if let Some(tile) = texture("floor", &room.theme.name) {
         let (tw, th) = (4.0 * cell.width as f32, cell.height as f32);
         svg.push_str(&pattern("floor", &paint(tile), tw, th));
-        svg.push_str(&format!(r#"<rect width="{width}" height="{height}" fill="url(#floor)"/>"#));
+        svg.push_str(&format!(
+            r#"<rect width="{width}" height="{height}" fill="url(#floor)"/>"#
+        ));
     }
     let grid = colours.hex("grid");
     let mut lines = String::new();
@@ -161,7 +205,9 @@ fn background(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Co
         lines.push_str(&format!("M0 {y}.5H{width}"));
     }
     // stroke-opacity, not opacity: group opacity would cost a picture-sized layer.
-    svg.push_str(&format!(r#"<path d="{lines}" stroke="{grid}" stroke-width="1" stroke-opacity="0.55"/>"#));
+    svg.push_str(&format!(
+        r#"<path d="{lines}" stroke="{grid}" stroke-width="1" stroke-opacity="0.55"/>"#
+    ));
     let t = (WALL * scale).max(1.0);
     let wall = match texture("wall", &room.theme.name) {
         Some(tile) => {
@@ -171,8 +217,15 @@ fn background(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Co
         None => colours.hex("wall"),
     };
     let (w, h) = (width as f32, height as f32);
-    for (x, y, rw, rh) in [(0.0, 0.0, w, t), (0.0, h - t, w, t), (0.0, 0.0, t, h), (w - t, 0.0, t, h)] {
-        svg.push_str(&format!(r#"<rect x="{x}" y="{y}" width="{rw}" height="{rh}" fill="{wall}"/>"#));
+    for (x, y, rw, rh) in [
+        (0.0, 0.0, w, t),
+        (0.0, h - t, w, t),
+        (0.0, 0.0, t, h),
+        (w - t, 0.0, t, h),
+    ] {
+        svg.push_str(&format!(
+            r#"<rect x="{x}" y="{y}" width="{rw}" height="{rh}" fill="{wall}"/>"#
+        ));
     }
     svg.push_str("</svg>");
     svg
@@ -217,7 +270,10 @@ fn foreground(
                 let (x, y, w, h) = pixel_rect(object, cell);
                 // Kept inside the picture: about 0.55 em a character in Lato.
                 let half = object.name.chars().count() as f32 * size * 0.275 + 2.0;
-                let centre = (x as f32 + w as f32 / 2.0).clamp(half.min(picture_width / 2.0), (picture_width - half).max(picture_width / 2.0));
+                let centre = (x as f32 + w as f32 / 2.0).clamp(
+                    half.min(picture_width / 2.0),
+                    (picture_width - half).max(picture_width / 2.0),
+                );
                 // White on a dark pill, as in the editor: readable on any floor or drawing,
                 // and far cheaper to draw than a stroked halo round every glyph.
                 // On a big object, in its middle; a small one keeps its face and has its name
@@ -260,13 +316,24 @@ fn escape(text: &str) -> String {
 }
 
 fn outline(pixmap: &mut Pixmap, x: i64, y: i64, w: i64, h: i64, [r, g, b]: [u8; 3]) {
-    let Some(rect) = tiny_skia::Rect::from_xywh(x as f32 + 0.5, y as f32 + 0.5, (w - 1).max(1) as f32, (h - 1).max(1) as f32) else {
+    let Some(rect) = tiny_skia::Rect::from_xywh(
+        x as f32 + 0.5,
+        y as f32 + 0.5,
+        (w - 1).max(1) as f32,
+        (h - 1).max(1) as f32,
+    ) else {
         return;
     };
     let path = tiny_skia::PathBuilder::from_rect(rect);
     let mut paint = tiny_skia::Paint::default();
     paint.set_color_rgba8(r, g, b, 255);
-    pixmap.stroke_path(&path, &paint, &tiny_skia::Stroke::default(), Transform::identity(), None);
+    pixmap.stroke_path(
+        &path,
+        &paint,
+        &tiny_skia::Stroke::default(),
+        Transform::identity(),
+        None,
+    );
 }
 
 fn to_rgb(pixmap: &Pixmap) -> RgbImage {

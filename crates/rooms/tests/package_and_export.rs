@@ -278,8 +278,14 @@ fn a_package_carries_the_drawings_it_uses_and_they_win_on_import() {
         .map(|n| n.unwrap().into_owned())
         .collect();
     assert!(names.contains(&"art/bed~cozy.svg".to_owned()), "{names:?}");
-    assert!(names.contains(&"art/fireplace.out.svg".to_owned()), "state drawings travel");
-    assert!(!names.iter().any(|n| n.contains("~futuristic")), "other themes stay home");
+    assert!(
+        names.contains(&"art/fireplace.out.svg".to_owned()),
+        "state drawings travel"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("~futuristic")),
+        "other themes stay home"
+    );
     // Built-in drawings unchanged: nothing is added to the room.
     let same = package::unpack(&packed, &Limits::default()).unwrap();
     assert!(same.room.pictures.is_empty());
