@@ -56,6 +56,21 @@ function freeSpotFor(o, all) {
   throw new Error('no free spot');
 }
 
+/** Finds a 1x1 catalogue item by `search`, drags it to the first free cell and waits for it. */
+async function placeFromPalette(search, itemId, before) {
+  const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 1 }, before);
+  await page.getByLabel('Search objects').fill(search);
+  const item = await page.locator(`.palette-item[data-item="${itemId}"]`).boundingBox();
+  const to = await cellPoint(free.x, free.y);
+  await page.mouse.move(item.x + 10, item.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 10 });
+  await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
+  await page.mouse.up();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
+  await page.getByLabel('Search objects').fill('');
+}
+
 describe('rooms', () => {
   it('creates a room from a template', async () => {
     await page.getByRole('button', { name: /Cozy/ }).first().waitFor();
@@ -98,17 +113,7 @@ describe('rooms', () => {
 
   it('places an object from the catalogue, redraws it when its state changes, and deletes it with the button', async () => {
     const before = await objects();
-    await page.getByLabel('Search objects').fill('floor lamp');
-    const item = await page.locator('.palette-item[data-item="floor_lamp"]').boundingBox();
-    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 1 }, before);
-    const to = await cellPoint(free.x, free.y);
-    await page.mouse.move(item.x + 10, item.y + 10);
-    await page.mouse.down();
-    await page.mouse.move(to.x, to.y, { steps: 10 });
-    await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
-    await page.mouse.up();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
-    await page.getByLabel('Search objects').fill('');
+    await placeFromPalette('floor lamp', 'floor_lamp', before);
     const lamp = page.locator('[data-object-id="floor_lamp"]');
     assert.match(await lamp.getAttribute('aria-label'), /^Floor lamp at /);
     const picture = () => lamp.evaluate((el) => getComputedStyle(el).backgroundImage);
@@ -193,16 +198,7 @@ describe('rooms', () => {
 
   it('adds an object by dragging it from the palette and saves the room', async () => {
     const before = await objects();
-    const free = freeSpotFor({ id: '', x: -1, y: -1, w: 1, h: 1 }, before);
-    await page.getByLabel('Search objects').fill('lamp');
-    const item = await page.locator('.palette-item[data-item="floor_lamp"]').boundingBox();
-    const to = await cellPoint(free.x, free.y);
-    await page.mouse.move(item.x + 10, item.y + 10);
-    await page.mouse.down();
-    await page.mouse.move(to.x, to.y, { steps: 10 });
-    await page.locator('[data-testid="ghost"].valid').waitFor({ timeout: 5000 });
-    await page.mouse.up();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-object-id]').length === n + 1, before.length);
+    await placeFromPalette('lamp', 'floor_lamp', before);
 
     await page.getByLabel('Save as').fill('E2E room');
     await page.getByRole('button', { name: 'Save', exact: true }).click();

@@ -2,6 +2,7 @@
 // room engine's (crates/rooms/src/art.rs), so the editor and `room render` draw the same
 // picture; the art itself comes from the app once (`room_art`). Pure: no DOM.
 import type { ArtBook, CatalogueItem, Room, RoomObject } from '../types';
+import { KIND_ROLE } from './geometry';
 
 const FALLBACK = 'box';
 
@@ -81,16 +82,6 @@ export function shade(hex: string, how: 'dark' | 'light'): string {
   return '#' + out.map((c) => c.toString(16).padStart(2, '0')).join('');
 }
 
-const KIND_ROLE: Record<string, string> = {
-  furniture: 'wood',
-  storage: 'wood',
-  decoration: 'plant',
-  tool: 'metal',
-  appliance: 'metal',
-  lighting: 'light',
-  door: 'accent',
-  window: 'glass',
-};
 
 /** What each `var(--name)` in an object's drawing stands for. */
 export function coloursFor(book: ArtBook, room: Room, o: RoomObject): (name: string) => string {
