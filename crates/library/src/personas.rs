@@ -126,7 +126,12 @@ impl Library {
     /// of it or none. A file already in the library is reported, not added twice; a name
     /// already taken gets a number (`Aria (2)`), never overwriting anyone.
     pub fn add_persona(&mut self, new: &NewPersona) -> Result<Added> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: it reads before it writes, and a deferred transaction that must turn a
+        // read into a write while another process holds the write lock (another opener's
+        // migration check, say) is refused at once rather than waiting its turn.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, name FROM personas WHERE source_sha256 = ?1",
