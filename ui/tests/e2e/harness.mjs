@@ -60,7 +60,14 @@ export async function startSshd() {
       else lines.push(line);
     }
   });
-  const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((ok) => waiting.push(ok)));
+  // If the test bed dies (say, no Docker engine answers), fail the suite instead of waiting forever.
+  let exited = null;
+  child.on('exit', (code) => {
+    exited = new Error(`test-sshd exited (${code}) before it was ready; see its message above`);
+    for (const next of waiting.splice(0)) next(Promise.reject(exited));
+  });
+  const nextLine = () =>
+    lines.length ? Promise.resolve(lines.shift()) : exited ? Promise.reject(exited) : new Promise((ok) => waiting.push(ok));
   const info = await nextLine();
   return {
     ...info,

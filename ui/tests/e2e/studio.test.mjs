@@ -1,5 +1,5 @@
 // End-to-end: the built UI in headless Chromium, its IPC going to the real command table.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,12 @@ before(async () => {
   site = await serveDist();
   app = await openApp(bridge, site.url);
   page = app.page;
+});
+
+// A failed test may leave a dialog open or the editor dirty. Reloading the page puts the app back
+// on its home screen, so one failure is reported once instead of failing every suite after it.
+afterEach(async (t) => {
+  if (!t.passed) await page.goto(site.url);
 });
 
 after(async () => {
@@ -297,7 +303,8 @@ describe('own pictures', () => {
     await page.waitForFunction((was) => getComputedStyle(document.querySelector('[data-object-id="sofa"]')).backgroundImage === was, drawn);
     await page.evaluate((p) => window.__mock.answerDialog([p]), join(fixtures, 'scripted.svg'));
     await page.getByRole('button', { name: 'Own picture…' }).click();
-    const alert = page.getByRole('alert').last();
+    // An earlier notice (say, a refused drop) may still be on screen: wait for this one.
+    const alert = page.getByRole('alert').filter({ hasText: /refused/ });
     await alert.waitFor();
     assert.match(await alert.innerText(), /refused/);
     assert.equal(await picture(), drawn, 'nothing changed');
