@@ -366,16 +366,7 @@ pub fn run(
     record(report("start", started, detail), &mut steps);
 
     check_cancel(cancel)?;
-    // The proxy may still be getting its certificate (ACME takes a few seconds): ask again
-    // for up to a minute before calling it a failure.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut answer = through_proxy(session, &spec.proxy);
-    while answer.is_err() && Instant::now() < deadline {
-        check_cancel(cancel)?;
-        std::thread::sleep(Duration::from_secs(1));
-        answer = through_proxy(session, &spec.proxy);
-    }
-    if let Err(err) = answer {
+    if let Err(err) = wait_through_proxy(session, &spec.proxy, cancel)? {
         if first {
             stop_failed(session, spec, compose);
         }
@@ -775,14 +766,7 @@ fn start_again(
     cancel: &Cancel,
 ) -> Result<()> {
     start_and_wait(session, spec, compose, mode, false, cancel)?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut answer = through_proxy(session, &spec.proxy);
-    while answer.is_err() && Instant::now() < deadline {
-        check_cancel(cancel)?;
-        std::thread::sleep(Duration::from_secs(1));
-        answer = through_proxy(session, &spec.proxy);
-    }
-    answer.map_err(|err| {
+    wait_through_proxy(session, &spec.proxy, cancel)?.map_err(|err| {
         refuse(
             "install.proxy_unhealthy",
             "Every service is healthy, but DeskMate does not answer through the proxy.",
@@ -982,6 +966,24 @@ fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
 }
 
 /// `GET /api/health` through the proxy, from the server's own loopback.
+/// Asks through the proxy until DeskMate answers, for up to 90 seconds: the proxy may still
+/// be getting its certificate (an ACME order takes seconds, and one refused by the CA is
+/// tried again 10 s later). The outer error is a cancel; the inner one the last answer.
+fn wait_through_proxy(
+    session: &Session,
+    probe: &ProxyProbe,
+    cancel: &Cancel,
+) -> Result<std::result::Result<(), String>> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut answer = through_proxy(session, probe);
+    while answer.is_err() && Instant::now() < deadline {
+        check_cancel(cancel)?;
+        std::thread::sleep(Duration::from_secs(1));
+        answer = through_proxy(session, probe);
+    }
+    Ok(answer)
+}
+
 pub fn through_proxy(session: &Session, probe: &ProxyProbe) -> std::result::Result<(), String> {
     let body =
         crate::backend::fetch_path(session, probe.port, "/api/health", &probe.host, probe.https)?;

@@ -248,11 +248,20 @@ install_certificate() {{
 }}
 
 (
+    # A refused order is often passing (a nonce the CA turned down, a name whose DNS is
+    # still spreading): try again soon, then less and less often, so that the CA's limit of
+    # five failed checks an hour for one name is not spent at once.
+    delay=10
     # shellcheck disable=SC2086 # the folder options are several words on purpose
     until certbot certonly $certbot_dirs --non-interactive --agree-tos{account} \
         --webroot -w {WEBROOT} -d {name} --keep-until-expiring; do
-        echo "deskmate-proxy: no certificate for {name} yet; trying again in 60 s" >&2
-        sleep 60
+        echo "deskmate-proxy: no certificate for {name} yet; trying again in $delay s" >&2
+        sleep "$delay"
+        case $delay in
+            10) delay=60 ;;
+            60) delay=300 ;;
+            *) delay=900 ;;
+        esac
     done
     install_certificate
     while sleep 43200; do
