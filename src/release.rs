@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
+use deskmate_api::known_releases::KnownReleases;
 use deskmate_api::servers::{DeployOptions, DeployReport};
 use deskmate_api::{Cancel, DataDir, Servers, StepReport};
 
@@ -81,6 +82,11 @@ pub enum ReleaseCommand {
         #[arg(long, default_value_t = 60)]
         watch: u64,
     },
+    /// Tell this computer about a release file (its .tar archives beside it): the app then
+    /// offers it for installs and says when a server runs an older one
+    Add { release: PathBuf },
+    /// The release files this computer knows, newest first
+    Known,
     /// The releases kept on the server, newest first
     List {
         name: String,
@@ -104,18 +110,38 @@ pub enum ReleaseCommand {
 }
 
 pub fn run(command: ReleaseCommand, json: bool) -> ExitCode {
-    let servers = DataDir::from_env().and_then(|data| {
+    let opened = DataDir::from_env().and_then(|data| {
         deskmate_api::logging::init(&data);
-        Servers::open(&data)
+        Ok((Servers::open(&data)?, KnownReleases::open(&data)))
     });
-    match servers {
-        Ok(servers) => run_with(&servers, command, json),
+    match opened {
+        Ok((servers, known)) => run_with(&servers, &known, command, json),
         Err(e) => output::error(&e, json),
     }
 }
 
-fn run_with(servers: &Servers, command: ReleaseCommand, json: bool) -> ExitCode {
+fn run_with(
+    servers: &Servers,
+    known: &KnownReleases,
+    command: ReleaseCommand,
+    json: bool,
+) -> ExitCode {
     match command {
+        ReleaseCommand::Add { release } => output::finish(known.add(&release), json, ok, |r| {
+            println!(
+                "This computer now knows DeskMate {} ({}).",
+                r.version,
+                r.path.display()
+            );
+        }),
+        ReleaseCommand::Known => output::finish(Ok(known.list()), json, ok, |list| {
+            if list.is_empty() {
+                println!("No release files yet: add one with `deskmate release add FILE`.");
+            }
+            for r in list {
+                println!("{}\t{}\t{}", r.version, r.source, r.path.display());
+            }
+        }),
         ReleaseCommand::Deploy {
             name,
             release,

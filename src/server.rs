@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Subcommand};
+use deskmate_api::known_releases::KnownReleases;
+use deskmate_api::servers::home::{self, HomeLevel};
 use deskmate_api::servers::{
     CheckReport, HealthOutcome, InstallOptions, InstallReport, TlsChoice, host_key_policy,
 };
@@ -70,6 +72,9 @@ pub enum ServerCommand {
     Check { name: String },
     /// Is DeskMate healthy? Services, the backend's /health, HTTPS, load, memory, disk
     Health { name: String },
+    /// Is my companion all right? Status, release and update, last verified backup, alerts,
+    /// the published room and persona, and the go-live checklist
+    Home { name: String },
     /// Install DeskMate from a release file: shows the plan, then does it (again: changes nothing)
     Install {
         name: String,
@@ -256,6 +261,15 @@ fn run_with(servers: Servers, command: ServerCommand, json: bool) -> ExitCode {
                 );
             },
         ),
+        Home { name } => {
+            let known = DataDir::from_env().map(|data| KnownReleases::open(&data).list());
+            output::finish(
+                known.and_then(|known| servers.home(&name, known)),
+                json,
+                |h: &home::Home| u8::from(!matches!(h.status.level, HomeLevel::Healthy)),
+                print_home,
+            )
+        }
         Install {
             name,
             release,
@@ -415,6 +429,62 @@ fn print_plan(report: &InstallReport) {
     );
     for (i, step) in report.plan.iter().enumerate() {
         println!("  {}. {}", i + 1, step.title);
+    }
+}
+
+fn print_home(h: &home::Home) {
+    let level = match h.status.level {
+        HomeLevel::Healthy => "healthy",
+        HomeLevel::Warning => "warning",
+        HomeLevel::Down => "down",
+        HomeLevel::NotInstalled => "not installed",
+    };
+    println!("{}: {level}. {}", h.server, h.status.reason);
+    if let Some(fix) = &h.status.fix {
+        println!("  What to do: {fix}");
+    }
+    if let Some(address) = &h.address {
+        println!("Address: {address}");
+    }
+    if let Some(release) = &h.release {
+        match &h.update {
+            Some(update) => println!("Release: {release} (update available: {})", update.version),
+            None => println!("Release: {release}"),
+        }
+    }
+    match &h.last_verified_backup {
+        Some(b) => println!(
+            "Last verified backup: {} ({} h old{})",
+            b.time,
+            b.age_hours,
+            if b.offsite {
+                ", with an offsite copy"
+            } else {
+                ", only on the server"
+            }
+        ),
+        None => println!("Last verified backup: none"),
+    }
+    for alert in &h.alerts {
+        println!("Alert {}: {} — {}", alert.check, alert.message, alert.fix);
+    }
+    if let Some(room) = &h.room {
+        println!("Room: {room}");
+    }
+    if let Some(persona) = &h.persona {
+        println!("Persona: {persona}");
+    }
+    println!(
+        "Go-live checklist{}:",
+        if h.live { " (all green)" } else { "" }
+    );
+    for item in &h.checklist {
+        println!(
+            "  [{}] {}: {}",
+            if item.done { "x" } else { " " },
+            item.title,
+            item.detail
+        );
     }
 }
 

@@ -25,7 +25,14 @@ pub struct Studio {
     /// Where the installed app keeps the files it ships with (Tauri's resource folder), set
     /// once at start-up.
     resources: OnceLock<PathBuf>,
+    /// Where system files (boot unit, timers, firewall rules) go on a server: empty, so
+    /// `/etc`, except under `DESKMATE_HOST_ROOT`, which the app's own tests set so that an
+    /// install as root on the test machine never writes its `/etc`.
+    host_root: String,
 }
+
+/// See [`Studio::host_root`].
+pub const HOST_ROOT_ENV: &str = "DESKMATE_HOST_ROOT";
 
 /// Rooms open in editors, by the id the window holds.
 #[derive(Default)]
@@ -68,12 +75,27 @@ impl Studio {
             dialogs: OnceLock::new(),
             notifier: OnceLock::new(),
             resources: OnceLock::new(),
+            host_root: std::env::var(HOST_ROOT_ENV).unwrap_or_default(),
         })
     }
 
     /// The paths the owner chose, which commands check before they touch a file.
     pub fn grants(&self) -> &PathGrants {
         &self.grants
+    }
+
+    /// A release file may be used when the owner chose it now, or chose (or added) it
+    /// before: the app remembers those (`KnownReleases`).
+    pub fn require_release(&self, path: &Path) -> Result<(), ApiError> {
+        if self.app.releases.contains(path) {
+            return Ok(());
+        }
+        self.grants.require(path)
+    }
+
+    /// The prefix for system files on servers; see the field.
+    pub fn host_root(&self) -> &str {
+        &self.host_root
     }
 
     /// How dialogs are shown; the first call wins.

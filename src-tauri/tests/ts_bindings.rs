@@ -40,6 +40,8 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::LogReport::export_all(&cfg).expect("LogReport exports");
     deskmate_studio::commands::Editing::export_all(&cfg).expect("Editing exports");
     deskmate_api::ArtBook::export_all(&cfg).expect("ArtBook exports");
+    deskmate_api::servers::home::Home::export_all(&cfg).expect("Home exports");
+    deskmate_api::known_releases::KnownRelease::export_all(&cfg).expect("KnownRelease exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::known_releases::KnownReleases;
 use crate::shared_library::SharedLibrary;
 use crate::{ApiError, DataDir, Personas, Plugins, SavedRooms, Servers};
 
@@ -16,6 +17,8 @@ pub struct App {
     pub personas: Personas,
     pub saved_rooms: SavedRooms,
     pub servers: Servers,
+    /// The release files this computer knows (see [`KnownReleases`]).
+    pub releases: KnownReleases,
     /// Shared with validation calls that outlive a borrow of the app.
     pub plugins: Arc<Plugins>,
 }
@@ -28,6 +31,7 @@ impl App {
             personas: Personas::on(library.clone()),
             saved_rooms: SavedRooms::on(library.clone()),
             servers: Servers::on(library, &data),
+            releases: KnownReleases::open(&data),
             plugins: Arc::new(Plugins::open(&data)?),
             data,
         })

@@ -14,6 +14,7 @@ mod data_dir;
 mod documents;
 mod error;
 mod files;
+pub mod known_releases;
 pub mod logging;
 pub mod persona;
 pub mod plugins;

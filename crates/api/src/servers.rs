@@ -24,6 +24,7 @@ mod alerts;
 mod backup;
 mod config;
 mod download;
+pub mod home;
 mod install;
 mod logs;
 mod maintain;
@@ -44,7 +45,7 @@ pub use deskmate_remote::watch::{HealthSample, WatchCheck, WatchEvent, WatchLeve
 pub use deskmate_stack::backup::Retention;
 pub use deskmate_stack::watch::AlertSettings;
 pub use download::DownloadReport;
-pub use install::{InstallOptions, InstallReport, TlsChoice};
+pub use install::{InstallOptions, InstallReport, TlsChoice, read_release_file};
 pub use logs::{LogFilter, LogReport};
 pub use maintain::MaintainReport;
 pub use offsite::{TargetReport, TargetRequest};

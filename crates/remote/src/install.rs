@@ -1043,6 +1043,38 @@ fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
     ))
 }
 
+/// What the server's firewall (ufw, which the install turns on) says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Firewall {
+    On,
+    Off,
+    /// The server has no `ufw`.
+    Missing,
+    /// This account may not ask (not root, no sudo without a password).
+    Unknown,
+}
+
+/// Asks `ufw status`, as root when this account may be root; reads nothing else.
+pub fn firewall(session: &Session) -> Result<Firewall> {
+    let out = run_script(
+        session,
+        "reading the firewall",
+        "if ! command -v ufw >/dev/null 2>&1; then echo missing; \
+         elif [ \"$(id -u)\" = 0 ]; then ufw status; \
+         elif sudo -n true 2>/dev/null; then sudo -n ufw status; \
+         else echo unknown; fi",
+        &[],
+    )?;
+    let first = out.lines().next().unwrap_or("").trim();
+    Ok(match first {
+        "missing" => Firewall::Missing,
+        "unknown" => Firewall::Unknown,
+        "Status: active" => Firewall::On,
+        _ => Firewall::Off,
+    })
+}
+
 /// How this account runs commands as root: `""` as root, `"sudo -n "` with passwordless
 /// sudo, None otherwise.
 pub fn root_prefix(session: &Session) -> Result<Option<&'static str>> {

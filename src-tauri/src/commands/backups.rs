@@ -133,7 +133,7 @@ fn schedule(studio: &Studio, value: Value, _: &Task) -> Reply {
         Environment::Production,
         &a.at,
         retention,
-        "",
+        studio.host_root(),
     )?)
 }
 

@@ -16,7 +16,26 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_release_list", list),
     ("server_release_deploy", deploy),
     ("server_release_rollback", rollback),
+    ("release_known", known),
+    ("release_add", add),
 ];
+
+/// The release files this computer knows, newest first.
+fn known(studio: &Studio, _: Value, _: &Task) -> Reply {
+    reply(studio.app.releases.list())
+}
+
+#[derive(Deserialize)]
+struct Add {
+    /// A release file, chosen in the app's dialog.
+    path: PathBuf,
+}
+
+fn add(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Add { path } = args(value)?;
+    studio.grants().require(&path)?;
+    reply(studio.app.releases.add(&path)?)
+}
 
 fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Name { name } = args(value)?;
@@ -42,19 +61,28 @@ struct Deploy {
 /// leaves the old release serving; after it, the update rolls back.
 fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Deploy = args(value)?;
-    studio.grants().require(&a.release)?;
+    studio.require_release(&a.release)?;
     let options = DeployOptions {
         plan_only: a.plan,
         ..DeployOptions::default()
     };
     let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
-    reply(studio.app.servers.release_deploy(
+    let report = studio.app.servers.release_deploy(
         &a.name,
         &a.release,
         &options,
         &mut on_step,
         &task.cancel(),
-    )?)
+    )?;
+    if let Err(err) = studio.app.releases.add(&a.release) {
+        // The server's work is done; only the shortcut is missing.
+        tracing::warn!(
+            code = err.code,
+            "could not remember the release file: {}",
+            err.message
+        );
+    }
+    reply(report)
 }
 
 #[derive(Deserialize)]

@@ -23,6 +23,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_health", health),
     ("server_history", history),
     ("server_install", install),
+    ("server_home", home),
 ];
 
 fn list(studio: &Studio, _: Value, _: &Task) -> Reply {
@@ -153,8 +154,9 @@ struct Install {
 /// the install at its next safe point, leaving nothing half-written.
 fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Install = args(value)?;
-    studio.grants().require(&a.release)?;
-    let mut options = InstallOptions::new(a.release);
+    studio.require_release(&a.release)?;
+    let mut options = InstallOptions::new(a.release.clone());
+    options.host_root = studio.host_root().to_string();
     options.domain = a.domain.filter(|d| !d.trim().is_empty());
     options.email = a.email.filter(|e| !e.trim().is_empty());
     options.tls = match a.tls.as_str() {
@@ -169,10 +171,24 @@ fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
     options.https_port = a.https_port.unwrap_or(443);
     options.plan_only = a.plan;
     let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
-    reply(
-        studio
-            .app
-            .servers
-            .install(&a.name, &options, &mut on_step, &task.cancel())?,
-    )
+    let report = studio
+        .app
+        .servers
+        .install(&a.name, &options, &mut on_step, &task.cancel())?;
+    // Remembered, so the home page can tell when a newer release is known.
+    if let Err(err) = studio.app.releases.add(&a.release) {
+        // The server's work is done; only the shortcut is missing.
+        tracing::warn!(
+            code = err.code,
+            "could not remember the release file: {}",
+            err.message
+        );
+    }
+    reply(report)
+}
+
+/// The server's home page: status, release, backups, alerts, publications, checklist.
+fn home(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(studio.app.servers.home(&name, studio.app.releases.list())?)
 }

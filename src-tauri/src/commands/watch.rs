@@ -66,12 +66,12 @@ fn alerts_set(studio: &Studio, value: Value, _: &Task) -> Reply {
             password: a.smtp_password.filter(|p| !p.is_empty()).map(Secret::new),
         },
     };
-    reply(
-        studio
-            .app
-            .servers
-            .alerts_set(&a.name, Environment::Production, &change, "")?,
-    )
+    reply(studio.app.servers.alerts_set(
+        &a.name,
+        Environment::Production,
+        &change,
+        studio.host_root(),
+    )?)
 }
 
 fn alerts_test(studio: &Studio, value: Value, _: &Task) -> Reply {

@@ -265,6 +265,11 @@ pub(super) fn stack_dir(base: &str, environment: Environment) -> String {
 }
 
 /// The release and its archives, found beside the release file.
+/// A release file as the install reads it, with its archives checked to be there.
+pub fn read_release_file(path: &Path) -> Result<Release, ApiError> {
+    Ok(read_release(path)?.0)
+}
+
 pub(super) fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>, Vec<u8>), ApiError> {
     let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
         ApiError::new(
