@@ -29,6 +29,7 @@ mod install;
 mod logs;
 mod maintain;
 mod offsite;
+mod pictures;
 mod publish;
 mod release;
 pub use alerts::{AlertsChange, AlertsReport, WatchReport};
@@ -49,6 +50,7 @@ pub use install::{InstallOptions, InstallReport, TlsChoice, read_release_file};
 pub use logs::{LogFilter, LogReport};
 pub use maintain::MaintainReport;
 pub use offsite::{TargetReport, TargetRequest};
+pub use pictures::Shown;
 pub use publish::versioned_plan;
 pub use release::{DeployOptions, DeployReport, holder};
 
@@ -127,6 +129,8 @@ pub struct Servers {
     library: SharedLibrary,
     secrets: SecretStore,
     known_hosts: PathBuf,
+    /// Pictures of what was last published (see `pictures`).
+    published: PathBuf,
     timeouts: Timeouts,
     busy: Busy,
 }
@@ -142,6 +146,7 @@ impl Servers {
             library,
             secrets: SecretStore::open(data.secrets_file()),
             known_hosts: data.known_hosts(),
+            published: data.root().join("published"),
             timeouts: Timeouts::default(),
             busy: Busy::default(),
         }

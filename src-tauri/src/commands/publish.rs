@@ -3,11 +3,11 @@
 //! checked through the backend there.
 
 use deskmate_api::Environment;
-use deskmate_api::servers::holder;
+use deskmate_api::servers::{Shown, holder};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::{Handler, Name, Reply, args, reply};
+use super::{Handler, Name, Reply, args, data_url, reply};
 use crate::studio::lock;
 use crate::{Studio, Task};
 
@@ -15,6 +15,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_publish_room", room),
     ("server_publish_personas", personas),
     ("server_publications", publications),
+    ("server_published_picture", published_picture),
 ];
 
 #[derive(Deserialize)]
@@ -64,4 +65,22 @@ fn publications(studio: &Studio, value: Value, _: &Task) -> Reply {
             .servers
             .publications(&name, Environment::Production)?,
     )
+}
+
+#[derive(Deserialize)]
+struct PictureOf {
+    name: String,
+    /// `room` or `persona`.
+    kind: String,
+    /// The published room's id or persona's folder.
+    of: String,
+}
+
+/// The picture of what this computer last published as `of`, for the home page; null when
+/// it was published from elsewhere (or not at all).
+fn published_picture(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let PictureOf { name, kind, of } = args(value)?;
+    let shown = if kind == "room" { Shown::Room } else { Shown::Persona };
+    let png = studio.app.servers.published_picture(&name, shown, &of);
+    Ok(json!({ "png": png.as_deref().map(|png| data_url("png", png)) }))
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::install::stack_dir;
 use super::release::DeployLock;
-use super::{Servers, remote_error};
+use super::{Servers, Shown, remote_error};
 use crate::error::ApiError;
 use crate::persona::Personas;
 
@@ -28,9 +28,15 @@ impl Servers {
     ) -> Result<Published, ApiError> {
         let plan = crate::room::floor_plan_for_server(room)?;
         let room_id = room.id.clone();
-        self.on_stack(name, environment, holder, "a publish", |target| {
+        let published = self.on_stack(name, environment, holder, "a publish", |target| {
             publish::publish_room(target, &room_id, &|id| versioned_plan(&plan, id), cancel)
-        })
+        })?;
+        if environment == Environment::Production
+            && let Ok(png) = crate::room::thumbnail(room)
+        {
+            self.keep_picture(name, Shown::Room, &published.name, &png);
+        }
+        Ok(published)
     }
 
     /// Activates an older published version of a room: `to`, or the one before the live one.
@@ -61,6 +67,7 @@ impl Servers {
         let staging = tempfile::tempdir()
             .map_err(|e| ApiError::io("io.write_failed", &std::env::temp_dir(), &e))?;
         let mut exported = Vec::new();
+        let mut portraits = Vec::new();
         for id in ids {
             let card_name = personas.show(*id)?.persona.summary.card_name;
             let out = staging.path().join(id.to_string());
@@ -82,9 +89,12 @@ impl Servers {
                 .and_then(|(n, _, _)| n.strip_suffix(".png"))
                 .unwrap_or_default()
                 .to_string();
+            if let Ok(Some(png)) = personas.thumbnail(*id) {
+                portraits.push((stem.clone(), png));
+            }
             exported.push((stem, card_name, files, report.deskmate.len()));
         }
-        self.on_stack(name, environment, holder, "a publish", |target| {
+        let published = self.on_stack(name, environment, holder, "a publish", |target| {
             exported
                 .into_iter()
                 .map(|(stem, card_name, files, expressions)| {
@@ -96,8 +106,16 @@ impl Servers {
                     };
                     publish::publish_persona(target, &persona, cancel)
                 })
-                .collect()
-        })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        if environment == Environment::Production {
+            for (stem, png) in &portraits {
+                if published.iter().any(|p| p.name == *stem) {
+                    self.keep_picture(name, Shown::Persona, stem, png);
+                }
+            }
+        }
+        Ok(published)
     }
 
     /// Puts an older published version of a persona's folder back.
