@@ -48,6 +48,9 @@ fn info(studio: &Studio, _: Value, _: &Task) -> Reply {
         "version": env!("CARGO_PKG_VERSION"),
         "dataDir": studio.app.data.root(),
         "logs": studio.app.data.logs(),
+        // An SSH agent to sign in with: the first run offers it first when there is one.
+        "sshAgent": std::env::var_os("SSH_AUTH_SOCK")
+            .is_some_and(|socket| std::path::Path::new(&socket).exists()),
     }))
 }
 

@@ -69,3 +69,8 @@ export type { LogReport } from './generated/LogReport';
 export type { LogLine } from './generated/LogLine';
 export type { ErrorGroup } from './generated/ErrorGroup';
 export type { Incident } from './generated/Incident';
+export type { Home } from './generated/Home';
+export type { HomeLevel } from './generated/HomeLevel';
+export type { HomeLink } from './generated/HomeLink';
+export type { ChecklistItem } from './generated/ChecklistItem';
+export type { KnownRelease } from './generated/KnownRelease';

@@ -133,6 +133,12 @@ export async function openApp(bridge, siteUrl, options = {}) {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(siteUrl);
+  await openRooms(page, siteUrl);
   return { page, context, errors };
+}
+
+/** Loads the app and goes to the Rooms page, where most tests start (the app opens on Home). */
+export async function openRooms(page, siteUrl) {
+  await page.goto(siteUrl);
+  await page.getByRole('button', { name: 'Rooms', exact: true }).click();
 }

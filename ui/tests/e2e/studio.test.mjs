@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { openApp, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
+import { openApp, openRooms, repoRoot, serveDist, startBridge, startSshd } from './harness.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 let bridge, site, app, page;
@@ -20,7 +20,7 @@ before(async () => {
 // A failed test may leave a dialog open or the editor dirty. Reloading the page puts the app back
 // on its home screen, so one failure is reported once instead of failing every suite after it.
 afterEach(async (t) => {
-  if (!t.passed) await page.goto(site.url);
+  if (!t.passed) await openRooms(page, site.url);
 });
 
 after(async () => {
