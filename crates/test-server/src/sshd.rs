@@ -244,14 +244,14 @@ impl TestServer {
         run("chmod", &["-R", "a+rX", &config.to_string_lossy()]);
     }
 
+    /// Where the stand-ins record each command they were asked, one `<command>.log` each.
+    pub fn recorded_dir(&self) -> PathBuf {
+        self.dir.path().join("recorded")
+    }
+
     /// What the sessions asked of a recorded stand-in (`systemctl`, `ufw`), one command a line.
     pub fn recorded(&self, command: &str) -> Vec<String> {
-        fs::read_to_string(
-            self.dir
-                .path()
-                .join("recorded")
-                .join(format!("{command}.log")),
-        )
+        fs::read_to_string(self.recorded_dir().join(format!("{command}.log")))
         .unwrap_or_default()
         .lines()
         .map(String::from)

@@ -3,44 +3,30 @@
 // the room in the library. Screenshots go to target/screenshots/.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { WebDriver, sleep } from './webdriver.mjs';
+import { join } from 'node:path';
+import { sleep } from './webdriver.mjs';
+import { launch, repo, target } from './app.mjs';
 
-const repo = resolve(new URL('.', import.meta.url).pathname, '../../..');
-const target = process.env.CARGO_TARGET_DIR ?? join(repo, 'target');
-// DESKMATE_APP points the test at another build, such as the one the .deb installs.
-const app = process.env.DESKMATE_APP ?? join(target, 'debug', 'deskmate-studio');
-const shots = join(target, 'screenshots');
-const port = 4444 + Math.floor(Math.random() * 1000);
-
-let driver, webdriver, dataDir;
+let running, webdriver, shot;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), 'deskmate-app-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'deskmate-app-'));
   // A library with the project's sample cards, imported by the CLI, so the persona page has
   // something to show in its screenshot.
   const cli = spawnSync(join(target, 'debug', 'deskmate'), ['persona', 'import', join(repo, 'templates/personas')], {
     env: { ...process.env, DESKMATE_DATA_DIR: dataDir },
   });
   assert.equal(cli.status, 0, String(cli.stderr));
-  driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(port + 1000)], {
-    env: { ...process.env, DESKMATE_DATA_DIR: dataDir },
-    stdio: 'inherit',
-  });
-  const launched = Date.now();
-  webdriver = await WebDriver.connect(`http://127.0.0.1:${port}`, {
-    browserName: 'wry',
-    'tauri:options': { application: app },
-  });
+  running = await launch({ DESKMATE_DATA_DIR: dataDir });
+  ({ webdriver, shot } = running);
   // Start-up figures for docs/PERFORMANCE.md: until the driver has a session (the app is up
   // and its window loaded), and the page's own first paint.
   // The app opens on Home; with no server yet it offers the first run.
   await webdriver.waitFor('return document.querySelector("[data-testid=welcome]") !== null');
-  const ready = Date.now() - launched;
+  const ready = Date.now() - running.launched;
   const paint = await webdriver.script(
     'const p = performance.getEntriesByType("paint"); return p.map((e) => e.name + "=" + Math.round(e.startTime)).join(" ")',
   );
@@ -50,35 +36,8 @@ before(async () => {
 });
 
 after(async () => {
-  // Close the window as an owner would (the app quits with its last window), then end the
-  // session and the driver. Some tauri-driver and WebKitWebDriver versions leave the app
-  // running when the session ends, and a running app keeps this process's output open, so
-  // the test run would never finish: whatever of it is left is stopped.
-  await webdriver?.cmd('DELETE', '/window').catch(() => {});
-  await webdriver?.quit();
-  driver?.kill();
-  await stopLeftover(app);
+  await running?.stop();
 });
-
-/** Stops the app launched from `path` if it is still running after a grace period. */
-async function stopLeftover(path) {
-  const running = () => spawnSync('pgrep', ['-f', '-x', path]).status === 0;
-  for (let i = 0; i < 30 && running(); i++) await new Promise((ok) => setTimeout(ok, 100));
-  if (running()) {
-    console.log(`# the app was still running after the session ended; stopping it`);
-    spawnSync('pkill', ['-f', '-x', path]);
-  }
-}
-
-/** Screenshots are for people; WebKitWebDriver sometimes never answers one, and that must
- * not fail the test of the app itself, so a missing one is reported instead. */
-async function shot(name) {
-  try {
-    writeFileSync(join(shots, `${name}.png`), await webdriver.screenshot());
-  } catch (err) {
-    console.log(`# screenshot ${name} not taken: ${err.message}`);
-  }
-}
 
 /** Clicks a template until the editor opens. WebKitWebDriver lost this first click in one
  * CI run of four, with no error on the page: a missed click is logged with a screenshot and

@@ -2,8 +2,9 @@
 //! tests drive the Servers page against it). Not part of the app.
 //!
 //! It starts a [`TestServer`] and prints one JSON line: `{"port", "user", "fingerprint",
-//! "clientKey", "stackDir", "releases"}` (a stack folder of its own, and the test bed's
-//! release files). Then it reads commands from stdin, one a line:
+//! "clientKey", "stackDir", "releases", "home", "recorded"}` (a stack folder of its own, the
+//! test bed's release files, a folder for the test's own use, and where the `systemctl` and
+//! `ufw` stand-ins record what they were asked). Then it reads commands from stdin, one a line:
 //! - `rekey`: the server gets a new host key (as after a reinstall); prints the new
 //!   `{"fingerprint"}`.
 //!
@@ -25,13 +26,15 @@ fn main() {
         let _ = out.flush();
     };
     say(format!(
-        r#"{{"port":{},"user":"{}","fingerprint":"{}","clientKey":"{}","stackDir":"{}","releases":"{}"}}"#,
+        r#"{{"port":{},"user":"{}","fingerprint":"{}","clientKey":"{}","stackDir":"{}","releases":"{}","home":"{}","recorded":"{}"}}"#,
         server.port,
         server.user(),
         server.host_fingerprint(),
         server.client_key().display(),
         server.stack_dir(),
-        releases.display()
+        releases.display(),
+        server.home().display(),
+        server.recorded_dir().display()
     ));
     for line in std::io::stdin().lock().lines() {
         match line.as_deref().map(str::trim) {
