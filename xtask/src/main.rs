@@ -502,7 +502,9 @@ fn test() -> Result {
         "test-sshd",
     ])?;
     sh_in(&ui, "npm", &["run", "--silent", "e2e"], &[])?;
-    say("app smoke test (tauri-driver, WebKitWebDriver, Xvfb)");
+    say(
+        "the real app (tauri-driver, WebKitWebDriver, Xvfb): the smoke test, and the first run against the test bed",
+    );
     install_tauri_driver()?;
     cargo(&[
         "build",
@@ -511,6 +513,14 @@ fn test() -> Result {
         "deskmate",
         "-p",
         "deskmate-studio",
+        "-p",
+        "deskmate-test-server",
+        "--bin",
+        "deskmate",
+        "--bin",
+        "deskmate-studio",
+        "--bin",
+        "test-sshd",
     ])?;
     sh_in(
         &ui,

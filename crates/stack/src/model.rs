@@ -447,9 +447,17 @@ impl Stack {
         !matches!(self.tls, Tls::None)
     }
 
-    /// `http://host:port` or `https://host:port` as an owner reaches the stack.
-    pub fn address(&self) -> String {
-        let host = self.domain.as_deref().unwrap_or("localhost");
+    /// `http://host:port` or `https://host:port` as an owner reaches the stack: by its
+    /// domain, or without one by the server's own address (`server_host`, as the owner
+    /// signs in to it).
+    pub fn address(&self, server_host: &str) -> String {
+        let bracketed = format!("[{server_host}]");
+        let host = match &self.domain {
+            Some(domain) => domain.as_str(),
+            // An IPv6 address needs brackets in a URL.
+            None if server_host.contains(':') => bracketed.as_str(),
+            None => server_host,
+        };
         if self.serves_https() {
             format!("https://{host}:{}", self.https_port)
         } else {

@@ -252,10 +252,10 @@ impl TestServer {
     /// What the sessions asked of a recorded stand-in (`systemctl`, `ufw`), one command a line.
     pub fn recorded(&self, command: &str) -> Vec<String> {
         fs::read_to_string(self.recorded_dir().join(format!("{command}.log")))
-        .unwrap_or_default()
-        .lines()
-        .map(String::from)
-        .collect()
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
     }
 
     /// Everything sshd logged so far (at DEBUG3: every command line it ran).

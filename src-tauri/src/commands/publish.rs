@@ -80,7 +80,11 @@ struct PictureOf {
 /// it was published from elsewhere (or not at all).
 fn published_picture(studio: &Studio, value: Value, _: &Task) -> Reply {
     let PictureOf { name, kind, of } = args(value)?;
-    let shown = if kind == "room" { Shown::Room } else { Shown::Persona };
+    let shown = if kind == "room" {
+        Shown::Room
+    } else {
+        Shown::Persona
+    };
     let png = studio.app.servers.published_picture(&name, shown, &of);
     Ok(json!({ "png": png.as_deref().map(|png| data_url("png", png)) }))
 }

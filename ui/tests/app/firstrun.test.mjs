@@ -16,7 +16,7 @@ import { basename, join } from 'node:path';
 import { startSshd } from '../e2e/harness.mjs';
 import { launch, repo, target } from './app.mjs';
 
-let sshd, running, webdriver, shot, agent, dataDir;
+let sshd, running, webdriver, shot, agent, dataDir, socket;
 const cli = join(target, 'debug', 'deskmate');
 const httpPort = 20000 + Math.floor(Math.random() * 20000);
 
@@ -31,7 +31,7 @@ before(async () => {
     assert.equal(done.status, 0, String(done.stderr));
   }
   // An SSH agent holding the owner's key, as most people who already use SSH have.
-  const socket = join(mkdtempSync(join(tmpdir(), 'deskmate-agent-')), 'agent.sock');
+  socket = join(mkdtempSync(join(tmpdir(), 'deskmate-agent-')), 'agent.sock');
   agent = execFileSync('ssh-agent', ['-a', socket, '-s']).toString().match(/SSH_AGENT_PID=(\d+)/)[1];
   execFileSync('ssh-add', [sshd.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
   running = await launch({
@@ -153,7 +153,7 @@ it('goes from a new server to a companion that is installed, backed up, verified
   await atStep('install');
   await webdriver.waitFor('return document.querySelector(".plan li") !== null', [], 30000);
   const planned = await webdriver.script('return document.querySelector("[data-step]").textContent');
-  assert.match(planned, new RegExp(`DeskMate 1\\.0\\.0 will answer at http://localhost:${httpPort}`));
+  assert.match(planned, new RegExp(`DeskMate 1\\.0\\.0 will answer at http://127\\.0\\.0\\.1:${httpPort}`));
   await shot('firstrun-5-install-plan');
   await decide('install', () => press('Install DeskMate 1.0.0'));
   await atStep('backups', 300000);
@@ -182,8 +182,11 @@ it('goes from a new server to a companion that is installed, backed up, verified
   const project = basename(sshd.stackDir).toLowerCase().replace(/[^a-z0-9_-]/g, '-');
   const systemctl = readFileSync(join(sshd.recorded, 'systemctl.log'), 'utf8');
   assert.match(systemctl, new RegExp(`systemctl enable --now ${project}-watch\\.timer`), 'the watchdog is installed');
-  // The server's name in the app is its host's, as the first run gave it.
-  const backups = JSON.parse(execFileSync(cli, ['--json', 'backup', 'list', '127.0.0.1'], { env: { ...process.env, DESKMATE_DATA_DIR: dataDir } }).toString());
+  // The server's name in the app is its host's, as the first run gave it; the CLI signs in
+  // with the same agent.
+  const backups = JSON.parse(
+    execFileSync(cli, ['--json', 'backup', 'list', '127.0.0.1'], { env: { ...process.env, DESKMATE_DATA_DIR: dataDir, SSH_AUTH_SOCK: socket } }).toString(),
+  );
   assert.equal(backups.filter((b) => b.verified === true).length, 1, `one verified backup: ${JSON.stringify(backups)}`);
   const personas = await (await fetch(`http://127.0.0.1:${httpPort}/api/personas/`)).json();
   assert.ok(personas.personas.some((p) => p.name === persona), `${persona} is published: ${JSON.stringify(personas)}`);

@@ -507,10 +507,10 @@ describe('servers', () => {
     await page.evaluate((p) => window.__mock.answerDialog([p]), join(sshd.releases, 'good-1.json'));
     await panel.getByRole('button', { name: 'Choose the release file…' }).click();
     await panel.getByRole('button', { name: 'Show the plan' }).click();
-    await panel.getByText(`will be reachable at http://localhost:${port}`).waitFor();
+    await panel.getByText(`will be reachable at http://127.0.0.1:${port}`).waitFor();
     await panel.getByText(/Bring DeskMate 1\.0\.0's 5 images onto the server/).waitFor();
     await panel.getByRole('button', { name: 'Install', exact: true }).click();
-    await panel.getByText(`DeskMate 1.0.0 answers at http://localhost:${port}`).waitFor({ timeout: 180000 });
+    await panel.getByText(`DeskMate 1.0.0 answers at http://127.0.0.1:${port}`).waitFor({ timeout: 180000 });
     await panel.getByText(/Start the 5 services .* done: started; every service is healthy/).waitFor();
     const health = await (await fetch(`http://127.0.0.1:${port}/api/health`)).json();
     assert.equal(health.status, 'healthy');

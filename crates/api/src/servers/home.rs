@@ -466,7 +466,7 @@ fn checklist(facts: &HomeFacts, verified: Option<&Backup>) -> Vec<ChecklistItem>
             true,
             format!(
                 "The backup of {} was restored in a trial and has an offsite copy.",
-                b.time
+                short_time(&b.time)
             ),
             HomeLink::Backups,
         ),
@@ -476,7 +476,7 @@ fn checklist(facts: &HomeFacts, verified: Option<&Backup>) -> Vec<ChecklistItem>
             false,
             format!(
                 "The backup of {} is checked, but it is only on the server: if the server is lost, so is the backup. Add an offsite copy.",
-                b.time
+                short_time(&b.time)
             ),
             HomeLink::Backups,
         ),
@@ -564,6 +564,24 @@ fn list(addrs: &[IpAddr]) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     }
+}
+
+/// `2026-12-03T07:10:00.123+00:00` as `2026-12-03 07:10 UTC`, to the minute; the offset
+/// kept when it is not UTC. Anything else is shown as it came.
+fn short_time(time: &str) -> String {
+    let Some((date, rest)) = time.split_once('T') else {
+        return time.to_string();
+    };
+    let clock: String = rest.chars().take(5).collect();
+    let offset = rest
+        .find(['Z', '+', '-'])
+        .map(|at| &rest[at..])
+        .unwrap_or("");
+    let zone = match offset {
+        "" | "Z" | "+00:00" => "UTC",
+        other => other,
+    };
+    format!("{date} {clock} {zone}")
 }
 
 /// Hours from an RFC 3339 time (restic's, with fractions and an offset) to `now`.

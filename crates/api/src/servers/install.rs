@@ -145,7 +145,7 @@ impl Servers {
             environment: options.environment.name(),
             version: release.version.clone(),
             source: release.source.clone(),
-            address: planned.address(),
+            address: planned.address(&server.host),
             plan,
             planned_only: options.plan_only,
             changed: false,

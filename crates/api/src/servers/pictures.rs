@@ -27,7 +27,11 @@ impl Servers {
             Shown::Room => "room",
             Shown::Persona => "persona",
         };
-        Some(self.published.join(server).join(format!("{kind}-{name}.png")))
+        Some(
+            self.published
+                .join(server)
+                .join(format!("{kind}-{name}.png")),
+        )
     }
 
     /// Keeps `png` as the picture of `name`. A picture is a convenience: failing to keep one
@@ -67,7 +71,10 @@ mod tests {
             servers.published_picture("home", Shown::Room, "cozy_cabin"),
             Some(b"png".to_vec())
         );
-        assert_eq!(servers.published_picture("home", Shown::Persona, "cozy_cabin"), None);
+        assert_eq!(
+            servers.published_picture("home", Shown::Persona, "cozy_cabin"),
+            None
+        );
         for bad in ["../x", "a/b", "", ".hidden"] {
             servers.keep_picture("home", Shown::Room, bad, b"png");
             assert_eq!(servers.published_picture("home", Shown::Room, bad), None);
@@ -75,7 +82,9 @@ mod tests {
         }
         assert!(!dir.path().join("x").exists());
         assert_eq!(
-            std::fs::read_dir(dir.path().join("published")).unwrap().count(),
+            std::fs::read_dir(dir.path().join("published"))
+                .unwrap()
+                .count(),
             1,
             "only the plain server's folder was made"
         );

@@ -192,6 +192,13 @@ fn a_backup_only_on_the_server_is_not_enough() {
         "{}",
         backup.detail
     );
+    assert!(
+        backup
+            .detail
+            .contains("The backup of 2026-12-03 02:00 UTC is checked"),
+        "the time as an owner reads it: {}",
+        backup.detail
+    );
     assert!(!home.last_verified_backup.unwrap().offsite);
 
     let mut facts = everything();
@@ -305,4 +312,17 @@ fn restic_times_parse_with_fractions_and_offsets() {
     assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
     assert_eq!(parse_rfc3339("yesterday"), None);
     assert_eq!(parse_rfc3339("2026-12-03T09"), None);
+}
+
+#[test]
+fn times_are_shown_to_the_minute_with_their_zone() {
+    assert_eq!(
+        super::short_time("2026-12-03T10:37:36.681181833Z"),
+        "2026-12-03 10:37 UTC"
+    );
+    assert_eq!(
+        super::short_time("2026-12-03T10:37:36+02:00"),
+        "2026-12-03 10:37 +02:00"
+    );
+    assert_eq!(super::short_time("yesterday"), "yesterday");
 }
