@@ -127,6 +127,8 @@ pub struct WatchFacts {
 /// Everything [`summarise`] reads. A part that could not be read says why.
 pub struct HomeFacts {
     pub server: String,
+    /// The server's address as the owner signs in to it: where visitors go without a domain.
+    pub host: String,
     pub domain: Option<String>,
     pub install: Option<Install>,
     /// The findings of a live health check.
@@ -159,6 +161,7 @@ impl Servers {
         if install.is_none() {
             return Ok(summarise(HomeFacts {
                 server: name.to_string(),
+                host: profile.host.clone(),
                 domain,
                 install,
                 health: Err("not installed".into()),
@@ -185,6 +188,7 @@ impl Servers {
             deskmate_remote::install::firewall(&session).map_err(|e| remote_error(e, name).message);
         Ok(summarise(HomeFacts {
             server: name.to_string(),
+            host: profile.host.clone(),
             domain,
             install,
             health,
@@ -232,9 +236,16 @@ pub fn summarise(facts: HomeFacts) -> Home {
     let address = facts.install.as_ref().map(|i| {
         let scheme = if i.proxy_https { "https" } else { "http" };
         let default = if i.proxy_https { 443 } else { 80 };
+        // The proxy answers to `localhost` when it was given no domain; visitors then come
+        // by the server's own address.
+        let host = match i.proxy_host.as_str() {
+            "localhost" if facts.host.contains(':') => format!("[{}]", facts.host),
+            "localhost" => facts.host.clone(),
+            name => name.to_string(),
+        };
         match i.proxy_port == default {
-            true => format!("{scheme}://{}", i.proxy_host),
-            false => format!("{scheme}://{}:{}", i.proxy_host, i.proxy_port),
+            true => format!("{scheme}://{host}"),
+            false => format!("{scheme}://{host}:{}", i.proxy_port),
         }
     });
     let release = facts.install.as_ref().map(|i| i.version.clone());

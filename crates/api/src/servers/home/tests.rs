@@ -16,7 +16,8 @@ fn install(https: bool) -> Install {
         proxy_host: if https {
             "companion.example.org".into()
         } else {
-            "203.0.113.5".into()
+            // What an install with no domain records: the name the proxy answers to.
+            "localhost".into()
         },
     }
 }
@@ -65,6 +66,7 @@ fn healthy() -> Vec<Finding> {
 fn everything() -> HomeFacts {
     HomeFacts {
         server: "home".into(),
+        host: "203.0.113.5".into(),
         domain: Some("companion.example.org".into()),
         install: Some(install(true)),
         health: Ok(healthy()),
