@@ -93,6 +93,18 @@ impl Studio {
         self.grants.require(path)
     }
 
+    /// Remembers a release file a server now runs, so the home page can tell when a newer
+    /// one is known. The server's work is done by then; only the shortcut can be missing.
+    pub fn remember_release(&self, path: &Path) {
+        if let Err(err) = self.app.releases.add(path) {
+            tracing::warn!(
+                code = err.code,
+                "could not remember the release file: {}",
+                err.message
+            );
+        }
+    }
+
     /// The prefix for system files on servers; see the field.
     pub fn host_root(&self) -> &str {
         &self.host_root

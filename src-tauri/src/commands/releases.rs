@@ -74,13 +74,8 @@ fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
         &mut on_step,
         &task.cancel(),
     )?;
-    if let Err(err) = studio.app.releases.add(&a.release) {
-        // The server's work is done; only the shortcut is missing.
-        tracing::warn!(
-            code = err.code,
-            "could not remember the release file: {}",
-            err.message
-        );
+    if !a.plan {
+        studio.remember_release(&a.release);
     }
     reply(report)
 }

@@ -175,14 +175,8 @@ fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
         .app
         .servers
         .install(&a.name, &options, &mut on_step, &task.cancel())?;
-    // Remembered, so the home page can tell when a newer release is known.
-    if let Err(err) = studio.app.releases.add(&a.release) {
-        // The server's work is done; only the shortcut is missing.
-        tracing::warn!(
-            code = err.code,
-            "could not remember the release file: {}",
-            err.message
-        );
+    if !a.plan {
+        studio.remember_release(&a.release);
     }
     reply(report)
 }
