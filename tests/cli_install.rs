@@ -308,6 +308,41 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
         .unwrap();
     assert_eq!(backup["level"], "warn", "{backup}");
 
+    // The home page: a warning, with its reason (no verified backup yet, as health said), the
+    // release running, and once a newer release file is known here, the update offered.
+    let added = deskmate_piped(
+        data.path(),
+        "",
+        &[&"release", &"add", &release("good-2"), &"--json"],
+    );
+    assert_eq!(added.code, 0, "{}{}", added.stdout, added.stderr);
+    let home = cli(data.path(), &["home", "home", "--json"]);
+    let page = home.json();
+    assert_eq!(page["status"]["level"], "warning", "{}", home.stdout);
+    assert!(
+        page["status"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("backup"),
+        "{}",
+        home.stdout
+    );
+    assert_eq!(page["release"], "1.0.0");
+    assert_eq!(page["update"]["version"], added.json()["version"]);
+    assert_eq!(page["live"], false);
+    let checklist: Vec<&str> = page["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checklist,
+        ["domain", "https", "firewall", "backup", "alerts", "answers"]
+    );
+    let text = cli(data.path(), &["home", "home"]);
+    assert!(text.stdout.contains("update available"), "{}", text.stdout);
+
     // Another version is not installed over this one: that is an update, `release deploy`.
     let other = install(data.path(), "good-2", http_port, &["--yes"]);
     assert_eq!(other.json()["error"]["code"], "install.other_release");
