@@ -23,6 +23,7 @@ pub mod catalogue;
 mod edit;
 mod error;
 pub mod export;
+mod labels;
 mod limits;
 mod model;
 pub mod package;

@@ -17,6 +17,7 @@ use resvg::usvg;
 
 use crate::RoomError;
 use crate::art::{self, Colours};
+use crate::labels::{self, Named};
 use crate::model::{CellSize, Room, RoomObject};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,7 @@ impl Default for RenderOptions {
 }
 
 /// The font labels are set in: Lato Semibold, cut down to Latin-1 (OFL, `fonts/OFL.txt`).
-const LABEL_FONT: &[u8] = include_bytes!("../fonts/Lato-Semibold-subset.ttf");
+pub(crate) const LABEL_FONT: &[u8] = include_bytes!("../fonts/Lato-Semibold-subset.ttf");
 const LABEL_FAMILY: &str = "Lato Semibold";
 
 static OPTIONS: LazyLock<usvg::Options<'static>> = LazyLock::new(|| {
@@ -265,33 +266,37 @@ fn foreground(
         // Too small to read below about 6 pixels; a shrunken picture goes without.
         let size = 11.0 * cell.height as f32 / 30.0;
         if size >= 6.0 {
-            let picture_width = (room.grid.width.max(1) * cell.width) as f32;
-            for object in order {
-                let (x, y, w, h) = pixel_rect(object, cell);
-                // Kept inside the picture: about 0.55 em a character in Lato.
-                let half = object.name.chars().count() as f32 * size * 0.275 + 2.0;
-                let centre = (x as f32 + w as f32 / 2.0).clamp(
-                    half.min(picture_width / 2.0),
-                    (picture_width - half).max(picture_width / 2.0),
-                );
+            let named: Vec<Named> = order
+                .iter()
+                .map(|object| {
+                    let (x, y, w, h) = pixel_rect(object, cell);
+                    Named {
+                        x: x as f32,
+                        y: y as f32,
+                        w: w as f32,
+                        h: h as f32,
+                        name: &object.name,
+                    }
+                })
+                .collect();
+            let (width, height) = (
+                (room.grid.width.max(1) * cell.width) as f32,
+                (room.grid.height.max(1) * cell.height) as f32,
+            );
+            for (object, spot) in named.iter().zip(labels::place(&named, size, width, height)) {
+                let Some(spot) = spot else { continue };
                 // White on a dark pill, as in the editor: readable on any floor or drawing,
                 // and far cheaper to draw than a stroked halo round every glyph.
-                // On a big object, in its middle; a small one keeps its face and has its name
-                // just below it.
-                let cy = if (h as f32) < 3.0 * size {
-                    y as f32 + h as f32 + size * 0.7
-                } else {
-                    y as f32 + h as f32 / 2.0
-                };
                 svg.push_str(&format!(
-                    r##"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="#141418" fill-opacity="0.62"/><text x="{centre}" y="{}" font-family="{LABEL_FAMILY}" font-size="{size}" text-anchor="middle" fill="#ffffff">{}</text>"##,
-                    centre - half + 1.0,
-                    cy - size * 0.62,
-                    2.0 * half - 2.0,
-                    size * 1.24,
+                    r##"<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="#141418" fill-opacity="0.62"/><text x="{}" y="{}" font-family="{LABEL_FAMILY}" font-size="{size}" text-anchor="middle" fill="#ffffff">{}</text>"##,
+                    spot.x,
+                    spot.y,
+                    spot.w,
+                    spot.h,
                     size * 0.3,
-                    cy + size * 0.36,
-                    escape(&object.name),
+                    spot.x + spot.w / 2.0,
+                    spot.baseline,
+                    escape(object.name),
                 ));
             }
         }

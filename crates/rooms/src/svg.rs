@@ -109,6 +109,8 @@ pub fn check_svg(bytes: &[u8]) -> Result<(), SvgRefusal> {
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
+        // No DTD is allowed, so there is no outside entity to resolve either.
+        entity_resolver: None,
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
         roxmltree::Error::NodesLimitReached => refuse(

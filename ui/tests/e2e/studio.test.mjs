@@ -89,8 +89,12 @@ describe('rooms', () => {
     // thin strip.
     const canvas = await page.locator('.canvas').boundingBox();
     const window = page.viewportSize();
-    const stage = await page.locator('.scroller').boundingBox();
-    assert.ok(canvas.height >= Math.min(0.85 * stage.height, 1.2 * 16 * 30 - 1), `the room fills the stage's height (${canvas.height} of ${stage.height})`);
+    const stage = await page.locator('.stage').boundingBox();
+    assert.ok(canvas.height >= Math.min(0.8 * stage.height, 1.2 * 16 * 30 - 1), `the room fills the stage's height (${canvas.height} of ${stage.height})`);
+    // Its scrollbar is right beneath it, not at the bottom of the window.
+    const scroller = await page.locator('.scroller').boundingBox();
+    const below = scroller.y + scroller.height - (canvas.y + canvas.height);
+    assert.ok(below >= 0 && below <= 16, `the scrollbar is ${below}px below the room`);
     const shown = Math.min(canvas.width, stage.width) * canvas.height;
     assert.ok(shown / (window.width * window.height) > 0.3, `the room is ${Math.round((100 * shown) / (window.width * window.height))}% of the window`);
     // Every object is drawn as a picture, not a coloured box.
@@ -269,15 +273,32 @@ describe('room templates', () => {
     await page.getByRole('button', { name: 'Rooms', exact: true }).click();
     const back = page.getByRole('button', { name: 'Back to rooms' });
     if (await back.isVisible()) await back.click();
-    for (const theme of ['modern', 'cozy', 'office', 'futuristic']) {
-      const preview = page.locator(`[data-template="${theme}"] img`);
-      await preview.waitFor();
-      assert.ok((await preview.getAttribute('src')).startsWith('data:image/png;base64,'), `${theme} gallery preview`);
-      await page.locator(`[data-template="${theme}"]`).click();
+    const drawn = () => page.waitForFunction(() => [...document.querySelectorAll('[data-object-id]')].every((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')));
+    const viewport = page.viewportSize();
+    try {
+      // The room as it opens in the issue's 1280x800 window: the main surface, its scrollbar
+      // right beneath it.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.locator('[data-template="modern"]').click();
       await page.locator('.canvas').waitFor();
-      await page.waitForFunction(() => [...document.querySelectorAll('[data-object-id]')].every((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')));
-      await page.screenshot({ path: join(shots, `room-editor-${theme}.png`) });
+      await drawn();
+      await page.screenshot({ path: join(shots, 'room-editor.png') });
       await page.getByRole('button', { name: 'Back to rooms' }).click();
+      // Each whole template, fitted to a full-HD window, so every object is in the picture.
+      await page.setViewportSize({ width: 1920, height: 1080 });
+      for (const theme of ['modern', 'cozy', 'office', 'futuristic']) {
+        const preview = page.locator(`[data-template="${theme}"] img`);
+        await preview.waitFor();
+        assert.ok((await preview.getAttribute('src')).startsWith('data:image/png;base64,'), `${theme} gallery preview`);
+        await page.locator(`[data-template="${theme}"]`).click();
+        await page.locator('.canvas').waitFor();
+        await page.getByRole('button', { name: 'Fit', exact: true }).click();
+        await drawn();
+        await page.screenshot({ path: join(shots, `room-editor-${theme}.png`) });
+        await page.getByRole('button', { name: 'Back to rooms' }).click();
+      }
+    } finally {
+      await page.setViewportSize(viewport);
     }
     await page.screenshot({ path: join(shots, 'room-gallery.png'), fullPage: true });
   });
