@@ -1,8 +1,9 @@
 //! Where each object's name goes in a room picture.
 //!
 //! Names are measured in the label font itself, so a pill fits its word. Bigger objects are
-//! named first, on their middle; a small object keeps its face and has its name just below it
-//! (or above, when below is taken). A name never lies over another name: one that fits
+//! named first, inside their own box: on the middle, else along the top or bottom edge, never
+//! where something drawn over them sits (the rug under the coffee table). A small object
+//! keeps its face and has its name just below it (or above, when below is taken). A name never lies over another name: one that fits
 //! nowhere is left out, because its drawing already says what the object is, and two names
 //! on top of each other ("Filing CabiCoffee Station") say nothing. Pure arithmetic on boxes.
 
@@ -84,8 +85,9 @@ pub fn text_width(text: &str, size: f32) -> f32 {
         .sum()
 }
 
-/// Places the names of `objects` (in any order) in a `width`x`height` picture, text `size`
-/// pixels high. The answer is in the same order as `objects`; `None` is a name left out.
+/// Places the names of `objects`, given in drawing order (bottom first), in a
+/// `width`x`height` picture, text `size` pixels high. The answer is in the same order as
+/// `objects`; `None` is a name left out.
 pub fn place(objects: &[Named], size: f32, width: f32, height: f32) -> Vec<Option<Placed>> {
     let mut order: Vec<usize> = (0..objects.len()).collect();
     // Biggest first; equal sizes keep the room's order (a stable sort).
@@ -95,40 +97,99 @@ pub fn place(objects: &[Named], size: f32, width: f32, height: f32) -> Vec<Optio
     });
     let mut placed: Vec<Option<Placed>> = vec![None; objects.len()];
     let mut taken: Vec<Placed> = Vec::new();
-    for i in order {
-        let object = &objects[i];
-        let spot = candidates(object, size, width)
-            .into_iter()
-            .filter(|c| c.y >= 0.0 && c.y + c.h <= height)
-            .find(|c| !taken.iter().any(|t| t.overlaps(c)));
-        if let Some(spot) = spot {
-            taken.push(spot);
-            placed[i] = Some(spot);
+    // Two rounds: first every big object inside its own box, then the rest wherever they fit,
+    // so a long thin strip named beside itself cannot take the middle of the couch it runs
+    // under.
+    for inside_only in [true, false] {
+        for &i in &order {
+            if placed[i].is_some() {
+                continue;
+            }
+            // A spot inside the box is the object's only while nothing drawn later covers it.
+            let hidden = |spot: &Placed| {
+                let (x, y) = (spot.x + spot.w / 2.0, spot.y + spot.h / 2.0);
+                objects[i + 1..]
+                    .iter()
+                    .any(|o| o.x <= x && x < o.x + o.w && o.y <= y && y < o.y + o.h)
+            };
+            let spot = candidates(&objects[i], size, width)
+                .into_iter()
+                .filter(|s| !(inside_only && s.outside) && !(s.inside && hidden(&s.pill)))
+                .map(|s| s.pill)
+                .filter(|c| c.y >= 0.0 && c.y + c.h <= height)
+                .find(|c| !taken.iter().any(|t| t.overlaps(c)));
+            if let Some(spot) = spot {
+                taken.push(spot);
+                placed[i] = Some(spot);
+            }
         }
     }
     placed
 }
 
+/// One place a name could go.
+struct Candidate {
+    pill: Placed,
+    /// Inside the object's own box, so only its own while nothing covers it.
+    inside: bool,
+    /// Beside the box, or on a small object's face: tried only in the second round.
+    outside: bool,
+}
+
 /// The pills `object`'s name could take, best first, each kept inside the picture's width.
-fn candidates(object: &Named, size: f32, width: f32) -> Vec<Placed> {
+fn candidates(object: &Named, size: f32, width: f32) -> Vec<Candidate> {
     let pill_w = (text_width(object.name, size) + size * 0.8).min(width);
     let pill_h = size * 1.3;
-    let left = (object.x + object.w / 2.0 - pill_w / 2.0).clamp(0.0, (width - pill_w).max(0.0));
-    let pill = |centre_y: f32| Placed {
-        x: left,
+    let pill = |centre_x: f32, centre_y: f32| Placed {
+        x: (centre_x - pill_w / 2.0).clamp(0.0, (width - pill_w).max(0.0)),
         y: centre_y - pill_h / 2.0,
         w: pill_w,
         h: pill_h,
         baseline: centre_y + size * 0.36,
     };
-    let middle = pill(object.y + object.h / 2.0);
-    let below = pill(object.y + object.h + pill_h / 2.0 + 1.0);
-    let above = pill(object.y - pill_h / 2.0 - 1.0);
-    if object.h >= 3.0 * size {
-        vec![middle, below, above]
-    } else {
-        vec![below, above, middle]
+    let centre = object.x + object.w / 2.0;
+    let big = object.h >= 3.0 * size;
+    let mut spots = Vec::with_capacity(9);
+    if big {
+        for y in [
+            object.y + object.h / 2.0,
+            object.y + pill_h / 2.0 + 2.0,
+            object.y + object.h - pill_h / 2.0 - 2.0,
+        ] {
+            spots.push(Candidate {
+                pill: pill(centre, y),
+                inside: true,
+                outside: false,
+            });
+        }
     }
+    // Beside the box: under it, then over it; along a long object, its middle and then its
+    // two quarters.
+    let mut xs = vec![centre];
+    if object.w >= 2.0 * pill_w {
+        xs.extend([object.x + object.w / 4.0, object.x + 3.0 * object.w / 4.0]);
+    }
+    for x in xs {
+        for y in [
+            object.y + object.h + pill_h / 2.0 + 1.0,
+            object.y - pill_h / 2.0 - 1.0,
+        ] {
+            spots.push(Candidate {
+                pill: pill(x, y),
+                inside: false,
+                outside: true,
+            });
+        }
+    }
+    if !big {
+        // A small object's own face, last: its name would hide its drawing.
+        spots.push(Candidate {
+            pill: pill(centre, object.y + object.h / 2.0),
+            inside: true,
+            outside: true,
+        });
+    }
+    spots
 }
 
 #[cfg(test)]
@@ -190,6 +251,25 @@ mod tests {
             "the third on its chair: {third:?}"
         );
         assert_eq!(placed[3], None, "the fourth fits nowhere");
+    }
+
+    #[test]
+    fn a_rug_under_a_table_is_not_named_on_the_table() {
+        let objects = [
+            named(100.0, 100.0, 200.0, 150.0, "Wool Rug"),
+            named(150.0, 150.0, 100.0, 60.0, "Coffee Table"),
+        ];
+        let placed = place(&objects, 11.0, 1280.0, 480.0);
+        let rug = placed[0].unwrap();
+        assert!(
+            rug.y >= 100.0 && rug.y + rug.h <= 150.0,
+            "along the rug's top, not on the table: {rug:?}"
+        );
+        let table = placed[1].unwrap();
+        assert!(
+            table.y < 180.0 && table.y + table.h > 180.0,
+            "on the table: {table:?}"
+        );
     }
 
     #[test]

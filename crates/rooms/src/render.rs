@@ -114,9 +114,10 @@ pub fn render(room: &Room, options: &RenderOptions) -> RgbImage {
     let height = room.grid.height.max(1) * cell.height;
     let mut pixmap = Pixmap::new(width, height).expect("the size is within limits");
     let colours = Colours::of_room(room);
+    floor(&mut pixmap, room, cell, &colours);
     draw_svg(
         &mut pixmap,
-        &background(room, cell, width, height, &colours),
+        &walls(room, cell, width, height, &colours),
         Transform::identity(),
     );
 
@@ -181,34 +182,55 @@ fn draw_svg(pixmap: &mut Pixmap, svg: &str, transform: Transform) {
     }
 }
 
-/// Floor, its texture, the grid lines and the walls.
-fn background(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Colours) -> String {
-    let paint = |svg: &str| art::paint(svg, |name| colours.get(name));
-    let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"><rect width="{width}" height="{height}" fill="{}"/>"#,
+/// The floor: its texture and the grid lines, drawn once into a tile four cells wide and one
+/// high, then copied across the picture. Filling the picture with an SVG pattern instead
+/// cost 6 ms of a 20 ms render (resvg samples the pattern for every pixel).
+fn floor(pixmap: &mut Pixmap, room: &Room, cell: CellSize, colours: &Colours) {
+    let (tw, th) = (4 * cell.width, cell.height);
+    let mut tile = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{tw}" height="{th}"><rect width="{tw}" height="{th}" fill="{}"/>"#,
         colours.hex("floor")
     );
-    // A texture tile is 4x1 cells (floors) or a wall's thickness tall; drawn as a pattern.
-    let scale = cell.height as f32 / 30.0;
-    if let Some(tile) = texture("floor", &room.theme.name) {
-        let (tw, th) = (4.0 * cell.width as f32, cell.height as f32);
-        svg.push_str(&pattern("floor", &paint(tile), tw, th));
-        svg.push_str(&format!(
-            r#"<rect width="{width}" height="{height}" fill="url(#floor)"/>"#
+    if let Some(texture) = texture("floor", &room.theme.name) {
+        let painted = art::paint(texture, |name| colours.get(name));
+        let (vw, vh) = art::view_box_size(&painted).unwrap_or((1.0, 1.0));
+        tile.push_str(&format!(
+            r#"<svg width="{tw}" height="{th}" viewBox="0 0 {vw} {vh}" preserveAspectRatio="none">{}</svg>"#,
+            art::inner_of(&painted)
         ));
     }
-    let grid = colours.hex("grid");
-    let mut lines = String::new();
-    for x in (0..width).step_by(cell.width as usize) {
-        lines.push_str(&format!("M{x}.5 0V{height}"));
+    // A line on each cell's top and left edge; stroke-opacity, not opacity, which would cost
+    // a layer.
+    let mut lines = format!("M0 0.5H{tw}");
+    for x in (0..tw).step_by(cell.width as usize) {
+        lines.push_str(&format!("M{x}.5 0V{th}"));
     }
-    for y in (0..height).step_by(cell.height as usize) {
-        lines.push_str(&format!("M0 {y}.5H{width}"));
-    }
-    // stroke-opacity, not opacity: group opacity would cost a picture-sized layer.
-    svg.push_str(&format!(
-        r#"<path d="{lines}" stroke="{grid}" stroke-width="1" stroke-opacity="0.55"/>"#
+    tile.push_str(&format!(
+        r#"<path d="{lines}" stroke="{}" stroke-width="1" stroke-opacity="0.55"/></svg>"#,
+        colours.hex("grid")
     ));
+    let Some(mut drawn) = Pixmap::new(tw, th) else {
+        return;
+    };
+    draw_svg(&mut drawn, &tile, Transform::identity());
+    // The tile is opaque (its first rectangle is the floor colour), so copying its rows is
+    // the same as drawing it, and takes a fraction of a millisecond where 256 draws took 4.
+    let (row, tile_row) = (pixmap.width() as usize * 4, tw as usize * 4);
+    let tile = drawn.data();
+    for (y, line) in pixmap.data_mut().chunks_exact_mut(row).enumerate() {
+        let source = &tile[(y % th as usize) * tile_row..][..tile_row];
+        for chunk in line.chunks_mut(tile_row) {
+            chunk.copy_from_slice(&source[..chunk.len()]);
+        }
+    }
+}
+
+/// The walls round the floor, in the theme's wall texture.
+fn walls(room: &Room, cell: CellSize, width: u32, height: u32, colours: &Colours) -> String {
+    let paint = |svg: &str| art::paint(svg, |name| colours.get(name));
+    let mut svg =
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">"#);
+    let scale = cell.height as f32 / 30.0;
     let t = (WALL * scale).max(1.0);
     let wall = match texture("wall", &room.theme.name) {
         Some(tile) => {
