@@ -114,7 +114,11 @@ pub fn place(objects: &[Named], size: f32, width: f32, height: f32) -> Vec<Optio
             };
             let spot = candidates(&objects[i], size, width)
                 .into_iter()
-                .filter(|s| !(inside_only && s.outside) && !(s.inside && hidden(&s.pill)))
+                .filter(|s| {
+                    let not_this_round = inside_only && s.outside;
+                    let covered = s.inside && hidden(&s.pill);
+                    !(not_this_round || covered)
+                })
                 .map(|s| s.pill)
                 .filter(|c| c.y >= 0.0 && c.y + c.h <= height)
                 .find(|c| !taken.iter().any(|t| t.overlaps(c)));
