@@ -12,6 +12,9 @@ use std::sync::LazyLock;
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
 
+/// Most names one picture carries.
+pub const MAX_NAMED: usize = 500;
+
 /// An object's box in the picture, in pixels, and the name to write for it.
 #[derive(Debug, Clone, Copy)]
 pub struct Named<'a> {
@@ -95,6 +98,10 @@ pub fn place(objects: &[Named], size: f32, width: f32, height: f32) -> Vec<Optio
         let area = |o: &Named| o.w * o.h;
         area(&objects[b]).total_cmp(&area(&objects[a]))
     });
+    // Each name is checked against every placed name and every object drawn over it; the
+    // biggest few hundred are all a picture can show legibly, and the cap keeps a hostile
+    // room of 10,000 objects from costing seconds.
+    order.truncate(MAX_NAMED);
     let mut placed: Vec<Option<Placed>> = vec![None; objects.len()];
     let mut taken: Vec<Placed> = Vec::new();
     // Two rounds: first every big object inside its own box, then the rest wherever they fit,
@@ -290,6 +297,24 @@ mod tests {
         );
         let fig = placed[1].unwrap();
         assert!(fig.x >= 0.0, "{fig:?}");
+    }
+
+    #[test]
+    fn a_crowded_picture_names_at_most_a_few_hundred() {
+        let objects: Vec<Named> = (0..10_000)
+            .map(|i| {
+                named(
+                    (i % 100) as f32 * 30.0,
+                    (i / 100) as f32 * 40.0,
+                    20.0,
+                    30.0,
+                    "Box",
+                )
+            })
+            .collect();
+        let placed = place(&objects, 11.0, 3000.0, 4000.0);
+        let named = placed.iter().flatten().count();
+        assert!(named > 100 && named <= MAX_NAMED, "{named} names");
     }
 
     proptest! {

@@ -184,7 +184,7 @@ fn draw_svg(pixmap: &mut Pixmap, svg: &str, transform: Transform) {
 
 /// The floor: its texture and the grid lines, drawn once into a tile four cells wide and one
 /// high, then copied across the picture. Filling the picture with an SVG pattern instead
-/// cost 6 ms of a 20 ms render (resvg samples the pattern for every pixel).
+/// cost about 5 ms of a 20 ms render (resvg samples the pattern for every pixel).
 fn floor(pixmap: &mut Pixmap, room: &Room, cell: CellSize, colours: &Colours) {
     let (tw, th) = (4 * cell.width, cell.height);
     let mut tile = format!(
