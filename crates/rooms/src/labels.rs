@@ -122,7 +122,7 @@ pub fn place(objects: &[Named], size: f32, width: f32, height: f32) -> Vec<Optio
             let spot = candidates(&objects[i], size, width)
                 .into_iter()
                 .filter(|s| {
-                    let not_this_round = inside_only && s.outside;
+                    let not_this_round = inside_only && s.second_round;
                     let covered = s.inside && hidden(&s.pill);
                     !(not_this_round || covered)
                 })
@@ -143,8 +143,8 @@ struct Candidate {
     pill: Placed,
     /// Inside the object's own box, so only its own while nothing covers it.
     inside: bool,
-    /// Beside the box, or on a small object's face: tried only in the second round.
-    outside: bool,
+    /// Tried only in the second round: beside the box, or on a small object's face.
+    second_round: bool,
 }
 
 /// The pills `object`'s name could take, best first, each kept inside the picture's width.
@@ -170,7 +170,7 @@ fn candidates(object: &Named, size: f32, width: f32) -> Vec<Candidate> {
             spots.push(Candidate {
                 pill: pill(centre, y),
                 inside: true,
-                outside: false,
+                second_round: false,
             });
         }
     }
@@ -188,7 +188,7 @@ fn candidates(object: &Named, size: f32, width: f32) -> Vec<Candidate> {
             spots.push(Candidate {
                 pill: pill(x, y),
                 inside: false,
-                outside: true,
+                second_round: true,
             });
         }
     }
@@ -197,7 +197,7 @@ fn candidates(object: &Named, size: f32, width: f32) -> Vec<Candidate> {
         spots.push(Candidate {
             pill: pill(centre, object.y + object.h / 2.0),
             inside: true,
-            outside: true,
+            second_round: true,
         });
     }
     spots
@@ -210,6 +210,11 @@ mod tests {
 
     fn named(x: f32, y: f32, w: f32, h: f32, name: &str) -> Named<'_> {
         Named { x, y, w, h, name }
+    }
+
+    /// Names placed in a standard room's picture (1280x480, 11-pixel text).
+    fn in_a_room(objects: &[Named]) -> Vec<Option<Placed>> {
+        place(objects, 11.0, 1280.0, 480.0)
     }
 
     #[test]
@@ -234,7 +239,7 @@ mod tests {
             named(100.0, 100.0, 80.0, 90.0, "Bed"),
             named(300.0, 100.0, 20.0, 30.0, "Lamp"),
         ];
-        let placed = place(&objects, 11.0, 1280.0, 480.0);
+        let placed = in_a_room(&objects);
         let bed = placed[0].unwrap();
         assert!(
             bed.y < 145.0 && bed.y + bed.h > 145.0,
@@ -250,7 +255,7 @@ mod tests {
         let objects: Vec<Named> = (0..4)
             .map(|i| named(100.0 + 20.0 * i as f32, 200.0, 20.0, 30.0, "Meeting Chair"))
             .collect();
-        let placed = place(&objects, 11.0, 1280.0, 480.0);
+        let placed = in_a_room(&objects);
         assert!(placed[0].unwrap().y > 230.0, "the first below");
         assert!(
             placed[1].unwrap().y + placed[1].unwrap().h < 200.0,
@@ -270,7 +275,7 @@ mod tests {
             named(100.0, 100.0, 200.0, 150.0, "Wool Rug"),
             named(150.0, 150.0, 100.0, 60.0, "Coffee Table"),
         ];
-        let placed = place(&objects, 11.0, 1280.0, 480.0);
+        let placed = in_a_room(&objects);
         let rug = placed[0].unwrap();
         assert!(
             rug.y >= 100.0 && rug.y + rug.h <= 150.0,
@@ -289,7 +294,7 @@ mod tests {
             named(1270.0, 450.0, 10.0, 30.0, "Snake Plant"),
             named(0.0, 0.0, 20.0, 30.0, "Fig"),
         ];
-        let placed = place(&objects, 11.0, 1280.0, 480.0);
+        let placed = in_a_room(&objects);
         let plant = placed[0].unwrap();
         assert!(
             plant.x + plant.w <= 1280.0 && plant.y >= 0.0 && plant.y + plant.h <= 480.0,
@@ -326,7 +331,7 @@ mod tests {
                 .iter()
                 .map(|(x, y, w, h, name)| named(f32::from(*x) * 20.0, f32::from(*y) * 30.0, f32::from(*w) * 20.0, f32::from(*h) * 30.0, name))
                 .collect();
-            let placed: Vec<Placed> = place(&objects, 11.0, 1280.0, 480.0).into_iter().flatten().collect();
+            let placed: Vec<Placed> = in_a_room(&objects).into_iter().flatten().collect();
             for (i, a) in placed.iter().enumerate() {
                 prop_assert!(a.x >= 0.0 && a.y >= 0.0 && a.x + a.w <= 1280.01 && a.y + a.h <= 480.0);
                 for b in &placed[i + 1..] {
