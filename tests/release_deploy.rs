@@ -21,6 +21,9 @@ struct Traffic {
     requests: usize,
     failures: Vec<String>,
     seconds: f64,
+    /// The longest time between the starts of two requests in a row: an outage or a request
+    /// held that long could have gone unseen, so it must stay short.
+    longest_gap: Duration,
 }
 
 /// One GET through the proxy: its status line, or why there was none.
@@ -41,15 +44,18 @@ fn get(port: u16, path: &str) -> Result<String, String> {
     Ok(response.lines().next().unwrap_or("").to_string())
 }
 
-/// Runs `during` while at least 20 requests a second (API and page, alternately) go through
-/// the proxy, one at a time, loopback only.
+/// Runs `during` while requests (API and page, alternately) go through the proxy, one at a
+/// time with 40 ms between them, loopback only.
 fn with_traffic<T>(port: u16, during: impl FnOnce() -> T) -> (T, Traffic) {
     let running = AtomicBool::new(true);
     std::thread::scope(|scope| {
         let loop_ = scope.spawn(|| {
             let mut seen = Traffic::default();
             let started = Instant::now();
+            let mut last_start = started;
             while running.load(Ordering::Relaxed) {
+                seen.longest_gap = seen.longest_gap.max(last_start.elapsed());
+                last_start = Instant::now();
                 let path = if seen.requests % 2 == 0 {
                     "/api/health"
                 } else {
@@ -116,19 +122,25 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     });
     let report = report.unwrap();
     eprintln!(
-        "update: {:.1} s; {} requests in {:.1} s, {} failed",
+        "update: {:.1} s; {} requests in {:.1} s, {} failed, longest gap {} ms",
         report.elapsed_ms as f64 / 1000.0,
         traffic.requests,
         traffic.seconds,
-        traffic.failures.len()
+        traffic.failures.len(),
+        traffic.longest_gap.as_millis()
     );
     assert!(
         traffic.failures.is_empty(),
         "requests failed during the update: {:?}",
         traffic.failures
     );
+    // Sampled all the way through, and no request held for long: at the switch, a stopped
+    // container still in Docker's DNS answer used to hold one for Caddy's 2 s first-address
+    // dial timeout (now 300 ms, `caddy.rs`). The longest seen on this 2-core machine is 0.9 s,
+    // while a new container starts beside. (Not a rate: a loaded CI machine answers each
+    // request more slowly, which says nothing about the update.)
     assert!(
-        traffic.requests as f64 >= 15.0 * traffic.seconds,
+        traffic.longest_gap < Duration::from_millis(1500) && traffic.requests >= 100,
         "{traffic:?}"
     );
     assert!(report.backup.is_some(), "backed up first");
