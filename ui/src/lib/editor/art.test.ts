@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArtSheet, chooseDrawing, guess, paint, painted, search, shade } from './art';
+import { ArtSheet, chooseDrawing, guess, paint, painted, search, shade, stretched, svgUrl } from './art';
 import { book, item, object, room as fixtureRoom } from './fixtures';
 import { newObject } from './geometry';
 
@@ -32,6 +32,16 @@ describe('art', () => {
     expect(painted(art, room, sofa)).toContain(room.theme.palette.fabric);
     expect(painted(art, room, { ...sofa, color_scheme: '#123456' })).toContain('#123456');
     expect(painted(art, room, sofa)).not.toContain('var(--');
+  });
+
+  it('stretches a drawing to its footprint, as room render does', () => {
+    const strip = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 30"><rect width="80" height="30"/></svg>';
+    expect(stretched(strip)).toBe('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 80 30" preserveAspectRatio="none"><rect width="80" height="30"/></svg>');
+    // An owner's own setting gives way, once; a self-closing root and text without one survive.
+    expect(stretched(`<svg viewBox="0 0 2 1" preserveAspectRatio='xMinYMin slice'/>`)).toBe('<svg viewBox="0 0 2 1" preserveAspectRatio="none"/>');
+    expect(stretched('not a drawing')).toBe('not a drawing');
+    expect(decodeURIComponent(svgUrl(strip))).toContain('preserveAspectRatio="none"');
+    expect(stretched(stretched(strip))).toBe(stretched(strip));
   });
 
   it('turns a door on a side wall', () => {

@@ -133,9 +133,24 @@ export function painted(book: ArtBook, room: Room, o: RoomObject): string {
   return (sideWall && quarterTurn(svg)) || svg;
 }
 
-/** A CSS `url(…)` for an SVG. */
+/** A CSS `url(…)` for an SVG, stretched to fill its box (see `stretched`). */
 export function svgUrl(svg: string): string {
-  return `url("data:image/svg+xml,${encodeURIComponent(svg)}")`;
+  return `url("data:image/svg+xml,${encodeURIComponent(stretched(svg))}")`;
+}
+
+/**
+ * `svg` told to fill whatever box it is drawn in, as `room render` draws every drawing and
+ * texture. An SVG's own default keeps its shape and centres it, so a 24-cell light strip drawn
+ * for 4 cells showed as a 4-cell strip in the middle of its footprint.
+ */
+export function stretched(svg: string): string {
+  const root = svg.indexOf('<svg');
+  if (root < 0) return svg;
+  let end = svg.indexOf('>', root);
+  if (end < 0) return svg;
+  if (svg[end - 1] === '/') end -= 1;
+  const tag = svg.slice(root, end).replace(/\s+preserveAspectRatio\s*=\s*("[^"]*"|'[^']*')/, '');
+  return `${svg.slice(0, root)}${tag} preserveAspectRatio="none"${svg.slice(end)}`;
 }
 
 /**
