@@ -1,6 +1,7 @@
 //! The watchdog and its e-mails against an installed test-bed stack (real sshd, engine,
-//! Caddy) and a real SMTP server on loopback (aiosmtpd): a stopped container is one e-mail
-//! however many rounds see it, its recovery one more, a fault back within the hour waits, a
+//! Caddy) and a real SMTP server on loopback (aiosmtpd): nothing is judged of the services
+//! while an update holds the deploy lock (for up to an hour), a stopped container is one
+//! e-mail however many rounds see it, its recovery one more, a fault back within the hour waits, a
 //! test e-mail arrives, a wrong password is explained, and the SMTP password (a canary) is
 //! in none of the e-mails, settings files, audit log or sshd's command log. And the script
 //! alone, as its timer runs it: the certificate check at 60, 20 and 10 days left, the backup
@@ -84,13 +85,54 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
     assert_eq!(level(&status, "services"), WatchLevel::Ok, "{status:?}");
     assert_eq!(smtp.messages().len(), first.len(), "no change, no e-mail");
 
-    // The backend stops: however many rounds see it, one e-mail.
+    // An update (or a restore, or a settings change) stops services on purpose while it
+    // holds the deploy lock: the watchdog does not judge them meanwhile, says so, and sends
+    // nothing. The holder file as `remote::deploy::lock` writes it.
+    let lock = Path::new(&it.stack).join(".lock/deploy");
+    std::fs::create_dir_all(&lock).unwrap();
+    let held_for = |seconds: u64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        std::fs::write(
+            lock.join("holder"),
+            format!("{}\towner@laptop\n", now - seconds),
+        )
+        .unwrap();
+    };
+    held_for(10);
     let backend = it.project.containers("backend");
     docker(&["stop", &backend[0]]);
+    let mut said = Vec::new();
+    for _ in 0..2 {
+        let status = round(&it);
+        let services = status.checks.iter().find(|c| c.id == "services").unwrap();
+        assert_eq!(services.level, WatchLevel::Ok, "{status:?}");
+        said.push(services.message.clone());
+    }
+    assert!(
+        said[0].starts_with(
+            "not checked while owner@laptop changes the server; before: the backend answers in"
+        ),
+        "{said:?}"
+    );
+    assert_eq!(said[0], said[1], "said once, not once more each round");
+    assert_eq!(
+        smtp.messages().len(),
+        first.len(),
+        "no e-mail while it runs"
+    );
+
+    // A lock held for over an hour is not trusted to mean an update is running (the app may
+    // have been closed mid-update): the backend is judged stopped, and that is one e-mail
+    // however many rounds see it.
+    held_for(3700);
     for _ in 0..3 {
         let status = round(&it);
         assert_eq!(level(&status, "services"), WatchLevel::Fail, "{status:?}");
     }
+    std::fs::remove_dir_all(&lock).unwrap();
     let mails = smtp.messages();
     assert_eq!(mails.len(), first.len() + 1, "{mails:#?}");
     // Headers unfolded (a long subject is folded onto a second line, as RFC 5322 has it).

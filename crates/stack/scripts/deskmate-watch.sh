@@ -1,5 +1,5 @@
 #!/bin/bash
-# deskmate-watch, version 1: the server's watchdog. Installed by DeskMate Studio in
+# deskmate-watch, version 2: the server's watchdog. Installed by DeskMate Studio in
 # STACK/bin and run by the <project>-watch.timer every five minutes (and by the app on
 # demand), as the account the app signs in with.
 #
@@ -20,6 +20,12 @@
 # since when; one file per check: what the owner was last told, and when), appends each
 # change of level to STACK/logs/watch-events.tsv and one sample per round to
 # STACK/logs/health.tsv, which the app reads for its chart.
+#
+# While the app changes the server (an update, a restore, a settings change: whatever holds
+# the deploy lock, STACK/.lock/deploy), services are stopped and started on purpose, so the
+# services check is not judged: it keeps what it said before, saying so, and no e-mail goes
+# out. A lock older than an hour is not trusted to mean work is under way (the app may have
+# been closed mid-update), and the check is judged as ever.
 #
 # E-mail goes out only when a level changes (a problem, and again its recovery), never
 # once per round, and a problem that comes back within an hour of its last e-mail waits
@@ -297,15 +303,29 @@ check_backup() {
     fi
 }
 
+# Who is changing the server now, by the deploy lock (`epoch<TAB>who` in its holder file,
+# as the app writes it), if that lock is under an hour old.
+changing=
+if [ -r "$stack/.lock/deploy/holder" ]; then
+    IFS=$'\t' read -r taken who < "$stack/.lock/deploy/holder" || true
+    case ${taken:-} in
+    '' | *[!0-9]*) ;;
+    *) [ $((now - taken)) -ge 3600 ] || changing=${who:-someone} ;;
+    esac
+fi
+
 # --- what changed, and who is told -------------------------------------------------------
 
-declare -A previous_level previous_since
+declare -A previous_level previous_since previous_message previous_fix
 if [ -f "$state/current.tsv" ]; then
-    while IFS=$'\t' read -r id lvl since _; do
+    while IFS=$'\t' read -r id lvl since msg fx; do
         previous_level[$id]=$lvl
         previous_since[$id]=$since
+        previous_message[$id]=$msg
+        previous_fix[$id]=$fx
     done < "$state/current.tsv"
 fi
+paused="not checked while $changing changes the server; before: "
 
 current=$state/current.tsv.new
 : > "$current"
@@ -313,7 +333,12 @@ changes=()
 overall=ok
 for id in services disk memory certificate backup; do
     level=ok message='' fix=''
-    "check_$id"
+    if [ "$id" = services ] && [ -n "$changing" ] && [ -n "${previous_level[$id]:-}" ]; then
+        level=${previous_level[$id]} fix=${previous_fix[$id]}
+        message=$paused${previous_message[$id]#not checked while * changes the server; before: }
+    else
+        "check_$id"
+    fi
     since=${previous_since[$id]:-$now}
     if [ "${previous_level[$id]:-}" != "$level" ]; then
         since=$now
