@@ -317,6 +317,26 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
     std::fs::write(&persona, r#"{"name": "Aria, changed"}"#).unwrap();
     assert_eq!(memories(it.port), 5);
 
+    // An update from another computer holds the deploy lock: the restore waits its turn,
+    // changing nothing, and leaves that lock alone.
+    let lock = it.hold_deploy_lock("owner@laptop", 5);
+    let err = it
+        .servers
+        .backup_restore(
+            "home",
+            Environment::Production,
+            &made.id,
+            &deskmate_api::servers::RestoreOptions::default(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "release.locked", "{err:?}");
+    assert!(err.message.contains("owner@laptop"), "{err:?}");
+    assert_eq!(memories(it.port), 5);
+    assert!(lock.join("holder").exists());
+    std::fs::remove_dir_all(&lock).unwrap();
+
     let mut steps = Vec::new();
     let report = it
         .servers
@@ -330,6 +350,7 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
         )
         .unwrap();
     assert_eq!(steps, ["space", "safety", "restore", "switch"]);
+    assert!(!lock.exists(), "the restore let go of the deploy lock");
     assert_eq!(memories(it.port), 3, "the backup's memories are back");
     assert_eq!(
         std::fs::read_to_string(&persona).unwrap(),

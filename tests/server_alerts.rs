@@ -87,21 +87,8 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
 
     // An update (or a restore, or a settings change) stops services on purpose while it
     // holds the deploy lock: the watchdog does not judge them meanwhile, says so, and sends
-    // nothing. The holder file as `remote::deploy::lock` writes it.
-    let lock = Path::new(&it.stack).join(".lock/deploy");
-    std::fs::create_dir_all(&lock).unwrap();
-    let held_for = |seconds: u64| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        std::fs::write(
-            lock.join("holder"),
-            format!("{}\towner@laptop\n", now - seconds),
-        )
-        .unwrap();
-    };
-    held_for(10);
+    // nothing.
+    let lock = it.hold_deploy_lock("owner@laptop", 10);
     let backend = it.project.containers("backend");
     docker(&["stop", &backend[0]]);
     let mut said = Vec::new();
@@ -127,7 +114,7 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
     // A lock held for over an hour is not trusted to mean an update is running (the app may
     // have been closed mid-update): the backend is judged stopped, and that is one e-mail
     // however many rounds see it.
-    held_for(3700);
+    it.hold_deploy_lock("owner@laptop", 3700);
     for _ in 0..3 {
         let status = round(&it);
         assert_eq!(level(&status, "services"), WatchLevel::Fail, "{status:?}");

@@ -89,3 +89,29 @@ pub fn memories(port: u16) -> usize {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     json["memories"].as_array().unwrap().len()
 }
+
+impl Installed {
+    /// Holds the stack's deploy lock as another computer's update would: `STACK/.lock/deploy`
+    /// with its holder file (`epoch<TAB>who`, as `remote::deploy::lock` writes it), taken
+    /// `seconds_ago`, owned by the stack's account so that its own lock calls can clear it.
+    pub fn hold_deploy_lock(&self, who: &str, seconds_ago: u64) -> std::path::PathBuf {
+        use std::os::unix::fs::{MetadataExt, chown};
+        let owner = std::fs::metadata(&self.stack).unwrap();
+        let own = |path: &Path| chown(path, Some(owner.uid()), Some(owner.gid())).unwrap();
+        let lock = Path::new(&self.stack).join(".lock/deploy");
+        std::fs::create_dir_all(&lock).unwrap();
+        own(lock.parent().unwrap());
+        own(&lock);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        std::fs::write(
+            lock.join("holder"),
+            format!("{}\t{who}\n", now - seconds_ago),
+        )
+        .unwrap();
+        own(&lock.join("holder"));
+        lock
+    }
+}

@@ -641,8 +641,8 @@ fi"#,
     let (age, who) = rest.split_once(' ').unwrap_or((rest, "someone"));
     Err(refuse(
         "release.locked",
-        format!("Another update is running on this server: {who}, for {age} s now."),
-        "Wait for it to finish. If nothing is running any more (the app was closed mid-update), clear the deploy lock (it asks first).",
+        format!("Another change is under way on this server (an update, a restore, a publish or a settings change): {who}, for {age} s now."),
+        "Wait for it to finish. If nothing is running any more (the app was closed midway), clear the deploy lock (it asks first).",
     ))
 }
 

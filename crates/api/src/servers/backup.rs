@@ -206,7 +206,7 @@ pub struct RestoreReport {
 }
 
 impl Servers {
-    /// Restores a backup side by side: a safety backup of the state now, the backup's data
+    /// Restores a backup side by side, under the deploy lock: a safety backup of the state now, the backup's data
     /// into new volumes beside the running stack (proven there by row and point counts and
     /// file hashes), then the stack switched to them and health-checked. If the restored
     /// stack is not healthy it is switched back to the data it had, which was never touched.
@@ -229,6 +229,11 @@ impl Servers {
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         self.prepare(name, &session, &dir, environment, cancel)?;
+        // The server-wide guard an update takes too: a restore never runs beside an update
+        // (or another restore) started from another computer, and the watchdog knows the
+        // services it stops and starts are stopped on purpose.
+        let _lock =
+            super::release::DeployLock::take(&session, &dir, &super::holder()).map_err(fail)?;
         let parts = if options.parts.is_empty() {
             Part::ALL.to_vec()
         } else {
