@@ -7,10 +7,27 @@ mod support;
 
 use std::path::Path;
 
-use deskmate_api::servers::{InstallOptions, TlsChoice};
-use deskmate_api::{Cancel, Environment};
+use deskmate_api::servers::{InstallOptions, RestoreOptions, RestoreReport, TlsChoice};
+use deskmate_api::{ApiError, Cancel, Environment};
 use deskmate_test_server::docker::{docker, release};
-use support::stack::{http, installed, installed_as, memories};
+use support::stack::{Installed, http, installed, installed_as, memories};
+
+/// Restores backup `id` into the installed stack, collecting the steps' ids.
+fn restore(
+    it: &Installed,
+    id: &str,
+    options: &RestoreOptions,
+    steps: &mut Vec<&'static str>,
+) -> Result<RestoreReport, ApiError> {
+    it.servers.backup_restore(
+        "home",
+        Environment::Production,
+        id,
+        options,
+        &mut |s| steps.push(s.id),
+        &Cancel::new(),
+    )
+}
 
 #[test]
 fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
@@ -320,17 +337,7 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
     // An update from another computer holds the deploy lock: the restore waits its turn,
     // changing nothing, and leaves that lock alone.
     let lock = it.hold_deploy_lock("owner@laptop", 5);
-    let err = it
-        .servers
-        .backup_restore(
-            "home",
-            Environment::Production,
-            &made.id,
-            &deskmate_api::servers::RestoreOptions::default(),
-            &mut |_| {},
-            &Cancel::new(),
-        )
-        .unwrap_err();
+    let err = restore(&it, &made.id, &RestoreOptions::default(), &mut Vec::new()).unwrap_err();
     assert_eq!(err.code, "release.locked", "{err:?}");
     assert!(err.message.contains("owner@laptop"), "{err:?}");
     assert_eq!(memories(it.port), 5);
@@ -338,17 +345,7 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
     std::fs::remove_dir_all(&lock).unwrap();
 
     let mut steps = Vec::new();
-    let report = it
-        .servers
-        .backup_restore(
-            "home",
-            Environment::Production,
-            &made.id,
-            &deskmate_api::servers::RestoreOptions::default(),
-            &mut |s| steps.push(s.id),
-            &Cancel::new(),
-        )
-        .unwrap();
+    let report = restore(&it, &made.id, &RestoreOptions::default(), &mut steps).unwrap();
     assert_eq!(steps, ["space", "safety", "restore", "switch"]);
     assert!(!lock.exists(), "the restore let go of the deploy lock");
     assert_eq!(memories(it.port), 3, "the backup's memories are back");
@@ -412,22 +409,12 @@ fn a_restored_stack_that_fails_its_health_check_is_switched_back_and_nothing_is_
         "/api/memories",
         r#"{"persona": "aria", "text": "after"}"#,
     );
-    let options = deskmate_api::servers::RestoreOptions {
+    let options = RestoreOptions {
         // No stack turns healthy in a second: the switch's health check fails.
         health_timeout: std::time::Duration::from_secs(1),
         ..Default::default()
     };
-    let err = it
-        .servers
-        .backup_restore(
-            "home",
-            Environment::Production,
-            &made.id,
-            &options,
-            &mut |_| {},
-            &Cancel::new(),
-        )
-        .unwrap_err();
+    let err = restore(&it, &made.id, &options, &mut Vec::new()).unwrap_err();
     assert_eq!(err.code, "backup.restore_unhealthy", "{err:?}");
     assert!(err.message.contains("switched back"), "{}", err.message);
     assert_eq!(

@@ -641,7 +641,9 @@ fi"#,
     let (age, who) = rest.split_once(' ').unwrap_or((rest, "someone"));
     Err(refuse(
         "release.locked",
-        format!("Another change is under way on this server (an update, a restore, a publish or a settings change): {who}, for {age} s now."),
+        format!(
+            "Another change is under way on this server (an update, a restore, a publish or a settings change): {who}, for {age} s now."
+        ),
         "Wait for it to finish. If nothing is running any more (the app was closed midway), clear the deploy lock (it asks first).",
     ))
 }
