@@ -312,6 +312,8 @@ if [ -r "$stack/.lock/deploy/holder" ]; then
     '' | *[!0-9]*) ;;
     *) [ $((now - taken)) -ge 3600 ] || changing=${who:-someone} ;;
     esac
+    # It goes into current.tsv: no tab or odd byte may split that line.
+    changing=${changing//[^A-Za-z0-9@._ -]/?}
 fi
 
 # --- what changed, and who is told -------------------------------------------------------

@@ -206,10 +206,11 @@ pub struct RestoreReport {
 }
 
 impl Servers {
-    /// Restores a backup side by side, under the deploy lock: a safety backup of the state now, the backup's data
-    /// into new volumes beside the running stack (proven there by row and point counts and
-    /// file hashes), then the stack switched to them and health-checked. If the restored
-    /// stack is not healthy it is switched back to the data it had, which was never touched.
+    /// Restores a backup side by side, under the deploy lock: a safety backup of the state
+    /// now, the backup's data into new volumes beside the running stack (proven there by row
+    /// and point counts and file hashes), then the stack switched to them and health-checked.
+    /// If the restored stack is not healthy it is switched back to the data it had, which was
+    /// never touched.
     pub fn backup_restore(
         &self,
         name: &str,
