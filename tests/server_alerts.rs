@@ -1,9 +1,9 @@
 //! The watchdog and its e-mails against an installed test-bed stack (real sshd, engine,
 //! Caddy) and a real SMTP server on loopback (aiosmtpd): nothing is judged of the services
 //! while an update holds the deploy lock (for up to an hour), a stopped container is one
-//! e-mail however many rounds see it, its recovery one more, a fault back within the hour waits, a
-//! test e-mail arrives, a wrong password is explained, and the SMTP password (a canary) is
-//! in none of the e-mails, settings files, audit log or sshd's command log. And the script
+//! e-mail however many rounds see it, its recovery one more, a fault back within the hour
+//! waits, a test e-mail arrives, a wrong password is explained, and the SMTP password (a
+//! canary) is in none of the e-mails, settings files, audit log or sshd's command log. And the script
 //! alone, as its timer runs it: the certificate check at 60, 20 and 10 days left, the backup
 //! check at 30 hours.
 

@@ -172,62 +172,59 @@ impl Servers {
             self.installed(name, environment, "config.not_installed", "to configure")?;
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
-        let holder = super::holder();
-        deskmate_remote::deploy::lock(&session, &dir, &holder).map_err(fail)?;
-        let result = (|| {
-            let mut files = EnvFiles::read(&session, &dir)?;
-            let before = files.clone();
-            edit(&session, &mut files)?;
-            // Back to what served: the old files, the old password in the database.
-            let undo = |files: &EnvFiles| {
-                let _ = put_files(&session, &dir, &before.changed(files), &Cancel::new());
-                if let Some(old) = before.value(POSTGRES_ENV, "POSTGRES_PASSWORD")
-                    && files.value(POSTGRES_ENV, "POSTGRES_PASSWORD") != Some(old)
-                {
-                    let _ = set_database_password(&session, &files.project, &Secret::new(old));
-                }
-            };
-            if let Err(err) = put_files(&session, &dir, &files.changed(&before), cancel) {
-                undo(&files);
-                return Err(fail(err));
+        // Let go however this ends.
+        let _lock =
+            super::release::DeployLock::take(&session, &dir, &super::holder()).map_err(fail)?;
+        let mut files = EnvFiles::read(&session, &dir)?;
+        let before = files.clone();
+        edit(&session, &mut files)?;
+        // Back to what served: the old files, the old password in the database.
+        let undo = |files: &EnvFiles| {
+            let _ = put_files(&session, &dir, &before.changed(files), &Cancel::new());
+            if let Some(old) = before.value(POSTGRES_ENV, "POSTGRES_PASSWORD")
+                && files.value(POSTGRES_ENV, "POSTGRES_PASSWORD") != Some(old)
+            {
+                let _ = set_database_password(&session, &files.project, &Secret::new(old));
             }
-            let spec = running_spec(
-                &dir,
-                project_name(&dir),
-                environment,
-                &installed,
-                std::time::Duration::from_secs(180),
+        };
+        if let Err(err) = put_files(&session, &dir, &files.changed(&before), cancel) {
+            undo(&files);
+            return Err(fail(err));
+        }
+        let spec = running_spec(
+            &dir,
+            project_name(&dir),
+            environment,
+            &installed,
+            std::time::Duration::from_secs(180),
+        );
+        if let Err(err) = steps::apply(&session, &spec, &compose, cancel) {
+            undo(&files);
+            let back = steps::apply(&session, &spec, &compose, &Cancel::new());
+            let e = ApiError::new(
+                "config.unhealthy",
+                format!(
+                    "with the new {key}, DeskMate did not turn healthy ({}); {}",
+                    remote_error(err, name).message,
+                    if back.is_ok() {
+                        "the old setting is back and serves"
+                    } else {
+                        "putting the old setting back did not bring it up either"
+                    }
+                ),
+                "read the backend's logs (server logs) to see why the new value was refused",
             );
-            if let Err(err) = steps::apply(&session, &spec, &compose, cancel) {
-                undo(&files);
-                let back = steps::apply(&session, &spec, &compose, &Cancel::new());
-                let e = ApiError::new(
-                    "config.unhealthy",
-                    format!(
-                        "with the new {key}, DeskMate did not turn healthy ({}); {}",
-                        remote_error(err, name).message,
-                        if back.is_ok() {
-                            "the old setting is back and serves"
-                        } else {
-                            "putting the old setting back did not bring it up either"
-                        }
-                    ),
-                    "read the backend's logs (server logs) to see why the new value was refused",
-                );
-                return Err(e.with_detail("key", key));
-            }
-            audit(&session, &dir, audit_line);
-            Ok(ConfigChange {
-                server: name.to_string(),
-                environment: environment.name(),
-                key: key.to_string(),
-                restarted: config::find(key)
-                    .map(|s| s.services.iter().map(|x| x.to_string()).collect())
-                    .unwrap_or_default(),
-            })
-        })();
-        let _ = deskmate_remote::deploy::unlock(&session, &dir);
-        result
+            return Err(e.with_detail("key", key));
+        }
+        audit(&session, &dir, audit_line);
+        Ok(ConfigChange {
+            server: name.to_string(),
+            environment: environment.name(),
+            key: key.to_string(),
+            restarted: config::find(key)
+                .map(|s| s.services.iter().map(|x| x.to_string()).collect())
+                .unwrap_or_default(),
+        })
     }
 }
 
