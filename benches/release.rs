@@ -17,6 +17,7 @@ mod support;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use deskmate_api::servers::DeployOptions;
 use deskmate_api::{Cancel, HostKeyPolicy};
+use deskmate_remote::Remote;
 use deskmate_remote::{Credentials, KnownHosts, Session, Target, Timeouts, Visibility};
 use deskmate_test_server::docker::{release, releases};
 

@@ -255,10 +255,16 @@ fn run_with(
                             println!("{name} holds no deploy lock.")
                         });
                     }
-                    Ok(Some((who, age))) => {
+                    Ok(Some(holder)) => {
                         if !json {
+                            let gone = if holder.gone_from_here() {
+                                " That program is no longer running on this computer."
+                            } else {
+                                " Clear it only if that change is no longer running."
+                            };
                             println!(
-                                "{who} took the deploy lock of {name} {age} s ago. Clear it only if that update is no longer running."
+                                "The deploy lock of {name} is held by {}.{gone} Clearing it lets another change start while a change that was cut off may have left the server part-way; `deskmate release audit {name}` shows how far it got.",
+                                holder.describe()
                             );
                         }
                     }

@@ -404,11 +404,11 @@ fn a_connection_killed_at_each_step_leaves_a_healthy_release_serving_and_the_loc
             "killed after {after}: {list:?}"
         );
         // The lock and the audit say whose update it was and how far it got.
-        let (who, _) = servers
+        let holder = servers
             .release_lock_holder("home", Environment::Production)
             .unwrap()
             .unwrap_or_else(|| panic!("killed after {after} ({err:?}): no lock left"));
-        assert_eq!(who, "bob@desk");
+        assert_eq!(holder.who, "bob@desk");
         let audit = servers
             .release_audit("home", Environment::Production)
             .unwrap();

@@ -494,6 +494,16 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
     api
 }
 
+/// An operation that stopped: the remote error with its hint, led by the state the server
+/// is in (what was put back, or what is left part-way), and the step it stopped at.
+fn stopped_error(stopped: Box<deskmate_remote::ops::Stopped>, name: &str) -> ApiError {
+    let step = stopped.step;
+    let state = stopped.state.clone();
+    let mut err = remote_error(stopped.error, name);
+    err.hint = format!("{state} {}", err.hint);
+    err.with_detail("step", step)
+}
+
 /// How the proxy of an install the library recorded is reached from the server itself.
 fn probe_of(installed: deskmate_library::Install) -> deskmate_remote::install::ProxyProbe {
     deskmate_remote::install::ProxyProbe {

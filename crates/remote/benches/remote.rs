@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use deskmate_remote::Remote;
 use deskmate_remote::pump::Stream;
 use deskmate_remote::{
     Cancel, Credentials, HealthOptions, HostKeyPolicy, KnownHosts, Session, Target, Timeouts,

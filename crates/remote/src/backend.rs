@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cancel::Cancel;
 use crate::error::RemoteError;
+use crate::ops::Remote;
 use crate::pump::{Input, pump};
 use crate::session::Session;
 
@@ -51,14 +52,8 @@ pub struct SystemMetrics {
 }
 
 /// `GET /health` on the server's `127.0.0.1:port`. The error is a sentence for the report.
-pub fn fetch(session: &Session, port: u16) -> Result<BackendHealth, String> {
-    fetch_path(
-        session,
-        port,
-        "/health",
-        &format!("127.0.0.1:{port}"),
-        false,
-    )
+pub fn fetch(remote: &dyn Remote, port: u16) -> Result<BackendHealth, String> {
+    fetch_path(remote, port, "/health", &format!("127.0.0.1:{port}"), false)
 }
 
 /// `GET path` on the server's `127.0.0.1:port` with `host` as the Host (and, over HTTPS, the
@@ -66,13 +61,13 @@ pub fn fetch(session: &Session, port: u16) -> Result<BackendHealth, String> {
 /// is not judged here (that is the health report's certificate check, from the owner's
 /// side); this only proves the route works.
 pub fn fetch_path(
-    session: &Session,
+    remote: &dyn Remote,
     port: u16,
     path: &str,
     host: &str,
     https: bool,
 ) -> Result<BackendHealth, String> {
-    let (status, body) = exchange(session, port, host, https, "GET", path)?;
+    let (status, body) = remote.request(port, host, https, "GET", path)?;
     if status != 200 && status != 503 {
         return Err(format!("the backend answered HTTP {status} at {path}"));
     }

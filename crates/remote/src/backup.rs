@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
+use crate::ops::Remote;
 use crate::pump::Stream;
-use crate::session::Session;
 
 /// Output larger than this is not our scripts'.
 pub const MAX_OUTPUT: usize = 1 << 20;
@@ -143,7 +143,7 @@ impl Ran {
 /// Runs a script with `dir` as `$1`, telling `on_line` each `key<TAB>value` line as it
 /// comes. A cancel stops it on the server (the scripts clean up on TERM).
 pub(crate) fn run_script(
-    session: &Session,
+    session: &dyn Remote,
     body: &str,
     dir: &str,
     args: &[&str],
@@ -188,7 +188,7 @@ pub(crate) fn run_script(
     })
 }
 
-fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<Ran> {
+fn run(session: &dyn Remote, body: &str, dir: &str, args: &[&str]) -> Result<Ran> {
     run_script(session, body, dir, args, &Cancel::new(), &mut |_, _| {})
 }
 
@@ -196,7 +196,7 @@ fn run(session: &Session, body: &str, dir: &str, args: &[&str]) -> Result<Ran> {
 /// `on_line` hears each line of the report as the script gets there (`database`,
 /// `vectors`, `files`, `snapshot`, then the trial restore's).
 pub fn create(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     verify: bool,
     cancel: &Cancel,
@@ -278,7 +278,7 @@ fn verify_failed(snapshot: &str, why: &str) -> RemoteError {
 
 /// Runs `deskmate-verify` on one snapshot.
 pub fn verify(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     snapshot: &str,
     cancel: &Cancel,
@@ -366,7 +366,7 @@ pub struct Restored {
 /// Runs `deskmate-restore`: the parts of `snapshot` into new volumes (and a new data
 /// folder) named with `suffix`, proven there. The running stack is not touched.
 pub fn restore_beside(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     repository: Repository,
     snapshot: &str,
@@ -404,7 +404,7 @@ pub fn restore_beside(
 /// one goes to `files.1`). The same call with the old names and the two folders swapped
 /// undoes it. Nothing is deleted.
 pub fn point_at(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     postgres_volume: &str,
     qdrant_volume: &str,
@@ -438,7 +438,7 @@ if [ -n "$4" ]; then mv -T shared/data "$5" && mv -T "$4" shared/data || exit 1;
 }
 
 /// Removes what a restore made and no longer needs (its volumes after a switch back).
-pub fn remove_volumes(session: &Session, volumes: &[&str]) {
+pub fn remove_volumes(session: &dyn Remote, volumes: &[&str]) {
     if volumes.is_empty() {
         return;
     }
@@ -451,7 +451,7 @@ pub fn remove_volumes(session: &Session, volumes: &[&str]) {
 }
 
 /// Free space where the stack lives, in bytes.
-pub fn free_space(session: &Session, dir: &str) -> Result<u64> {
+pub fn free_space(session: &dyn Remote, dir: &str) -> Result<u64> {
     let out = run(session, r#"df -Pk -- "$1" | tail -n 1"#, dir, &[])?;
     out.stdout
         .split_whitespace()
@@ -498,7 +498,7 @@ impl Repository {
 }
 
 /// Every backup of the stack, newest first. An absent repository is an empty list.
-pub fn list(session: &Session, dir: &str) -> Result<Vec<Backup>> {
+pub fn list(session: &dyn Remote, dir: &str) -> Result<Vec<Backup>> {
     let body = format!(
         r#"{RESTIC_ENV}
 if [ ! -e "$RESTIC_REPOSITORY/config" ] && [ "${{RESTIC_REPOSITORY#*:}}" = "$RESTIC_REPOSITORY" ]; then echo '[]'; else
@@ -515,7 +515,7 @@ exit 0"#
 
 /// The backups another server's offsite copy holds (put in `shared/env/from` first), as
 /// this server reads them over its own connection to the offsite machine.
-pub fn list_from(session: &Session, dir: &str) -> Result<Vec<Backup>> {
+pub fn list_from(session: &dyn Remote, dir: &str) -> Result<Vec<Backup>> {
     let body = r#"stack=$1; restic_options=(); . "$1/bin/deskmate-repository"; use_repository from
 command -v restic > /dev/null || { echo "restic is not installed" >&2; exit 1; }
 restic "${restic_options[@]}" snapshots --no-lock --json --tag deskmate || exit 1
@@ -532,7 +532,7 @@ exit 0"#;
     )
 }
 
-fn list_with(session: &Session, dir: &str, body: &str) -> Result<Vec<Backup>> {
+fn list_with(session: &dyn Remote, dir: &str, body: &str) -> Result<Vec<Backup>> {
     let out = run(session, body, dir, &[])?;
     if !out.success {
         return Err(RemoteError::Refused {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
-use crate::session::Session;
+use crate::ops::Remote;
 
 pub const MAX_OUTPUT: usize = 4 << 20;
 pub const MAX_SERVICES: usize = 1000;
@@ -90,7 +90,7 @@ pub enum Listing {
 /// only the v1 `docker-compose`, whose `ps` has no JSON), the same fields come from
 /// `docker inspect` of the containers labelled with the project's name, which is what
 /// every compose labels them with.
-pub fn list(session: &Session, stack_dir: &str) -> Result<Listing> {
+pub fn list(session: &dyn Remote, stack_dir: &str) -> Result<Listing> {
     let out = session.capture(&script(LIST, &[stack_dir])?, MAX_OUTPUT)?;
     if !out.exit.success() {
         return Ok(Listing::Failed(out.stderr_tail()));

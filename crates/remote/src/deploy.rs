@@ -33,7 +33,7 @@ use crate::install::{
     self, Compose, ContainerState, InstallSpec, StepReport, check_cancel, containers, refuse,
     run_script,
 };
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// Services that hold no data: updated beside the old container, with no gap.
 pub const STATELESS: &[&str] = &["backend", "frontend"];
@@ -85,7 +85,7 @@ impl From<crate::RemoteError> for Failed {
 
 /// Runs the update's steps; see the module's comment.
 pub fn run(
-    session: &Session,
+    session: &dyn Remote,
     spec: &DeploySpec,
     compose: &Compose,
     on_step: &mut dyn FnMut(&StepReport),
@@ -291,7 +291,7 @@ pub fn run(
 
 /// The database's columns, one `schema.table.column type` line each, or None when
 /// PostgreSQL cannot be read.
-fn schema(session: &Session, project: &str) -> Option<Vec<String>> {
+fn schema(session: &dyn Remote, project: &str) -> Option<Vec<String>> {
     let out = run_script(
         session,
         "reading the database's tables",
@@ -346,7 +346,7 @@ pub fn schema_changes(before: &[String], after: &[String]) -> Vec<String> {
     changes
 }
 
-fn image_of(session: &Session, container: &str) -> Option<String> {
+fn image_of(session: &dyn Remote, container: &str) -> Option<String> {
     run_script(
         session,
         "reading a container's image",
@@ -360,7 +360,7 @@ fn image_of(session: &Session, container: &str) -> Option<String> {
 /// A second container of each service from `version`'s release folder, beside the one
 /// serving; then waits for each new one to turn healthy.
 fn start_beside(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     version: &str,
@@ -430,7 +430,7 @@ fn start_beside(
 
 /// Removes the containers of `services` that belong to the new release (after a failed
 /// start beside the old ones).
-fn remove_new(session: &Session, spec: &InstallSpec, services: &[String]) {
+fn remove_new(session: &dyn Remote, spec: &InstallSpec, services: &[String]) {
     let Ok(list) = containers(session, &spec.project) else {
         return;
     };
@@ -452,7 +452,7 @@ fn remove_new(session: &Session, spec: &InstallSpec, services: &[String]) {
 
 /// A stateful service (or the proxy) recreated from the new release, then healthy.
 fn recreate(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     service: &str,
@@ -496,7 +496,7 @@ fn recreate(
 }
 
 /// Stops (each finishes the requests in flight, up to 30 s) and removes containers.
-fn stop_containers(session: &Session, ids: &[String]) -> Result<()> {
+fn stop_containers(session: &dyn Remote, ids: &[String]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -512,7 +512,7 @@ fn stop_containers(session: &Session, ids: &[String]) -> Result<()> {
 
 /// The new containers healthy and `/api/health` answering through the proxy, for `window`.
 fn watch(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     services: &[String],
     window: Duration,
@@ -560,7 +560,7 @@ fn watch(
 /// The previous release's stateless services started beside the failed new ones, the new
 /// ones stopped, and `current` pointed back.
 fn roll_back(
-    session: &Session,
+    session: &dyn Remote,
     spec: &DeploySpec,
     compose: &Compose,
     services: &[String],
@@ -591,7 +591,7 @@ fn roll_back(
 
 /// Release folders beyond the newest [`KEEP_RELEASES`] (by time), except the current, the
 /// previous, and any a container mounts. Each one's release file goes to `state/retired`.
-fn prune(session: &Session, spec: &InstallSpec, previous: &str) -> Result<Vec<String>> {
+fn prune(session: &dyn Remote, spec: &InstallSpec, previous: &str) -> Result<Vec<String>> {
     let label = format!("label=com.docker.compose.project={}", spec.project);
     let out = run_script(
         session,
@@ -616,65 +616,6 @@ done"#,
     Ok(out.lines().map(str::to_string).collect())
 }
 
-/// The deploy lock: `STACK/.lock/deploy`, made with one `mkdir` (atomic), holding who took
-/// it, when and for what. Taken by the api before the update's first step.
-pub fn lock(session: &Session, dir: &str, holder: &str) -> Result<()> {
-    let out = session.capture(
-        &crate::exec::script(
-            r#"mkdir -p "$1/.lock" || exit 1
-if mkdir "$1/.lock/deploy" 2>/dev/null; then
-  printf '%s\t%s\n' "$(date -u +%s)" "$2" > "$1/.lock/deploy/holder"; echo taken
-else
-  now=$(date -u +%s); IFS="$(printf '\t')" read -r t who < "$1/.lock/deploy/holder" 2>/dev/null
-  echo "held $(( now - ${t:-$now} )) $who"
-fi"#,
-            &[dir, holder],
-        )?,
-        4096,
-    )?;
-    let text = out.stdout_text();
-    let text = text.trim();
-    if text == "taken" {
-        return Ok(());
-    }
-    let rest = text.strip_prefix("held ").unwrap_or(text);
-    let (age, who) = rest.split_once(' ').unwrap_or((rest, "someone"));
-    Err(refuse(
-        "release.locked",
-        format!(
-            "Another change is under way on this server (an update, a restore, a publish or a settings change): {who}, for {age} s now."
-        ),
-        "Wait for it to finish. If nothing is running any more (the app was closed midway), clear the deploy lock (it asks first).",
-    ))
-}
-
-/// Lets go of the deploy lock. True if there was one.
-pub fn unlock(session: &Session, dir: &str) -> Result<bool> {
-    let out = run_script(
-        session,
-        "clearing the deploy lock",
-        r#"[ -d "$1/.lock/deploy" ] || { echo none; exit 0; }; rm -rf -- "$1/.lock/deploy" && echo cleared"#,
-        &[dir],
-    )?;
-    Ok(out.trim() == "cleared")
-}
-
-/// Who holds the deploy lock and for how long (seconds), if anyone.
-pub fn lock_holder(session: &Session, dir: &str) -> Result<Option<(String, u64)>> {
-    let out = run_script(
-        session,
-        "reading the deploy lock",
-        r#"[ -d "$1/.lock/deploy" ] || exit 0
-now=$(date -u +%s); IFS="$(printf '\t')" read -r t who < "$1/.lock/deploy/holder" 2>/dev/null
-printf '%s\t%s\n' "$(( now - ${t:-$now} ))" "${who:-unknown}""#,
-        &[dir],
-    )?;
-    Ok(out
-        .trim()
-        .split_once('\t')
-        .map(|(age, who)| (who.to_string(), age.parse().unwrap_or(0))))
-}
-
 /// One release folder on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ReleaseEntry {
@@ -687,7 +628,7 @@ pub struct ReleaseEntry {
 }
 
 /// The releases on the server, newest first.
-pub fn releases(session: &Session, dir: &str) -> Result<Vec<ReleaseEntry>> {
+pub fn releases(session: &dyn Remote, dir: &str) -> Result<Vec<ReleaseEntry>> {
     let out = run_script(
         session,
         "listing the releases",

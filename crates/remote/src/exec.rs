@@ -144,47 +144,6 @@ impl Session {
         Ok(exit)
     }
 
-    /// Runs `command` and collects its output, refusing more than `limit` bytes per stream.
-    pub fn capture(&self, command: &str, limit: usize) -> Result<Captured> {
-        self.capture_with_input(command, None, limit)
-    }
-
-    pub fn capture_with_input(
-        &self,
-        command: &str,
-        stdin: Option<&mut dyn Read>,
-        limit: usize,
-    ) -> Result<Captured> {
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let input = stdin.map(|reader| Input {
-            reader,
-            send_eof: true,
-        });
-        let exit = self.exec(
-            command,
-            input,
-            &mut |stream, bytes| {
-                let buffer = match stream {
-                    Stream::Stdout => &mut stdout,
-                    Stream::Stderr => &mut stderr,
-                };
-                if buffer.len() + bytes.len() > limit {
-                    return Err(RemoteError::Protocol {
-                        reason: format!("`{}` printed more than {limit} bytes", shorten(command)),
-                    });
-                }
-                buffer.extend_from_slice(bytes);
-                Ok(())
-            },
-            &Cancel::new(),
-        )?;
-        Ok(Captured {
-            exit,
-            stdout,
-            stderr,
-        })
-    }
-
     /// Stops a cancelled command and everything it started: every process in the SSH
     /// session the wrapper runs in. The pattern's brackets keep `pgrep` from finding this
     /// very command, whose text also holds the nonce.
@@ -217,7 +176,7 @@ fn nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn shorten(command: &str) -> String {
+pub(crate) fn shorten(command: &str) -> String {
     let mut short: String = command.chars().take(120).collect();
     if short.len() < command.len() {
         short.push('…');

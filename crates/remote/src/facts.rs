@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// Output larger than this is not our script's.
 const MAX_OUTPUT: usize = 64 << 10;
@@ -74,7 +74,7 @@ impl Facts {
     }
 }
 
-pub fn gather(session: &Session, stack_dir: &str) -> Result<Facts> {
+pub fn gather(session: &dyn Remote, stack_dir: &str) -> Result<Facts> {
     let out = session.capture(&script(SCRIPT, &[stack_dir])?, MAX_OUTPUT)?;
     parse(&out.stdout_text())
 }

@@ -9,7 +9,7 @@
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::install::{Compose, check_cancel, refuse, run_script};
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// What was built.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub fn check_ref(reference: &str) -> Result<()> {
 
 /// Builds `reference` of the repository at `url` on the server; see the module's comment.
 pub fn build(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     compose: &Compose,
     url: &str,

@@ -14,7 +14,7 @@ use crate::compose::{self, Container, Listing};
 use crate::error::Result;
 use crate::facts::{self, HostStats};
 use crate::findings::{Finding, Level, overall};
-use crate::session::Session;
+use crate::ops::Remote;
 use crate::tls::{self, CRITICAL_DAYS, Certificate, WARN_DAYS};
 
 /// The services DeskMate's stack cannot work without.
@@ -51,7 +51,7 @@ pub struct HealthReport {
     pub host: HostStats,
 }
 
-pub fn run(session: &Session, options: &HealthOptions) -> Result<HealthReport> {
+pub fn run(session: &dyn Remote, options: &HealthOptions) -> Result<HealthReport> {
     let start = Instant::now();
     let tls_result = std::thread::scope(|scope| -> Result<_> {
         let tls = options.domain.as_deref().map(|domain| {
@@ -259,7 +259,7 @@ struct BackupState {
     offsite: Option<(bool, String)>,
 }
 
-fn last_verified_backup(session: &Session, dir: &str) -> Result<BackupState> {
+fn last_verified_backup(session: &dyn Remote, dir: &str) -> Result<BackupState> {
     let out = session.capture(
         &crate::exec::script(
             r#"now=$(date -u +%s)

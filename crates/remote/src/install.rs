@@ -23,19 +23,13 @@ use serde::Serialize;
 
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
-use crate::exec::script;
 use crate::facts::Facts;
-use crate::session::Session;
+use crate::ops::Remote;
 use crate::transfer::Visibility;
 
-/// A file to put on the server.
-#[derive(Clone)]
-pub struct SpecFile {
-    /// Relative to the stack folder; host files (`/etc/…`) are absolute.
-    pub path: String,
-    pub contents: Vec<u8>,
-    pub secret: bool,
-}
+pub use crate::ops::{PlannedStep, StepReport};
+pub(crate) use crate::parts::commands::{check_cancel, refuse, run_script};
+pub use crate::parts::stack_files::{SpecFile, put as put_files};
 
 /// An image the release needs, and the id it must have.
 #[derive(Debug, Clone)]
@@ -87,23 +81,6 @@ pub struct InstallSpec {
     pub health_timeout: Duration,
 }
 
-/// One line of the plan, before anything changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct PlannedStep {
-    pub id: &'static str,
-    pub title: String,
-}
-
-/// What a step did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct StepReport {
-    pub id: &'static str,
-    pub title: String,
-    pub changed: bool,
-    /// What it found or did, in plain words.
-    pub detail: String,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Installed {
     pub version: String,
@@ -134,19 +111,6 @@ impl Compose {
             Compose::V2 => "docker compose",
             Compose::V1 => "docker-compose",
         }
-    }
-}
-
-/// Why an install cannot go on, with a stable code (`install.*`).
-pub(crate) fn refuse(
-    code: &'static str,
-    message: impl Into<String>,
-    detail: impl Into<String>,
-) -> RemoteError {
-    RemoteError::Refused {
-        code,
-        message: message.into(),
-        detail: detail.into(),
     }
 }
 
@@ -261,7 +225,7 @@ pub fn plan(spec: &InstallSpec) -> Vec<PlannedStep> {
 /// before this session (putting Docker on the server): they head the report, and go into
 /// the audit log once its folder exists.
 pub fn run(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     earlier: Vec<StepReport>,
@@ -398,36 +362,8 @@ pub fn run(
     })
 }
 
-pub(crate) fn check_cancel(cancel: &Cancel) -> Result<()> {
-    if cancel.is_cancelled() {
-        Err(RemoteError::Cancelled)
-    } else {
-        Ok(())
-    }
-}
-
-pub(crate) fn run_script(
-    session: &Session,
-    what: &str,
-    body: &str,
-    args: &[&str],
-) -> Result<String> {
-    let out = session.capture(&script(body, args)?, 1 << 20)?;
-    if !out.exit.success() {
-        return Err(RemoteError::RemoteFailed {
-            what: what.to_string(),
-            code: match out.exit {
-                crate::exec::Exit::Code(c) => c,
-                crate::exec::Exit::Signal(_) => -1,
-            },
-            detail: out.stderr_tail(),
-        });
-    }
-    Ok(out.stdout_text())
-}
-
 /// Updates are not built yet: an install never replaces another version that is serving.
-fn refuse_other_release(session: &Session, spec: &InstallSpec) -> Result<()> {
+fn refuse_other_release(session: &dyn Remote, spec: &InstallSpec) -> Result<()> {
     let current = run_script(
         session,
         "reading the current release",
@@ -447,7 +383,7 @@ fn refuse_other_release(session: &Session, spec: &InstallSpec) -> Result<()> {
     Ok(())
 }
 
-fn folders(session: &Session, spec: &InstallSpec) -> Result<bool> {
+fn folders(session: &dyn Remote, spec: &InstallSpec) -> Result<bool> {
     let out = run_script(
         session,
         "creating the stack's folders",
@@ -464,7 +400,7 @@ echo "$made""#,
 }
 
 /// The id each wanted image has on the server now (empty when missing).
-fn image_ids(session: &Session, spec: &InstallSpec) -> Result<Vec<(WantedImage, String)>> {
+fn image_ids(session: &dyn Remote, spec: &InstallSpec) -> Result<Vec<(WantedImage, String)>> {
     let mut out = Vec::new();
     for image in &spec.images {
         let id = run_script(
@@ -479,7 +415,7 @@ fn image_ids(session: &Session, spec: &InstallSpec) -> Result<Vec<(WantedImage, 
 }
 
 pub(crate) fn images(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     cancel: &Cancel,
 ) -> Result<Vec<String>> {
@@ -588,81 +524,15 @@ pub(crate) fn images(
     Ok(missing)
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-pub(crate) fn files(session: &Session, spec: &InstallSpec, cancel: &Cancel) -> Result<Vec<String>> {
+pub(crate) fn files(
+    session: &dyn Remote,
+    spec: &InstallSpec,
+    cancel: &Cancel,
+) -> Result<Vec<String>> {
     put_files(session, &spec.dir, &spec.files, cancel)
 }
 
-/// Writes each of `files` (paths relative to `dir`) whose contents differ from the
-/// server's, each whole (`Session::write_file`); the paths written.
-pub fn put_files(
-    session: &Session,
-    dir: &str,
-    files: &[SpecFile],
-    cancel: &Cancel,
-) -> Result<Vec<String>> {
-    let targets: Vec<(String, &SpecFile)> = files
-        .iter()
-        .map(|f| (format!("{dir}/{}", f.path), f))
-        .collect();
-    let paths: Vec<&str> = targets.iter().map(|(p, _)| p.as_str()).collect();
-    let hashes = remote_hashes(session, &paths)?;
-    let mut written = Vec::new();
-    for ((path, file), have) in targets.iter().zip(hashes) {
-        check_cancel(cancel)?;
-        if have == sha256_hex(&file.contents) {
-            continue;
-        }
-        if let Some(parent) = path.rsplit_once('/').map(|(d, _)| d) {
-            run_script(session, "making a folder", "mkdir -p -- \"$1\"", &[parent])?;
-        }
-        let visibility = if file.secret {
-            Visibility::Secret
-        } else {
-            Visibility::Normal
-        };
-        session.write_file(&file.contents, path, visibility, cancel)?;
-        written.push(file.path.clone());
-    }
-    Ok(written)
-}
-
-/// The SHA-256 of each path on the server, empty for a missing file.
-fn remote_hashes(session: &Session, paths: &[&str]) -> Result<Vec<String>> {
-    let out = run_script(
-        session,
-        "comparing the stack's files",
-        r#"for f in "$@"; do
-  if [ -f "$f" ]; then h=$(sha256sum < "$f") || exit 1; echo "${h%% *}"; else echo -; fi
-done"#,
-        paths,
-    )?;
-    let hashes: Vec<String> = out
-        .lines()
-        .map(|l| {
-            if l == "-" {
-                String::new()
-            } else {
-                l.trim().to_string()
-            }
-        })
-        .collect();
-    if hashes.len() != paths.len() {
-        return Err(RemoteError::Protocol {
-            reason: "the server's file hashes did not come back one per file".into(),
-        });
-    }
-    Ok(hashes)
-}
-
-pub(crate) fn switch(session: &Session, spec: &InstallSpec) -> Result<bool> {
+pub(crate) fn switch(session: &dyn Remote, spec: &InstallSpec) -> Result<bool> {
     let out = run_script(
         session,
         "switching the current release",
@@ -685,7 +555,7 @@ pub struct ContainerState {
     pub release: String,
 }
 
-pub fn containers(session: &Session, project: &str) -> Result<Vec<ContainerState>> {
+pub fn containers(session: &dyn Remote, project: &str) -> Result<Vec<ContainerState>> {
     let label = format!("label=com.docker.compose.project={project}");
     let out = run_script(
         session,
@@ -739,7 +609,7 @@ fn all_healthy(spec: &InstallSpec, list: &[ContainerState]) -> bool {
 /// data volumes): compose recreates what changed; then every service and the proxy must be
 /// healthy. Nothing is stopped on failure: the caller decides what to switch back to.
 pub fn restart(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     cancel: &Cancel,
@@ -750,7 +620,7 @@ pub fn restart(
 /// Like [`restart`], but compose recreates only the services whose files changed (a
 /// setting in an env file): the others keep running untouched.
 pub fn apply(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     cancel: &Cancel,
@@ -759,7 +629,7 @@ pub fn apply(
 }
 
 fn start_again(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     mode: Start,
@@ -790,7 +660,7 @@ enum Start {
 /// Starts the stack as `mode` says; then waits for health. `first`: nothing served before,
 /// so a failure is followed by stopping it all (and the words say so).
 fn start_and_wait(
-    session: &Session,
+    session: &dyn Remote,
     spec: &InstallSpec,
     compose: &Compose,
     mode: Start,
@@ -889,7 +759,7 @@ fn start_and_wait(
 
 /// Compose's last words when it finished without success; None while it runs or after it
 /// succeeded.
-fn compose_outcome(session: &Session, spec: &InstallSpec) -> ComposeOutcome {
+fn compose_outcome(session: &dyn Remote, spec: &InstallSpec) -> ComposeOutcome {
     let out = run_script(
         session,
         "reading compose's outcome",
@@ -917,7 +787,7 @@ enum ComposeOutcome {
 
 /// The failing service's last log lines and Docker's health log.
 pub(crate) fn diagnose(
-    session: &Session,
+    session: &dyn Remote,
     list: &[ContainerState],
     service: &str,
 ) -> (String, String) {
@@ -944,7 +814,7 @@ pub(crate) fn diagnose(
 /// Leaves nothing running and no `current` after a first install that failed; volumes (the
 /// data) are kept.
 /// Stops the detached `compose up`, if it still runs, and waits (10 s at most) for it to go.
-fn stop_compose_up(session: &Session, spec: &InstallSpec) {
+fn stop_compose_up(session: &dyn Remote, spec: &InstallSpec) {
     let _ = run_script(
         session,
         "stopping compose",
@@ -955,7 +825,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 "$p" 2>/
     );
 }
 
-fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
+fn stop_failed(session: &dyn Remote, spec: &InstallSpec, compose: &Compose) {
     // A compose still waiting in the background would start what `down` removes.
     stop_compose_up(session, spec);
     let line = format!(
@@ -970,7 +840,7 @@ fn stop_failed(session: &Session, spec: &InstallSpec, compose: &Compose) {
 /// be getting its certificate (an ACME order takes seconds, and one refused by the CA is
 /// tried again 10 s later). The outer error is a cancel; the inner one the last answer.
 fn wait_through_proxy(
-    session: &Session,
+    session: &dyn Remote,
     probe: &ProxyProbe,
     cancel: &Cancel,
 ) -> Result<std::result::Result<(), String>> {
@@ -984,7 +854,7 @@ fn wait_through_proxy(
     Ok(answer)
 }
 
-pub fn through_proxy(session: &Session, probe: &ProxyProbe) -> std::result::Result<(), String> {
+pub fn through_proxy(session: &dyn Remote, probe: &ProxyProbe) -> std::result::Result<(), String> {
     let body =
         crate::backend::fetch_path(session, probe.port, "/api/health", &probe.host, probe.https)?;
     if body.status == "healthy" {
@@ -996,7 +866,7 @@ pub fn through_proxy(session: &Session, probe: &ProxyProbe) -> std::result::Resu
 
 /// The boot unit, jail, logrotate and firewall, when this account is root or may sudo
 /// without a password. `systemctl` and `ufw` are the server's own.
-fn host(session: &Session, spec: &InstallSpec) -> Result<(bool, String)> {
+fn host(session: &dyn Remote, spec: &InstallSpec) -> Result<(bool, String)> {
     let staging = format!("{}/releases/{}/host", spec.dir, spec.version);
     let Some((prefix, changed)) =
         install_system_files(session, &staging, &spec.host_root, &spec.host_files)?
@@ -1056,7 +926,7 @@ pub enum Firewall {
 }
 
 /// Asks `ufw status`, as root when this account may be root; reads nothing else.
-pub fn firewall(session: &Session) -> Result<Firewall> {
+pub fn firewall(session: &dyn Remote) -> Result<Firewall> {
     let out = run_script(
         session,
         "reading the firewall",
@@ -1077,7 +947,7 @@ pub fn firewall(session: &Session) -> Result<Firewall> {
 
 /// How this account runs commands as root: `""` as root, `"sudo -n "` with passwordless
 /// sudo, None otherwise.
-pub fn root_prefix(session: &Session) -> Result<Option<&'static str>> {
+pub fn root_prefix(session: &dyn Remote) -> Result<Option<&'static str>> {
     let who = run_script(
         session,
         "checking for root",
@@ -1095,7 +965,7 @@ pub fn root_prefix(session: &Session) -> Result<Option<&'static str>> {
 /// staged in `staging` first and installed only when it differs. None when this account
 /// cannot act as root; else the root prefix and whether any file changed.
 pub fn install_system_files(
-    session: &Session,
+    session: &dyn Remote,
     staging: &str,
     host_root: &str,
     files: &[SpecFile],
@@ -1126,7 +996,7 @@ pub fn install_system_files(
 /// System timers put in place (see [`install_system_files`]), then enabled and started.
 /// False when this account cannot act as root.
 pub fn install_timers(
-    session: &Session,
+    session: &dyn Remote,
     staging: &str,
     host_root: &str,
     units: &[SpecFile],
@@ -1146,12 +1016,17 @@ pub fn install_timers(
 
 /// One line per step in `log/audit.log` on the server: when, who, what, and the outcome.
 /// Never a secret: step details name files, not their contents.
-fn audit(session: &Session, spec: &InstallSpec, report: &StepReport) {
+fn audit(session: &dyn Remote, spec: &InstallSpec, report: &StepReport) {
     audit_step(session, spec, "install", report);
 }
 
 /// One line in `log/audit.log` for a step of an install or an update (`what`).
-pub(crate) fn audit_step(session: &Session, spec: &InstallSpec, what: &str, report: &StepReport) {
+pub(crate) fn audit_step(
+    session: &dyn Remote,
+    spec: &InstallSpec,
+    what: &str,
+    report: &StepReport,
+) {
     let line = format!(
         "{what} {} {} step={} changed={} {}",
         spec.environment,

@@ -11,8 +11,8 @@ use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
 use crate::install::{refuse, run_script};
+use crate::ops::Remote;
 use crate::pump::Stream;
-use crate::session::Session;
 
 /// Which lines, as `docker logs` takes them.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,7 @@ fn check_service(name: &str) -> Result<()> {
 
 /// Streams the project's log lines to `on_line`, one whole line at a time, as they come.
 pub fn stream(
-    session: &Session,
+    session: &dyn Remote,
     project: &str,
     query: &LogQuery,
     on_line: &mut dyn FnMut(&str),
@@ -150,7 +150,7 @@ wait"#;
 /// whose log could not be measured is left out. Docker keeps the logs in its own folder,
 /// which only root reads: they are measured as root, or from inside a throwaway container
 /// of the container's own image (the docker group may do that, and it is all it can do).
-pub fn space(session: &Session, project: &str) -> Result<Vec<(String, u64)>> {
+pub fn space(session: &dyn Remote, project: &str) -> Result<Vec<(String, u64)>> {
     let out = run_script(
         session,
         "measuring the logs",

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// One host key the offsite machine presented.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -32,7 +32,7 @@ pub struct OffsiteProbe {
 
 /// Makes the server's offsite key (once: an ed25519 key in `STACK/shared/env/offsite/key`,
 /// 0600) and asks the offsite machine for its host keys with `ssh-keyscan`.
-pub fn probe(session: &Session, dir: &str, host: &str, port: u16) -> Result<OffsiteProbe> {
+pub fn probe(session: &dyn Remote, dir: &str, host: &str, port: u16) -> Result<OffsiteProbe> {
     let body = r#"umask 077; d="$1/shared/env/offsite"; mkdir -p "$d" || exit 1
 command -v ssh-keygen > /dev/null || { echo "ssh-keygen is not installed on this server (Debian and Ubuntu: openssh-client)" >&2; exit 1; }
 [ -s "$d/key" ] || ssh-keygen -q -t ed25519 -N '' -C "deskmate-backup@$(hostname)" -f "$d/key" < /dev/null > /dev/null || exit 1
@@ -93,7 +93,7 @@ pub fn parse_probe(text: &str) -> OffsiteProbe {
 /// Runs `deskmate-offsite --init` (the target, port and pinned host key written first):
 /// the offsite repository found or made, which proves the connection end to end. Its
 /// message names what failed (the key not authorized, the host key, the network).
-pub fn init(session: &Session, dir: &str, cancel: &Cancel) -> Result<bool> {
+pub fn init(session: &dyn Remote, dir: &str, cancel: &Cancel) -> Result<bool> {
     let mut created = false;
     let out = crate::backup::run_script(
         session,
@@ -118,7 +118,7 @@ pub fn init(session: &Session, dir: &str, cancel: &Cancel) -> Result<bool> {
 
 /// The server's private offsite key, read back for the owner's keychain copy: disaster
 /// recovery brings it to a new server, which then reads the offsite copy with it.
-pub fn read_key(session: &Session, dir: &str) -> Result<String> {
+pub fn read_key(session: &dyn Remote, dir: &str) -> Result<String> {
     let out = session.capture(
         &script(r#"cat "$1/shared/env/offsite/key""#, &[dir])?,
         16 * 1024,

@@ -17,7 +17,7 @@ use crate::error::{RemoteError, Result};
 use crate::exec::script;
 use crate::facts::Facts;
 use crate::install::{PlannedStep, StepReport};
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// Distributions whose own packages this step uses.
 const APT_DISTRIBUTIONS: &[&str] = &["debian", "ubuntu", "raspbian"];
@@ -62,7 +62,7 @@ pub fn planned(facts: &Facts) -> Option<PlannedStep> {
 
 /// Installs and starts Docker; the compose package it chose, in the report. The caller
 /// signs in again afterwards, since a new group only applies to a new login.
-pub fn run(session: &Session, step: &PlannedStep, cancel: &Cancel) -> Result<StepReport> {
+pub fn run(session: &dyn Remote, step: &PlannedStep, cancel: &Cancel) -> Result<StepReport> {
     if cancel.is_cancelled() {
         return Err(RemoteError::Cancelled);
     }
@@ -101,7 +101,7 @@ pub fn planned_restic(facts: &Facts) -> Option<PlannedStep> {
 }
 
 /// Installs restic; its version, in the report.
-pub fn run_restic(session: &Session, step: &PlannedStep, cancel: &Cancel) -> Result<StepReport> {
+pub fn run_restic(session: &dyn Remote, step: &PlannedStep, cancel: &Cancel) -> Result<StepReport> {
     if cancel.is_cancelled() {
         return Err(RemoteError::Cancelled);
     }

@@ -7,7 +7,7 @@ use crate::compose::{self, Listing};
 use crate::error::Result;
 use crate::facts::{self, Facts, HostStats};
 use crate::findings::{Finding, Level, overall};
-use crate::session::Session;
+use crate::ops::Remote;
 
 const GIB_KIB: u64 = 1 << 20;
 
@@ -18,7 +18,7 @@ pub struct Preflight {
     pub facts: Facts,
 }
 
-pub fn run(session: &Session, stack_dir: &str) -> Result<Preflight> {
+pub fn run(session: &dyn Remote, stack_dir: &str) -> Result<Preflight> {
     let facts = facts::gather(session, stack_dir)?;
     // Which ports our own stack publishes, so a port it holds is not "taken".
     let ours = match facts.get("docker.access") {

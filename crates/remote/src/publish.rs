@@ -24,11 +24,10 @@
 
 use serde::Serialize;
 
-use crate::backend;
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::install::{ProxyProbe, check_cancel, refuse, run_script};
-use crate::session::Session;
+use crate::ops::Remote;
 use crate::transfer::Visibility;
 
 /// Where versions are kept, under the stack folder.
@@ -90,7 +89,7 @@ pub fn check_name(name: &str) -> Result<()> {
 /// The stack a publish goes to, and who publishes.
 #[derive(Clone, Copy)]
 pub struct Target<'a> {
-    pub session: &'a Session,
+    pub session: &'a dyn Remote,
     /// The stack folder.
     pub dir: &'a str,
     /// Its compose project.
@@ -200,7 +199,7 @@ fn room_file(folder: &str, room: &str, version: u32) -> String {
 /// The kept file copied into every running backend, loaded (an id the database has is
 /// skipped, so this is safe to repeat), activated, and the activation read back.
 fn serve_room(
-    session: &Session,
+    session: &dyn Remote,
     project: &str,
     probe: &ProxyProbe,
     room: &str,
@@ -219,15 +218,15 @@ done
         &[project, file, TEMPLATES_IN_BACKEND, &id],
     )?;
     let call = |method: &str, path: &str| -> Result<Vec<u8>> {
-        let (status, body) =
-            backend::exchange(session, probe.port, &probe.host, probe.https, method, path)
-                .map_err(|e| {
-                    refuse(
-                        "publish.backend_unreachable",
-                        "The backend did not answer.",
-                        e,
-                    )
-                })?;
+        let (status, body) = session
+            .request(probe.port, &probe.host, probe.https, method, path)
+            .map_err(|e| {
+                refuse(
+                    "publish.backend_unreachable",
+                    "The backend did not answer.",
+                    e,
+                )
+            })?;
         if status != 200 {
             return Err(refuse(
                 "publish.backend_refused",
@@ -453,7 +452,7 @@ fn live_folder(dir: &str, stem: &str) -> String {
 /// folder or the new one, never half of one), then checked through the backend; on a
 /// failed check the folder that served before goes back.
 fn swap_persona(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     probe: &ProxyProbe,
     stem: &str,
@@ -496,23 +495,22 @@ if [ -d "$1" ]; then mv -- "$1" "$3.old"; fi && mv -- "$3.new" "$1""#,
 }
 
 fn check_persona(
-    session: &Session,
+    session: &dyn Remote,
     probe: &ProxyProbe,
     stem: &str,
     card_name: &str,
     expressions: usize,
 ) -> Result<String> {
     let get = |path: &str| -> Result<serde_json::Value> {
-        let (status, body) =
-            backend::exchange(session, probe.port, &probe.host, probe.https, "GET", path).map_err(
-                |e| {
-                    refuse(
-                        "publish.backend_unreachable",
-                        "The backend did not answer.",
-                        e,
-                    )
-                },
-            )?;
+        let (status, body) = session
+            .request(probe.port, &probe.host, probe.https, "GET", path)
+            .map_err(|e| {
+                refuse(
+                    "publish.backend_unreachable",
+                    "The backend did not answer.",
+                    e,
+                )
+            })?;
         if status != 200 {
             return Err(refuse(
                 "publish.check_failed",
@@ -569,7 +567,7 @@ fn percent(text: &str) -> String {
 }
 
 /// The version numbers of `<prefix><N><suffix>` entries of `folder`, ascending.
-fn versions_in(session: &Session, folder: &str, prefix: &str, suffix: &str) -> Result<Vec<u32>> {
+fn versions_in(session: &dyn Remote, folder: &str, prefix: &str, suffix: &str) -> Result<Vec<u32>> {
     let out = run_script(
         session,
         "listing the published versions",
@@ -619,14 +617,14 @@ fn pick_older(
 }
 
 /// The live version of a room: the last publish or rollback of it in the log.
-fn live_version(session: &Session, dir: &str, kind: &str, name: &str) -> Result<Option<u32>> {
+fn live_version(session: &dyn Remote, dir: &str, kind: &str, name: &str) -> Result<Option<u32>> {
     Ok(publications(session, dir)?
         .into_iter()
         .rfind(|p| p.kind == kind && p.name == name)
         .map(|p| p.version))
 }
 
-fn read(session: &Session, path: &str) -> Result<Vec<u8>> {
+fn read(session: &dyn Remote, path: &str) -> Result<Vec<u8>> {
     let out = session.capture(&crate::exec::script("cat -- \"$1\"", &[path])?, 8 << 20)?;
     if !out.exit.success() {
         return Err(refuse(
@@ -638,7 +636,7 @@ fn read(session: &Session, path: &str) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-fn folder_sums(session: &Session, folder: &str) -> Result<String> {
+fn folder_sums(session: &dyn Remote, folder: &str) -> Result<String> {
     let out = run_script(
         session,
         "reading the kept version",
@@ -650,7 +648,7 @@ fn folder_sums(session: &Session, folder: &str) -> Result<String> {
     Ok(lines.join("\n"))
 }
 
-fn count_expressions(session: &Session, folder: &str) -> Result<usize> {
+fn count_expressions(session: &dyn Remote, folder: &str) -> Result<usize> {
     let out = run_script(
         session,
         "reading the kept version",
@@ -666,14 +664,14 @@ fn count_expressions(session: &Session, folder: &str) -> Result<usize> {
 
 /// The card's name a kept version was published with (a folder kept from by hand has none:
 /// its stem is the best guess, as DeskMate's own file naming derives one from the other).
-fn kept_card_name(session: &Session, folder: &str, stem: &str) -> Result<String> {
+fn kept_card_name(session: &dyn Remote, folder: &str, stem: &str) -> Result<String> {
     Ok(read(session, &format!("{folder}/{CARD_NAME_FILE}"))
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_else(|_| stem.to_string()))
 }
 
 fn record(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
     kind: &str,
     name: &str,
@@ -694,7 +692,7 @@ printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un)" "$5 $2 $3 v$4 b
 }
 
 /// Every publish and rollback on the server, oldest first.
-pub fn publications(session: &Session, dir: &str) -> Result<Vec<Publication>> {
+pub fn publications(session: &dyn Remote, dir: &str) -> Result<Vec<Publication>> {
     let out = run_script(
         session,
         "reading the publish log",

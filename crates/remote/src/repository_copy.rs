@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
-use crate::session::Session;
+use crate::ops::Remote;
 use crate::transfer::Visibility;
 
 /// More files than this is not a DeskMate repository (a year of daily backups of a large
@@ -135,7 +135,7 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 /// Mirrors the repository at `remote` (on the server) into `local`. `on_file` hears
 /// (files done, files to fetch) as it goes.
 pub fn mirror(
-    session: &Session,
+    session: &dyn Remote,
     remote: &str,
     local: &Path,
     cancel: &Cancel,
@@ -183,7 +183,7 @@ find . -type f ! -name '.*' -printf '%P\t%s\n'"#,
         let target: PathBuf = local.join(&file.path);
         let folder = target.parent().unwrap_or(local);
         std::fs::create_dir_all(folder).map_err(|e| RemoteError::io(folder, e))?;
-        let copied = session.download(
+        let copied = session.get(
             &format!("{remote}/{}", file.path),
             &target,
             Visibility::Secret,

@@ -6,7 +6,7 @@
 //! the target only once the hashes agree. So an interrupted or corrupted copy can leave a
 //! `.deskmate-part` file behind, but never a target that looks complete.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -16,6 +16,7 @@ use openssl::sha::Sha256;
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::{Exit, script};
+use crate::ops::Remote;
 use crate::pump::{Input, Stream};
 use crate::session::Session;
 
@@ -147,44 +148,7 @@ impl Session {
         })
     }
 
-    /// Copies `local` to the server's `remote` path.
-    pub fn upload(
-        &self,
-        local: &Path,
-        remote: &str,
-        visibility: Visibility,
-        on_progress: &mut dyn FnMut(Progress),
-        cancel: &Cancel,
-    ) -> Result<Transferred> {
-        let mut file = File::open(local).map_err(|e| RemoteError::io(local, e))?;
-        let total = file
-            .metadata()
-            .map_err(|e| RemoteError::io(local, e))?
-            .len();
-        self.upload_from(&mut file, total, remote, visibility, on_progress, cancel)
-    }
-
-    /// Writes `bytes` to the server's `remote` path the same way: whole or not at all,
-    /// checked by hash, with the mode `visibility` asks for from the first byte.
-    pub fn write_file(
-        &self,
-        bytes: &[u8],
-        remote: &str,
-        visibility: Visibility,
-        cancel: &Cancel,
-    ) -> Result<Transferred> {
-        let mut reader = bytes;
-        self.upload_from(
-            &mut reader,
-            bytes.len() as u64,
-            remote,
-            visibility,
-            &mut |_| {},
-            cancel,
-        )
-    }
-
-    fn upload_from(
+    pub(crate) fn upload_from(
         &self,
         source: &mut dyn Read,
         total: u64,

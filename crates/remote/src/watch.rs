@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::exec::script;
 use crate::install::refuse;
-use crate::session::Session;
+use crate::ops::Remote;
 
 /// The longest line any reader keeps; longer ones are skipped.
 pub const MAX_LINE: usize = 2048;
@@ -243,7 +243,7 @@ pub fn parse_settings(text: &str) -> Vec<(String, String)> {
 }
 
 /// The four files in one command, each behind a marker line.
-pub fn read(session: &Session, dir: &str) -> Result<WatchState> {
+pub fn read(session: &dyn Remote, dir: &str) -> Result<WatchState> {
     let body = "cd \"$1\" || exit 0
 for f in state/watch/current.tsv shared/watch.env; do printf '\\n--- %s\\n' \"$f\"; cat \"$f\" 2>/dev/null; done
 printf '\\n--- logs/watch-events.tsv\\n'; tail -n 500 logs/watch-events.tsv 2>/dev/null
@@ -272,7 +272,7 @@ true";
 
 /// One round of the watchdog now, as its timer would run it. The checks are recorded
 /// whatever happens to the e-mail; Some(why) when an alert e-mail could not be sent.
-pub fn round(session: &Session, dir: &str) -> Result<Option<String>> {
+pub fn round(session: &dyn Remote, dir: &str) -> Result<Option<String>> {
     let out = session.capture(
         &script("exec bash \"$1/bin/deskmate-watch\" \"$1\"", &[dir])?,
         1 << 20,
@@ -300,7 +300,7 @@ fn last_words(said: &str) -> &str {
 }
 
 /// A test e-mail from the server, through the same helper and settings the watchdog uses.
-pub fn send_test(session: &Session, dir: &str) -> Result<()> {
+pub fn send_test(session: &dyn Remote, dir: &str) -> Result<()> {
     let out = session.capture(
         &script("exec bash \"$1/bin/deskmate-watch\" \"$1\" --test", &[dir])?,
         1 << 20,

@@ -2,6 +2,7 @@
 
 mod support;
 
+use deskmate_remote::Remote;
 use deskmate_remote::{
     Credentials, HostKeyPolicy, KnownHosts, RemoteError, Secret, Session, Target,
 };

@@ -5,6 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use deskmate_remote::Remote;
 use deskmate_remote::pump::{Input, Stream};
 use deskmate_remote::{Cancel, Exit, HostKeyPolicy, Timeouts, command_line, script};
 use deskmate_test_server::TestServer;

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use deskmate_remote::Remote;
 use deskmate_remote::{Cancel, Session, Visibility};
 use deskmate_test_server::TestServer;
 use sha2::{Digest, Sha256};

@@ -4,6 +4,7 @@
 //! `watch_status` reads back what the watchdog keeps, for the server page, its chart and
 //! the desktop notifications.
 
+use deskmate_remote::Remote;
 use deskmate_remote::install::{SpecFile, install_timers, put_files};
 use deskmate_remote::watch::{self, HealthSample, Incident, WatchCheck, WatchEvent, WatchLevel};
 use deskmate_remote::{Cancel, Secret, Session, script};

@@ -6,6 +6,7 @@
 //! the owner's keychain as their copy, which is what restores a backup onto a new server. It
 //! travels only inside the SSH channel, never on a command line.
 
+use deskmate_remote::Remote;
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
 use deskmate_remote::install::{self as steps, InstallSpec, SpecFile, StepReport, put_files};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
@@ -233,8 +234,8 @@ impl Servers {
         // The server-wide guard an update takes too: a restore never runs beside an update
         // (or another restore) started from another computer, and the watchdog knows the
         // services it stops and starts are stopped on purpose.
-        let _lock =
-            super::release::DeployLock::take(&session, &dir, &super::holder()).map_err(fail)?;
+        let _lock = super::release::DeployLock::take(&session, &dir, &super::holder(), "restore")
+            .map_err(fail)?;
         let parts = if options.parts.is_empty() {
             Part::ALL.to_vec()
         } else {

@@ -5,6 +5,7 @@
 //! unhealthy is undone, and the old setting serves again. Each change is one audit line,
 //! without the value of a secret.
 
+use deskmate_remote::Remote;
 use deskmate_remote::install::{self as steps, SpecFile, put_files};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
 use deskmate_stack::compose::{BACKEND_ENV, POSTGRES_ENV, database_url};
@@ -174,7 +175,8 @@ impl Servers {
         let compose = steps::compose_of(&facts).map_err(fail)?;
         // Let go however this ends.
         let _lock =
-            super::release::DeployLock::take(&session, &dir, &super::holder()).map_err(fail)?;
+            super::release::DeployLock::take(&session, &dir, &super::holder(), "a settings change")
+                .map_err(fail)?;
         let mut files = EnvFiles::read(&session, &dir)?;
         let before = files.clone();
         edit(&session, &mut files)?;

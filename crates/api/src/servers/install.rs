@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use deskmate_library::Install;
+use deskmate_remote::Remote;
 use deskmate_remote::install::{
     self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
     StepReport, WantedImage,

@@ -4,14 +4,15 @@
 
 use deskmate_remote::Cancel;
 use deskmate_remote::install::{SpecFile, install_timers, put_files};
-use deskmate_remote::maintain::{self, MaintainStep};
+use deskmate_remote::maintain::{self, MaintainStep, Maintained};
+use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_stack::maintain as files;
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
 use super::install::stack_dir;
 use super::release::audit;
-use super::{Servers, remote_error};
+use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -30,47 +31,35 @@ impl Servers {
         &self,
         name: &str,
         environment: Environment,
-        plan: bool,
+        plan_only: bool,
         on_step: &mut dyn FnMut(&MaintainStep),
         cancel: &Cancel,
     ) -> Result<MaintainReport, ApiError> {
         let _claim = self.busy.claim(name, "maintenance")?;
         let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
         let script_file = files::script();
-        put_files(
-            &session,
-            &dir,
-            &[SpecFile {
-                path: script_file.path,
-                contents: script_file.contents.into_bytes(),
-                secret: false,
-            }],
-            cancel,
-        )
-        .map_err(fail)?;
-        let steps = maintain::run(&session, &dir, plan, on_step, cancel).map_err(fail)?;
-        let freed_bytes = steps
-            .iter()
-            .map(|s| s.bytes_before.saturating_sub(s.bytes_after))
-            .sum();
-        if !plan {
-            audit(
-                &session,
-                &dir,
-                &format!(
-                    "maintain freed={freed_bytes} failed={}",
-                    steps.iter().filter(|s| s.failed).count()
-                ),
-            );
-        }
+        let script_file = SpecFile {
+            path: script_file.path,
+            contents: script_file.contents.into_bytes(),
+            secret: false,
+        };
+        let scope = Scope {
+            dir,
+            environment: environment.name().into(),
+            subject: "-".into(),
+        };
+        let plan = maintain::plan(scope, plan_only, script_file, on_step);
+        let mut done = Maintained::default();
+        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
+            .run(plan, &mut done)
+            .map_err(|stopped| stopped_error(stopped, name))?;
         Ok(MaintainReport {
             server: name.to_string(),
             environment: environment.name(),
-            planned_only: plan,
-            steps,
-            freed_bytes,
+            planned_only: plan_only,
+            freed_bytes: done.freed_bytes(),
+            steps: done.steps,
         })
     }
 

@@ -7,6 +7,7 @@
 //! public key there. `deskmate-offsite --init` then proves the whole path by finding or
 //! making the offsite repository.
 
+use deskmate_remote::Remote;
 use deskmate_remote::install::{SpecFile, put_files};
 use deskmate_remote::offsite::{self, OffsiteHostKey};
 use deskmate_remote::{Cancel, Secret, script};

@@ -159,7 +159,8 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, &dir, holder).map_err(|e| remote_error(e, name))?;
+        let _lock =
+            DeployLock::take(&session, &dir, holder, what).map_err(|e| remote_error(e, name))?;
         let project = deskmate_stack::project_name(&dir);
         let target = publish::Target {
             session: &session,

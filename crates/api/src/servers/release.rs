@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use deskmate_remote::deploy::{self, DeploySpec, Deployed, ReleaseEntry};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
-use deskmate_remote::{Cancel, Session, facts, script};
+use deskmate_remote::ops::lock;
+use deskmate_remote::{Cancel, Remote, Session, facts, script};
 use deskmate_stack::{Environment, Release, Stack, release};
 use serde::Serialize;
 
@@ -307,7 +308,13 @@ impl Servers {
             return Ok(report);
         }
 
-        let _lock = DeployLock::take(&session, &dir, &options.holder).map_err(fail)?;
+        let _lock = DeployLock::take(
+            &session,
+            &dir,
+            &options.holder,
+            &format!("update to {}", release.version),
+        )
+        .map_err(fail)?;
         let mut record = |report: &mut DeployReport, step: StepReport| {
             on_step(&step);
             report.steps.push(step);
@@ -512,9 +519,9 @@ impl Servers {
         &self,
         name: &str,
         environment: Environment,
-    ) -> Result<Option<(String, u64)>, ApiError> {
+    ) -> Result<Option<lock::Holder>, ApiError> {
         let (server, session) = self.open_session(name)?;
-        deploy::lock_holder(&session, &stack_dir(&server.stack_dir, environment))
+        lock::holder(&session, &stack_dir(&server.stack_dir, environment))
             .map_err(|e| remote_error(e, name))
     }
 
@@ -522,7 +529,7 @@ impl Servers {
     pub fn release_unlock(&self, name: &str, environment: Environment) -> Result<bool, ApiError> {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
-        let cleared = deploy::unlock(&session, &dir).map_err(|e| remote_error(e, name))?;
+        let cleared = lock::clear(&session, &dir).map_err(|e| remote_error(e, name))?;
         if cleared {
             audit(
                 &session,
@@ -692,10 +699,11 @@ pub(super) fn audit(session: &Session, dir: &str, line: &str) {
     }
 }
 
-/// The deploy lock, let go however the update (or publish) ends.
+/// The deploy lock, let go however the update (or publish) ends, and only by its holder.
 pub(super) struct DeployLock<'a> {
     session: &'a Session,
     dir: &'a str,
+    token: String,
 }
 
 impl<'a> DeployLock<'a> {
@@ -703,15 +711,21 @@ impl<'a> DeployLock<'a> {
         session: &'a Session,
         dir: &'a str,
         holder: &str,
+        action: &str,
     ) -> deskmate_remote::Result<DeployLock<'a>> {
-        deploy::lock(session, dir, holder)?;
-        Ok(DeployLock { session, dir })
+        let token = lock::token();
+        lock::take(session, dir, &token, holder, action)?;
+        Ok(DeployLock {
+            session,
+            dir,
+            token,
+        })
     }
 }
 
 impl Drop for DeployLock<'_> {
     fn drop(&mut self) {
-        let _ = deploy::unlock(self.session, self.dir);
+        let _ = lock::release(self.session, self.dir, &self.token);
     }
 }
 

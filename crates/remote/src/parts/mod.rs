@@ -1,0 +1,7 @@
+//! The parts operations are built from: each module does one kind of thing on the server
+//! (run a script, put the stack's files, …), takes a [`crate::ops::Remote`], and is shared
+//! by every operation that needs it. Nothing here takes the lock or writes the audit: that
+//! is the runner's job.
+
+pub(crate) mod commands;
+pub(crate) mod stack_files;
