@@ -11,8 +11,9 @@ use deskmate_api::servers::{
     BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
     TargetReport, TargetRequest,
 };
-use deskmate_api::{ApiError, Cancel, DataDir, Environment, Secret, Servers, StepReport};
+use deskmate_api::{ApiError, DataDir, Environment, Secret, Servers, StepReport};
 
+use crate::interrupt;
 use crate::output::{self, ok, size};
 use crate::server::EnvironmentArg;
 
@@ -148,12 +149,13 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                     println!("  {key}: {value}");
                 }
             };
+            let watch = interrupt::changing(&name, env.into());
             let result = servers.backup_create(
                 &name,
                 env.into(),
                 !no_verify,
                 &mut on_progress,
-                &Cancel::new(),
+                watch.cancel(),
             );
             output::finish(result, json, ok, |o: &BackupOutcome| {
                 let b = &o.backup;
@@ -237,8 +239,9 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                     eprintln!("  {done}/{all} files");
                 }
             };
+            let watch = interrupt::reading();
             output::finish(
-                servers.backup_download(&name, env.into(), &to, &mut on_file, &Cancel::new()),
+                servers.backup_download(&name, env.into(), &to, &mut on_file, watch.cancel()),
                 json,
                 ok,
                 |r: &DownloadReport| {
@@ -295,17 +298,20 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             name,
             id,
             environment: env,
-        } => output::finish(
-            servers.backup_verify(&name, env.into(), &id, &mut |_, _| {}, &Cancel::new()),
-            json,
-            ok,
-            |v| {
-                println!(
-                    "Backup {} passed its trial restore in {} s: {}; {}; {}.",
-                    v.snapshot, v.seconds, v.database, v.vectors, v.files
-                )
-            },
-        ),
+        } => {
+            let watch = interrupt::changing(&name, env.into());
+            output::finish(
+                servers.backup_verify(&name, env.into(), &id, &mut |_, _| {}, watch.cancel()),
+                json,
+                ok,
+                |v| {
+                    println!(
+                        "Backup {} passed its trial restore in {} s: {}; {}; {}.",
+                        v.snapshot, v.seconds, v.database, v.vectors, v.files
+                    )
+                },
+            )
+        }
     }
 }
 
@@ -376,13 +382,14 @@ fn restore(
             println!("  done  {}: {}", step.title, step.detail);
         }
     };
+    let watch = interrupt::changing(name, environment);
     let result = servers.backup_restore(
         name,
         environment,
         id,
         &options,
         &mut on_step,
-        &Cancel::new(),
+        watch.cancel(),
     );
     output::finish(result, json, ok, |r: &RestoreReport| {
         println!(

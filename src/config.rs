@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use deskmate_api::servers::{ConfigChange, ConfigEntry};
-use deskmate_api::{ApiError, Cancel, Secret, Servers};
+use deskmate_api::{ApiError, Secret, Servers};
 
+use crate::interrupt;
 use crate::output::{self, ok};
 use crate::server::{EnvironmentArg, secret_from_stdin};
 
@@ -64,19 +65,23 @@ pub fn run(servers: &Servers, a: ConfigArgs, json: bool) -> ExitCode {
                 Ok(pair) => pair,
                 Err(e) => return output::error(&e, json),
             };
+            let watch = interrupt::changing(&a.name, environment);
             output::finish(
-                servers.config_set(&a.name, environment, &key, &value, &Cancel::new()),
+                servers.config_set(&a.name, environment, &key, &value, watch.cancel()),
                 json,
                 ok,
                 print_change,
             )
         }
-        ConfigAction::Rotate { key } => output::finish(
-            servers.config_rotate(&a.name, environment, &key, &Cancel::new()),
-            json,
-            ok,
-            print_change,
-        ),
+        ConfigAction::Rotate { key } => {
+            let watch = interrupt::changing(&a.name, environment);
+            output::finish(
+                servers.config_rotate(&a.name, environment, &key, watch.cancel()),
+                json,
+                ok,
+                print_change,
+            )
+        }
     }
 }
 

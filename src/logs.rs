@@ -5,9 +5,10 @@
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use deskmate_api::Servers;
 use deskmate_api::servers::{LogFilter, LogLevel, LogLine, LogQuery};
-use deskmate_api::{Cancel, Servers};
 
+use crate::interrupt;
 use crate::output::{self, ok};
 use crate::server::EnvironmentArg;
 
@@ -67,22 +68,25 @@ pub fn run(servers: &Servers, a: LogsArgs, json: bool) -> ExitCode {
         grep: a.grep.clone(),
     };
     let environment = a.environment.into();
+    let watch = interrupt::reading();
     if a.follow {
         let result = servers.logs_follow(
             &a.name,
             environment,
             &filter,
             &mut |line| print_line(&line, json),
-            &Cancel::new(),
+            watch.cancel(),
         );
         return match result {
             Ok(()) => ExitCode::SUCCESS,
+            // Ctrl-C is how following ends (`--follow`'s help says so): not a failure.
+            Err(e) if e.code == "ssh.cancelled" && interrupt::pressed() => ExitCode::SUCCESS,
             Err(e) => output::error(&e, json),
         };
     }
     let minutes = minutes_of(&a.since);
     output::finish(
-        servers.logs_report(&a.name, environment, &filter, minutes, &Cancel::new()),
+        servers.logs_report(&a.name, environment, &filter, minutes, watch.cancel()),
         json,
         ok,
         |report| {

@@ -4,12 +4,14 @@
 //! function and render its report; they hold no logic of their own.
 //!
 //! Exit codes: 0 ok, 1 the input is invalid or a check failed, 2 usage or I/O error, or a
-//! server that could not be reached.
+//! server that could not be reached (or an operation stopped by Ctrl-C, `ssh.cancelled`);
+//! 130 left at once by a second Ctrl-C (see `interrupt`).
 
 mod alerts;
 mod backup;
 mod card;
 mod config;
+mod interrupt;
 mod logs;
 mod maintain;
 mod output;

@@ -5,9 +5,10 @@
 use std::process::ExitCode;
 
 use clap::Args;
+use deskmate_api::Servers;
 use deskmate_api::servers::{MaintainReport, MaintainStep};
-use deskmate_api::{Cancel, Servers};
 
+use crate::interrupt;
 use crate::output::{self, ok, size};
 use crate::server::EnvironmentArg;
 
@@ -43,7 +44,12 @@ pub fn run(servers: &Servers, a: MaintainArgs, json: bool) -> ExitCode {
             print_step(step);
         }
     };
-    let report = servers.maintain(&a.name, environment, a.plan, &mut on_step, &Cancel::new());
+    let watch = if a.plan {
+        interrupt::reading()
+    } else {
+        interrupt::changing(&a.name, environment)
+    };
+    let report = servers.maintain(&a.name, environment, a.plan, &mut on_step, watch.cancel());
     let failed = report
         .as_ref()
         .is_ok_and(|r| r.steps.iter().any(|s| s.failed));

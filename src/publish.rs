@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use deskmate_api::servers::{Published, holder};
-use deskmate_api::{ApiError, Cancel, DataDir, Personas, Servers};
+use deskmate_api::{ApiError, DataDir, Personas, Servers};
 
+use crate::interrupt;
 use crate::output::{self, ok};
 use crate::server::EnvironmentArg;
 
@@ -30,13 +31,14 @@ pub fn room(file: PathBuf, target: Target, json: bool) -> ExitCode {
         Err(e) => return output::error(&e, json),
     };
     with_servers(json, |servers| {
+        let watch = interrupt::changing(&target.server, target.environment.into());
         finish_one(
             servers.room_publish(
                 &target.server,
                 target.environment.into(),
                 &room,
                 &holder(),
-                &Cancel::new(),
+                watch.cancel(),
             ),
             json,
         )
@@ -62,6 +64,7 @@ pub fn room_rollback(room: String, to: Option<u32>, target: Target, json: bool) 
 /// `persona publish ID…`.
 pub fn personas(personas: &Personas, ids: Vec<i64>, target: Target, json: bool) -> ExitCode {
     with_servers(json, |servers| {
+        let watch = interrupt::changing(&target.server, target.environment.into());
         output::finish(
             servers.persona_publish(
                 &target.server,
@@ -69,7 +72,7 @@ pub fn personas(personas: &Personas, ids: Vec<i64>, target: Target, json: bool) 
                 personas,
                 &ids,
                 &holder(),
-                &Cancel::new(),
+                watch.cancel(),
             ),
             json,
             ok,

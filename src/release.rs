@@ -14,6 +14,7 @@ use deskmate_api::known_releases::KnownReleases;
 use deskmate_api::servers::{DeployOptions, DeployReport};
 use deskmate_api::{Cancel, DataDir, Servers, StepReport};
 
+use crate::interrupt;
 use crate::output::{self, ok};
 use crate::server::EnvironmentArg;
 
@@ -159,10 +160,15 @@ fn run_with(
                 watch: Duration::from_secs(watch),
                 ..DeployOptions::default()
             };
-            update(json, plan, yes, &options, |options, on_step| {
-                match (&release, &git) {
+            update(
+                &name,
+                json,
+                plan,
+                yes,
+                &options,
+                |options, on_step, cancel| match (&release, &git) {
                     (Some(release), _) => {
-                        servers.release_deploy(&name, release, options, on_step, &Cancel::new())
+                        servers.release_deploy(&name, release, options, on_step, cancel)
                     }
                     (None, git) => servers.release_build_deploy(
                         &name,
@@ -170,10 +176,10 @@ fn run_with(
                         reference.as_deref().unwrap_or_default(),
                         options,
                         on_step,
-                        &Cancel::new(),
+                        cancel,
                     ),
-                }
-            })
+                },
+            )
         }
         ReleaseCommand::Rollback {
             name,
@@ -188,9 +194,16 @@ fn run_with(
                 watch: Duration::from_secs(watch),
                 ..DeployOptions::default()
             };
-            update(json, plan, yes, &options, |options, on_step| {
-                servers.release_rollback(&name, to.as_deref(), options, on_step, &Cancel::new())
-            })
+            update(
+                &name,
+                json,
+                plan,
+                yes,
+                &options,
+                |options, on_step, cancel| {
+                    servers.release_rollback(&name, to.as_deref(), options, on_step, cancel)
+                },
+            )
         }
         ReleaseCommand::Promote {
             from,
@@ -206,16 +219,23 @@ fn run_with(
                 watch: Duration::from_secs(watch),
                 ..DeployOptions::default()
             };
-            update(json, plan, yes, &options, |options, on_step| {
-                servers.release_promote(
-                    &from,
-                    from_environment.into(),
-                    &to,
-                    options,
-                    on_step,
-                    &Cancel::new(),
-                )
-            })
+            update(
+                &to,
+                json,
+                plan,
+                yes,
+                &options,
+                |options, on_step, cancel| {
+                    servers.release_promote(
+                        &from,
+                        from_environment.into(),
+                        &to,
+                        options,
+                        on_step,
+                        cancel,
+                    )
+                },
+            )
         }
         ReleaseCommand::List { name, environment } => output::finish(
             servers.release_list(&name, environment.into()),
@@ -287,8 +307,10 @@ fn run_with(
     }
 }
 
-/// The plan first; then, with a yes, the update, each step printed as it finishes.
+/// The plan first; then, with a yes, the update of `server`, each step printed as it
+/// finishes. Ctrl-C during the update cancels it (see `interrupt`); at the question it leaves.
 fn update(
+    server: &str,
     json: bool,
     plan_only: bool,
     yes: bool,
@@ -296,6 +318,7 @@ fn update(
     run: impl Fn(
         &DeployOptions,
         &mut dyn FnMut(&StepReport),
+        &Cancel,
     ) -> Result<DeployReport, deskmate_api::ApiError>,
 ) -> ExitCode {
     if plan_only || !yes {
@@ -303,7 +326,10 @@ fn update(
             plan_only: true,
             ..options.clone()
         };
-        let plan = run(&planned, &mut |_| {});
+        let plan = {
+            let watch = interrupt::reading();
+            run(&planned, &mut |_| {}, watch.cancel())
+        };
         if plan_only {
             return output::finish(plan, json, ok, print_plan);
         }
@@ -325,7 +351,9 @@ fn update(
             println!("  {mark:<4}  {}: {}", step.title, step.detail);
         }
     };
-    output::finish(run(options, &mut on_step), json, ok, |r: &DeployReport| {
+    let watch = interrupt::changing(server, options.environment);
+    let result = run(options, &mut on_step, watch.cancel());
+    output::finish(result, json, ok, |r: &DeployReport| {
         println!(
             "{} now runs DeskMate {} (was {}), healthy, in {:.1} s.{}",
             r.server,

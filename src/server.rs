@@ -14,8 +14,9 @@ use deskmate_api::servers::{
     CheckReport, HealthOutcome, InstallOptions, InstallReport, TlsChoice, host_key_policy,
 };
 use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
-use deskmate_api::{Cancel, Environment, ProxyKind, StepReport};
+use deskmate_api::{Environment, ProxyKind, StepReport};
 
+use crate::interrupt;
 use crate::output::{self, INVALID, OK, ok};
 
 #[derive(Subcommand)]
@@ -371,7 +372,10 @@ fn install(
             plan_only: true,
             ..options.clone()
         };
-        let plan = servers.install(name, &planned, &mut |_| {}, &Cancel::new());
+        let plan = {
+            let watch = interrupt::reading();
+            servers.install(name, &planned, &mut |_| {}, watch.cancel())
+        };
         if options.plan_only {
             return output::finish(plan, json, ok, print_plan);
         }
@@ -406,7 +410,8 @@ fn install(
             println!("  {mark:<4}  {}: {}", step.title, step.detail);
         }
     };
-    let result = servers.install(name, &options, &mut on_step, &Cancel::new());
+    let watch = interrupt::changing(name, options.environment);
+    let result = servers.install(name, &options, &mut on_step, watch.cancel());
     output::finish(result, json, ok, |r: &InstallReport| {
         if r.changed {
             println!(

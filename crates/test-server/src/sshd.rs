@@ -204,6 +204,14 @@ impl TestServer {
         std::os::unix::fs::symlink(found, link).unwrap();
     }
 
+    /// Puts `script` (a shell script) in front of the sessions' `command`, as the recording
+    /// stand-ins are: for a server whose `docker` hangs or answers slowly, say.
+    pub fn stand_in(&self, command: &str, script: &str) {
+        let path = self.dir.path().join("bin").join(command);
+        fs::write(&path, script).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
     /// Gives the sessions Compose v2 (`docker compose`), as a CLI plugin in their Docker
     /// config, and takes the old `docker-compose` away: a server with only v2, as Docker's
     /// own packages install it.
