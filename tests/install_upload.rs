@@ -104,7 +104,7 @@ fn a_missing_image_is_uploaded_and_loaded_and_a_cancelled_install_leaves_nothing
     assert_eq!(error.code, "ssh.cancelled", "{error:?}");
     assert_eq!(
         *steps.lock().unwrap(),
-        vec!["folders"],
+        vec!["lock", "check", "folders"],
         "it stopped at the images"
     );
     let incoming = Path::new(&stack).join(".incoming");

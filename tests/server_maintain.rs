@@ -199,11 +199,12 @@ fn maintenance_removes_only_what_older_releases_name_and_the_companion_keeps_ans
     let (status, _) = http(it.port, "GET", "/api/health", "");
     assert!(status.contains("200"), "{status}");
     assert_eq!(memories(it.port), 2);
-    assert!(
-        std::fs::read_to_string(stack.join("log/audit.log"))
-            .unwrap()
-            .contains("maintain freed=")
-    );
+    // Through the engine: inside the deploy lock, one audit line per step.
+    let audit = std::fs::read_to_string(stack.join("log/audit.log")).unwrap();
+    for step in ["step=lock outcome=done", "step=maintain outcome=done"] {
+        assert!(audit.contains(step), "{audit}");
+    }
+    assert!(audit.contains("freed "), "{audit}");
 
     // A second run has nothing left to remove.
     let again = it

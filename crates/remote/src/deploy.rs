@@ -101,7 +101,12 @@ pub fn run(
             changed,
             detail,
         };
-        install::audit_step(session, new, "update", &report);
+        let scope = crate::ops::Scope {
+            dir: new.dir.clone(),
+            environment: new.environment.clone(),
+            subject: new.version.clone(),
+        };
+        crate::ops::audit::write_step(session, "update", &scope, &report);
         on_step(&report);
         steps.push(report);
     };
@@ -119,7 +124,7 @@ pub fn run(
         },
     );
     check_cancel(cancel)?;
-    let written = install::files(session, new, cancel)?;
+    let written = crate::parts::stack_files::put(session, &new.dir, &new.files, cancel)?;
     record(
         "files",
         &format!("Write releases/{}/", new.version),

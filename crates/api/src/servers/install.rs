@@ -10,18 +10,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use deskmate_library::Install;
-use deskmate_remote::Remote;
 use deskmate_remote::install::{
     self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
     StepReport, WantedImage,
 };
+use deskmate_remote::ops::install::{self as operation, Installing};
 use deskmate_remote::{Cancel, Secret, Session, facts, packages, script, secrets};
+use deskmate_remote::{Remote, Runner};
 use deskmate_stack::{
     DATA_VOLUMES, DataVolumes, Environment, ProxyKind, Release, Secrets, Stack, Tls, release,
 };
 use serde::Serialize;
 
-use super::{Servers, now, remote_error};
+use super::{Servers, holder, now, remote_error, stopped_error};
 use crate::error::{ApiError, library_error};
 use crate::files::read_limited;
 
@@ -136,7 +137,7 @@ impl Servers {
         };
         let planned = stack(&compose);
         let mut spec = spec_for(&planned)?;
-        let mut plan = steps::plan(&spec);
+        let mut plan = operation::plan(&spec, &compose, Vec::new()).titles();
         plan.splice(
             0..0,
             docker_step.clone().into_iter().chain(restic_step.clone()),
@@ -186,10 +187,15 @@ impl Servers {
             on_step(&done);
             earlier.push(done);
         }
-        let installed =
-            steps::run(&session, &spec, &compose, earlier, on_step, cancel).map_err(fail)?;
+        let mut on_event = super::step_reports(on_step);
+        let installed = Runner::new(&session, cancel, holder(), &mut on_event)
+            .run(
+                operation::plan(&spec, &compose, earlier),
+                &mut Installing::default(),
+            )
+            .map_err(|stopped| stopped_error(stopped, name))?;
         self.record_release(name, options.environment, &release, &spec.proxy)?;
-        report.changed = installed.changed;
+        report.changed = installed.changed();
         report.steps = installed.steps;
         report.elapsed_ms = installed.elapsed_ms;
         Ok(report)

@@ -275,12 +275,16 @@ impl Remote for RecordingFake {
             method: method.into(),
             path: path.into(),
         };
-        match self.answer(call, &text) {
+        let reply = self.answer(call, &text);
+        if let Some(err) = reply.as_ref().and_then(interrupted) {
+            return Err(err.to_string());
+        }
+        match reply {
             Some(Reply::Output { stdout, code, .. }) => Ok((
                 if code == 0 { 200 } else { code as u16 },
                 stdout.into_bytes(),
             )),
-            Some(_) => Err("the connection was lost".into()),
+            Some(_) => unreachable!("interrupted() took the other replies"),
             None => Err(format!("nothing answered {text} (no scripted reply)")),
         }
     }

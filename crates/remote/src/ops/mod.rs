@@ -25,6 +25,7 @@
 pub mod audit;
 pub mod event;
 pub mod fake;
+pub mod install;
 pub mod lock;
 pub mod maintain;
 pub mod plan;

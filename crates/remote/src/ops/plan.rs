@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use super::event::{Event, PlannedStep, Unit};
+use super::event::{Event, PlannedStep, StepReport, Unit};
 use super::remote::Remote;
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
@@ -104,6 +104,7 @@ pub struct Plan<'a, S> {
     pub(super) operation: &'static str,
     pub(super) scope: Scope,
     pub(super) guard: Guard,
+    pub(super) earlier: Vec<StepReport>,
     pub(super) steps: Vec<Step<'a, S>>,
 }
 
@@ -118,8 +119,16 @@ impl<'a, S> Plan<'a, S> {
             operation,
             scope,
             guard,
+            earlier: Vec::new(),
             steps: Vec::new(),
         }
+    }
+
+    /// Steps done before this plan, in an earlier session (putting Docker on a server needs
+    /// a new sign-in): they head the report and go into the audit once the lock is held.
+    pub fn already_done(mut self, earlier: Vec<StepReport>) -> Self {
+        self.earlier = earlier;
+        self
     }
 
     pub fn step(mut self, step: Step<'a, S>) -> Self {
@@ -139,6 +148,10 @@ impl<'a, S> Plan<'a, S> {
             title: LOCK_TITLE.to_string(),
         });
         lock.into_iter()
+            .chain(self.earlier.iter().map(|s| PlannedStep {
+                id: s.id,
+                title: s.title.clone(),
+            }))
             .chain(self.steps.iter().map(|s| PlannedStep {
                 id: s.id,
                 title: s.title.clone(),

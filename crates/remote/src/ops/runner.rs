@@ -33,7 +33,7 @@ pub struct Ran {
 impl Ran {
     /// Whether any step changed something.
     pub fn changed(&self) -> bool {
-        self.steps.iter().any(|s| s.changed && s.id != LOCK_STEP)
+        self.steps.iter().any(|s| s.changed)
     }
 }
 
@@ -157,7 +157,8 @@ impl<'r> Runner<'r> {
             let report = StepReport {
                 id: LOCK_STEP,
                 title: LOCK_TITLE.into(),
-                changed: true,
+                // Held and let go again, the lock leaves the server as it was: not a change.
+                changed: false,
                 detail: format!("held by {}", self.who),
             };
             self.finished(&report);
@@ -165,7 +166,19 @@ impl<'r> Runner<'r> {
                 self.remote,
                 LOCK_STEP,
                 StepOutcome::Done,
-                true,
+                false,
+                &report.detail,
+            );
+            reports.push(report);
+        }
+
+        // Their events went out when they ran, in the earlier session.
+        for report in std::mem::take(&mut plan.earlier) {
+            audit.write(
+                self.remote,
+                report.id,
+                StepOutcome::Done,
+                report.changed,
                 &report.detail,
             );
             reports.push(report);
@@ -365,7 +378,7 @@ fn state_words(
             what.join("; ")
         );
     }
-    let changed = done.iter().any(|s| s.changed && s.id != LOCK_STEP);
+    let changed = done.iter().any(|s| s.changed);
     if !undone.is_empty() {
         "What was changed has been put back: the server is as it was before.".into()
     } else if changed {

@@ -4,4 +4,11 @@
 //! is the runner's job.
 
 pub(crate) mod commands;
+pub(crate) mod compose;
+pub(crate) mod containers;
+pub(crate) mod current;
+pub(crate) mod host;
+pub(crate) mod images;
+pub(crate) mod proxy;
+pub(crate) mod spec;
 pub(crate) mod stack_files;
