@@ -384,6 +384,7 @@ pub fn run(
         ),
         &mut steps,
     );
+    crate::releases::mark_served(session, &spec.dir, &spec.version, None);
 
     check_cancel(cancel)?;
     let (host_changed, detail) = host(session, spec)?;
