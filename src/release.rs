@@ -50,8 +50,9 @@ pub enum ReleaseCommand {
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
     },
-    /// Deploy an older release again (the one before the current, or --to VERSION), with
-    /// the same safety as any update
+    /// Deploy an older release again (the newest before the current that served healthily,
+    /// or --to VERSION), with the same safety as any update; a release that never served is
+    /// never the way back (deploy it from its release file instead)
     Rollback {
         name: String,
         #[arg(long)]
@@ -88,7 +89,8 @@ pub enum ReleaseCommand {
     Add { release: PathBuf },
     /// The release files this computer knows, newest first
     Known,
-    /// The releases kept on the server, newest first
+    /// The releases kept on the server, newest first: which serves, which served healthily,
+    /// which never did (a release that failed its health check)
     List {
         name: String,
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
@@ -245,12 +247,24 @@ fn run_with(
                 if list.is_empty() {
                     println!("No release is installed on {name} yet.");
                 }
+                // What `release rollback` without --to goes to: never one that never served.
+                let back = list.iter().find(|r| !r.current && r.served);
                 for r in list {
+                    let status = if r.current {
+                        "serving"
+                    } else if !r.served {
+                        "never served"
+                    } else if back.is_some_and(|b| b.version == r.version) {
+                        "the way back"
+                    } else {
+                        "served"
+                    };
                     println!(
-                        "{} {:<16} {}  {}",
+                        "{} {:<16} {}  {:<12}  {}",
                         if r.current { "*" } else { " " },
                         r.version,
                         r.time,
+                        status,
                         r.source
                     );
                 }

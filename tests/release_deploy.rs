@@ -1,82 +1,19 @@
 //! Updates against the real engine, proxy (Caddy) and sshd: good-1 installed, then good-2
 //! deployed while a request loop runs through the proxy, then broken (which must never
-//! take over), then a rollback; and two updates at once.
+//! take over, and is listed as never served), then a rollback with no version (to good-1,
+//! the last release other than the current that served, never broken); and two updates at
+//! once.
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use deskmate_api::servers::DeployOptions;
 use deskmate_api::{Cancel, Environment};
 use deskmate_test_server::docker::{docker, release};
 use support::stack::{installed, memories};
-
-/// What the request loop saw.
-#[derive(Debug, Default)]
-struct Traffic {
-    requests: usize,
-    failures: Vec<String>,
-    seconds: f64,
-    /// The longest time between the starts of two requests in a row: an outage or a request
-    /// held that long could have gone unseen, so it must stay short.
-    longest_gap: Duration,
-}
-
-/// One GET through the proxy: its status line, or why there was none.
-fn get(port: u16, path: &str) -> Result<String, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(15)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
-    Ok(response.lines().next().unwrap_or("").to_string())
-}
-
-/// Runs `during` while requests (API and page, alternately) go through the proxy, one at a
-/// time with 40 ms between them, loopback only.
-fn with_traffic<T>(port: u16, during: impl FnOnce() -> T) -> (T, Traffic) {
-    let running = AtomicBool::new(true);
-    std::thread::scope(|scope| {
-        let loop_ = scope.spawn(|| {
-            let mut seen = Traffic::default();
-            let started = Instant::now();
-            let mut last_start = started;
-            while running.load(Ordering::Relaxed) {
-                seen.longest_gap = seen.longest_gap.max(last_start.elapsed());
-                last_start = Instant::now();
-                let path = if seen.requests % 2 == 0 {
-                    "/api/health"
-                } else {
-                    "/"
-                };
-                match get(port, path) {
-                    Ok(status) if status.contains(" 200 ") => {}
-                    Ok(status) => seen.failures.push(format!("{path}: {status}")),
-                    Err(e) => seen.failures.push(format!("{path}: {e}")),
-                }
-                seen.requests += 1;
-                std::thread::sleep(Duration::from_millis(40));
-            }
-            seen.seconds = started.elapsed().as_secs_f64();
-            seen
-        });
-        let result = during();
-        running.store(false, Ordering::Relaxed);
-        (result, loop_.join().unwrap())
-    })
-}
+use support::traffic::with_traffic;
 
 fn options() -> DeployOptions {
     DeployOptions {
@@ -204,12 +141,55 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
         .unwrap();
     assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.1.0");
     assert_eq!(it.project.containers("backend").len(), 1);
+    // Its folder is the newest kept, but it never served: marked so, and never the way back.
+    let served = |list: &[deskmate_api::servers::ReleaseEntry]| -> Vec<(String, bool)> {
+        list.iter().map(|r| (r.version.clone(), r.served)).collect()
+    };
+    let never = |v: &str| (v.to_string(), false);
+    let ok = |v: &str| (v.to_string(), true);
+    assert_eq!(
+        served(&list),
+        [never("1.2.0-broken"), ok("1.1.0"), ok("1.0.0")]
+    );
+    let listed =
+        support::deskmate_with_data(it.data.path(), &[&"release", &"list", &"home", &"--json"]);
+    assert_eq!(listed.code, 0, "{}{}", listed.stdout, listed.stderr);
+    let broken = &listed.json()[0];
+    assert_eq!(broken["version"], "1.2.0-broken", "{broken}");
+    assert_eq!(broken["served"], false, "{broken}");
+    let shown = support::deskmate_with_data(it.data.path(), &[&"release", &"list", &"home"]);
+    let line = |v: &str| {
+        let found = shown.stdout.lines().find(|l| l.contains(v));
+        found
+            .unwrap_or_else(|| panic!("{}", shown.stdout))
+            .to_string()
+    };
+    assert!(
+        line("1.2.0-broken").contains("never served"),
+        "{}",
+        shown.stdout
+    );
+    assert!(line("1.0.0").contains("the way back"), "{}", shown.stdout);
+    // Named, it is refused before anything changes.
+    let err = it
+        .servers
+        .release_rollback(
+            "home",
+            Some("1.2.0-broken"),
+            &options_production(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "release.never_served", "{err:?}");
+    assert!(err.hint.contains("release file"), "{err:?}");
 
-    // A rollback is a deploy of the release kept before, as safe as any.
+    // A rollback with no version is a deploy of the last release that served healthily
+    // other than the current one (good-1, not broken), as safe as any.
     let (back, traffic) = with_traffic(it.port, || {
         it.servers.release_rollback(
             "home",
-            Some("1.0.0"),
+            None,
             &options_production(),
             &mut |_| {},
             &Cancel::new(),
@@ -219,6 +199,14 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     assert_eq!(back.version, "1.0.0");
     assert!(traffic.failures.is_empty(), "{:?}", traffic.failures);
     assert_eq!(memories(it.port), before);
+    let list = it
+        .servers
+        .release_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.iter().find(|r| r.current).unwrap().version, "1.0.0");
+    let mut after = served(&list);
+    after.sort();
+    assert_eq!(after, [ok("1.0.0"), ok("1.1.0"), never("1.2.0-broken")]);
 
     // Every step is in the audit log, and the lock was let go.
     let audit = it

@@ -6,7 +6,7 @@
 #![no_main]
 
 use deskmate_remote::backup::{parse_list, parse_report};
-use deskmate_remote::deploy::parse_releases;
+use deskmate_remote::releases::parse_releases;
 use deskmate_remote::offsite::parse_probe;
 use deskmate_remote::repository_copy::{is_repository_path, parse_listing};
 use deskmate_stack::backup::SftpTarget;

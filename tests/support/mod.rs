@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod stack;
+pub mod traffic;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

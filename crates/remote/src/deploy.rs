@@ -17,7 +17,8 @@
 //!    new ones) and removed; `current` points at the new release (one rename).
 //! 5. `watch`: for a while, the new containers must stay healthy and `/api/health` must
 //!    answer through the proxy. If not, the old release is started beside again, the new one
-//!    stopped, and `current` points back: an automatic rollback.
+//!    stopped, and `current` points back: an automatic rollback. When it passes, the new
+//!    release is recorded as served (`releases::mark_served`), a rollback's way back.
 //! 6. `prune`: release folders beyond the last five go, never the current one, the previous
 //!    one, or one a running container still uses; each one's release file is set aside in
 //!    `state/retired`. Images are never removed here: `server maintain` removes those only
@@ -262,6 +263,7 @@ pub fn run(
             false,
             "healthy throughout, and /api/health answers through the proxy".into(),
         );
+        crate::releases::mark_served(session, &new.dir, &new.version, Some(&spec.previous));
 
         let pruned = prune(session, new, &spec.previous)?;
         record(
@@ -621,57 +623,9 @@ done"#,
     Ok(out.lines().map(str::to_string).collect())
 }
 
-/// One release folder on the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct ReleaseEntry {
-    pub version: String,
-    /// Where it came from, as its release file says.
-    pub source: String,
-    /// When its folder was written (RFC 3339, UTC).
-    pub time: String,
-    pub current: bool,
-}
-
-/// The releases on the server, newest first.
-pub fn releases(session: &dyn Remote, dir: &str) -> Result<Vec<ReleaseEntry>> {
-    let out = run_script(
-        session,
-        "listing the releases",
-        r#"cd "$1/releases" 2>/dev/null || exit 0
-cur=$(readlink "$1/current" 2>/dev/null); cur=${cur#releases/}
-ls -1t | while IFS= read -r v; do
-  src=$(sed -n 's/.*"source"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$v/release.json" 2>/dev/null | head -n 1)
-  printf '%s\t%s\t%s\t%s\n' "$v" "$(date -u -r "$v" +%Y-%m-%dT%H:%M:%SZ)" "$([ "$v" = "$cur" ] && echo yes || echo no)" "$src"
-done"#,
-        &[dir],
-    )?;
-    Ok(parse_releases(&out))
-}
-
-/// The release listing's lines. Bounded; malformed lines are skipped.
-pub fn parse_releases(text: &str) -> Vec<ReleaseEntry> {
-    text.lines()
-        .take(1000)
-        .filter_map(|line| {
-            let mut parts = line.split('\t');
-            let version = parts.next()?.to_string();
-            let time = parts.next()?.to_string();
-            let current = parts.next()? == "yes";
-            let source = parts.next().unwrap_or("").chars().take(200).collect();
-            (!version.is_empty() && version.len() <= 128).then_some(ReleaseEntry {
-                version,
-                source,
-                time,
-                current,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn schema_changes_name_new_tables_and_columns_in_words() {
@@ -690,24 +644,5 @@ mod tests {
             ]
         );
         assert!(schema_changes(&after, &after).is_empty());
-    }
-
-    #[test]
-    fn the_release_listing_marks_the_current_one_and_skips_broken_lines() {
-        let list = parse_releases(
-            "1.1.0\t2026-12-02T05:00:00Z\tyes\tthe test bed\n1.0.0\t2026-12-01T05:00:00Z\tno\t\nbroken\n",
-        );
-        assert_eq!(list.len(), 2);
-        assert!(list[0].current && !list[1].current);
-        assert_eq!(list[0].source, "the test bed");
-    }
-
-    proptest! {
-        #[test]
-        fn any_listing_reads_without_panic_and_bounded(text in "[ -~\t\n]{0,600}") {
-            let list = parse_releases(&text);
-            prop_assert!(list.len() <= 1000);
-            prop_assert!(list.iter().all(|r| !r.version.is_empty() && r.version.len() <= 128));
-        }
     }
 }

@@ -36,6 +36,7 @@ pub mod preflight;
 pub mod publish;
 pub mod pump;
 pub mod quote;
+pub mod releases;
 pub mod repository_copy;
 pub mod secrets;
 pub mod session;

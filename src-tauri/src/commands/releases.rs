@@ -83,7 +83,8 @@ fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
 #[derive(Deserialize)]
 struct Rollback {
     name: String,
-    /// A version kept on the server; the one before the current when absent.
+    /// A version kept on the server that served healthily; when absent, the newest such
+    /// one before the current.
     to: Option<String>,
     #[serde(default)]
     plan: bool,

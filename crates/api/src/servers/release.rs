@@ -11,9 +11,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use deskmate_remote::deploy::{self, DeploySpec, Deployed, ReleaseEntry};
+use deskmate_remote::deploy::{self, DeploySpec, Deployed};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
 use deskmate_remote::ops::lock;
+use deskmate_remote::releases::{self, ReleaseEntry};
 use deskmate_remote::{Cancel, Remote, Session, facts, script};
 use deskmate_stack::{Environment, Release, Stack, release};
 use serde::Serialize;
@@ -97,8 +98,8 @@ impl Servers {
         self.deploy_from(name, Source::File(release_file), options, on_step, cancel)
     }
 
-    /// Deploys an older release again (`to`, or the newest one before the current), with
-    /// the same safety as any update.
+    /// Deploys an older release again (`to`, or the newest one before the current that
+    /// served healthily; see `rollback.rs`), with the same safety as any update.
     pub fn release_rollback(
         &self,
         name: &str,
@@ -108,20 +109,7 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         let list = self.release_list(name, options.environment)?;
-        let target = match to {
-            Some(version) => list.iter().find(|r| r.version == version),
-            None => list.iter().find(|r| !r.current),
-        }
-        .ok_or_else(|| {
-            ApiError::new(
-                "release.unknown",
-                match to {
-                    Some(v) => format!("{name} keeps no release {}", v.escape_debug()),
-                    None => format!("{name} keeps no release before the current one"),
-                },
-                "the server's list of releases shows the ones it keeps",
-            )
-        })?;
+        let target = super::rollback::rollback_target(name, &list, to)?;
         let version = target.version.clone();
         self.deploy_from(name, Source::OnServer(&version), options, on_step, cancel)
     }
@@ -486,14 +474,15 @@ impl Servers {
         self.deploy_from(to, Source::Bytes(bytes), options, on_step, cancel)
     }
 
-    /// The releases kept on the server, newest first, with the one serving marked.
+    /// The releases kept on the server, newest first, with the one serving and those that
+    /// served healthily marked.
     pub fn release_list(
         &self,
         name: &str,
         environment: Environment,
     ) -> Result<Vec<ReleaseEntry>, ApiError> {
         let (server, session) = self.open_session(name)?;
-        deploy::releases(&session, &stack_dir(&server.stack_dir, environment))
+        releases::releases(&session, &stack_dir(&server.stack_dir, environment))
             .map_err(|e| remote_error(e, name))
     }
 

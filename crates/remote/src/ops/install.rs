@@ -166,6 +166,8 @@ pub fn plan<'a>(
                         format!("{err}. Look at the proxy service's log on the server."),
                     ));
                 }
+                // Served healthily: from now on a rollback may come back to it.
+                crate::releases::mark_served(cx.remote, &spec.dir, &spec.version, None);
                 Ok(Did::unchanged(format!(
                     "/api/health is healthy on port {}",
                     spec.proxy.port

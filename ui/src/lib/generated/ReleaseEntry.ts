@@ -11,4 +11,10 @@ source: string,
 /**
  * When its folder was written (RFC 3339, UTC).
  */
-time: string, current: boolean, };
+time: string, current: boolean, 
+/**
+ * It has served healthily on this server (or serves now): its install's proxy check,
+ * or an update's watch, passed. A release that never did is never offered as the way
+ * back.
+ */
+served: boolean, };
