@@ -1,6 +1,6 @@
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -20,11 +20,37 @@ pub const OUTSIDER_USER: &str = "deskmate-outsider";
 /// recording stand-ins instead (see `standin/record`).
 const RECORDED: &[&str] = &["systemctl", "ufw"];
 
-/// The test user's password for this process (set with `chpasswd` on first use).
+/// The test user's password, the same for every test process on this machine (set with
+/// `chpasswd` by the first).
 pub fn test_password() -> &'static str {
     static PASSWORD: OnceLock<String> = OnceLock::new();
     PASSWORD.get_or_init(|| {
-        let password = format!("pw-{}-{:x}", std::process::id(), nanos());
+        // Test processes run side by side (nextest gives each test a process of its own), so
+        // they share one password, chosen once and set under a lock: no process changes the
+        // password another is signing in with, and no two `useradd`s race.
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open("/tmp/deskmate-test-accounts.lock")
+            .expect("the accounts' lock file opens (tests that start sshd need root)");
+        lock.lock().expect("the accounts' lock is taken");
+        let kept = Path::new("/tmp/deskmate-test-accounts.password");
+        let password = match fs::read_to_string(kept) {
+            Ok(kept) if kept.trim().len() >= 12 => kept.trim().to_string(),
+            _ => {
+                let password = format!("pw-{}-{:x}", std::process::id(), nanos());
+                let mut file = fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(true)
+                    .write(true)
+                    .mode(0o600)
+                    .open(kept)
+                    .unwrap();
+                file.write_all(password.as_bytes()).unwrap();
+                password
+            }
+        };
         ensure_account(TEST_USER, &["--create-home", "--shell", "/bin/sh"]);
         let mut chpasswd = Command::new("chpasswd")
             .stdin(Stdio::piped())
