@@ -11,6 +11,7 @@ use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
 use super::install::stack_dir;
+use super::lock::offer_to_clear;
 use super::release::audit;
 use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
@@ -53,7 +54,7 @@ impl Servers {
         let mut done = Maintained::default();
         Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
             .run(plan, &mut done)
-            .map_err(|stopped| stopped_error(stopped, name))?;
+            .map_err(|stopped| offer_to_clear(stopped_error(stopped, name), name, environment))?;
         Ok(MaintainReport {
             server: name.to_string(),
             environment: environment.name(),
