@@ -72,6 +72,13 @@ pub fn error(err: &ApiError, json: bool) -> ExitCode {
 /// The CLI's words for the step an error names.
 fn next_step(err: &ApiError) -> Option<String> {
     let detail = |name: &str| err.details.get(name).map(String::as_str).unwrap_or("NAME");
+    let environment = || {
+        if detail("environment") == "staging" {
+            " --environment staging"
+        } else {
+            ""
+        }
+    };
     Some(match err.action()? {
         Action::GivePicture => "run the same command with --image PICTURE".into(),
         Action::CardFromPicture => "deskmate card convert CARD.json OUT.png --image PICTURE".into(),
@@ -100,11 +107,12 @@ fn next_step(err: &ApiError) -> Option<String> {
             "deskmate backup restore {} {}{}",
             detail("server"),
             detail("backup"),
-            if detail("environment") == "staging" {
-                " --environment staging"
-            } else {
-                ""
-            }
+            environment()
+        ),
+        Action::ClearDeployLock => format!(
+            "deskmate release unlock {}{} (it shows who holds the lock and asks first)",
+            detail("server"),
+            environment()
         ),
     })
 }

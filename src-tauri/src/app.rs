@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use deskmate_api::DataDir;
 use serde_json::Value;
 use tauri::ipc::{Channel, Invoke, InvokeBody, JavaScriptChannelId};
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
 
 use std::path::PathBuf;
 
@@ -22,6 +22,10 @@ const WEBKIT_SAFE_DEFAULTS: [(&str, &str); 2] = [
     ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
     ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
 ];
+
+/// The event the window gets when it is asked to close while a server changes; its payload is
+/// the changes (`[{id, command, server}]`).
+pub const CLOSE_ASKED: &str = "app-close-asked";
 
 pub fn run() -> ExitCode {
     if cfg!(target_os = "linux") {
@@ -58,15 +62,28 @@ pub fn run() -> ExitCode {
             }
             Ok(())
         })
-        // Files dropped on the window are the owner's choice, as a dialog's are. This runs in
-        // the event loop before the window can ask for them to be imported.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            // Files dropped on the window are the owner's choice, as a dialog's are. This runs
+            // in the event loop before the window can ask for them to be imported.
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 let studio = window.state::<Studio>();
                 for path in paths {
                     studio.grants().grant(path);
                 }
             }
+            // Closing while a server changes would cut the change off part-way, with its deploy
+            // lock left behind: the window asks first (`CLOSE_ASKED`), and either stops the
+            // changes (`app_stop_changes`) and closes, or keeps working.
+            tauri::WindowEvent::CloseRequested { api, .. } => {
+                let changes = window.state::<Studio>().running.server_changes();
+                if !changes.is_empty() {
+                    api.prevent_close();
+                    if let Err(err) = window.emit(CLOSE_ASKED, changes) {
+                        tracing::error!("could not ask the window before closing: {err}");
+                    }
+                }
+            }
+            _ => {}
         })
         .invoke_handler(handle)
         .run(tauri::generate_context!());

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// What a handler gets for reporting progress and noticing a cancel. Calls that are not
@@ -43,36 +44,96 @@ impl Task {
     }
 }
 
-/// Cancel flags of the tasks running now, by the id the window gave each.
+/// A task that changes a server, as the window is told of it when asked to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerChange {
+    /// The id the window gave the task.
+    pub id: String,
+    /// The command (`server_release_rollback`, …); the window puts it in words.
+    pub command: String,
+    pub server: String,
+}
+
+struct Entry {
+    flag: Arc<AtomicBool>,
+    /// Set when the task changes a server.
+    change: Option<ServerChange>,
+}
+
+/// Cancel flags of the tasks running now, by the id the window gave each, and which of them
+/// change a server (closing the window while one runs asks first).
 #[derive(Default)]
 pub(crate) struct Running {
-    flags: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    tasks: Mutex<HashMap<String, Entry>>,
+    /// Told each time a task finishes.
+    finished: Condvar,
 }
 
 impl Running {
-    pub(crate) fn start(&self, id: &str) -> Arc<AtomicBool> {
+    /// Starts a task, with `(command, server)` when it changes a server.
+    pub(crate) fn start_task(&self, id: &str, change: Option<(&str, &str)>) -> Arc<AtomicBool> {
         let flag = Arc::new(AtomicBool::new(false));
-        self.lock().insert(id.to_string(), flag.clone());
+        let change = change.map(|(command, server)| ServerChange {
+            id: id.to_string(),
+            command: command.to_string(),
+            server: server.to_string(),
+        });
+        self.lock().insert(
+            id.to_string(),
+            Entry {
+                flag: flag.clone(),
+                change,
+            },
+        );
         flag
     }
 
     pub(crate) fn finish(&self, id: &str) {
         self.lock().remove(id);
+        self.finished.notify_all();
     }
 
     /// True when a task of that id was running.
     pub(crate) fn cancel(&self, id: &str) -> bool {
         match self.lock().get(id) {
-            Some(flag) => {
-                flag.store(true, Ordering::Relaxed);
+            Some(entry) => {
+                entry.flag.store(true, Ordering::Relaxed);
                 true
             }
             None => false,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<AtomicBool>>> {
-        self.flags.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The tasks changing a server now, by id.
+    pub(crate) fn server_changes(&self) -> Vec<ServerChange> {
+        let mut changes: Vec<ServerChange> = self
+            .lock()
+            .values()
+            .filter_map(|e| e.change.clone())
+            .collect();
+        changes.sort_by(|a, b| a.id.cmp(&b.id));
+        changes
+    }
+
+    /// Cancels every task changing a server and waits until each has ended: the engine puts
+    /// back what it changed and lets the deploy lock go first. Returns those tasks.
+    pub(crate) fn stop_server_changes(&self) -> Vec<ServerChange> {
+        let mut tasks = self.lock();
+        let stopping: Vec<ServerChange> = tasks.values().filter_map(|e| e.change.clone()).collect();
+        for entry in tasks.values().filter(|e| e.change.is_some()) {
+            entry.flag.store(true, Ordering::Relaxed);
+        }
+        while stopping.iter().any(|c| tasks.contains_key(&c.id)) {
+            tasks = self
+                .finished
+                .wait(tasks)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        stopping
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -132,6 +193,49 @@ impl Pool {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn stopping_cancels_only_server_changes_and_waits_for_them_to_end() {
+        let running = Arc::new(Running::default());
+        let change = running.start_task("t1", Some(("server_release_rollback", "home")));
+        let check = running.start_task("t2", None);
+        assert_eq!(
+            running.server_changes(),
+            vec![ServerChange {
+                id: "t1".into(),
+                command: "server_release_rollback".into(),
+                server: "home".into(),
+            }]
+        );
+        // The task notices the cancel, puts things back for a while, then ends.
+        let task = {
+            let running = running.clone();
+            std::thread::spawn(move || {
+                while !change.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                running.finish("t1");
+            })
+        };
+        let started = std::time::Instant::now();
+        let stopped = running.stop_server_changes();
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(100),
+            "it waited for the end"
+        );
+        assert_eq!(stopped.len(), 1);
+        assert!(running.server_changes().is_empty());
+        assert!(
+            !check.load(Ordering::Relaxed),
+            "a task that changes nothing runs on"
+        );
+        task.join().unwrap();
+        assert!(
+            running.stop_server_changes().is_empty(),
+            "nothing to stop returns at once"
+        );
+    }
 
     #[test]
     fn no_more_than_the_bound_run_at_once_and_every_job_runs() {

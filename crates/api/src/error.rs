@@ -103,10 +103,13 @@ pub enum Action {
     /// Restore the backup `backup` of `server`'s `environment` (the one taken before an
     /// update that changed the database and failed).
     RestoreBackup,
+    /// Clear the deploy lock of `server`'s `environment`, left by a change that was cut off:
+    /// only after showing who holds it and since when, and asking.
+    ClearDeployLock,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::GivePicture,
         Action::CardFromPicture,
         Action::TrustNewKey,
@@ -121,6 +124,7 @@ impl Action {
         Action::ListPlugins,
         Action::GivePassphrase,
         Action::RestoreBackup,
+        Action::ClearDeployLock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -139,6 +143,7 @@ impl Action {
             Action::ListPlugins => "list_plugins",
             Action::GivePassphrase => "give_passphrase",
             Action::RestoreBackup => "restore_backup",
+            Action::ClearDeployLock => "clear_deploy_lock",
         }
     }
 }

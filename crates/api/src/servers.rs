@@ -27,6 +27,7 @@ mod config;
 mod download;
 pub mod home;
 mod install;
+mod lock;
 mod logs;
 mod maintain;
 mod offsite;
@@ -49,6 +50,7 @@ pub use deskmate_stack::backup::Retention;
 pub use deskmate_stack::watch::AlertSettings;
 pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice, read_release_file};
+pub use lock::{HeldLock, LOCKED};
 pub use logs::{LogFilter, LogReport};
 pub use maintain::MaintainReport;
 pub use offsite::{TargetReport, TargetRequest};
@@ -497,13 +499,18 @@ fn remote_error(err: RemoteError, name: &str) -> ApiError {
 }
 
 /// An operation that stopped: the remote error with its hint, led by the state the server
-/// is in (what was put back, or what is left part-way), and the step it stopped at.
-fn stopped_error(stopped: Box<deskmate_remote::ops::Stopped>, name: &str) -> ApiError {
+/// is in (what was put back, or what is left part-way), and the step it stopped at; a lock
+/// held by someone else offers to clear it.
+fn stopped_error(
+    stopped: Box<deskmate_remote::ops::Stopped>,
+    name: &str,
+    environment: deskmate_stack::Environment,
+) -> ApiError {
     let step = stopped.step;
     let state = stopped.state.clone();
     let mut err = remote_error(stopped.error, name);
     err.hint = format!("{state} {}", err.hint);
-    err.with_detail("step", step)
+    lock::offer_to_clear(err.with_detail("step", step), name, environment)
 }
 
 /// The engine's events as the finished steps the api's callers hear today (the lock's

@@ -1,4 +1,5 @@
-//! About the app itself, file dialogs, and cancelling long tasks.
+//! About the app itself, file dialogs, and cancelling long tasks (one, or every change to a
+//! server when the window closes).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("task_cancel", cancel),
     ("dialog_pick", dialog_pick),
     ("app_notify", notify),
+    ("app_stop_changes", stop_changes),
 ];
 
 #[derive(Deserialize)]
@@ -64,4 +66,10 @@ struct Cancel {
 fn cancel(studio: &Studio, value: Value, _: &Task) -> Reply {
     let Cancel { id } = args(value)?;
     Ok(json!({ "cancelled": studio.running.cancel(&id) }))
+}
+
+/// Closing the window while a server changes: stops every such task and returns once each
+/// has ended (what it changed put back, the deploy lock let go), so the window can close.
+fn stop_changes(studio: &Studio, _: Value, _: &Task) -> Reply {
+    reply(studio.running.stop_server_changes())
 }

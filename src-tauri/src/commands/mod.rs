@@ -49,7 +49,8 @@ pub fn handler(name: &str) -> Option<Handler> {
 }
 
 /// Runs one call. A call whose arguments carry a `taskId` is a long task: it can be
-/// cancelled with `task_cancel` until it returns.
+/// cancelled with `task_cancel` until it returns. A call that changes a server is in the task
+/// table even without one, so closing the window knows of it.
 pub fn dispatch(
     studio: &Studio,
     name: &str,
@@ -67,13 +68,51 @@ pub fn dispatch(
         .get("taskId")
         .and_then(Value::as_str)
         .map(str::to_string);
-    let Some(task_id) = task_id else {
-        return handler(studio, args, &Task::none());
+    let task_id = match task_id {
+        Some(id) => id,
+        None if changes_server(name, &args) => {
+            static UNNAMED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = UNNAMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("{name}#{n}")
+        }
+        None => return handler(studio, args, &Task::none()),
     };
-    let task = Task::new(progress, studio.running.start(&task_id));
-    let reply = handler(studio, args, &task);
-    studio.running.finish(&task_id);
-    reply
+    let server = args.get("name").and_then(Value::as_str).map(str::to_string);
+    let change = match (changes_server(name, &args), &server) {
+        (true, Some(server)) => Some((name, server.as_str())),
+        _ => None,
+    };
+    let task = Task::new(progress, studio.running.start_task(&task_id, change));
+    // Finished however the handler ends, so closing the window never waits on a task gone.
+    struct Finish<'a>(&'a Studio, &'a str);
+    impl Drop for Finish<'_> {
+        fn drop(&mut self) {
+            self.0.running.finish(self.1);
+        }
+    }
+    let _finish = Finish(studio, &task_id);
+    handler(studio, args, &task)
+}
+
+/// Long tasks that change a server (`name`): closing the window while one runs asks first,
+/// and stopping it puts back what it changed. A plan (`plan: true`) changes nothing.
+pub fn changes_server(name: &str, args: &Value) -> bool {
+    let plan = args.get("plan").and_then(Value::as_bool).unwrap_or(false);
+    !plan
+        && matches!(
+            name,
+            "server_install"
+                | "server_release_deploy"
+                | "server_release_rollback"
+                | "server_backup_create"
+                | "server_backup_restore"
+                | "server_backup_schedule"
+                | "server_backup_target"
+                | "server_publish_room"
+                | "server_publish_personas"
+                | "server_alerts_set"
+                | "server_maintain"
+        )
 }
 
 /// Commands that can take long: anything over SSH, and the file work of imports and exports.
@@ -155,6 +194,20 @@ mod tests {
             "persona_show",
             &serde_json::json!({ "taskId": "t" })
         ));
+    }
+
+    #[test]
+    fn changes_to_a_server_are_known_and_plans_and_reads_are_not() {
+        let none = Value::Null;
+        let plan = serde_json::json!({ "plan": true });
+        assert!(changes_server("server_release_rollback", &none));
+        assert!(changes_server("server_maintain", &none));
+        assert!(!changes_server("server_maintain", &plan));
+        assert!(!changes_server("server_health", &none));
+        assert!(!changes_server("persona_export", &none));
+        for name in NAMES.iter().filter(|n| changes_server(n, &none)) {
+            assert!(is_long(name, &none), "{name} runs as a long task");
+        }
     }
 
     #[test]

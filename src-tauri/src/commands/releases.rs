@@ -1,6 +1,7 @@
 //! A server's releases: the list (which serves), an update from a release file chosen in
 //! the app's dialog (the plan, then each step, cancel), and a rollback. Production only, as
-//! install is.
+//! install is. And the deploy lock: who holds it, and clearing one left behind (the window
+//! asks first).
 
 use std::path::PathBuf;
 
@@ -18,6 +19,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_release_rollback", rollback),
     ("release_known", known),
     ("release_add", add),
+    ("server_lock_holder", lock_holder),
+    ("server_lock_clear", lock_clear),
 ];
 
 /// The release files this computer knows, newest first.
@@ -104,4 +107,43 @@ fn rollback(studio: &Studio, value: Value, task: &Task) -> Reply {
         &mut on_step,
         &task.cancel(),
     )?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Env {
+    Production,
+    Staging,
+}
+
+#[derive(Deserialize)]
+struct Lock {
+    name: String,
+    /// As a refused change's error names it; production when absent.
+    environment: Option<Env>,
+}
+
+impl Lock {
+    fn environment(&self) -> Environment {
+        match self.environment {
+            Some(Env::Staging) => Environment::Staging,
+            _ => Environment::Production,
+        }
+    }
+}
+
+/// Who holds the deploy lock (null when free), with what the owner is told before clearing.
+fn lock_holder(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let a: Lock = args(value)?;
+    reply(studio.app.servers.deploy_lock(&a.name, a.environment())?)
+}
+
+/// Clears the deploy lock, whoever holds it: only after the window showed who and asked.
+fn lock_clear(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let a: Lock = args(value)?;
+    let cleared = studio
+        .app
+        .servers
+        .release_unlock(&a.name, a.environment())?;
+    Ok(json!({ "cleared": cleared }))
 }

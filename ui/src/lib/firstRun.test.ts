@@ -16,6 +16,7 @@ function home(level: Home['status']['level'], backup: boolean): Home {
     persona: null,
     checklist: [],
     live: false,
+    lock: null,
   };
 }
 

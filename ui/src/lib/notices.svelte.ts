@@ -1,6 +1,7 @@
 // Messages for the owner: errors with their hint, and short confirmations. Errors stay until
 // dismissed; confirmations fade after a few seconds.
 import { AppError, toAppError } from './ipc';
+import { askToClearLock, lockOffered } from './deployLock.svelte';
 
 export interface Notice {
   id: number;
@@ -32,9 +33,12 @@ export function dismiss(id: number): void {
   if (i >= 0) notices.splice(i, 1);
 }
 
+/** An error with its hint, and the step it names when the app can take it from here. */
 export function showError(raw: unknown): AppError {
   const err = toAppError(raw);
-  notify('error', err.message, { hint: err.hint, code: err.code });
+  const lock = lockOffered(err);
+  const action = lock ? { label: 'Clear the lock…', run: () => askToClearLock(lock) } : undefined;
+  notify('error', err.message, { hint: err.hint, code: err.code, action });
   return err;
 }
 

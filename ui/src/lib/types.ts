@@ -70,6 +70,7 @@ export type { LogLine } from './generated/LogLine';
 export type { ErrorGroup } from './generated/ErrorGroup';
 export type { Incident } from './generated/Incident';
 export type { Home } from './generated/Home';
+export type { HeldLock } from './generated/HeldLock';
 export type { HomeLevel } from './generated/HomeLevel';
 export type { HomeLink } from './generated/HomeLink';
 export type { ChecklistItem } from './generated/ChecklistItem';

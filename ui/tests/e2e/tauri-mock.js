@@ -29,6 +29,14 @@
         }
       }
     },
+    // An event the app sends the window (`app-close-asked`, say), as Tauri delivers it.
+    emit(event, payload) {
+      for (const [id, name] of listeners) {
+        if (name === event) callbacks.get(id)?.({ event, id, payload });
+      }
+    },
+    // Set when the window closed itself (getCurrentWindow().destroy()).
+    closed: false,
     calls: [],
   };
 
@@ -40,6 +48,10 @@
     }
     if (cmd === 'plugin:event|unlisten') {
       listeners.delete(args.eventId);
+      return null;
+    }
+    if (cmd === 'plugin:window|destroy') {
+      window.__mock.closed = true;
       return null;
     }
     if (cmd.startsWith('plugin:')) throw new Error(`the mock has no ${cmd}`);

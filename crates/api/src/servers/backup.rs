@@ -234,8 +234,14 @@ impl Servers {
         // The server-wide guard an update takes too: a restore never runs beside an update
         // (or another restore) started from another computer, and the watchdog knows the
         // services it stops and starts are stopped on purpose.
-        let _lock = super::release::DeployLock::take(&session, &dir, &super::holder(), "restore")
-            .map_err(fail)?;
+        let _lock = super::lock::DeployLock::take(
+            &session,
+            name,
+            environment,
+            &dir,
+            &super::holder(),
+            "restore",
+        )?;
         let parts = if options.parts.is_empty() {
             Part::ALL.to_vec()
         } else {

@@ -174,9 +174,14 @@ impl Servers {
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         // Let go however this ends.
-        let _lock =
-            super::release::DeployLock::take(&session, &dir, &super::holder(), "a settings change")
-                .map_err(fail)?;
+        let _lock = super::lock::DeployLock::take(
+            &session,
+            name,
+            environment,
+            &dir,
+            &super::holder(),
+            "a settings change",
+        )?;
         let mut files = EnvFiles::read(&session, &dir)?;
         let before = files.clone();
         edit(&session, &mut files)?;

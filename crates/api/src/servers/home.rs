@@ -3,10 +3,10 @@
 //!
 //! [`Servers::home`] gathers what is known (the app's install record, a live health check,
 //! the watchdog's state, the backups, the publications, the firewall, where the domain
-//! points); [`summarise`] turns those facts into the page, with no I/O, so every wording
+//! points, who holds the deploy lock); [`summarise`] turns those facts into the page, with no I/O, so every wording
 //! and every rule is tested without a server.
 
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::IpAddr;
 
 use deskmate_library::Install;
 use deskmate_remote::backup::Backup;
@@ -17,9 +17,19 @@ use deskmate_remote::{Finding, Level};
 use deskmate_stack::Environment;
 use serde::Serialize;
 
+use super::install::stack_dir;
+use super::lock::HeldLock;
 use super::{Servers, now, remote_error};
 use crate::error::{ApiError, library_error};
 use crate::known_releases::{KnownRelease, compare_versions};
+
+mod domain;
+mod lock;
+mod time;
+use domain::domain_points;
+#[cfg(test)]
+use time::parse_rfc3339;
+use time::{age_hours, short_time};
 
 /// How the companion is, in one word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -104,6 +114,8 @@ pub struct Home {
     pub checklist: Vec<ChecklistItem>,
     /// Whether every point of the checklist is green.
     pub live: bool,
+    /// Who holds the deploy lock, if anyone: no change can start until it is let go.
+    pub lock: Option<HeldLock>,
 }
 
 /// Where the public name leads, compared with the server's own address.
@@ -139,6 +151,8 @@ pub struct HomeFacts {
     pub firewall: Result<Firewall, String>,
     pub domain_points: DomainPoints,
     pub known: Vec<KnownRelease>,
+    /// The deploy lock's holder (None when free or not read).
+    pub lock: Option<HeldLock>,
     /// Unix seconds.
     pub now: i64,
 }
@@ -171,6 +185,7 @@ impl Servers {
                 firewall: Err("not installed".into()),
                 domain_points,
                 known,
+                lock: None,
                 now: now(),
             }));
         }
@@ -186,6 +201,12 @@ impl Servers {
         let (_, session) = self.open_session(name)?;
         let firewall =
             deskmate_remote::install::firewall(&session).map_err(|e| remote_error(e, name).message);
+        // A lock that cannot be read is not shown: the change it guards says so when refused.
+        let lock =
+            deskmate_remote::ops::lock::holder(&session, &stack_dir(&profile.stack_dir, env))
+                .ok()
+                .flatten()
+                .map(|h| HeldLock::of(h, env));
         Ok(summarise(HomeFacts {
             server: name.to_string(),
             host: profile.host.clone(),
@@ -204,30 +225,9 @@ impl Servers {
             firewall,
             domain_points,
             known,
+            lock,
             now: now(),
         }))
-    }
-}
-
-/// Resolves `domain` and the server's `host` on this computer (as a visitor's would).
-fn domain_points(domain: &str, host: &str) -> DomainPoints {
-    let resolve = |name: &str| -> Result<Vec<IpAddr>, String> {
-        let mut addrs: Vec<IpAddr> = (name, 443)
-            .to_socket_addrs()
-            .map_err(|e| e.to_string())?
-            .map(|a| a.ip())
-            .collect();
-        addrs.sort();
-        addrs.dedup();
-        Ok(addrs)
-    };
-    match (resolve(domain), resolve(host)) {
-        (Err(why), _) => DomainPoints::Unresolved(why),
-        (Ok(domain), Ok(server)) if domain.iter().any(|a| server.contains(a)) => DomainPoints::Here,
-        (Ok(domain), server) => DomainPoints::Elsewhere {
-            domain,
-            server: server.unwrap_or_default(),
-        },
     }
 }
 
@@ -304,6 +304,7 @@ pub fn summarise(facts: HomeFacts) -> Home {
         room: latest("room"),
         persona: latest("persona"),
         checklist,
+        lock: facts.lock.clone(),
     }
 }
 
@@ -339,6 +340,11 @@ fn status(facts: &HomeFacts, alerts: &[HomeAlert]) -> HomeStatus {
             reason: sentence(&a.message),
             fix: Some(a.fix.clone()).filter(|f| !f.is_empty()),
         };
+    }
+    // Before any other warning: while it is held, no update, publish or settings change can
+    // start, whatever else is well.
+    if let Some(held) = &facts.lock {
+        return lock::status(held);
     }
     if let Some(f) = worst(Level::Warn) {
         return HomeStatus {
@@ -575,59 +581,6 @@ fn list(addrs: &[IpAddr]) -> String {
             .collect::<Vec<_>>()
             .join(", "),
     }
-}
-
-/// `2026-12-03T07:10:00.123+00:00` as `2026-12-03 07:10 UTC`, to the minute; the offset
-/// kept when it is not UTC. Anything else is shown as it came.
-fn short_time(time: &str) -> String {
-    let Some((date, rest)) = time.split_once('T') else {
-        return time.to_string();
-    };
-    let clock: String = rest.chars().take(5).collect();
-    let offset = rest
-        .find(['Z', '+', '-'])
-        .map(|at| &rest[at..])
-        .unwrap_or("");
-    let zone = match offset {
-        "" | "Z" | "+00:00" => "UTC",
-        other => other,
-    };
-    format!("{date} {clock} {zone}")
-}
-
-/// Hours from an RFC 3339 time (restic's, with fractions and an offset) to `now`.
-fn age_hours(time: &str, now: i64) -> u64 {
-    parse_rfc3339(time)
-        .map(|t| (now - t).max(0) as u64 / 3600)
-        .unwrap_or(0)
-}
-
-/// `2026-12-03T07:10:00.123456789+00:00` or `…Z` to Unix seconds; None when it is not one.
-fn parse_rfc3339(text: &str) -> Option<i64> {
-    let (date, rest) = text.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let clock: String = rest.chars().take(8).collect();
-    let mut c = clock.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, min, s) = (c.next()??, c.next()??, c.next()??);
-    let tail = &rest[8.min(rest.len())..];
-    let tail = tail.trim_start_matches(|ch: char| ch == '.' || ch.is_ascii_digit());
-    let offset = match tail {
-        "" | "Z" => 0,
-        _ => {
-            let sign = if tail.starts_with('-') { -1 } else { 1 };
-            let mut o = tail[1..].split(':').map(|p| p.parse::<i64>().ok());
-            sign * (o.next()?? * 3600 + o.next().flatten().unwrap_or(0) * 60)
-        }
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + min * 60 + s - offset)
 }
 
 #[cfg(test)]

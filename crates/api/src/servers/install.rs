@@ -193,7 +193,7 @@ impl Servers {
                 operation::plan(&spec, &compose, earlier),
                 &mut Installing::default(),
             )
-            .map_err(|stopped| stopped_error(stopped, name))?;
+            .map_err(|stopped| stopped_error(stopped, name, options.environment))?;
         self.record_release(name, options.environment, &release, &spec.proxy)?;
         report.changed = installed.changed();
         report.steps = installed.steps;

@@ -53,7 +53,7 @@ impl Servers {
         let mut done = Maintained::default();
         Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
             .run(plan, &mut done)
-            .map_err(|stopped| stopped_error(stopped, name))?;
+            .map_err(|stopped| stopped_error(stopped, name, environment))?;
         Ok(MaintainReport {
             server: name.to_string(),
             environment: environment.name(),

@@ -10,7 +10,7 @@ use deskmate_stack::Environment;
 use serde_json::Value;
 
 use super::install::stack_dir;
-use super::release::DeployLock;
+use super::lock::DeployLock;
 use super::{Servers, Shown, remote_error};
 use crate::error::ApiError;
 use crate::persona::Personas;
@@ -159,8 +159,7 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         let probe = self.proxy_probe(name, environment)?;
-        let _lock =
-            DeployLock::take(&session, &dir, holder, what).map_err(|e| remote_error(e, name))?;
+        let _lock = DeployLock::take(&session, name, environment, &dir, holder, what)?;
         let project = deskmate_stack::project_name(&dir);
         let target = publish::Target {
             session: &session,

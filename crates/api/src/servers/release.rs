@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use deskmate_remote::deploy::{self, DeploySpec, Deployed};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
-use deskmate_remote::ops::lock;
 use deskmate_remote::releases::{self, ReleaseEntry};
 use deskmate_remote::{Cancel, Remote, Session, facts, script};
 use deskmate_stack::{Environment, Release, Stack, release};
 use serde::Serialize;
 
 use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
+use super::lock::DeployLock;
 use super::{Servers, remote_error};
 use crate::error::ApiError;
 
@@ -298,11 +298,12 @@ impl Servers {
 
         let _lock = DeployLock::take(
             &session,
+            name,
+            environment,
             &dir,
             &options.holder,
             &format!("update to {}", release.version),
-        )
-        .map_err(fail)?;
+        )?;
         let mut record = |report: &mut DeployReport, step: StepReport| {
             on_step(&step);
             report.steps.push(step);
@@ -502,32 +503,6 @@ impl Servers {
             .map_err(|e| remote_error(e, name))?;
         Ok(out.stdout_text())
     }
-
-    /// Who holds the deploy lock, and for how long, if anyone.
-    pub fn release_lock_holder(
-        &self,
-        name: &str,
-        environment: Environment,
-    ) -> Result<Option<lock::Holder>, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        lock::holder(&session, &stack_dir(&server.stack_dir, environment))
-            .map_err(|e| remote_error(e, name))
-    }
-
-    /// Clears a stale deploy lock (the CLI asks first). True if there was one.
-    pub fn release_unlock(&self, name: &str, environment: Environment) -> Result<bool, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        let cleared = lock::clear(&session, &dir).map_err(|e| remote_error(e, name))?;
-        if cleared {
-            audit(
-                &session,
-                &dir,
-                &format!("update lock cleared by {}", holder()),
-            );
-        }
-        Ok(cleared)
-    }
 }
 
 /// A failed update's error, when the new release had changed the database first: says what
@@ -685,36 +660,6 @@ pub(super) fn audit(session: &Session, dir: &str, line: &str) {
         &[dir, line],
     ) {
         let _ = session.capture(&command, 4096);
-    }
-}
-
-/// The deploy lock, let go however the update (or publish) ends, and only by its holder.
-pub(super) struct DeployLock<'a> {
-    session: &'a Session,
-    dir: &'a str,
-    token: String,
-}
-
-impl<'a> DeployLock<'a> {
-    pub(super) fn take(
-        session: &'a Session,
-        dir: &'a str,
-        holder: &str,
-        action: &str,
-    ) -> deskmate_remote::Result<DeployLock<'a>> {
-        let token = lock::token();
-        lock::take(session, dir, &token, holder, action)?;
-        Ok(DeployLock {
-            session,
-            dir,
-            token,
-        })
-    }
-}
-
-impl Drop for DeployLock<'_> {
-    fn drop(&mut self) {
-        let _ = lock::release(self.session, self.dir, &self.token);
     }
 }
 

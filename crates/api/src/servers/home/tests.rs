@@ -86,6 +86,7 @@ fn everything() -> HomeFacts {
         firewall: Ok(Firewall::On),
         domain_points: DomainPoints::Here,
         known: Vec::new(),
+        lock: None,
         now: NOW,
     }
 }
@@ -260,6 +261,71 @@ fn an_open_watchdog_warning_is_a_warning_and_an_alert() {
     assert_eq!(home.status.reason, "The disk is 91% full (2G free).");
     assert_eq!(home.alerts.len(), 1);
     assert!(!item(&home, "alerts").done, "nobody is e-mailed");
+}
+
+fn held(gone_from_here: bool) -> HeldLock {
+    HeldLock {
+        holder: deskmate_remote::ops::lock::Holder {
+            who: "alice@laptop".into(),
+            action: "rollback 1.0.0".into(),
+            seconds: 14,
+            host: "laptop".into(),
+            pid: 4242,
+        },
+        description: "alice@laptop, for rollback 1.0.0, since 14 s ago".into(),
+        gone_from_here,
+        environment: "production",
+    }
+}
+
+/// Closing the app 14 s into a rollback left the lock behind while everything served: Home
+/// must not say "Healthy" then, since every change is refused until the lock is cleared.
+#[test]
+fn a_held_lock_is_a_warning_with_who_since_and_what_even_when_all_is_well() {
+    let mut facts = everything();
+    facts.lock = Some(held(true));
+    let home = summarise(facts);
+    assert_eq!(home.status.level, HomeLevel::Warning, "{:?}", home.status);
+    let reason = &home.status.reason;
+    assert!(
+        reason.contains("alice@laptop, for rollback 1.0.0, since 14 s ago"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("no longer running on this computer"),
+        "{reason}"
+    );
+    assert!(
+        home.status
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("clear the lock"),
+        "{:?}",
+        home.status.fix
+    );
+    assert_eq!(home.lock, Some(held(true)), "the page gets the holder");
+    assert!(home.live, "the checklist is not about the lock");
+
+    let mut facts = everything();
+    facts.lock = Some(held(false));
+    let home = summarise(facts);
+    assert!(!home.status.reason.contains("no longer running"));
+
+    // A server that is down stays down: that is the more urgent news.
+    let mut facts = everything();
+    facts.lock = Some(held(false));
+    facts.health = Ok(vec![Finding::new(
+        "service.backend",
+        Level::Fail,
+        "backend",
+        "exited",
+    )]);
+    let home = summarise(facts);
+    assert_eq!(home.status.level, HomeLevel::Down);
+    assert!(home.lock.is_some(), "the lock is still shown beside it");
+
+    assert_eq!(summarise(everything()).lock, None);
 }
 
 #[test]
