@@ -191,6 +191,38 @@ fn an_install_during_an_update_is_refused_with_who_holds_the_lock() {
 }
 
 #[test]
+fn steps_done_before_in_another_session_head_the_report_and_the_audit() {
+    let fake = fresh();
+    let spec = spec();
+    let earlier = vec![StepReport {
+        id: "docker",
+        title: "Install Docker".into(),
+        changed: true,
+        detail: "installed docker.io".into(),
+    }];
+    let plan = plan(&spec, &Compose::V2, earlier);
+    assert_eq!(
+        plan.titles()[..2].iter().map(|s| s.id).collect::<Vec<_>>(),
+        ["docker", "lock"]
+    );
+    let ran = Runner::new(&fake, &Cancel::new(), "alice@laptop", &mut |_: &Event| {})
+        .run(plan, &mut Installing::default())
+        .expect("installs");
+    assert_eq!(ran.steps[0].id, "docker");
+    assert_eq!(ran.steps[1].id, "lock");
+    let audit: Vec<String> = fake
+        .commands()
+        .into_iter()
+        .filter(|c| c.contains("audit.log"))
+        .collect();
+    assert!(
+        audit[0].contains("step=docker outcome=done changed=true"),
+        "{}",
+        audit[0]
+    );
+}
+
+#[test]
 fn a_second_run_changes_nothing_and_a_failure_then_leaves_what_serves() {
     let fake = fresh();
     fake.on("readlink \"$1/current\"", Reply::ok("releases/1.0.0\n"));

@@ -125,7 +125,7 @@ impl<'a, S> Plan<'a, S> {
     }
 
     /// Steps done before this plan, in an earlier session (putting Docker on a server needs
-    /// a new sign-in): they head the report and go into the audit once the lock is held.
+    /// a new sign-in): they head the report and the audit, before the lock.
     pub fn already_done(mut self, earlier: Vec<StepReport>) -> Self {
         self.earlier = earlier;
         self
@@ -147,11 +147,13 @@ impl<'a, S> Plan<'a, S> {
             id: LOCK_STEP,
             title: LOCK_TITLE.to_string(),
         });
-        lock.into_iter()
-            .chain(self.earlier.iter().map(|s| PlannedStep {
+        self.earlier
+            .iter()
+            .map(|s| PlannedStep {
                 id: s.id,
                 title: s.title.clone(),
-            }))
+            })
+            .chain(lock)
             .chain(self.steps.iter().map(|s| PlannedStep {
                 id: s.id,
                 title: s.title.clone(),

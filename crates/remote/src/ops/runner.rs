@@ -134,6 +134,18 @@ impl<'r> Runner<'r> {
         };
         let mut reports = Vec::new();
 
+        // Their events went out when they ran, in the earlier session.
+        for report in std::mem::take(&mut plan.earlier) {
+            audit.write(
+                self.remote,
+                report.id,
+                StepOutcome::Done,
+                report.changed,
+                &report.detail,
+            );
+            reports.push(report);
+        }
+
         let locked = plan.guard == Guard::DeployLock;
         if locked {
             (self.on_event)(&Event::Started {
@@ -167,18 +179,6 @@ impl<'r> Runner<'r> {
                 LOCK_STEP,
                 StepOutcome::Done,
                 false,
-                &report.detail,
-            );
-            reports.push(report);
-        }
-
-        // Their events went out when they ran, in the earlier session.
-        for report in std::mem::take(&mut plan.earlier) {
-            audit.write(
-                self.remote,
-                report.id,
-                StepOutcome::Done,
-                report.changed,
                 &report.detail,
             );
             reports.push(report);
