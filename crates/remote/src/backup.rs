@@ -363,24 +363,39 @@ pub struct Restored {
     pub files_dir: Option<String>,
 }
 
+/// What [`restore_beside`] restores, from where, and how its new volumes are named.
+#[derive(Debug, Clone, Copy)]
+pub struct Beside<'a> {
+    pub repository: Repository,
+    pub snapshot: &'a str,
+    /// New volumes and folder are named with it.
+    pub suffix: &'a str,
+    pub parts: &'a [Part],
+}
+
 /// Runs `deskmate-restore`: the parts of `snapshot` into new volumes (and a new data
-/// folder) named with `suffix`, proven there. The running stack is not touched.
+/// folder) named with `suffix`, proven there, each report line to `on_line` as it comes.
+/// The running stack is not touched.
 pub fn restore_beside(
     session: &dyn Remote,
     dir: &str,
-    repository: Repository,
-    snapshot: &str,
-    suffix: &str,
-    parts: &[Part],
+    wanted: &Beside<'_>,
     cancel: &Cancel,
+    on_line: &mut dyn FnMut(&str, &str),
 ) -> Result<Restored> {
+    let Beside {
+        repository,
+        snapshot,
+        suffix,
+        parts,
+    } = *wanted;
     let mut args = vec![snapshot, suffix];
     args.extend(parts.iter().map(|p| p.name()));
     let body = format!(
         r#"d=$1; shift; {} exec bash "$d/bin/deskmate-restore" "$d" "$@""#,
         repository.choice()
     );
-    let out = run_script(session, &body, dir, &args, cancel, &mut |_, _| {})?;
+    let out = run_script(session, &body, dir, &args, cancel, on_line)?;
     if !out.success {
         return Err(RemoteError::Refused {
             code: "backup.restore_failed",

@@ -8,13 +8,15 @@
 
 use deskmate_remote::Remote;
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
-use deskmate_remote::install::{self as steps, InstallSpec, SpecFile, StepReport, put_files};
+use deskmate_remote::install::{self as steps, SpecFile, StepReport, put_files};
+use deskmate_remote::ops::restore::{self as operation, RestoreSpec, Restoring};
+use deskmate_remote::ops::{Runner, Scope, Stopped};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
 use deskmate_stack::{Environment, backup as scripts, project_name};
 use serde::Serialize;
 
 use super::install::{read_data_volumes, running_spec, stack_dir};
-use super::{Servers, now, remote_error};
+use super::{Servers, holder, now, remote_error, stopped_error};
 use crate::error::ApiError;
 
 /// The length of a new repository password.
@@ -231,32 +233,10 @@ impl Servers {
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         self.prepare(name, &session, &dir, environment, cancel)?;
-        // The server-wide guard an update takes too: a restore never runs beside an update
-        // (or another restore) started from another computer, and the watchdog knows the
-        // services it stops and starts are stopped on purpose.
-        let _lock = super::lock::DeployLock::take(
-            &session,
-            name,
-            environment,
-            &dir,
-            &super::holder(),
-            "restore",
-        )?;
         let parts = if options.parts.is_empty() {
             Part::ALL.to_vec()
         } else {
             options.parts.clone()
-        };
-        let mut steps = Vec::new();
-        let mut step = |id: &'static str, title: &str, detail: String| {
-            let report = StepReport {
-                id,
-                title: title.to_string(),
-                changed: true,
-                detail,
-            };
-            on_step(&report);
-            steps.push(report);
         };
 
         // Which repository: this server's, or another's offsite copy, whose description
@@ -284,175 +264,48 @@ impl Servers {
         } else {
             Repository::Local
         };
+        let wanted = pick(&session, &dir, repository, id, name)?;
 
-        // Which backup, and room for it.
-        let list = match repository {
-            Repository::Local => backup::list(&session, &dir),
-            Repository::From => backup::list_from(&session, &dir),
-        }
-        .map_err(fail)?;
-        // By its id, by the id of the backup it is a copy of, or the newest.
-        let matching: Vec<&Backup> = if id == "latest" {
-            list.iter().take(1).collect()
-        } else {
-            list.iter()
-                .filter(|b| {
-                    !id.is_empty()
-                        && (b.id.starts_with(id)
-                            || b.original.as_deref().is_some_and(|o| o.starts_with(id)))
-                })
-                .collect()
-        };
-        let [wanted] = matching.as_slice() else {
-            return Err(ApiError::new(
-                "backup.unknown_id",
-                format!(
-                    "no single backup of {name} has the id `{}`",
-                    id.escape_debug()
-                ),
-                "use the id of one of the server's backups, as its list of backups shows them",
-            ));
-        };
-        let needed = wanted.size.unwrap_or(0) * 2 + 256 * 1024 * 1024;
-        let free = backup::free_space(&session, &dir).map_err(fail)?;
-        if free < needed {
-            return Err(ApiError::new(
-                "backup.no_space",
-                format!(
-                    "{name} has {} MiB free; the restore needs about {} MiB beside the running stack",
-                    free >> 20,
-                    needed >> 20
-                ),
-                "free some space on the server (old Docker images: docker image prune), then restore again",
-            ));
-        }
-        step(
-            "space",
-            "Check the room beside the running stack",
-            format!("{} MiB free, about {} MiB needed", free >> 20, needed >> 20),
-        );
-
-        // A backup of now, so the restore itself can be undone.
-        if cancel.is_cancelled() {
-            return Err(fail(deskmate_remote::RemoteError::Cancelled));
-        }
-        let (safety, _) =
-            backup::create(&session, &dir, false, cancel, &mut |_, _| {}).map_err(fail)?;
-        step(
-            "safety",
-            "Back up the data as it is now",
-            format!("backup {}", safety.snapshot),
-        );
-
-        // The backup's data beside the stack, proven there.
-        if cancel.is_cancelled() {
-            return Err(fail(deskmate_remote::RemoteError::Cancelled));
-        }
-        // Named by the time (seconds since 1970), so each restore's volumes are new ones.
-        let suffix = format!("r{}", now());
-        let restored = backup::restore_beside(
-            &session, &dir, repository, &wanted.id, &suffix, &parts, cancel,
-        )
-        .map_err(fail)?;
-        step(
-            "restore",
-            "Restore the backup beside the running stack and check it",
-            format!(
-                "{} restored; row counts, point counts and file hashes equal the backup's",
-                parts
-                    .iter()
-                    .map(|p| p.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-
-        // Switch, and check.
         let project = project_name(&dir);
-        let before = read_data_volumes(&session, &dir).map_err(fail)?;
-        let old_pg = before
-            .postgres
-            .unwrap_or_else(|| format!("{project}_postgres_data"));
-        let old_qd = before
-            .qdrant
-            .unwrap_or_else(|| format!("{project}_qdrant_data"));
-        let new_pg = restored.postgres_volume.clone().unwrap_or(old_pg.clone());
-        let new_qd = restored.qdrant_volume.clone().unwrap_or(old_qd.clone());
-        let old_files = format!("{dir}/shared/data.before-{suffix}");
-        let files = restored
-            .files_dir
-            .as_deref()
-            .map(|incoming| (incoming, old_files.as_str()));
-        backup::point_at(&session, &dir, &new_pg, &new_qd, files).map_err(fail)?;
-        let spec = running_spec(
-            &dir,
-            project,
-            environment,
-            &installed,
-            options.health_timeout,
-        );
-        if let Err(err) = steps::restart(&session, &spec, &compose, cancel) {
-            // Back to the data it had, untouched all along.
-            let back = restored
-                .files_dir
-                .as_deref()
-                .map(|restored_dir| (old_files.as_str(), restored_dir));
-            // The data it had served before, so it gets the usual time to start.
-            let previous = InstallSpec {
-                health_timeout: RestoreOptions::default().health_timeout,
-                ..spec
-            };
-            let switched_back = backup::point_at(&session, &dir, &old_pg, &old_qd, back)
-                .and_then(|()| steps::restart(&session, &previous, &compose, &Cancel::new()));
-            let made: Vec<&str> = [&restored.postgres_volume, &restored.qdrant_volume]
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .collect();
-            let err = remote_error(err, name);
-            return Err(match switched_back {
-                Ok(()) => {
-                    backup::remove_volumes(&session, &made);
-                    ApiError::new(
-                        "backup.restore_unhealthy",
-                        format!(
-                            "The restored stack did not pass its health check ({}), so DeskMate was switched back to the data it had. Nothing was lost.",
-                            err.message
-                        ),
-                        format!(
-                            "safety backup {} holds the state from just before; {}",
-                            safety.snapshot, err.hint
-                        ),
-                    )
-                }
-                Err(back) => ApiError::new(
-                    "backup.switch_back_failed",
-                    format!(
-                        "The restored stack did not pass its health check ({}), and switching back failed too: {back}",
-                        err.message
-                    ),
-                    format!(
-                        "the data from before is untouched in the volumes {old_pg} and {old_qd}, and in safety backup {}; check the server's health",
-                        safety.snapshot
-                    ),
-                ),
-            });
-        }
-        step(
-            "switch",
-            "Switch DeskMate to the restored data and check its health",
-            "every service is healthy; /api/health answers through the proxy".to_string(),
-        );
-        let mut kept = Vec::new();
-        if restored.postgres_volume.is_some() {
-            kept.push(old_pg);
-        }
-        if restored.qdrant_volume.is_some() {
-            kept.push(old_qd);
-        }
-        if restored.files_dir.is_some() {
-            kept.push(old_files);
-        }
+        let spec = RestoreSpec {
+            scope: Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: short(&wanted.id).into(),
+            },
+            repository,
+            snapshot: wanted.id.clone(),
+            size: wanted.size,
+            parts: parts.clone(),
+            // Named by the time (seconds since 1970), so each restore's volumes are new ones.
+            suffix: format!("r{}", now()),
+            running: running_spec(
+                &dir,
+                project.clone(),
+                environment,
+                &installed,
+                options.health_timeout,
+            ),
+            back_timeout: RestoreOptions::default().health_timeout,
+            compose,
+            volumes_now: Box::new(|remote| {
+                let before = read_data_volumes(remote, &dir)?;
+                Ok((
+                    before
+                        .postgres
+                        .unwrap_or_else(|| format!("{project}_postgres_data")),
+                    before
+                        .qdrant
+                        .unwrap_or_else(|| format!("{project}_qdrant_data")),
+                ))
+            }),
+        };
+        let mut state = Restoring::default();
+        let mut on_event = super::step_reports(on_step);
+        let ran = Runner::new(&session, cancel, holder(), &mut on_event)
+            .run(operation::plan(&spec), &mut state)
+            .map_err(|stopped| restore_failed(stopped, &state, name, environment))?;
+
         let elapsed_ms = started.elapsed().as_millis() as u64;
         // The recovery time an owner can expect, measured: the health report shows the last.
         let _ = session.capture(
@@ -473,13 +326,100 @@ impl Servers {
             environment: environment.name(),
             id: wanted.id.clone(),
             from: options.from.clone(),
-            safety_backup: safety.snapshot,
+            safety_backup: state.safety.clone().unwrap_or_default(),
             restored: parts,
-            kept,
-            steps,
+            kept: state.kept(),
+            steps: ran.steps,
             elapsed_ms,
         })
     }
+}
+
+/// The one backup `id` names: by its id, by the id of the backup it is a copy of, or the
+/// newest (`latest`).
+fn pick(
+    session: &Session,
+    dir: &str,
+    repository: Repository,
+    id: &str,
+    name: &str,
+) -> Result<Backup, ApiError> {
+    let list = match repository {
+        Repository::Local => backup::list(session, dir),
+        Repository::From => backup::list_from(session, dir),
+    }
+    .map_err(|e| remote_error(e, name))?;
+    let matching: Vec<&Backup> = if id == "latest" {
+        list.iter().take(1).collect()
+    } else {
+        list.iter()
+            .filter(|b| {
+                !id.is_empty()
+                    && (b.id.starts_with(id)
+                        || b.original.as_deref().is_some_and(|o| o.starts_with(id)))
+            })
+            .collect()
+    };
+    match matching.as_slice() {
+        [wanted] => Ok((*wanted).clone()),
+        _ => Err(ApiError::new(
+            "backup.unknown_id",
+            format!(
+                "no single backup of {name} has the id `{}`",
+                id.escape_debug()
+            ),
+            "use the id of one of the server's backups, as its list of backups shows them",
+        )),
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// A restore that stopped, in the owner's words: a restored stack that did not turn healthy
+/// was switched back (nothing lost, the safety backup named), or switching back failed too
+/// (where the data from before is).
+fn restore_failed(
+    stopped: Box<Stopped>,
+    state: &Restoring,
+    name: &str,
+    environment: Environment,
+) -> ApiError {
+    let safety = state.safety.clone().unwrap_or_default();
+    let switched_back = stopped.undone.contains(&"switch");
+    let switch_failed = stopped.not_undone.iter().any(|(step, _)| *step == "switch");
+    if stopped.step != "start" && !switch_failed {
+        return stopped_error(stopped, name, environment);
+    }
+    let err = remote_error(stopped.error, name);
+    if switch_failed {
+        let (pg, qd, _) = state.before.clone().unwrap_or_default();
+        let why: Vec<&str> = stopped.not_undone.iter().map(|(_, w)| w.as_str()).collect();
+        return ApiError::new(
+            "backup.switch_back_failed",
+            format!(
+                "The restored stack did not pass its health check ({}), and switching back failed too: {}",
+                err.message,
+                why.join("; ")
+            ),
+            format!(
+                "the data from before is untouched in the volumes {pg} and {qd}, and in safety backup {safety}; check the server's health"
+            ),
+        );
+    }
+    debug_assert!(switched_back);
+    ApiError::new(
+        "backup.restore_unhealthy",
+        format!(
+            "The restored stack did not pass its health check ({}), so DeskMate was switched back to the data it had. Nothing was lost.",
+            err.message
+        ),
+        format!(
+            "safety backup {safety} holds the state from just before; {}",
+            err.hint
+        ),
+    )
 }
 
 /// Another server's offsite description on this one, removed when the restore is done

@@ -674,7 +674,7 @@ pub(super) fn read_env(
 
 /// The data volumes a restore switched the stack to, if it did (else the stack's own).
 pub(super) fn read_data_volumes(
-    session: &Session,
+    session: &dyn Remote,
     dir: &str,
 ) -> deskmate_remote::Result<DataVolumes> {
     let out = session.capture(

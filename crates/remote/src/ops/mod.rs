@@ -30,6 +30,7 @@ pub mod lock;
 pub mod maintain;
 pub mod plan;
 pub mod remote;
+pub mod restore;
 pub mod runner;
 
 pub use event::{Event, Outcome, PlannedStep, StepReport, Unit};
