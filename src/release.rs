@@ -270,6 +270,13 @@ fn run_with(
                 }
             },
         ),
+        // Human: the log as the server keeps it; --json: each line read by the one parser.
+        ReleaseCommand::Audit { name, environment } if json => output::finish(
+            servers.release_audit_lines(&name, environment.into()),
+            json,
+            ok,
+            |_| {},
+        ),
         ReleaseCommand::Audit { name, environment } => output::finish(
             servers.release_audit(&name, environment.into()),
             json,

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use deskmate_api::servers::{InstallOptions, RestoreOptions, RestoreReport, TlsChoice};
 use deskmate_api::{ApiError, Cancel, Environment};
+use deskmate_remote::ops::audit::StepOutcome;
 use deskmate_test_server::docker::{docker, release};
 use support::stack::{Installed, http, installed, installed_as, memories};
 
@@ -346,8 +347,30 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
 
     let mut steps = Vec::new();
     let report = restore(&it, &made.id, &RestoreOptions::default(), &mut steps).unwrap();
-    assert_eq!(steps, ["space", "safety", "restore", "switch"]);
+    assert_eq!(
+        steps,
+        ["lock", "space", "safety", "restore", "switch", "start"]
+    );
     assert!(!lock.exists(), "the restore let go of the deploy lock");
+    // The backup and the restore are in the audit, step by step, read by the one parser.
+    let audit = it
+        .servers
+        .release_audit_lines("home", Environment::Production)
+        .unwrap();
+    let done = |operation: &str, step: &str| {
+        audit
+            .iter()
+            .any(|l| l.operation == operation && l.step == step && l.outcome == StepOutcome::Done)
+    };
+    assert!(done("backup", "backup"), "{audit:?}");
+    assert!(
+        done("restore", "lock") && done("restore", "start"),
+        "{audit:?}"
+    );
+    assert!(audit.iter().any(|l| l.operation == "restore"
+        && l.step == "lock"
+        && l.outcome == StepOutcome::Failed
+        && l.detail.contains("owner@laptop")));
     assert_eq!(memories(it.port), 3, "the backup's memories are back");
     assert_eq!(
         std::fs::read_to_string(&persona).unwrap(),

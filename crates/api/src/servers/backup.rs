@@ -9,8 +9,9 @@
 use deskmate_remote::Remote;
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
 use deskmate_remote::install::{self as steps, SpecFile, StepReport, put_files};
+use deskmate_remote::ops::backup::{self as backup_op, BackedUp};
 use deskmate_remote::ops::restore::{self as operation, RestoreSpec, Restoring};
-use deskmate_remote::ops::{Runner, Scope, Stopped};
+use deskmate_remote::ops::{Event, Runner, Scope, Stopped};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
 use deskmate_stack::{Environment, backup as scripts, project_name};
 use serde::Serialize;
@@ -50,30 +51,50 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
         let _claim = self.busy.claim(name, "a backup")?;
-        self.backup_create_unclaimed(name, environment, verify, on_progress, cancel)
+        let (server, session) = self.open_session(name)?;
+        let dir = stack_dir(&server.stack_dir, environment);
+        self.backup_on(
+            name,
+            &session,
+            &dir,
+            environment,
+            verify,
+            on_progress,
+            cancel,
+        )
     }
 
-    /// The same, inside an action that holds the server already (an update's backup first).
-    pub(super) fn backup_create_unclaimed(
+    /// A backup on an open session (`dir` is the stack folder), through the engine; also an
+    /// update's backup first, on the update's session, inside its lock.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn backup_on(
         &self,
         name: &str,
+        session: &Session,
+        dir: &str,
         environment: Environment,
         verify: bool,
         on_progress: &mut dyn FnMut(&str, &str),
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
-        self.prepare(name, &session, &dir, environment, cancel)?;
-        let (backup, verification) = backup::create(&session, &dir, verify, cancel, on_progress)
-            .map_err(|e| remote_error(e, name))?;
+        self.prepare(name, session, dir, environment, cancel)?;
+        let scope = Scope {
+            dir: dir.to_string(),
+            environment: environment.name().into(),
+            subject: "-".into(),
+        };
+        let mut made = BackedUp::default();
+        Runner::new(session, cancel, holder(), &mut |_: &Event| {})
+            .run(backup_op::create(scope, verify, on_progress), &mut made)
+            .map_err(|stopped| remote_error(stopped.error, name))?;
+        let backup = made.backup.expect("a backup that ran reports its snapshot");
         Ok(BackupOutcome {
             id: backup.snapshot.clone(),
             server: name.to_string(),
             environment: environment.name(),
-            verified: verification.is_some(),
+            verified: made.verification.is_some(),
             backup,
-            verification,
+            verification: made.verification,
         })
     }
 
@@ -101,8 +122,16 @@ impl Servers {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
         self.prepare(name, &session, &dir, environment, cancel)?;
-        backup::verify(&session, &dir, snapshot, cancel, on_progress)
-            .map_err(|e| remote_error(e, name))
+        let scope = Scope {
+            dir,
+            environment: environment.name().into(),
+            subject: snapshot.chars().take(12).collect(),
+        };
+        let mut report = None;
+        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
+            .run(backup_op::verify(scope, snapshot, on_progress), &mut report)
+            .map_err(|stopped| remote_error(stopped.error, name))?;
+        Ok(report.expect("a trial restore that ran reports"))
     }
 
     /// The scripts as this version of the app has them, and the repository's password.

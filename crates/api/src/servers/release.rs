@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use deskmate_remote::deploy::{self, DeploySpec, Deployed};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
+use deskmate_remote::ops::audit::{self, AuditLine};
 use deskmate_remote::releases::{self, ReleaseEntry};
 use deskmate_remote::{Cancel, Remote, Session, facts, script};
 use deskmate_stack::{Environment, Release, Stack, release};
@@ -336,8 +337,17 @@ impl Servers {
                 },
             );
         } else {
+            // On the update's own session, inside its lock.
             let made = self
-                .backup_create_unclaimed(name, environment, true, &mut |_, _| {}, cancel)
+                .backup_on(
+                    name,
+                    &session,
+                    &dir,
+                    environment,
+                    true,
+                    &mut |_, _| {},
+                    cancel,
+                )
                 .map_err(|e| {
                     ApiError::new(
                         "release.backup_failed",
@@ -487,21 +497,25 @@ impl Servers {
             .map_err(|e| remote_error(e, name))
     }
 
-    /// The server's audit log: one line per step of every install and update.
+    /// The server's audit log, its last 500 lines: one line per step of every operation
+    /// (installs, updates, restores, backups, maintenance, …).
     pub fn release_audit(&self, name: &str, environment: Environment) -> Result<String, ApiError> {
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
+        let fail = |e| remote_error(e, name);
         let out = session
-            .capture(
-                &script(
-                    "tail -n 500 \"$1/log/audit.log\" 2>/dev/null || true",
-                    &[&dir],
-                )
-                .map_err(|e| remote_error(e, name))?,
-                1 << 20,
-            )
-            .map_err(|e| remote_error(e, name))?;
+            .capture(&audit::tail_command(&dir, 500).map_err(fail)?, 1 << 20)
+            .map_err(fail)?;
         Ok(out.stdout_text())
+    }
+
+    /// The same lines, read by the one parser: who did what, when, with which outcome.
+    pub fn release_audit_lines(
+        &self,
+        name: &str,
+        environment: Environment,
+    ) -> Result<Vec<AuditLine>, ApiError> {
+        Ok(audit::parse(&self.release_audit(name, environment)?))
     }
 }
 

@@ -23,6 +23,7 @@
 //! function that opens the server, builds the plan and runs it.
 
 pub mod audit;
+pub mod backup;
 pub mod event;
 pub mod fake;
 pub mod install;

@@ -84,6 +84,10 @@ impl<'a, S> Step<'a, S> {
 pub enum Guard {
     /// Holds the server's deploy lock from before the first step to after the last.
     DeployLock,
+    /// Changes only what a lock of its own guards on the server (the backup repository,
+    /// under the backup scripts' `backups/.lock`): audited, but never waits for the deploy
+    /// lock, so an update can back up first while it holds it.
+    OwnLock,
     /// Reads only; never waits for nor takes the lock.
     ReadOnly,
 }
