@@ -6,25 +6,31 @@
 //! channel, never on a command line), or from the keychain, so re-running never changes a
 //! password under a running database. They go to the keychain as the owner's copy.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use deskmate_library::Install;
+use deskmate_remote::Runner;
 use deskmate_remote::install::{
     self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
     StepReport, WantedImage,
 };
 use deskmate_remote::ops::install::{self as operation, Installing};
-use deskmate_remote::{Cancel, Secret, Session, facts, packages, script, secrets};
-use deskmate_remote::{Remote, Runner};
-use deskmate_stack::{
-    DATA_VOLUMES, DataVolumes, Environment, ProxyKind, Release, Secrets, Stack, Tls, release,
-};
+use deskmate_remote::{Cancel, Secret, Session, facts, packages, secrets};
+use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
 use serde::Serialize;
+
+mod on_server;
+mod release_file;
+
+use on_server::read_server_secrets;
+pub(super) use on_server::{read_data_volumes, read_env};
+use release_file::read_pem;
+pub(super) use release_file::read_release;
+pub use release_file::read_release_file;
 
 use super::{Servers, holder, now, remote_error, stopped_error};
 use crate::error::{ApiError, library_error};
-use crate::files::read_limited;
 
 /// What the owner chose for this install.
 #[derive(Debug, Clone)]
@@ -242,81 +248,12 @@ impl Servers {
     }
 }
 
-/// A certificate file to trust, as text; the stack checks that it is a PEM certificate.
-fn read_pem(path: &Path) -> Result<String, ApiError> {
-    let bytes = read_limited(path, 64 * 1024, |size, limit| {
-        ApiError::new(
-            "usage.ca_root_too_large",
-            format!(
-                "{} is {size} bytes; a CA certificate is at most {limit}",
-                path.display()
-            ),
-            "give the CA's certificate file (PEM), not a bundle",
-        )
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
-        ApiError::new(
-            "usage.ca_root_not_pem",
-            format!("{} is not a PEM certificate", path.display()),
-            "give the CA's certificate as a PEM file (-----BEGIN CERTIFICATE-----)",
-        )
-    })
-}
-
 /// Production lives in the profile's stack folder; staging beside it.
 pub(super) fn stack_dir(base: &str, environment: Environment) -> String {
     match environment {
         Environment::Production => base.to_string(),
         Environment::Staging => format!("{}-staging", base.trim_end_matches('/')),
     }
-}
-
-/// The release and its archives, found beside the release file.
-/// A release file as the install reads it, with its archives checked to be there.
-pub fn read_release_file(path: &Path) -> Result<Release, ApiError> {
-    Ok(read_release(path)?.0)
-}
-
-pub(super) fn read_release(path: &Path) -> Result<(Release, Vec<LocalArchive>, Vec<u8>), ApiError> {
-    let bytes = read_limited(path, RELEASE_LIMIT, |size, limit| {
-        ApiError::new(
-            "release.too_large",
-            format!(
-                "{} is {size} bytes; a release file is at most {limit}",
-                path.display()
-            ),
-            "check that this is a DeskMate release file",
-        )
-    })?;
-    let release = release::parse(&bytes).map_err(stack_error)?;
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let archives = release
-        .archives
-        .iter()
-        .map(|a| LocalArchive {
-            path: folder.join(&a.file),
-            sha256: a.sha256.clone(),
-            tags: a
-                .images
-                .iter()
-                .map(|r| release.image(*r).image.clone())
-                .collect(),
-        })
-        .collect::<Vec<_>>();
-    for archive in &archives {
-        let archive = &archive.path;
-        if !archive.is_file() {
-            return Err(ApiError::new(
-                "release.archive_missing",
-                format!(
-                    "the release names {}, which is not there",
-                    archive.display()
-                ),
-                "keep the release's .tar archives in the same folder as its .json file",
-            ));
-        }
-    }
-    Ok((release, archives, bytes))
 }
 
 impl Servers {
@@ -592,38 +529,6 @@ fn spec(
     }
 }
 
-#[derive(Default)]
-struct ServerSecrets {
-    postgres_password: Option<String>,
-    secret_key: Option<String>,
-    jwt_secret: Option<String>,
-}
-
-/// The secrets in the server's env files, if an earlier install wrote them.
-fn read_server_secrets(session: &Session, dir: &str) -> deskmate_remote::Result<ServerSecrets> {
-    let out = session.capture(
-        &script(
-            "cat \"$1/shared/env/postgres.env\" \"$1/shared/env/backend.env\" 2>/dev/null || true",
-            &[dir],
-        )?,
-        64 * 1024,
-    )?;
-    let mut found = ServerSecrets::default();
-    for line in out.stdout_text().lines() {
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
-        match key.trim() {
-            "POSTGRES_PASSWORD" => found.postgres_password = value,
-            "SECRET_KEY" => found.secret_key = value,
-            "JWT_SECRET" => found.jwt_secret = value,
-            _ => {}
-        }
-    }
-    Ok(found)
-}
-
 /// What a restart of the running install needs: its services, and where the proxy answers
 /// (from the install the library recorded). No files: they are already in place.
 pub(super) fn running_spec(
@@ -657,31 +562,6 @@ pub(super) fn running_spec(
         },
         health_timeout,
     }
-}
-
-/// One of the stack's env files as it is on the server (empty when there is none).
-pub(super) fn read_env(
-    session: &Session,
-    dir: &str,
-    path: &str,
-) -> deskmate_remote::Result<String> {
-    let out = session.capture(
-        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, path])?,
-        64 * 1024,
-    )?;
-    Ok(out.stdout_text())
-}
-
-/// The data volumes a restore switched the stack to, if it did (else the stack's own).
-pub(super) fn read_data_volumes(
-    session: &dyn Remote,
-    dir: &str,
-) -> deskmate_remote::Result<DataVolumes> {
-    let out = session.capture(
-        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, DATA_VOLUMES])?,
-        4096,
-    )?;
-    Ok(DataVolumes::parse(&out.stdout_text()))
 }
 
 pub(super) fn stack_error(err: deskmate_stack::StackError) -> ApiError {
