@@ -11,6 +11,7 @@ use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, Veri
 use deskmate_remote::install::{self as steps, SpecFile, StepReport, put_files};
 use deskmate_remote::ops::backup::{self as backup_op, BackedUp};
 use deskmate_remote::ops::restore::{self as operation, RestoreSpec, Restoring};
+use deskmate_remote::ops::schedule::{self, ScheduleSpec};
 use deskmate_remote::ops::{Event, Runner, Scope, Stopped};
 use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
 use deskmate_stack::{Environment, backup as scripts, project_name};
@@ -497,46 +498,50 @@ impl Servers {
         })?;
         let _claim = self.busy.claim(name, "a backup schedule")?;
         let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
         let cancel = Cancel::new();
         self.prepare(name, &session, &dir, environment, &cancel)?;
-        put_files(
-            &session,
-            &dir,
-            &[SpecFile {
-                path: scripts::BACKUP_ENV.to_string(),
-                contents: scripts::backup_env(retention).into_bytes(),
-                secret: false,
-            }],
-            &cancel,
-        )
-        .map_err(fail)?;
         let project = project_name(&dir);
-        let units: Vec<SpecFile> = scripts::timer_units(&dir, &project, &server.user, time)
-            .into_iter()
-            .map(|f| SpecFile {
-                path: f.path,
-                contents: f.contents.into_bytes(),
-                secret: false,
-            })
-            .collect();
+        let to_spec = |f: deskmate_stack::File| SpecFile {
+            path: f.path,
+            contents: f.contents.into_bytes(),
+            secret: false,
+        };
         let timers = vec![
             format!("{project}-backup.timer"),
             format!("{project}-backup-check.timer"),
         ];
-        let staging = format!("{dir}/backups/host");
-        let names: Vec<&str> = timers.iter().map(String::as_str).collect();
-        if !steps::install_timers(&session, &staging, host_root, &units, &names).map_err(fail)? {
-            return Err(ApiError::new(
+        let spec = ScheduleSpec {
+            operation: "backup-schedule",
+            scope: Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: at.to_string(),
+            },
+            files: vec![SpecFile {
+                path: scripts::BACKUP_ENV.to_string(),
+                contents: scripts::backup_env(retention).into_bytes(),
+                secret: false,
+            }],
+            units: scripts::timer_units(&dir, &project, &server.user, time)
+                .into_iter()
+                .map(to_spec)
+                .collect(),
+            staging: format!("{dir}/backups/host"),
+            host_root: host_root.to_string(),
+            timers: timers.clone(),
+            needs_root: (
                 "backup.schedule_needs_root",
                 format!(
                     "{} may not act as root on {name}, and the backup timer is a system service",
                     server.user
                 ),
-                "add the server with a root account, or give this one passwordless sudo; until then, back up by hand (Back up now)",
-            ));
-        }
+                "add the server with a root account, or give this one passwordless sudo; until then, back up by hand (Back up now)".into(),
+            ),
+        };
+        Runner::new(&session, &cancel, holder(), &mut |_: &Event| {})
+            .run(schedule::plan(&spec), &mut ())
+            .map_err(|stopped| stopped_error(stopped, name, environment))?;
         Ok(ScheduleReport {
             server: name.to_string(),
             environment: environment.name(),

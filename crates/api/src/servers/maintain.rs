@@ -3,16 +3,16 @@
 //! today's sizes and changes nothing.
 
 use deskmate_remote::Cancel;
-use deskmate_remote::install::{SpecFile, install_timers, put_files};
+use deskmate_remote::install::SpecFile;
 use deskmate_remote::maintain::{self, MaintainStep, Maintained};
+use deskmate_remote::ops::schedule::{self, ScheduleSpec};
 use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_stack::maintain as files;
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
 use super::install::stack_dir;
-use super::release::audit;
-use super::{Servers, holder, remote_error, stopped_error};
+use super::{Servers, holder, stopped_error};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -73,7 +73,6 @@ impl Servers {
     ) -> Result<String, ApiError> {
         let _claim = self.busy.claim(name, "a maintenance schedule")?;
         let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
         let project = project_name(&dir);
         let to_spec = |f: deskmate_stack::File| SpecFile {
@@ -81,24 +80,34 @@ impl Servers {
             contents: f.contents.into_bytes(),
             secret: false,
         };
-        put_files(&session, &dir, &[to_spec(files::script())], &Cancel::new()).map_err(fail)?;
-        let units: Vec<SpecFile> = files::timer_units(&dir, &project, &server.user)
-            .into_iter()
-            .map(to_spec)
-            .collect();
         let timer = files::timer_name(&project);
-        let staging = format!("{dir}/state/host");
-        if !install_timers(&session, &staging, host_root, &units, &[&timer]).map_err(fail)? {
-            return Err(ApiError::new(
+        let spec = ScheduleSpec {
+            operation: "maintain-schedule",
+            scope: Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: "-".into(),
+            },
+            files: vec![to_spec(files::script())],
+            units: files::timer_units(&dir, &project, &server.user)
+                .into_iter()
+                .map(to_spec)
+                .collect(),
+            staging: format!("{dir}/state/host"),
+            host_root: host_root.to_string(),
+            timers: vec![timer.clone()],
+            needs_root: (
                 "maintain.schedule_needs_root",
                 format!(
                     "{} may not act as root on {name}, and the maintenance timer is a system service",
                     server.user
                 ),
-                "add the server with a root account, or give this one passwordless sudo; until then, run maintenance by hand",
-            ));
-        }
-        audit(&session, &dir, &format!("maintain schedule {timer}"));
+                "add the server with a root account, or give this one passwordless sudo; until then, run maintenance by hand".into(),
+            ),
+        };
+        Runner::new(&session, &Cancel::new(), holder(), &mut |_: &Event| {})
+            .run(schedule::plan(&spec), &mut ())
+            .map_err(|stopped| stopped_error(stopped, name, environment))?;
         Ok(timer)
     }
 }

@@ -33,6 +33,7 @@ pub mod plan;
 pub mod remote;
 pub mod restore;
 pub mod runner;
+pub mod schedule;
 
 pub use event::{Event, Outcome, PlannedStep, StepReport, Unit};
 pub use plan::{Cx, Did, Guard, LOCK_STEP, Plan, Scope, Step};
