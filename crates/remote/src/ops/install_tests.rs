@@ -1,48 +1,15 @@
 //! The install through the recording fake: its order, a failure and a cancel at each step
 //! with the undo each one needs, and the lock.
 
-use std::time::Duration;
-
 use super::*;
 use crate::cancel::Cancel;
 use crate::ops::fake::{RecordingFake, Reply};
-use crate::ops::tests::server;
+use crate::ops::tests::{install_spec as spec, server};
 use crate::ops::{Event, Ran, Runner, Stopped};
 
 const IDS: [&str; 8] = [
     "lock", "check", "folders", "images", "files", "switch", "start", "proxy",
 ];
-
-fn spec() -> InstallSpec {
-    InstallSpec {
-        dir: "/opt/deskmate".into(),
-        version: "1.0.0".into(),
-        project: "deskmate".into(),
-        environment: "production".into(),
-        files: vec![crate::parts::stack_files::SpecFile {
-            path: "releases/1.0.0/compose.yaml".into(),
-            contents: b"services: {}\n".to_vec(),
-            secret: false,
-        }],
-        host_files: Vec::new(),
-        host_root: String::new(),
-        unit: "deskmate.service".into(),
-        timers: Vec::new(),
-        firewall: Vec::new(),
-        images: vec![WantedImage {
-            tag: "deskmate/backend:1.0.0".into(),
-            id: "sha256:b1".into(),
-        }],
-        archives: Vec::new(),
-        services: vec!["backend".into()],
-        proxy: ProxyProbe {
-            port: 8443,
-            https: false,
-            host: "localhost".into(),
-        },
-        health_timeout: Duration::from_secs(5),
-    }
-}
 
 /// A fresh server on which every step succeeds.
 fn fresh() -> RecordingFake {

@@ -6,8 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::cancel::Cancel;
 use crate::ops::fake::{RecordingFake, Reply};
-use crate::ops::install::{ProxyProbe, WantedImage};
-use crate::ops::tests::server;
+use crate::ops::tests::{install_spec, server};
 use crate::ops::{Event, Ran, Runner, Stopped};
 
 fn spec<'a>() -> RestoreSpec<'a> {
@@ -21,30 +20,7 @@ fn spec<'a>() -> RestoreSpec<'a> {
         size: Some(1 << 20),
         parts: Part::ALL.to_vec(),
         suffix: "r1".into(),
-        running: InstallSpec {
-            dir: "/opt/deskmate".into(),
-            version: "1.0.0".into(),
-            project: "deskmate".into(),
-            environment: "production".into(),
-            files: Vec::new(),
-            host_files: Vec::new(),
-            host_root: String::new(),
-            unit: "deskmate.service".into(),
-            timers: Vec::new(),
-            firewall: Vec::new(),
-            images: vec![WantedImage {
-                tag: "deskmate/backend:1.0.0".into(),
-                id: "sha256:b1".into(),
-            }],
-            archives: Vec::new(),
-            services: vec!["backend".into()],
-            proxy: ProxyProbe {
-                port: 8443,
-                https: false,
-                host: "localhost".into(),
-            },
-            health_timeout: Duration::from_secs(5),
-        },
+        running: install_spec(),
         back_timeout: Duration::from_secs(5),
         compose: Compose::V2,
         volumes_now: Box::new(|_| Ok(("old_pg".into(), "old_qd".into()))),

@@ -5,8 +5,11 @@ use std::cell::RefCell;
 
 use super::fake::{RecordingFake, Reply};
 use super::*;
+use std::time::Duration;
+
 use crate::cancel::Cancel;
 use crate::error::RemoteError;
+use crate::ops::install::{InstallSpec, ProxyProbe, WantedImage};
 
 /// A fake whose lock is free and whose audit log takes every line.
 pub(crate) fn server() -> RecordingFake {
@@ -21,6 +24,38 @@ pub(crate) fn scope() -> Scope {
         dir: "/opt/deskmate".into(),
         environment: "production".into(),
         subject: "1.2.0".into(),
+    }
+}
+
+/// A one-service release of 1.0.0 in `/opt/deskmate`.
+pub(crate) fn install_spec() -> InstallSpec {
+    InstallSpec {
+        dir: "/opt/deskmate".into(),
+        version: "1.0.0".into(),
+        project: "deskmate".into(),
+        environment: "production".into(),
+        files: vec![crate::parts::stack_files::SpecFile {
+            path: "releases/1.0.0/compose.yaml".into(),
+            contents: b"services: {}\n".to_vec(),
+            secret: false,
+        }],
+        host_files: Vec::new(),
+        host_root: String::new(),
+        unit: "deskmate.service".into(),
+        timers: Vec::new(),
+        firewall: Vec::new(),
+        images: vec![WantedImage {
+            tag: "deskmate/backend:1.0.0".into(),
+            id: "sha256:b1".into(),
+        }],
+        archives: Vec::new(),
+        services: vec!["backend".into()],
+        proxy: ProxyProbe {
+            port: 8443,
+            https: false,
+            host: "localhost".into(),
+        },
+        health_timeout: Duration::from_secs(5),
     }
 }
 
