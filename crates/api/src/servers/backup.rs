@@ -263,6 +263,21 @@ impl Servers {
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
         let compose = steps::compose_of(&facts).map_err(fail)?;
         self.prepare(name, &session, &dir, environment, cancel)?;
+        // From another server's copy: the lock first, before that copy's description is put
+        // in place below (one folder), so a restore refused by the lock never touches what a
+        // running one reads; the operation then runs inside it. Otherwise the operation takes
+        // the lock itself, as every change does.
+        let lock = match options.from {
+            Some(_) => Some(super::lock::DeployLock::take(
+                &session,
+                name,
+                environment,
+                &dir,
+                &holder(),
+                "restore",
+            )?),
+            None => None,
+        };
         let parts = if options.parts.is_empty() {
             Part::ALL.to_vec()
         } else {
@@ -332,7 +347,11 @@ impl Servers {
         };
         let mut state = Restoring::default();
         let mut on_event = super::step_reports(on_step);
-        let ran = Runner::new(&session, cancel, holder(), &mut on_event)
+        let mut runner = Runner::new(&session, cancel, holder(), &mut on_event);
+        if let Some(lock) = &lock {
+            runner = runner.holding(lock.token());
+        }
+        let ran = runner
             .run(operation::plan(&spec), &mut state)
             .map_err(|stopped| restore_failed(stopped, &state, name, environment))?;
 
@@ -417,32 +436,36 @@ fn restore_failed(
     environment: Environment,
 ) -> ApiError {
     let safety = state.safety.clone().unwrap_or_default();
-    let switched_back = stopped.undone.contains(&"switch");
     let switch_failed = stopped.not_undone.iter().any(|(step, _)| *step == "switch");
-    if stopped.step != "start" && !switch_failed {
+    let judged = stopped.step == "start" && !stopped.cancelled();
+    if !judged && !switch_failed {
         return stopped_error(stopped, name, environment);
     }
+    let what = if stopped.step == "start" {
+        "The restored stack did not pass its health check"
+    } else {
+        "DeskMate could not be pointed at the restored data"
+    };
     let err = remote_error(stopped.error, name);
     if switch_failed {
-        let (pg, qd, _) = state.before.clone().unwrap_or_default();
+        let (pg, qd, files) = state.before.clone().unwrap_or_default();
         let why: Vec<&str> = stopped.not_undone.iter().map(|(_, w)| w.as_str()).collect();
         return ApiError::new(
             "backup.switch_back_failed",
             format!(
-                "The restored stack did not pass its health check ({}), and switching back failed too: {}",
+                "{what} ({}), and switching back failed too: {}",
                 err.message,
                 why.join("; ")
             ),
             format!(
-                "the data from before is untouched in the volumes {pg} and {qd}, and in safety backup {safety}; check the server's health"
+                "the data from before is untouched in the volumes {pg} and {qd}, the folder {files}, and safety backup {safety}; check the server's health"
             ),
         );
     }
-    debug_assert!(switched_back);
     ApiError::new(
         "backup.restore_unhealthy",
         format!(
-            "The restored stack did not pass its health check ({}), so DeskMate was switched back to the data it had. Nothing was lost.",
+            "{what} ({}), so DeskMate was switched back to the data it had. Nothing was lost.",
             err.message
         ),
         format!(

@@ -82,6 +82,12 @@ impl<'a> DeployLock<'a> {
             token,
         })
     }
+
+    /// The owner token, for an operation of the engine that runs inside this lock
+    /// ([`deskmate_remote::Runner::holding`]).
+    pub(super) fn token(&self) -> &str {
+        &self.token
+    }
 }
 
 impl Drop for DeployLock<'_> {

@@ -32,7 +32,8 @@ pub use crate::parts::spec::{InstallSpec, LocalArchive, ProxyProbe, WantedImage}
 pub struct Installing {
     /// What `current` named before the switch (None: nothing, a first install).
     pub previous: Option<String>,
-    /// The switch made this release current: nothing served before it.
+    /// The switch made this release current and it has not served yet: a failure takes it
+    /// down again, so the server is as it was. False once the proxy check passed.
     pub first: bool,
     /// Files the `files` step wrote (empty: all were as wanted).
     pub written: Vec<String>,
@@ -166,8 +167,10 @@ pub fn plan<'a>(
                         format!("{err}. Look at the proxy service's log on the server."),
                     ));
                 }
-                // Served healthily: from now on a rollback may come back to it.
+                // Served healthily: from now on a rollback may come back to it, and a later
+                // failure (the host step) leaves it serving rather than taking it down.
                 crate::releases::mark_served(cx.remote, &spec.dir, &spec.version, None);
+                cx.state.first = false;
                 Ok(Did::unchanged(format!(
                     "/api/health is healthy on port {}",
                     spec.proxy.port

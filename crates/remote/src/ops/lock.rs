@@ -85,11 +85,13 @@ pub fn take(remote: &dyn Remote, dir: &str, token: &str, who: &str, action: &str
     let body = format!(
         r#"mkdir -p "$1/.lock" || exit 1
 if mkdir "$1/.lock/deploy" 2>/dev/null; then
-  printf '%s\t%s\n' "$(date -u +%s)" "$3" > "$1/.lock/deploy/holder"
-  printf '%s\n' "$4" > "$1/.lock/deploy/action"
-  printf '%s\t%s\t%s\n' "$2" "$5" "$6" > "$1/.lock/deploy/owner"
+  {{ printf '%s\t%s\n' "$(date -u +%s)" "$3" > "$1/.lock/deploy/holder" &&
+    printf '%s\n' "$4" > "$1/.lock/deploy/action" &&
+    printf '%s\t%s\t%s\n' "$2" "$5" "$6" > "$1/.lock/deploy/owner"; }} ||
+    {{ rm -rf -- "$1/.lock/deploy"; echo "could not write the deploy lock" >&2; exit 1; }}
   echo taken; exit 0
 fi
+[ -d "$1/.lock/deploy" ] || {{ echo "could not make the deploy lock in $1/.lock" >&2; exit 1; }}
 IFS="$(printf '\t')" read -r tok rest < "$1/.lock/deploy/owner" 2>/dev/null
 [ "$tok" = "$2" ] && {{ echo taken; exit 0; }}
 {READ_HOLDER}"#
@@ -148,16 +150,57 @@ pub fn release(remote: &dyn Remote, dir: &str, token: &str) -> Result<Released> 
     let body = format!(
         r#"[ -d "$1/.lock/deploy" ] || {{ echo none; exit 0; }}
 IFS="$(printf '\t')" read -r tok rest < "$1/.lock/deploy/owner" 2>/dev/null
-if [ "$tok" = "$2" ]; then rm -rf -- "$1/.lock/deploy" && echo released; exit; fi
+if [ "$tok" = "$2" ]; then rm -rf -- "$1/.lock/deploy" || exit 1; echo released; exit 0; fi
 {READ_HOLDER}"#
     );
     let out = remote.capture(&script(&body, &[dir, token])?, 4096)?;
+    if !out.exit.success() {
+        return Err(RemoteError::RemoteFailed {
+            what: "letting go of the deploy lock".into(),
+            code: 1,
+            detail: out.stderr_tail(),
+        });
+    }
     let text = out.stdout_text();
     Ok(match text.trim() {
         "released" => Released::Released,
         "none" => Released::NotHeld,
         _ => Released::HeldByOther(parse_holder(&text)),
     })
+}
+
+/// The lock a run holds: let go by [`Held::release`], or, if the run panics, when dropped
+/// (best effort), so a crash in a step never leaves the server locked while this process
+/// still runs.
+pub(crate) struct Held<'r> {
+    remote: &'r dyn Remote,
+    dir: &'r str,
+    token: &'r str,
+    released: bool,
+}
+
+impl<'r> Held<'r> {
+    pub(crate) fn new(remote: &'r dyn Remote, dir: &'r str, token: &'r str) -> Self {
+        Held {
+            remote,
+            dir,
+            token,
+            released: false,
+        }
+    }
+
+    pub(crate) fn release(mut self) -> Result<Released> {
+        self.released = true;
+        release(self.remote, self.dir, self.token)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if !self.released {
+            let _ = release(self.remote, self.dir, self.token);
+        }
+    }
 }
 
 /// Who holds the lock, if anyone. Reads only.

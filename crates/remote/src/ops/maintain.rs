@@ -7,8 +7,9 @@ use serde::Serialize;
 use super::{Cx, Did, Guard, Plan, Scope, Step, Unit};
 use crate::error::Result;
 use crate::exec::script;
-use crate::install::{SpecFile, refuse};
 use crate::parts;
+use crate::parts::commands::refuse;
+use crate::parts::stack_files::SpecFile;
 use crate::pump::Stream;
 
 /// One step of a maintenance run (or of its plan).

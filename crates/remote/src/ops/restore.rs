@@ -150,7 +150,11 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                 let made = made_volumes(cx.state.restored.as_ref());
                 let made: Vec<&str> = made.iter().map(String::as_str).collect();
                 backup::remove_volumes(cx.remote, &made);
-                Ok(Did::changed("the restored volumes, never used, are removed"))
+                Ok(Did::either(
+                    !made.is_empty(),
+                    "the restored volumes, never used, are removed",
+                    "nothing was made beside the stack",
+                ))
             }),
         )
         .step(
@@ -168,8 +172,10 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                         .as_deref()
                         .map(|incoming| (incoming, old_files.as_str()));
                     cx.state.before = Some((old_pg, old_qd, old_files.clone()));
-                    backup::point_at(cx.remote, dir, &new_pg, &new_qd, files)?;
+                    // Counted as pointed before it starts: a switch that fails half-way may
+                    // already name the new volumes, which must then never be removed.
                     cx.state.switched = true;
+                    backup::point_at(cx.remote, dir, &new_pg, &new_qd, files)?;
                     Ok(Did::changed(format!("now {new_pg} and {new_qd}")))
                 },
             )

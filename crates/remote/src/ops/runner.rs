@@ -19,6 +19,9 @@ pub struct Runner<'r> {
     cancel: &'r Cancel,
     who: String,
     on_event: &'r mut dyn FnMut(&Event),
+    /// The lock's owner token, when the caller took the lock already (see
+    /// [`Runner::holding`]); else each run makes its own.
+    token: Option<String>,
 }
 
 /// A plan that ran to its end.
@@ -113,7 +116,16 @@ impl<'r> Runner<'r> {
             cancel,
             who: who.into(),
             on_event,
+            token: None,
         }
+    }
+
+    /// Runs inside the deploy lock the caller already holds under `token` (a restore takes
+    /// it before it puts another server's description in place, and removes that after the
+    /// run). Taking it again with the same token is a no-op; the caller lets it go.
+    pub fn holding(mut self, token: &str) -> Self {
+        self.token = Some(token.to_string());
+        self
     }
 
     /// Runs `plan` with `state` lent to its steps.
@@ -123,8 +135,8 @@ impl<'r> Runner<'r> {
             operation: plan.operation,
             steps: plan.titles(),
         });
-        let token = lock::token();
-        let run = &token[..8];
+        let token = self.token.clone().unwrap_or_else(lock::token);
+        let run = &lock::token()[..8];
         let scope = plan.scope.clone();
         let operation = plan.operation;
         let audit = Auditor {
@@ -157,14 +169,22 @@ impl<'r> Runner<'r> {
                 subject => format!("{operation} {subject}"),
             };
             if let Err(error) = lock::take(self.remote, &scope.dir, &token, &self.who, &action) {
+                self.failed(LOCK_STEP, &error);
                 audit.write(
                     self.remote,
                     LOCK_STEP,
                     StepOutcome::Failed,
                     false,
-                    &error.to_string(),
+                    &words(&error),
                 );
-                return Err(self.stop(error, LOCK_STEP, reports, Vec::new(), Vec::new()));
+                return Err(self.stop(
+                    error,
+                    LOCK_STEP,
+                    reports,
+                    Vec::new(),
+                    Vec::new(),
+                    Vec::new(),
+                ));
             }
             let report = StepReport {
                 id: LOCK_STEP,
@@ -183,6 +203,10 @@ impl<'r> Runner<'r> {
             );
             reports.push(report);
         }
+        // Let go even if a step or a listener panics (the undo does not run then). A lock the
+        // caller took (`holding`) is the caller's to let go.
+        let mut held = (locked && self.token.is_none())
+            .then(|| lock::Held::new(self.remote, &scope.dir, &token));
 
         let mut failure = None;
         for index in 0..plan.steps.len() {
@@ -230,7 +254,7 @@ impl<'r> Runner<'r> {
         }
 
         let Some((error, at, ran)) = failure else {
-            self.let_go(locked, &scope.dir, &token, &audit);
+            self.let_go(held.take(), &audit);
             (self.on_event)(&Event::Done {
                 outcome: Outcome::Succeeded,
                 state: "Done.".into(),
@@ -248,12 +272,8 @@ impl<'r> Runner<'r> {
         } else {
             StepOutcome::Failed
         };
-        (self.on_event)(&Event::Failed {
-            step: failed_id,
-            code: error.code(),
-            message: error.to_string(),
-        });
-        audit.write(self.remote, failed_id, outcome, false, &error.to_string());
+        self.failed(failed_id, &error);
+        audit.write(self.remote, failed_id, outcome, false, &words(&error));
 
         // The failed step may have done part of its work, so its own undo runs too; then
         // every completed one, newest first. Undo is never cancelled: it is the way back.
@@ -278,32 +298,45 @@ impl<'r> Runner<'r> {
                 started: Instant::now(),
                 last_beat: Instant::now(),
             };
-            let result = undo(&mut cx);
-            let (ok, detail) = match &result {
-                Ok(did) => (true, did.detail.clone()),
-                Err(e) => (false, e.to_string()),
-            };
-            (self.on_event)(&Event::Undone {
-                step: step.id,
-                ok,
-                detail: detail.clone(),
-            });
-            if ok {
-                audit.write(self.remote, step.id, StepOutcome::Undone, true, &detail);
-                undone.push(step.id);
-            } else {
-                audit.write(
-                    self.remote,
-                    step.id,
-                    StepOutcome::UndoFailed,
-                    false,
-                    &detail,
-                );
-                not_undone.push((step.id, format!("{}: {detail}", step.title)));
+            match undo(&mut cx) {
+                Ok(did) => {
+                    (self.on_event)(&Event::Undone {
+                        step: step.id,
+                        ok: true,
+                        detail: did.detail.clone(),
+                    });
+                    audit.write(
+                        self.remote,
+                        step.id,
+                        StepOutcome::Undone,
+                        did.changed,
+                        &did.detail,
+                    );
+                    // An undo that found nothing to put back put nothing back.
+                    if did.changed {
+                        undone.push(step.id);
+                    }
+                }
+                Err(error) => {
+                    (self.on_event)(&Event::Undone {
+                        step: step.id,
+                        ok: false,
+                        detail: error.to_string(),
+                    });
+                    audit.write(
+                        self.remote,
+                        step.id,
+                        StepOutcome::UndoFailed,
+                        false,
+                        &words(&error),
+                    );
+                    not_undone.push((step.id, format!("{}: {error}", step.title)));
+                }
             }
         }
-        self.let_go(locked, &scope.dir, &token, &audit);
-        Err(self.stop(error, failed_id, reports, undone, not_undone))
+        self.let_go(held.take(), &audit);
+        let kept = kept_changes(&reports, &undone);
+        Err(self.stop(error, failed_id, reports, undone, not_undone, kept))
     }
 
     fn finished(&mut self, report: &StepReport) {
@@ -314,26 +347,45 @@ impl<'r> Runner<'r> {
         });
     }
 
+    fn failed(&mut self, step: &'static str, error: &RemoteError) {
+        (self.on_event)(&Event::Failed {
+            step,
+            code: error.code(),
+            message: error.to_string(),
+        });
+    }
+
     /// Lets go of the lock this run holds, and only that.
-    fn let_go(&mut self, locked: bool, dir: &str, token: &str, audit: &Auditor) {
-        if !locked {
+    fn let_go(&mut self, held: Option<lock::Held<'_>>, audit: &Auditor) {
+        let Some(held) = held else {
             return;
-        }
-        let detail = match lock::release(self.remote, dir, token) {
-            Ok(Released::Released) => "let go".to_string(),
-            Ok(Released::NotHeld) => "already cleared by someone else".to_string(),
-            Ok(Released::HeldByOther(h)) => format!(
-                "left alone: it was cleared and taken since by {}",
-                h.map_or("someone".into(), |h| h.describe())
+        };
+        let (ok, detail) = match held.release() {
+            Ok(Released::Released) => (true, "let go".to_string()),
+            Ok(Released::NotHeld) => (true, "already cleared by someone else".to_string()),
+            Ok(Released::HeldByOther(h)) => (
+                true,
+                format!(
+                    "left alone: it was cleared and taken since by {}",
+                    h.map_or("someone".into(), |h| h.describe())
+                ),
             ),
-            Err(e) => format!("could not be let go ({e}); clear it once nothing runs"),
+            Err(e) => (
+                false,
+                format!("could not be let go ({e}); clear it once nothing runs"),
+            ),
         };
         (self.on_event)(&Event::Undone {
             step: LOCK_STEP,
-            ok: true,
+            ok,
             detail: detail.clone(),
         });
-        audit.write(self.remote, LOCK_STEP, StepOutcome::Undone, true, &detail);
+        let outcome = if ok {
+            StepOutcome::Undone
+        } else {
+            StepOutcome::UndoFailed
+        };
+        audit.write(self.remote, LOCK_STEP, outcome, false, &detail);
     }
 
     fn stop(
@@ -343,8 +395,9 @@ impl<'r> Runner<'r> {
         done: Vec<StepReport>,
         undone: Vec<&'static str>,
         not_undone: Vec<(&'static str, String)>,
+        kept: Vec<String>,
     ) -> Box<Stopped> {
-        let state = state_words(&done, &undone, &not_undone);
+        let state = state_words(&undone, &not_undone, &kept);
         let outcome = if matches!(error, RemoteError::Cancelled) {
             Outcome::Cancelled
         } else {
@@ -365,25 +418,53 @@ impl<'r> Runner<'r> {
     }
 }
 
+/// What an error says in the audit log: its code and words of our own, never a command's
+/// output (a compose or restic error can echo anything, secrets included).
+fn words(error: &RemoteError) -> String {
+    let said = match error {
+        RemoteError::RemoteFailed { what, code, .. } => {
+            format!("{what} failed on the server (exit {code})")
+        }
+        other => other.to_string(),
+    };
+    format!("{}: {said}", error.code())
+}
+
+/// The titles of the finished steps that changed something and were not put back.
+fn kept_changes(done: &[StepReport], undone: &[&'static str]) -> Vec<String> {
+    done.iter()
+        .filter(|s| s.changed && !undone.contains(&s.id))
+        .map(|s| s.title.clone())
+        .collect()
+}
+
 /// The server's state after a stop, for an owner.
 fn state_words(
-    done: &[StepReport],
     undone: &[&'static str],
     not_undone: &[(&'static str, String)],
+    kept: &[String],
 ) -> String {
+    let stays = if kept.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " These stay as they are, ready for the next try: {}.",
+            kept.join("; ")
+        )
+    };
     if !not_undone.is_empty() {
         let what: Vec<&str> = not_undone.iter().map(|(_, why)| why.as_str()).collect();
         return format!(
-            "The server is part-way: these changes could not be put back: {}. Run the same action again to finish it; the audit log shows each step.",
+            "The server is part-way: these changes could not be put back: {}.{stays} Run the same action again to finish it; the audit log shows each step.",
             what.join("; ")
         );
     }
-    let changed = done.iter().any(|s| s.changed);
-    if !undone.is_empty() {
-        "What was changed has been put back: the server is as it was before.".into()
-    } else if changed {
-        "Nothing that serves was changed; what was added stays for the next try.".into()
-    } else {
-        "Nothing on the server was changed.".into()
+    match (undone.is_empty(), kept.is_empty()) {
+        (false, true) => {
+            "What was changed has been put back: the server is as it was before.".into()
+        }
+        (false, false) => format!("What serves was put back as it was.{stays}"),
+        (true, false) => format!("Nothing that serves was put back.{stays}"),
+        (true, true) => "Nothing on the server was changed.".into(),
     }
 }

@@ -298,7 +298,10 @@ fn a_lock_held_by_another_change_refuses_before_anything_runs_and_is_left_alone(
         "another's lock is never let go"
     );
     assert_eq!(stopped.state, "Nothing on the server was changed.");
-    assert_eq!(kinds(&events), ["plan", "start lock", "done Failed"]);
+    assert_eq!(
+        kinds(&events),
+        ["plan", "start lock", "fail lock", "done Failed"]
+    );
 }
 
 #[test]
@@ -419,4 +422,24 @@ fn heartbeats_are_spaced_and_progress_is_typed() {
             .count(),
         2
     );
+}
+
+#[test]
+fn a_lock_the_caller_holds_is_used_and_left_to_the_caller() {
+    let fake = server();
+    let mut log = Log::default();
+    let events = RefCell::new(Vec::new());
+    let mut on_event = |e: &Event| events.borrow_mut().push(e.clone());
+    Runner::new(&fake, &Cancel::new(), "alice@laptop", &mut on_event)
+        .holding("00112233aabbccdd")
+        .run(three(Some(1), None), &mut log)
+        .expect_err("fails");
+    let take = fake
+        .commands()
+        .into_iter()
+        .find(|c| c.contains("echo taken"))
+        .unwrap();
+    assert!(take.contains("00112233aabbccdd"), "{take}");
+    assert_eq!(fake.count("echo released"), 0, "the caller lets it go");
+    assert_eq!(log.0, ["run one", "run two", "undo two", "undo one"]);
 }
