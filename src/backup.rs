@@ -361,8 +361,11 @@ fn restore(
             println!("The backup {id} comes from {old}'s offsite copy.");
         }
         println!(
-            "This brings {what} of {name} back to backup {id}. First it backs up the data as it is now; then it restores the backup beside the running DeskMate, checks it, switches to it and checks DeskMate's health. If that fails it switches back. Nothing is deleted: the data from before is kept.",
+            "This brings {what} of {name} back to backup {id}. If DeskMate is not healthy on it, it switches back. Nothing is deleted: the data from before is kept. The plan:",
         );
+        for (n, step) in servers.backup_restore_plan().iter().enumerate() {
+            println!("  {}. {}", n + 1, step.title);
+        }
         print!("Go ahead? [y/N] ");
         let _ = std::io::Write::flush(&mut std::io::stdout());
         let mut answer = String::new();

@@ -239,6 +239,11 @@ pub struct RestoreReport {
 }
 
 impl Servers {
+    /// What a restore will do, step by step, before anything runs.
+    pub fn backup_restore_plan(&self) -> Vec<deskmate_remote::ops::PlannedStep> {
+        operation::planned()
+    }
+
     /// Restores a backup side by side, under the deploy lock: a safety backup of the state
     /// now, the backup's data into new volumes beside the running stack (proven there by row
     /// and point counts and file hashes), then the stack switched to them and health-checked.

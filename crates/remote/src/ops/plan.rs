@@ -114,7 +114,7 @@ pub struct Plan<'a, S> {
 
 /// The id and title the runner's own lock step has in every plan that takes the lock.
 pub const LOCK_STEP: &str = "lock";
-pub(super) const LOCK_TITLE: &str =
+pub(crate) const LOCK_TITLE: &str =
     "Take the server's deploy lock, so no other change runs at the same time";
 
 impl<'a, S> Plan<'a, S> {

@@ -70,12 +70,51 @@ impl Restoring {
 
 type C<'x> = Cx<'x, Restoring>;
 
+/// The restore's steps and titles, the same for every restore: what `--plan`, the CLI's
+/// question and the app show before anything runs.
+const STEPS: [(&str, &str); 5] = [
+    ("space", "Check the room beside the running stack"),
+    (
+        "safety",
+        "Back up the data as it is now, so the restore itself can be undone",
+    ),
+    (
+        "restore",
+        "Restore the backup beside the running stack and check it",
+    ),
+    ("switch", "Point DeskMate at the restored data"),
+    (
+        "start",
+        "Start DeskMate on the restored data and check its health through the proxy",
+    ),
+];
+
+fn title(id: &str) -> &'static str {
+    STEPS
+        .iter()
+        .find(|(step, _)| *step == id)
+        .map_or("", |(_, title)| title)
+}
+
+/// A restore's plan in words, before anything is known about the server.
+pub fn planned() -> Vec<super::PlannedStep> {
+    std::iter::once(super::PlannedStep {
+        id: super::LOCK_STEP,
+        title: super::plan::LOCK_TITLE.to_string(),
+    })
+    .chain(STEPS.iter().map(|(id, title)| super::PlannedStep {
+        id,
+        title: title.to_string(),
+    }))
+    .collect()
+}
+
 pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
     let dir = spec.scope.dir.as_str();
     Plan::new("restore", spec.scope.clone(), Guard::DeployLock)
         .step(Step::new(
             "space",
-            "Check the room beside the running stack",
+            title("space"),
             move |cx: &mut C| {
                 let needed = spec.size.unwrap_or(0) * 2 + 256 * 1024 * 1024;
                 let free = backup::free_space(cx.remote, dir)?;
@@ -99,7 +138,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
         ))
         .step(Step::new(
             "safety",
-            "Back up the data as it is now, so the restore itself can be undone",
+            title("safety"),
             move |cx: &mut C| {
                 let (remote, cancel) = (cx.remote, cx.cancel);
                 let (safety, _) = backup::create(remote, dir, false, cancel, &mut |_, _| {
@@ -113,7 +152,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
         .step(
             Step::new(
                 "restore",
-                "Restore the backup beside the running stack and check it",
+                title("restore"),
                 move |cx: &mut C| {
                     let (remote, cancel) = (cx.remote, cx.cancel);
                     let mut lines = 0u64;
@@ -160,7 +199,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
         .step(
             Step::new(
                 "switch",
-                "Point DeskMate at the restored data",
+                title("switch"),
                 move |cx: &mut C| {
                     let (old_pg, old_qd) = (spec.volumes_now)(cx.remote)?;
                     let old_files = format!("{dir}/shared/data.before-{}", spec.suffix);
@@ -203,7 +242,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
         )
         .step(Step::new(
             "start",
-            "Start DeskMate on the restored data and check its health through the proxy",
+            title("start"),
             move |cx: &mut C| {
                 restart(cx.remote, &spec.running, &spec.compose, cx.cancel)?;
                 Ok(Did::changed(
