@@ -38,18 +38,20 @@ impl Servers {
         let _claim = self.busy.claim(name, "maintenance")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
-        let script_file = files::script();
-        let script_file = SpecFile {
-            path: script_file.path,
-            contents: script_file.contents.into_bytes(),
-            secret: false,
-        };
+        let script_files: Vec<SpecFile> = files::scripts()
+            .into_iter()
+            .map(|f| SpecFile {
+                path: f.path,
+                contents: f.contents.into_bytes(),
+                secret: false,
+            })
+            .collect();
         let scope = Scope {
             dir,
             environment: environment.name().into(),
             subject: "-".into(),
         };
-        let plan = maintain::plan(scope, plan_only, script_file, on_step);
+        let plan = maintain::plan(scope, plan_only, script_files, on_step);
         let mut done = Maintained::default();
         Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
             .run(plan, &mut done)
@@ -81,7 +83,8 @@ impl Servers {
             contents: f.contents.into_bytes(),
             secret: false,
         };
-        put_files(&session, &dir, &[to_spec(files::script())], &Cancel::new()).map_err(fail)?;
+        let scripts: Vec<SpecFile> = files::scripts().into_iter().map(to_spec).collect();
+        put_files(&session, &dir, &scripts, &Cancel::new()).map_err(fail)?;
         let units: Vec<SpecFile> = files::timer_units(&dir, &project, &server.user)
             .into_iter()
             .map(to_spec)
