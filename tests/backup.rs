@@ -250,7 +250,7 @@ fn a_database_that_is_down_makes_no_backup_and_says_so() {
             &Cancel::new(),
         )
         .unwrap_err();
-    assert_eq!(err.code, "backup.failed", "{err:?}");
+    assert_eq!(err.code, "backup.database_down", "{err:?}");
     assert!(err.message.contains("PostgreSQL"), "{}", err.message);
     assert!(err.hint.contains("untouched"), "{}", err.hint);
     let list = it

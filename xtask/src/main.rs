@@ -47,6 +47,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "release_file",
     "update_listings",
     "watch_reports",
+    "script_errors",
     "owner_svg",
     "owner_picture",
 ];
@@ -445,6 +446,7 @@ fn fuzz(seconds: Option<&str>, only: &[String]) -> Result {
             "backup_reports",
             "update_listings",
             "watch_reports",
+            "script_errors",
         ]
         .contains(target)
         {

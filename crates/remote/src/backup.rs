@@ -15,6 +15,7 @@ use crate::error::{RemoteError, Result};
 use crate::exec::script;
 use crate::ops::Remote;
 use crate::pump::Stream;
+use crate::script_failures;
 
 /// Output larger than this is not our scripts'.
 pub const MAX_OUTPUT: usize = 1 << 20;
@@ -116,16 +117,6 @@ fn text(values: &BTreeMap<String, String>, key: &str) -> String {
     values.get(key).cloned().unwrap_or_default()
 }
 
-/// What a script said when it failed: its own `deskmate-…:` line, else its last words.
-pub(crate) fn said(stderr: &str, prefix: &str) -> String {
-    stderr
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix(prefix))
-        .map(|l| l.trim().to_string())
-        .unwrap_or_else(|| stderr.trim().lines().last().unwrap_or("").to_string())
-}
-
 /// What a script printed, and how it ended.
 pub(crate) struct Ran {
     pub success: bool,
@@ -221,32 +212,9 @@ pub fn create(
         let stderr = out.stderr_tail();
         if let (Some(snapshot), Some(_)) = (values.get("snapshot"), checked) {
             // The backup was kept; its trial restore failed.
-            return Err(verify_failed(snapshot, &said(&stderr, "deskmate-verify:")));
+            return Err(script_failures::verify(snapshot, &stderr));
         }
-        let why = said(&stderr, "deskmate-backup:");
-        let code = if why.contains("another backup or restore") {
-            "backup.busy"
-        } else if why.contains("restic is not installed") {
-            "backup.no_restic"
-        } else if why.contains("disk is full") || out.stderr.contains("No space left on device") {
-            "backup.disk_full"
-        } else {
-            "backup.failed"
-        };
-        let untouched = "No new backup was kept, and the backups taken before are untouched.";
-        return Err(RemoteError::Refused {
-            code,
-            message: match code {
-                "backup.disk_full" if why.contains("disk is full") => format!("The backup failed: {why}"),
-                "backup.disk_full" => format!("The backup failed: the server's disk is full ({why})"),
-                _ => format!("The backup failed: {why}"),
-            },
-            detail: match code {
-                "backup.no_restic" => "Install it on the server (Debian and Ubuntu: sudo apt-get install restic, or install DeskMate again, which puts it there), then back up again.".into(),
-                "backup.disk_full" => format!("{untouched} Free some space on the server (old Docker images: docker image prune; old logs), then back up again: a backup needs room for one database dump beside the repository."),
-                _ => format!("{untouched} Fix what it names and back up again."),
-            },
-        });
+        return Err(script_failures::backup(&stderr));
     }
     let report = BackupReport {
         snapshot: text(&values, "snapshot"),
@@ -268,14 +236,6 @@ pub fn create(
     Ok((report, verified))
 }
 
-fn verify_failed(snapshot: &str, why: &str) -> RemoteError {
-    RemoteError::Refused {
-        code: "backup.verify_failed",
-        message: format!("Backup {snapshot} did not pass its trial restore: {why}"),
-        detail: "It is not counted as a verified backup. The running stack was not touched. If the repository is damaged, `restic check` on the server says more; take a new backup once the cause is fixed.".into(),
-    }
-}
-
 /// Runs `deskmate-verify` on one snapshot.
 pub fn verify(
     session: &dyn Remote,
@@ -284,15 +244,8 @@ pub fn verify(
     cancel: &Cancel,
     on_line: &mut dyn FnMut(&str, &str),
 ) -> Result<VerifyReport> {
-    if snapshot.is_empty()
-        || snapshot.len() > 64
-        || !snapshot.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(RemoteError::Refused {
-            code: "backup.bad_id",
-            message: format!("`{}` is not a backup id", snapshot.escape_debug()),
-            detail: "Use the id of one of the server's backups, as its list shows them.".into(),
-        });
+    if let Some(refused) = script_failures::bad_backup_id(snapshot) {
+        return Err(refused);
     }
     let out = run_script(
         session,
@@ -303,13 +256,7 @@ pub fn verify(
         on_line,
     )?;
     if !out.success {
-        return Err(verify_failed(
-            snapshot,
-            &said(
-                &out.stderr_tail(),
-                &format!("deskmate-verify: snapshot {snapshot}:"),
-            ),
-        ));
+        return Err(script_failures::verify(snapshot, &out.stderr_tail()));
     }
     Ok(verify_report(&parse_report(&out.stdout)))
 }
@@ -397,14 +344,7 @@ pub fn restore_beside(
     );
     let out = run_script(session, &body, dir, &args, cancel, on_line)?;
     if !out.success {
-        return Err(RemoteError::Refused {
-            code: "backup.restore_failed",
-            message: format!(
-                "Backup {snapshot} could not be restored: {}",
-                said(&out.stderr_tail(), "deskmate-restore:")
-            ),
-            detail: "Nothing was switched: DeskMate still runs on the data it had, untouched. What the restore had made beside it was removed.".into(),
-        });
+        return Err(script_failures::restore(snapshot, &out.stderr_tail()));
     }
     let values = parse_report(&out.stdout);
     Ok(Restored {

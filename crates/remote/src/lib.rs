@@ -38,6 +38,8 @@ pub mod pump;
 pub mod quote;
 pub mod releases;
 pub mod repository_copy;
+pub mod script_error;
+mod script_failures;
 pub mod secrets;
 pub mod session;
 pub mod tls;

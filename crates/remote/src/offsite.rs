@@ -104,14 +104,7 @@ pub fn init(session: &dyn Remote, dir: &str, cancel: &Cancel) -> Result<bool> {
         &mut |key, _| created |= key == "offsite_repository",
     )?;
     if !out.success {
-        return Err(RemoteError::Refused {
-            code: "backup.offsite_unreachable",
-            message: format!(
-                "The offsite copy is not reachable: {}",
-                crate::backup::said(&out.stderr_tail(), "deskmate-offsite:")
-            ),
-            detail: "Check that the server's key is in the offsite account's ~/.ssh/authorized_keys and that the folder can be written, then set the target again. Backups on the server itself go on as before.".into(),
-        });
+        return Err(crate::script_failures::offsite_init(&out.stderr_tail()));
     }
     Ok(created)
 }

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::exec::script;
-use crate::install::refuse;
 use crate::ops::Remote;
 
 /// The longest line any reader keeps; longer ones are skipped.
@@ -280,23 +279,7 @@ pub fn round(session: &dyn Remote, dir: &str) -> Result<Option<String>> {
     if out.exit.success() {
         return Ok(None);
     }
-    let said = out.stderr_tail();
-    if out.stdout_text().contains("\tmail failed") {
-        return Ok(Some(last_words(&said).to_string()));
-    }
-    Err(refuse(
-        "alerts.round_failed",
-        format!("the watchdog's round did not finish: {}", last_words(&said)),
-        "Run the check from the app to see the server's state, and tell us what the watchdog said.",
-    ))
-}
-
-/// The scripts' own last line (they prefix theirs with `deskmate-`), else the whole tail.
-fn last_words(said: &str) -> &str {
-    said.lines()
-        .rev()
-        .find(|l| l.starts_with("deskmate-"))
-        .unwrap_or(said.trim())
+    crate::script_failures::watch_round(&out.stderr_tail())
 }
 
 /// A test e-mail from the server, through the same helper and settings the watchdog uses.
@@ -306,14 +289,7 @@ pub fn send_test(session: &dyn Remote, dir: &str) -> Result<()> {
         1 << 20,
     )?;
     if !out.exit.success() {
-        return Err(refuse(
-            "alerts.send_failed",
-            format!(
-                "the test e-mail was not sent: {}",
-                last_words(&out.stderr_tail())
-            ),
-            "Check the SMTP server, port, user name and password your mail provider gives for sending (often port 587).",
-        ));
+        return Err(crate::script_failures::watch_test(&out.stderr_tail()));
     }
     Ok(())
 }

@@ -22,7 +22,11 @@
 # before restic sees it. The password is read from a 0600 file (RESTIC_PASSWORD_FILE),
 # never from a command line.
 #
-# Prints key<TAB>value lines for the app; fails with a plain message on stderr.
+# Prints key<TAB>value lines for the app; a failure is one error<TAB>code<TAB>message line
+# on stderr (deskmate-lib). Codes: backup.not_installed, backup.bad_project,
+# backup.no_restic, backup.busy, backup.disk_full, backup.database_down,
+# backup.failed.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 # Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
@@ -30,42 +34,21 @@ trap 'exit 143' TERM INT HUP PIPE
 
 stack=${1:?usage: deskmate-backup STACK_DIR [--verify]}
 verify=${2:-}
-backups=$stack/backups
-bin=$stack/bin
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=backup
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
 use_repository local
 
-say() { printf '%s\t%s\n' "$1" "$2"; }
-fail() {
-    local free
-    # A full disk is the likeliest cause of many failures; say so rather than leave the
-    # owner with a tool's last words.
-    free=$(df -Pk "$stack" 2> /dev/null | awk 'NR == 2 { print $4 }')
-    if [[ $free =~ ^[0-9]+$ ]] && [ "$free" -lt 1024 ]; then
-        set -- "$* (the server's disk is full: $free KiB free)"
-    fi
-    echo "deskmate-backup: $*" >&2
-    exit 1
-}
-
-[ -e "$stack/current" ] || fail "no DeskMate is installed in $stack"
+stack_project
 cd "$stack/current"
 version=$(basename "$(readlink "$stack/current")")
-project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env)
-[[ $project =~ ^[a-z0-9_-]+$ ]] || fail "the stack's project name is unreadable"
-# A running container of a service, by compose's labels. Not `compose exec`: during and
-# after an update a service's container is not always number 1, which is all exec takes.
-running() {
-    docker ps -q --filter "label=com.docker.compose.project=$project" \
-        --filter "label=com.docker.compose.service=$1" | head -n 1
-}
-command -v restic > /dev/null || fail "restic is not installed on this server"
-[ -s "$RESTIC_PASSWORD_FILE" ] || fail "the repository password file $RESTIC_PASSWORD_FILE is missing"
-
-mkdir -p "$backups"
-exec 9> "$backups/.lock"
-flock -n 9 || fail "another backup or restore of this stack is running"
+need_restic
+[ -s "$RESTIC_PASSWORD_FILE" ] || fail backup.failed "the repository password file $RESTIC_PASSWORD_FILE is missing"
+take_lock
+watch_disk backup.disk_full
 
 staging=$backups/staging
 rm -rf "$staging"
@@ -75,14 +58,14 @@ started=$(date +%s)
 
 if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
     restic init > /dev/null 2> "$backups/init.log" ||
-        fail "could not create the repository in $RESTIC_REPOSITORY: $(tail -n 3 "$backups/init.log")"
+        fail backup.failed "could not create the repository in $RESTIC_REPOSITORY: $(tail -n 3 "$backups/init.log")"
     say repository created
 fi
 
 # The database. A read-only transaction exports its snapshot; the counts are read in it and
 # pg_dump dumps exactly it, so the counts are what the dump holds.
 postgres=$(running postgres)
-[ -n "$postgres" ] || fail "PostgreSQL is not running, so nothing was backed up (is the postgres service running?)"
+[ -n "$postgres" ] || fail backup.database_down "PostgreSQL is not running, so nothing was backed up (is the postgres service running?)"
 coproc PSQL {
     docker exec -i "$postgres" psql -X -q -A -t -F "$(printf '\t')" \
         -v ON_ERROR_STOP=1 -U deskmate -d deskmate 2>&1
@@ -92,7 +75,7 @@ snapshot=
 IFS= read -r -t 60 snapshot <&"${PSQL[0]}" || true
 case $snapshot in
 [0-9A-F]*-*) ;;
-*) fail "PostgreSQL did not answer, so nothing was backed up (is the postgres service running?): $snapshot" ;;
+*) fail backup.database_down "PostgreSQL did not answer, so nothing was backed up (is the postgres service running?): $snapshot" ;;
 esac
 cat "$bin/deskmate-count.sql" >&"${PSQL[1]}"
 echo "SELECT '--end--';" >&"${PSQL[1]}"
@@ -100,37 +83,37 @@ while IFS= read -r -t 600 line <&"${PSQL[0]}"; do
     [ "$line" = "--end--" ] && break
     printf '%s\n' "$line" >> "$staging/row-counts.tsv"
 done
-[ "$line" = "--end--" ] || fail "PostgreSQL stopped answering while counting rows"
+[ "$line" = "--end--" ] || fail backup.database_down "PostgreSQL stopped answering while counting rows"
 touch "$staging/row-counts.tsv"
 # Uncompressed (-Z0): a compressed dump changes from the first changed row on, so restic
 # could deduplicate nothing of it and every backup stored the whole database again.
 docker exec -i "$postgres" pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$snapshot" \
     > "$staging/database.dump" 2> "$backups/pg_dump.log" ||
-    fail "pg_dump failed, so nothing was backed up: $(tail -n 3 "$backups/pg_dump.log")"
+    fail backup.failed "pg_dump failed, so nothing was backed up: $(tail -n 3 "$backups/pg_dump.log")"
 echo "COMMIT;" >&"${PSQL[1]}"
 psql_in=${PSQL[1]}
 exec {psql_in}>&-
 wait "$PSQL_PID" || true
-[ -s "$staging/database.dump" ] || fail "pg_dump wrote nothing, so nothing was backed up"
+[ -s "$staging/database.dump" ] || fail backup.failed "pg_dump wrote nothing, so nothing was backed up"
 docker exec -i "$postgres" pg_restore -l < "$staging/database.dump" > /dev/null ||
-    fail "the database dump does not read back (pg_restore -l), so nothing was backed up"
+    fail backup.failed "the database dump does not read back (pg_restore -l), so nothing was backed up"
 say database "$(wc -l < "$staging/row-counts.tsv") tables, $(stat -c %s "$staging/database.dump") bytes"
 
 # Every Qdrant collection: a snapshot through Qdrant's API, checked against its SHA-256.
 backend=$(running backend)
-[ -n "$backend" ] || fail "the backend is not running, so Qdrant could not be reached and nothing was backed up"
+[ -n "$backend" ] || fail backup.failed "the backend is not running, so Qdrant could not be reached and nothing was backed up"
 qdrant=(docker exec -i "$backend" python3 -c "$(cat "$bin/deskmate-qdrant.py")")
 "${qdrant[@]}" list > "$staging/collections.list" ||
-    fail "Qdrant did not list its collections, so nothing was backed up"
+    fail backup.failed "Qdrant did not list its collections, so nothing was backed up"
 while IFS="$(printf '\t')" read -r name points; do
-    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail backup.failed "refusing the collection name '$name'"
     file=$staging/qdrant/$name.snapshot
     "${qdrant[@]}" snapshot "$name" > "$file" 2> "$staging/qdrant/$name.meta" ||
-        fail "Qdrant could not snapshot $name: $(tail -n 3 "$staging/qdrant/$name.meta")"
+        fail backup.failed "Qdrant could not snapshot $name: $(tail -n 3 "$staging/qdrant/$name.meta")"
     checksum=$(cut -f 1 "$staging/qdrant/$name.meta" | tail -n 1)
     actual=$(sha256sum "$file" | cut -d ' ' -f 1)
-    [ "$checksum" = "$actual" ] || fail "the snapshot of $name does not match Qdrant's checksum"
-    [ -s "$file" ] || fail "the snapshot of $name is empty"
+    [ "$checksum" = "$actual" ] || fail backup.failed "the snapshot of $name does not match Qdrant's checksum"
+    [ -s "$file" ] || fail backup.failed "the snapshot of $name is empty"
     printf '%s\t%s\t%s\n' "$name" "$points" "$actual" >> "$staging/collections.tsv"
     rm -f "$staging/qdrant/$name.meta"
 done < "$staging/collections.list"
@@ -154,11 +137,11 @@ restic backup --json --host deskmate --tag deskmate --tag "release=$version" \
     id=$(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$backups/last-backup.json" | tail -n 1)
     # A partial snapshot (exit 3: some files unreadable) is not a backup: it goes again.
     [ -n "$id" ] && restic forget "$id" > /dev/null 2>&1
-    fail "restic failed (exit $code), so no backup was kept: $(tail -n 3 "$backups/last-backup.err")"
+    fail backup.failed "restic failed (exit $code), so no backup was kept: $(tail -n 3 "$backups/last-backup.err")"
 }
 summary=$(grep '"message_type":"summary"' "$backups/last-backup.json" | tail -n 1)
 id=$(printf '%s' "$summary" | sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p')
-[ -n "$id" ] || fail "restic reported no snapshot"
+[ -n "$id" ] || fail backup.failed "restic reported no snapshot"
 field() { printf '%s' "$summary" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 seconds=$(($(date +%s) - started))
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$version" \

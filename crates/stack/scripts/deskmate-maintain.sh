@@ -18,57 +18,48 @@
 #   records   the watchdog's health samples older than 30 days, its changes older than
 #             180 days, and rotated host logs older than 90 days
 # A step that fails says so on its line and the others still run; the exit status is then 1.
+# When it cannot start, one error<TAB>code<TAB>message line on stderr (deskmate-lib), with no
+# step run. Codes: maintain.bad_option, maintain.not_installed, maintain.bad_project,
+# maintain.busy.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 
 stack=${1:?usage: deskmate-maintain STACK_DIR [--plan]}
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=maintain
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 plan=
 case ${2:-} in
 --plan) plan=yes ;;
 '') ;;
-*)
-    echo "deskmate-maintain: unknown option $2" >&2
-    exit 1
-    ;;
+*) fail maintain.bad_option "unknown option $2" ;;
 esac
-logs=$stack/logs
 failed=0
 
-say() { printf 'step\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
+# One step's line: step<TAB>id<TAB>bytes before<TAB>bytes after<TAB>what it did.
+step() { say step "$1	$2	$3	$4"; }
 bytes_of() { du -sb "$@" 2> /dev/null | awk '{ s += $1 } END { print s + 0 }'; }
 
-[ -e "$stack/current/.env" ] || {
-    echo "deskmate-maintain: no DeskMate is installed in $stack" >&2
-    exit 1
-}
-project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' "$stack/current/.env")
-[[ $project =~ ^[a-z0-9_-]+$ ]] || {
-    echo "deskmate-maintain: the stack's project name is unreadable" >&2
-    exit 1
-}
-mkdir -p "$stack/backups"
-exec 9> "$stack/backups/.lock"
-flock -n 9 || {
-    echo "deskmate-maintain: a backup or restore of this stack is running; try again after it" >&2
-    exit 1
-}
+stack_project
+take_lock "a backup or restore of this stack is running; try again after it"
 
 # --- database ------------------------------------------------------------------------------
-postgres=$(docker ps -q --filter "label=com.docker.compose.project=$project" \
-    --filter "label=com.docker.compose.service=postgres" | head -n 1)
+postgres=$(running postgres)
 sql() { docker exec -i "$postgres" psql -X -q -A -t -v ON_ERROR_STOP=1 -U deskmate -d deskmate -c "$1"; }
 if [ -z "$postgres" ]; then
-    say database 0 0 "skipped: the database is not running"
+    step database 0 0 "skipped: the database is not running"
     failed=1
 else
     before=$(sql "SELECT pg_database_size(current_database())")
     if [ -n "$plan" ]; then
-        say database "$before" "$before" "would run VACUUM (ANALYZE) and REINDEX DATABASE CONCURRENTLY"
+        step database "$before" "$before" "would run VACUUM (ANALYZE) and REINDEX DATABASE CONCURRENTLY"
     elif sql "VACUUM (ANALYZE)" > /dev/null 2>&1 &&
         sql "REINDEX DATABASE CONCURRENTLY deskmate" > /dev/null 2> "$stack/backups/reindex.log"; then
-        say database "$before" "$(sql "SELECT pg_database_size(current_database())")" "vacuumed, statistics updated, indexes rebuilt"
+        step database "$before" "$(sql "SELECT pg_database_size(current_database())")" "vacuumed, statistics updated, indexes rebuilt"
     else
-        say database "$before" "$before" "failed: $(tail -n 1 "$stack/backups/reindex.log" 2> /dev/null)"
+        step database "$before" "$before" "failed: $(tail -n 1 "$stack/backups/reindex.log" 2> /dev/null)"
         failed=1
     fi
 fi
@@ -113,7 +104,7 @@ dangling=$(docker images -q --filter dangling=true | sort -u)
 # shellcheck disable=SC2086 # ids, one word each
 before=$(($(image_bytes "${removable[@]}") + $(image_bytes $dangling)))
 if [ -n "$plan" ]; then
-    say images "$before" 0 "would remove ${#removable[@]} image(s) of older releases (${removable[*]:-none}) and $(echo "$dangling" | grep -c . || true) untagged one(s)"
+    step images "$before" 0 "would remove ${#removable[@]} image(s) of older releases (${removable[*]:-none}) and $(echo "$dangling" | grep -c . || true) untagged one(s)"
 else
     gone=()
     for tag in "${removable[@]}"; do
@@ -132,7 +123,7 @@ else
     dangling=$(docker images -q --filter dangling=true | sort -u)
     # shellcheck disable=SC2086
     after=$(($(image_bytes "${removable[@]}") + $(image_bytes $dangling)))
-    say images "$before" "$after" "removed ${#gone[@]} image(s) of older releases (${gone[*]:-none}) and the untagged ones; kept $current and ${previous:-no previous}"
+    step images "$before" "$after" "removed ${#gone[@]} image(s) of older releases (${gone[*]:-none}) and the untagged ones; kept $current and ${previous:-no previous}"
 fi
 
 # --- build cache -----------------------------------------------------------------------------
@@ -145,11 +136,11 @@ to_bytes() {
 }
 before=$(to_bytes "$cache")
 if [ -n "$plan" ]; then
-    say cache "$before" 0 "would empty Docker's build cache (${cache:-0B})"
+    step cache "$before" 0 "would empty Docker's build cache (${cache:-0B})"
 else
     docker builder prune -f > /dev/null 2>&1 || true
     cache=$(docker system df --format '{{.Type}}	{{.Size}}' 2> /dev/null | awk -F '\t' '$1 == "Build Cache" { print $2 }')
-    say cache "$before" "$(to_bytes "$cache")" "emptied Docker's build cache"
+    step cache "$before" "$(to_bytes "$cache")" "emptied Docker's build cache"
 fi
 
 # --- records ---------------------------------------------------------------------------------
@@ -163,13 +154,13 @@ old_logs=$(find "$logs" -name '*.gz' -mtime +90 2> /dev/null || true)
 # shellcheck disable=SC2086
 before=$(($(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv") + $(bytes_of $old_logs /dev/null)))
 if [ -n "$plan" ]; then
-    say records "$before" "$before" "would drop health samples older than 30 days, changes older than 180 days and $(echo "$old_logs" | grep -c . || true) rotated log(s) older than 90 days"
+    step records "$before" "$before" "would drop health samples older than 30 days, changes older than 180 days and $(echo "$old_logs" | grep -c . || true) rotated log(s) older than 90 days"
 else
     cut_older "$logs/health.tsv" 30
     cut_older "$logs/watch-events.tsv" 180
     # shellcheck disable=SC2086
     [ -z "$old_logs" ] || rm -f -- $old_logs
-    say records "$before" "$(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv")" "kept 30 days of health samples and 180 days of changes"
+    step records "$before" "$(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv")" "kept 30 days of health samples and 180 days of changes"
     printf '%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$failed" >> "$logs/maintain.tsv"
 fi
 exit "$failed"

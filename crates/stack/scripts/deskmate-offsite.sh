@@ -16,6 +16,10 @@
 # The offsite repository shares the server's password and chunker parameters (init
 # --copy-chunker-params), so the copies deduplicate as the originals do. Appends
 # "time<TAB>snapshot<TAB>ok|failed<TAB>offsite id or why" to STACK/backups/offsite.tsv.
+# A failure is one error<TAB>code<TAB>message line on stderr (deskmate-lib). Codes:
+# offsite.no_restic, backup.no_offsite (none set up), backup.offsite_unreachable (the
+# offsite repository cannot be reached or made), offsite.bad_id, offsite.failed.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 # Stopped (a cancel in the app, a lost connection): exit; what restic half-sent is not a
@@ -24,20 +28,19 @@ trap 'exit 143' TERM INT HUP PIPE
 
 stack=${1:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
 what=${2:?usage: deskmate-offsite STACK_DIR --init|SNAPSHOT}
-backups=$stack/backups
-bin=$stack/bin
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=offsite
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 restic_options=() ssh_command=()
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
 
-say() { printf '%s\t%s\n' "$1" "$2"; }
 record() {
     printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$what" "$1" "$2" >> "$backups/offsite.tsv"
 }
-fail() {
-    echo "deskmate-offsite: $*" >&2
-    [ "$what" = "--init" ] || record failed "$*"
-    exit 1
+on_fail() {
+    [ "$what" = "--init" ] || record failed "$2"
 }
 # Why restic failed: for SFTP, ssh's own words when ssh fails by itself (restic often
 # exits before passing them on), else restic's last line.
@@ -49,13 +52,13 @@ why() {
     fi
 }
 
-command -v restic > /dev/null || fail "restic is not installed on this server"
+need_restic
 mkdir -p "$backups"
 use_repository local
 # The offsite repository takes the local one's chunker parameters, so the local one first.
 if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
     restic init > /dev/null 2> "$backups/offsite.err" ||
-        fail "could not create the repository on this server: $(tail -n 1 "$backups/offsite.err")"
+        fail offsite.failed "could not create the repository on this server: $(tail -n 1 "$backups/offsite.err")"
 fi
 export RESTIC_FROM_REPOSITORY=$RESTIC_REPOSITORY RESTIC_FROM_PASSWORD_FILE=$RESTIC_PASSWORD_FILE
 use_repository offsite
@@ -64,27 +67,27 @@ err=$backups/offsite.err
 
 if ! restic "${restic_options[@]}" cat config > /dev/null 2> "$err"; then
     if ! grep -q -i 'repository does not exist\|unable to open config\|no such file' "$err"; then
-        fail "could not reach the offsite repository $offsite: $(why "$err")"
+        fail backup.offsite_unreachable "could not reach the offsite repository $offsite: $(why "$err")"
     fi
     restic "${restic_options[@]}" init --copy-chunker-params > /dev/null 2> "$err" ||
-        fail "could not create the offsite repository $offsite: $(why "$err")"
+        fail backup.offsite_unreachable "could not create the offsite repository $offsite: $(why "$err")"
     say offsite_repository created
 fi
 if [ "$what" = "--init" ]; then
     say offsite_ready "$offsite"
     exit 0
 fi
-[[ $what =~ ^[0-9a-f]{8,64}$ ]] || fail "'$what' is not a snapshot id"
+[[ $what =~ ^[0-9a-f]{8,64}$ ]] || fail offsite.bad_id "'$what' is not a snapshot id"
 
 restic "${restic_options[@]}" copy "$what" > "$backups/offsite.log" 2> "$err" ||
-    fail "could not copy $what to $offsite: $(why "$err")"
+    fail offsite.failed "could not copy $what to $offsite: $(why "$err")"
 # The copy is found by its "original" (the snapshot it was copied from).
 copy=$(restic "${restic_options[@]}" snapshots --json 2> "$err" |
     grep -o "\"original\":\"${what}[0-9a-f]*\",\"id\":\"[0-9a-f]*\"" |
     sed 's/.*"id":"\([0-9a-f]*\)"/\1/' | tail -n 1) || true
-[ -n "$copy" ] || fail "$offsite does not list the copy of $what"
+[ -n "$copy" ] || fail offsite.failed "$offsite does not list the copy of $what"
 restic "${restic_options[@]}" check > "$backups/offsite-check.log" 2> "$err" ||
-    fail "the offsite repository $offsite did not pass restic check: $(why "$err")"
+    fail offsite.failed "the offsite repository $offsite did not pass restic check: $(why "$err")"
 
 KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
 # shellcheck source=/dev/null

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # sourced: $stack is the caller's, restic_options is for it
 # deskmate-repository, version 1: which restic repository a backup script works on.
 # Sourced (not run) by deskmate-backup, -verify, -restore and -offsite, after they set
-# $stack; installed beside them.
+# $stack and source deskmate-lib; installed beside them.
 #
 #   use_repository local     STACK/backups/restic, the server's own disk (the default)
 #   use_repository offsite   the offsite copy that STACK/shared/env/offsite/ describes
@@ -30,20 +30,24 @@ use_repository() {
         ;;
     offsite) remote_repository "$stack/shared/env/offsite" "$stack/shared/env/restic.password" ;;
     from) remote_repository "$stack/shared/env/from" "$stack/shared/env/from/restic.password" ;;
-    *)
-        echo "deskmate-repository: no repository is called '$1'" >&2
-        exit 1
-        ;;
+    *) repository_fail backup.failed "no repository is called '$1'" ;;
     esac
     export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE
 }
 
+# A failure: deskmate-lib's fail (error<TAB>code<TAB>message) in the scripts, which source
+# it first; a plain line where the app sources this file alone.
+repository_fail() {
+    if declare -F fail > /dev/null; then
+        fail "$@"
+    fi
+    echo "deskmate-repository: $2" >&2
+    exit 1
+}
+
 remote_repository() {
     local dir=$1 target port
-    [ -r "$dir/target" ] || {
-        echo "deskmate-repository: no offsite copy is set up ($dir/target is missing)" >&2
-        exit 1
-    }
+    [ -r "$dir/target" ] || repository_fail backup.no_offsite "no offsite copy is set up ($dir/target is missing)"
     target=$(head -n 1 "$dir/target")
     RESTIC_REPOSITORY=$target
     RESTIC_PASSWORD_FILE=$2

@@ -14,7 +14,12 @@
 #             each snapshot (priority=snapshot, SHA-256 checked); point counts must equal
 #   files     the data files in STACK/shared/data.restore-SUFFIX, hashes checked
 # Prints "postgres_volume<TAB>name", "qdrant_volume<TAB>name", "files_dir<TAB>path". On any
-# failure it removes what it made and exits non-zero.
+# failure it removes what it made and exits non-zero, with one error<TAB>code<TAB>message line
+# on stderr (deskmate-lib). Codes: restore.bad_id, restore.bad_name, restore.no_parts,
+# restore.not_installed, restore.bad_project, restore.no_restic, restore.busy,
+# backup.no_offsite (no copy to restore from), and backup.restore_failed when the backup
+# cannot be restored or differs from what was backed up.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 # Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
@@ -24,8 +29,10 @@ stack=${1:?usage: deskmate-restore STACK_DIR SNAPSHOT SUFFIX PART...}
 snap=${2:?}
 suffix=${3:?}
 shift 3
-backups=$stack/backups
-bin=$stack/bin
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=restore
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 restic_options=()
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
@@ -33,27 +40,18 @@ restic_options=()
 use_repository "${DESKMATE_REPOSITORY:-local}"
 tab=$(printf '\t')
 
-say() { printf '%s\t%s\n' "$1" "$2"; }
-fail() {
-    echo "deskmate-restore: $*" >&2
-    exit 1
-}
-[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || fail "'$snap' is not a snapshot id"
-[[ $suffix =~ ^[a-z0-9]{1,32}$ ]] || fail "'$suffix' is not a restore name"
-[ -e "$stack/current" ] || fail "no DeskMate is installed in $stack"
-project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' "$stack/current/.env")
-[[ $project =~ ^[a-z0-9_-]+$ ]] || fail "the stack's project name is unreadable"
+[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || fail restore.bad_id "'$snap' is not a snapshot id"
+[[ $suffix =~ ^[a-z0-9]{1,32}$ ]] || fail restore.bad_name "'$suffix' is not a restore name"
+stack_project
 want() {
     local part
     for part in "${parts[@]}"; do [ "$part" = "$1" ] && return 0; done
     return 1
 }
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || fail "say what to restore: database, vectors or files"
-command -v restic > /dev/null || fail "restic is not installed on this server"
-mkdir -p "$backups"
-exec 9> "$backups/.lock"
-flock -n 9 || fail "another backup or restore of this stack is running"
+[ ${#parts[@]} -gt 0 ] || fail restore.no_parts "say what to restore: database, vectors or files"
+need_restic
+take_lock
 
 # Named by the project too: two stacks on one Docker (production and staging) may restore
 # in the same second, and a shared name would make one of them fail.
@@ -76,10 +74,10 @@ rm -rf "$work"
 mkdir -p "$work"
 
 restic "${restic_options[@]}" restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
-    fail "restic could not restore $snap: $(tail -n 3 "$work/restore.err")"
+    fail backup.restore_failed "restic could not restore $snap: $(tail -n 3 "$work/restore.err")"
 # The backup's own paths: one made on another server holds that server's stack folder.
 origin=$(restored_stack "$work/restored")
-[ -n "$origin" ] || fail "$snap holds no DeskMate backup"
+[ -n "$origin" ] || fail backup.restore_failed "$snap holds no DeskMate backup"
 staged=$origin/backups/staging
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 docker network create --internal "$run" > /dev/null
@@ -89,9 +87,9 @@ start() {
     local service=$1 ref
     shift
     ref=$(image "$service")
-    [[ $ref =~ ^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$ ]] || fail "the backup does not say which $service image ran"
+    [[ $ref =~ ^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$ ]] || fail backup.restore_failed "the backup does not say which $service image ran"
     docker run -d --name "$run-$service" --network "$run" "$@" "$ref" > /dev/null 2> "$work/docker.err" ||
-        fail "the new $service did not start: $(grep -v -e '^$' -e 'docker run --help' "$work/docker.err" | head -n 2)"
+        fail backup.restore_failed "the new $service did not start: $(grep -v -e '^$' -e 'docker run --help' "$work/docker.err" | head -n 2)"
 }
 
 if want database; then
@@ -108,14 +106,14 @@ if want database; then
         fi
         sleep 0.5
     done
-    [ -n "$ready" ] || fail "the new PostgreSQL did not start"
+    [ -n "$ready" ] || fail backup.restore_failed "the new PostgreSQL did not start"
     docker exec -i "$run-postgres" pg_restore --exit-on-error --no-owner -U deskmate -d deskmate \
         < "$staged/database.dump" > /dev/null 2> "$work/pg_restore.err" ||
-        fail "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
+        fail backup.restore_failed "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
     docker exec -i "$run-postgres" psql -X -q -A -t -F "$tab" -v ON_ERROR_STOP=1 -U deskmate -d deskmate \
         < "$bin/deskmate-count.sql" > "$work/row-counts.tsv"
     diff -q "$staged/row-counts.tsv" "$work/row-counts.tsv" > /dev/null ||
-        fail "the restored database's row counts differ from the backup's"
+        fail backup.restore_failed "the restored database's row counts differ from the backup's"
     # A clean shutdown, so the stack's PostgreSQL finds a consistent data folder.
     docker stop -t 60 "$run-postgres" > /dev/null
     say postgres_volume "$volume"
@@ -127,12 +125,12 @@ if want vectors; then
     made_volumes+=("$volume")
     start qdrant --network-alias qdrant -v "$volume:/qdrant/storage"
     while IFS="$tab" read -r name points checksum; do
-        [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+        [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail backup.restore_failed "refusing the collection name '$name'"
         got=$(docker run --rm -i --network "$run" "$(image backend)" \
             python3 -c "$(cat "$bin/deskmate-qdrant.py")" recover "$name" "$checksum" \
             < "$staged/qdrant/$name.snapshot" 2> "$work/qdrant.err") ||
-            fail "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
-        [ "$got" = "$points" ] || fail "the collection $name came back with $got points, not $points"
+            fail backup.restore_failed "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
+        [ "$got" = "$points" ] || fail backup.restore_failed "the collection $name came back with $got points, not $points"
     done < "$staged/collections.tsv"
     docker stop -t 30 "$run-qdrant" > /dev/null
     say qdrant_volume "$volume"
@@ -146,7 +144,7 @@ if want files; then
     made_files=$target
     if [ -s "$staged/files.sha256" ]; then
         (cd "$target" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
-            fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+            fail backup.restore_failed "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
     fi
     say files_dir "$target"
 fi

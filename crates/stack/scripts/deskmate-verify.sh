@@ -19,6 +19,11 @@
 #   - every data file, by its recorded SHA-256.
 # Then it removes them. The outcome goes to STACK/backups/verified.tsv ("time<TAB>snapshot
 # <TAB>ok|failed<TAB>detail"), which the app and the health check read.
+#
+# Prints key<TAB>value lines; a failure is one error<TAB>code<TAB>message line on stderr
+# (deskmate-lib). Codes: verify.bad_id, verify.no_restic, verify.busy, and
+# backup.verify_failed when the backup cannot be restored or differs from what was backed up.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 # Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
@@ -27,34 +32,30 @@ trap 'exit 143' TERM INT HUP PIPE
 stack=${1:?usage: deskmate-verify STACK_DIR SNAPSHOT}
 snap=${2:?usage: deskmate-verify STACK_DIR SNAPSHOT [--retain]}
 retain=${3:-}
-backups=$stack/backups
-bin=$stack/bin
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=verify
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
 use_repository local
 tab=$(printf '\t')
 
-say() { printf '%s\t%s\n' "$1" "$2"; }
 record() {
     printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$snap" "$1" "$2" >> "$backups/verified.tsv"
 }
-fail() {
-    echo "deskmate-verify: snapshot $snap: $*" >&2
-    record failed "$*"
-    exit 1
+# A trial restore that could not be made or did not pass is recorded as failed; a refused
+# id or a busy lock is not.
+on_fail() {
+    case $1 in
+    verify.bad_id | verify.busy) ;;
+    *) record failed "$2" ;;
+    esac
 }
 
-[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || {
-    echo "deskmate-verify: '$snap' is not a snapshot id" >&2
-    exit 1
-}
-command -v restic > /dev/null || fail "restic is not installed on this server"
-mkdir -p "$backups"
-exec 9> "$backups/.lock"
-flock -n 9 || {
-    echo "deskmate-verify: another backup or restore of this stack is running" >&2
-    exit 1
-}
+[[ $snap =~ ^[0-9a-f]{8,64}$ ]] || fail verify.bad_id "'$snap' is not a snapshot id"
+need_restic
+take_lock
 
 run=deskmate-verify-$$-$RANDOM
 work=$backups/verify
@@ -69,17 +70,17 @@ mkdir -p "$work"
 started=$(date +%s)
 
 restic restore "$snap" --target "$work/restored" > /dev/null 2> "$work/restore.err" ||
-    fail "restic could not restore it: $(tail -n 3 "$work/restore.err")"
+    fail backup.verify_failed "restic could not restore it: $(tail -n 3 "$work/restore.err")"
 origin=$(restored_stack "$work/restored")
-[ -n "$origin" ] || fail "it holds no DeskMate backup"
+[ -n "$origin" ] || fail backup.verify_failed "it holds no DeskMate backup"
 staged=$origin/backups/staging
-[ -s "$staged/database.dump" ] || fail "it holds no database dump"
+[ -s "$staged/database.dump" ] || fail backup.verify_failed "it holds no database dump"
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 postgres_image=$(image postgres)
 qdrant_image=$(image qdrant)
 backend_image=$(image backend)
 if [ -z "$postgres_image" ] || [ -z "$qdrant_image" ] || [ -z "$backend_image" ]; then
-    fail "it does not say which images ran"
+    fail backup.verify_failed "it does not say which images ran"
 fi
 docker network create --internal "$run" > /dev/null
 
@@ -96,14 +97,14 @@ for _ in $(seq 240); do
     fi
     sleep 0.5
 done
-[ -n "$ready" ] || fail "the throwaway PostgreSQL did not start"
+[ -n "$ready" ] || fail backup.verify_failed "the throwaway PostgreSQL did not start"
 docker exec -i "$run-postgres" pg_restore --exit-on-error --no-owner -U deskmate -d deskmate \
     < "$staged/database.dump" > /dev/null 2> "$work/pg_restore.err" ||
-    fail "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
+    fail backup.verify_failed "pg_restore refused the database dump: $(tail -n 3 "$work/pg_restore.err")"
 docker exec -i "$run-postgres" psql -X -q -A -t -F "$tab" -v ON_ERROR_STOP=1 -U deskmate -d deskmate \
     < "$bin/deskmate-count.sql" > "$work/row-counts.tsv"
 if ! diff -u "$staged/row-counts.tsv" "$work/row-counts.tsv" > "$work/rows.diff"; then
-    fail "the restored database differs from the one backed up: $(grep '^[-+][^-+]' "$work/rows.diff" | head -n 4 | tr '\n' ' ')"
+    fail backup.verify_failed "the restored database differs from the one backed up: $(grep '^[-+][^-+]' "$work/rows.diff" | head -n 4 | tr '\n' ' ')"
 fi
 say database "$(wc -l < "$work/row-counts.tsv") tables, row counts equal"
 
@@ -112,12 +113,12 @@ docker run -d --name "$run-qdrant" --network "$run" --network-alias qdrant \
     --label org.deskmate.verify="$snap" "$qdrant_image" > /dev/null
 collections=0
 while IFS="$tab" read -r name points checksum; do
-    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail "refusing the collection name '$name'"
+    [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail backup.verify_failed "refusing the collection name '$name'"
     got=$(docker run --rm -i --network "$run" --label org.deskmate.verify="$snap" "$backend_image" \
         python3 -c "$(cat "$bin/deskmate-qdrant.py")" recover "$name" "$checksum" \
         < "$staged/qdrant/$name.snapshot" 2> "$work/qdrant.err") ||
-        fail "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
-    [ "$got" = "$points" ] || fail "the collection $name came back with $got points, not $points"
+        fail backup.verify_failed "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"
+    [ "$got" = "$points" ] || fail backup.verify_failed "the collection $name came back with $got points, not $points"
     collections=$((collections + 1))
 done < "$staged/collections.tsv"
 say vectors "$collections collections, point counts equal"
@@ -128,7 +129,7 @@ mkdir -p "$data"
 # (sha256sum refuses an empty list: no data files is nothing to compare.)
 if [ -s "$staged/files.sha256" ]; then
     (cd "$data" && sha256sum --check --quiet --strict "$staged/files.sha256") > "$work/files.err" 2>&1 ||
-        fail "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
+        fail backup.verify_failed "restored files differ: $(head -n 3 "$work/files.err" | tr '\n' ' ')"
 fi
 say files "$(wc -l < "$staged/files.sha256") files, hashes equal"
 
@@ -153,7 +154,7 @@ fi
 if [ "$retain" = "--retain" ] && [ -r "$stack/shared/env/offsite/target" ]; then
     exec 9>&-
     bash "$bin/deskmate-offsite" "$stack" "$snap" 2> "$work/offsite.err" ||
-        say offsite_failed "$(grep -h '^deskmate-offsite:' "$work/offsite.err" | tail -n 1 | sed 's/^deskmate-offsite: //')"
+        say offsite_failed "$(awk -F '\t' '$1 == "error" { said = $3 } END { print said }' "$work/offsite.err")"
 fi
 say seconds "$(($(date +%s) - started))"
 say result verified

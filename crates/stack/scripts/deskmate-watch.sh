@@ -32,14 +32,17 @@
 # for the hour to pass (a flapping service sends one e-mail, not twelve). A failed send is
 # retried on the next round. The settings are STACK/shared/watch.env (no secrets); the
 # SMTP password is STACK/shared/env/smtp.password (0600), read by deskmate-mail.py only.
+# shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
 
 stack=${1:?usage: deskmate-watch STACK_DIR [--test]}
 mode=${2:-}
-bin=$stack/bin
+# shellcheck disable=SC2034 # deskmate-lib reads it
+area=alerts
+# shellcheck source=/dev/null
+. "$stack/bin/deskmate-lib"
 state=$stack/state/watch
-logs=$stack/logs
 now=$(date -u +%s)
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 hold=3600
@@ -80,7 +83,7 @@ send_mail() {
     image=$(docker ps -a --filter "label=com.docker.compose.project=$project" \
         --filter "label=com.docker.compose.service=backend" --format '{{.Image}}' | head -n 1)
     [ -n "$image" ] || {
-        echo "deskmate-watch: no python3 here and no backend image to send e-mail with" >&2
+        error_line alerts.no_mailer "no python3 here and no backend image to send e-mail with"
         return 1
     }
     docker run --rm -i --network host --entrypoint python3 \
@@ -96,22 +99,16 @@ if [ -e "$stack/current/.env" ]; then
 fi
 
 if [ "$mode" = --test ]; then
-    [ -n "$email" ] || {
-        echo "deskmate-watch: no alert e-mail is set for $server" >&2
-        exit 1
-    }
+    [ -n "$email" ] || fail alerts.no_email "no alert e-mail is set for $server"
     printf '%s\n' "[DeskMate] $server: a test e-mail" \
         "This is a test e-mail from the DeskMate watchdog on $server ($stamp)." "" \
         "If you can read it, alerts reach you: you will get an e-mail when something on" \
         "this server needs you (a service down, a full disk, an old backup, a certificate" \
         "about to expire), and one more when it is well again." | send_mail
-    echo "sent	$email"
+    say sent "$email"
     exit 0
 fi
-[ -z "$mode" ] || {
-    echo "deskmate-watch: unknown option $mode" >&2
-    exit 1
-}
+[ -z "$mode" ] || fail alerts.bad_option "unknown option $mode"
 
 # --- the checks: each sets level, message and fix ---------------------------------------
 
@@ -415,9 +412,8 @@ if printf '%s\n' "$subject" "The DeskMate watchdog on $server saw a change at $s
         IFS=$'\t' read -r id _ level _ <<< "$change"
         mark_told "$id" "$level"
     done
-    echo "overall	$overall	mailed	${#changes[@]}"
+    say overall "$overall	mailed	${#changes[@]}"
 else
-    echo "deskmate-watch: the alert e-mail to $email could not be sent; the next round tries again" >&2
-    echo "overall	$overall	mail failed"
-    exit 1
+    say overall "$overall	mail failed"
+    fail alerts.mail_failed "the alert e-mail to $email could not be sent; the next round tries again"
 fi

@@ -2,7 +2,8 @@
 //! (one restic snapshot of the database, the vectors, the data files and what ran),
 //! `deskmate-verify` (a trial restore of one snapshot in throwaway containers),
 //! `deskmate-restore` (one snapshot's data into new volumes beside the running stack), and
-//! the two helpers they share. The scripts themselves say what they do; they are shell so that
+//! the helpers they share (`deskmate-lib`, see [`crate::script_lib`], and
+//! `deskmate-repository`). The scripts themselves say what they do; they are shell so that
 //! the server's own timer runs exactly what the app runs, with no app present.
 //!
 //! They are plain files (run with `bash`), versioned in their first lines; the app writes
@@ -67,6 +68,7 @@ pub fn scripts() -> Vec<File> {
             include_str!("../scripts/deskmate-repository.sh"),
             0o644,
         ),
+        crate::script_lib(),
         file(
             QDRANT_HELPER,
             include_str!("../scripts/deskmate-qdrant.py"),

@@ -17,6 +17,11 @@ pub fn script() -> File {
     }
 }
 
+/// The script and the library it sources ([`crate::script_lib`]), as the server needs them.
+pub fn scripts() -> Vec<File> {
+    vec![crate::script_lib(), script()]
+}
+
 /// `<project>-maintain.service` and `.timer`: Mondays at 04:45 (after the night's backup),
 /// catching up after the server was off, as `user`.
 pub fn timer_units(dir: &str, project: &str, user: &str) -> Vec<File> {

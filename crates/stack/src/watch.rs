@@ -21,7 +21,8 @@ pub const EVENTS_LOG: &str = "logs/watch-events.tsv";
 /// `time<TAB>overall<TAB>response ms<TAB>disk % used<TAB>memory % used`, one line a round.
 pub const HEALTH_LOG: &str = "logs/health.tsv";
 
-/// The script and its mail helper, with their paths in the stack folder.
+/// The script, its mail helper and the library it sources ([`crate::script_lib`]), with
+/// their paths in the stack folder.
 pub fn scripts() -> Vec<File> {
     let file = |path: &str, contents: &str| File {
         path: path.to_string(),
@@ -32,6 +33,7 @@ pub fn scripts() -> Vec<File> {
     vec![
         file(WATCH_SCRIPT, include_str!("../scripts/deskmate-watch.sh")),
         file(MAIL_HELPER, include_str!("../scripts/deskmate-mail.py")),
+        crate::script_lib(),
     ]
 }
 

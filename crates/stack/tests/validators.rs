@@ -339,14 +339,21 @@ fn the_watchdog_and_maintenance_timers_pass_systemd_analyze_verify_and_their_scr
     args.extend(paths.iter().map(String::as_str));
     run("systemd-analyze", &args, dir.path());
 
-    let scripts = deskmate_stack::watch::scripts();
+    let mut scripts = deskmate_stack::watch::scripts();
+    scripts.extend(deskmate_stack::maintain::scripts());
     write(&scripts, dir.path());
-    let script = dir.path().join(deskmate_stack::watch::WATCH_SCRIPT);
-    run(
-        "shellcheck",
-        &["--shell=bash", &script.to_string_lossy()],
-        dir.path(),
-    );
+    // The watchdog, maintenance and the library both source.
+    let paths: Vec<String> = [
+        deskmate_stack::watch::WATCH_SCRIPT,
+        deskmate_stack::maintain::MAINTAIN_SCRIPT,
+        deskmate_stack::SCRIPT_LIB,
+    ]
+    .iter()
+    .map(|p| dir.path().join(p).to_string_lossy().into_owned())
+    .collect();
+    let mut args = vec!["--shell=bash"];
+    args.extend(paths.iter().map(String::as_str));
+    run("shellcheck", &args, dir.path());
     let helper = dir.path().join(deskmate_stack::watch::MAIL_HELPER);
     run(
         "/usr/bin/python3",

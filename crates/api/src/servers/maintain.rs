@@ -38,18 +38,20 @@ impl Servers {
         let _claim = self.busy.claim(name, "maintenance")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
-        let script_file = files::script();
-        let script_file = SpecFile {
-            path: script_file.path,
-            contents: script_file.contents.into_bytes(),
-            secret: false,
-        };
+        let script_files: Vec<SpecFile> = files::scripts()
+            .into_iter()
+            .map(|f| SpecFile {
+                path: f.path,
+                contents: f.contents.into_bytes(),
+                secret: false,
+            })
+            .collect();
         let scope = Scope {
             dir,
             environment: environment.name().into(),
             subject: "-".into(),
         };
-        let plan = maintain::plan(scope, plan_only, script_file, on_step);
+        let plan = maintain::plan(scope, plan_only, script_files, on_step);
         let mut done = Maintained::default();
         Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
             .run(plan, &mut done)
@@ -88,7 +90,7 @@ impl Servers {
                 environment: environment.name().into(),
                 subject: "-".into(),
             },
-            files: vec![to_spec(files::script())],
+            files: files::scripts().into_iter().map(to_spec).collect(),
             units: files::timer_units(&dir, &project, &server.user)
                 .into_iter()
                 .map(to_spec)

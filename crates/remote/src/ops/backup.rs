@@ -119,7 +119,10 @@ mod tests {
         let fake = server();
         fake.on(
             "deskmate-backup",
-            Reply::fail(1, "deskmate-backup: restic is not installed\n"),
+            Reply::fail(
+                1,
+                "error\tbackup.no_restic\trestic is not installed on this server\n",
+            ),
         );
         let result = Runner::new(&fake, &Cancel::new(), "a", &mut |_: &Event| {}).run(
             create(scope(), true, &mut |_, _| {}),

@@ -8,7 +8,6 @@ use super::{Cx, Did, Guard, Plan, Scope, Step, Unit};
 use crate::error::Result;
 use crate::exec::script;
 use crate::parts;
-use crate::parts::commands::refuse;
 use crate::parts::stack_files::SpecFile;
 use crate::pump::Stream;
 
@@ -74,7 +73,7 @@ impl Maintained {
 pub fn plan<'a>(
     scope: Scope,
     plan_only: bool,
-    script_file: SpecFile,
+    script_files: Vec<SpecFile>,
     on_step: &'a mut dyn FnMut(&MaintainStep),
 ) -> Plan<'a, Maintained> {
     let dir = scope.dir.clone();
@@ -87,9 +86,9 @@ pub fn plan<'a>(
     Plan::new("maintain", scope, guard)
         .step(Step::new(
             "script",
-            "Put the maintenance script in place (bin/deskmate-maintain), if it changed",
+            "Put the maintenance script in place (bin/deskmate-maintain and the deskmate-lib it sources), if it changed",
             move |cx| {
-                let written = parts::stack_files::put(cx.remote, &put_dir, std::slice::from_ref(&script_file), cx.cancel)?;
+                let written = parts::stack_files::put(cx.remote, &put_dir, &script_files, cx.cancel)?;
                 Ok(Did::either(!written.is_empty(), "updated", "already up to date"))
             },
         ))
@@ -151,17 +150,7 @@ fn run(
         cancel,
     )?;
     if found.is_empty() && !exit.success() {
-        let why = stderr
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("deskmate-"))
-            .unwrap_or(stderr.trim())
-            .to_string();
-        return Err(refuse(
-            "maintain.failed",
-            format!("maintenance did not run: {why}"),
-            "Nothing was changed. If a backup is running, try again after it.",
-        ));
+        return Err(crate::script_failures::maintain(&stderr));
     }
     cx.state.steps = found;
     let failed = cx.state.steps.iter().filter(|s| s.failed).count();
@@ -202,7 +191,7 @@ mod tests {
             contents: b"#!/bin/bash\n".to_vec(),
             secret: false,
         };
-        let plan = plan(scope(), plan_only, file, &mut on_step);
+        let plan = plan(scope(), plan_only, vec![file], &mut on_step);
         let mut state = Maintained::default();
         let result =
             Runner::new(fake, cancel, "alice@laptop", &mut |_: &Event| {}).run(plan, &mut state);
@@ -306,6 +295,22 @@ mod tests {
                 .to_string()
                 .contains("another backup is running")
         );
+    }
+
+    #[test]
+    fn a_busy_lock_is_the_script_s_code_and_words() {
+        let fake = server();
+        fake.on(
+            "exec bash",
+            Reply::fail(
+                1,
+                "error\tmaintain.busy\ta backup or restore of this stack is running; try again after it\n",
+            ),
+        );
+        let (result, _, _) = maintenance(&fake, false, &Cancel::new());
+        let stopped = result.expect_err("fails");
+        assert_eq!(stopped.error.code(), "maintain.busy");
+        assert!(stopped.error.to_string().contains("a backup or restore"));
     }
 
     #[test]
