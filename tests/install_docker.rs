@@ -95,7 +95,10 @@ fn without_docker_root_on_debian_gets_it_from_debian_packages_then_a_running_sta
     assert_eq!(project.containers("backend").len(), 1);
     let audit =
         std::fs::read_to_string(std::path::Path::new(&stack).join("log/audit.log")).unwrap();
-    assert!(audit.contains("step=docker changed=true"), "{audit}");
+    assert!(
+        audit.contains("step=docker outcome=done changed=true"),
+        "{audit}"
+    );
 
     // Docker is there now: a second run has nothing to put on the server.
     let again = servers

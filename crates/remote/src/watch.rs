@@ -89,30 +89,28 @@ pub const MAX_INCIDENTS: usize = 200;
 /// maintenance runs) and `backups/recoveries.tsv` (`time<TAB>snapshot<TAB>from<TAB>s`),
 /// in time order, the newest [`MAX_INCIDENTS`].
 pub fn parse_incidents(audit: &str, recoveries: &str) -> Vec<Incident> {
-    let mut all: Vec<Incident> = lines(audit)
+    use crate::ops::audit::{self, StepOutcome};
+    let mut all: Vec<Incident> = audit::parse(audit)
+        .into_iter()
+        .filter(|line| is_time(&line.time))
         .filter_map(|line| {
-            let mut words = line.splitn(4, ' ');
-            let time = words.next().filter(|t| is_time(t))?;
-            let _user = words.next()?;
-            let what = words.next()?;
-            let rest = words.next().unwrap_or("");
-            let switched = rest.contains(" step=switch changed=true");
-            let kind = match what {
-                "install" | "update" | "rollback" if switched => what,
-                "maintain" if rest.starts_with("freed=") => what,
+            let switched =
+                line.step == "switch" && line.changed && line.outcome == StepOutcome::Done;
+            let maintained = line.operation == "maintain"
+                && ((line.step == "maintain" && line.outcome == StepOutcome::Done)
+                    // Older lines: `maintain freed=N failed=N`.
+                    || (line.outcome == StepOutcome::Note && line.detail.starts_with("freed=")));
+            let detail = match line.operation.as_str() {
+                "install" | "update" | "rollback" if switched => {
+                    format!("{} {}", line.environment, line.subject)
+                }
+                "maintain" if maintained => line.detail,
                 _ => return None,
             };
-            let detail: String = rest
-                .split(" step=")
-                .next()
-                .unwrap_or("")
-                .chars()
-                .take(200)
-                .collect();
             Some(Incident {
-                time: time.to_string(),
-                kind: kind.to_string(),
-                detail,
+                time: line.time,
+                kind: line.operation,
+                detail: detail.chars().take(200).collect(),
             })
         })
         .collect();
@@ -324,6 +322,14 @@ mod tests {
         let kinds: Vec<&str> = incidents.iter().map(|i| i.kind.as_str()).collect();
         assert_eq!(kinds, ["install", "restore", "update"]);
         assert_eq!(incidents[2].detail, "production 1.1.0");
+        // The engine's lines read the same way, a maintenance run among them.
+        let incidents = parse_incidents(
+            "2026-12-04T10:00:00Z root update production 1.2.0 run=- step=switch outcome=done changed=true now 1.2.0\n2026-12-04T10:01:00Z root update production 1.2.0 run=- step=switch outcome=undone changed=true back\n2026-12-05T04:45:00Z root maintain production - run=ab12 step=maintain outcome=done changed=true freed 5 bytes\n",
+            "",
+        );
+        let kinds: Vec<&str> = incidents.iter().map(|i| i.kind.as_str()).collect();
+        assert_eq!(kinds, ["update", "maintain"]);
+        assert_eq!(incidents[1].detail, "freed 5 bytes");
         let settings = parse_settings("# c\nALERT_EMAIL=a@b.org\nSMTP_PASSWORD=x\nSMTP_USER=\n");
         assert_eq!(settings, vec![("ALERT_EMAIL".into(), "a@b.org".into())]);
     }
