@@ -214,7 +214,7 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
         .release_audit("home", Environment::Production)
         .unwrap();
     assert!(
-        audit.contains("update production 1.1.0 step=switch"),
+        audit.contains("update production 1.1.0 run=- step=switch outcome=done"),
         "{audit}"
     );
     assert!(audit.contains("backup skipped"), "{audit}");
