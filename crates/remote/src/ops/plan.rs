@@ -10,7 +10,7 @@ use std::time::Instant;
 use super::event::{Event, PlannedStep, StepReport, Unit};
 use super::remote::Remote;
 use crate::cancel::Cancel;
-use crate::error::{RemoteError, Result};
+use crate::error::Result;
 
 /// What a step found or did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,10 +140,6 @@ impl<'a, S> Plan<'a, S> {
         self
     }
 
-    pub fn operation(&self) -> &'static str {
-        self.operation
-    }
-
     /// What will happen, in order, before anything runs: `--plan` and the app's plan view
     /// show exactly these lines.
     pub fn titles(&self) -> Vec<PlannedStep> {
@@ -182,15 +178,6 @@ pub struct Cx<'r, S> {
 const BEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl<S> Cx<'_, S> {
-    /// Err([`RemoteError::Cancelled`]) once the owner has asked to stop.
-    pub fn check_cancel(&self) -> Result<()> {
-        if self.cancel.is_cancelled() {
-            Err(RemoteError::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-
     pub fn progress(&mut self, done: u64, total: Option<u64>, unit: Unit) {
         self.last_beat = Instant::now();
         (self.events)(&Event::Progress {
