@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         },
         compose_command: vec!["/usr/bin/docker-compose".into()],
         data_volumes: Default::default(),
+        settings: Vec::new(),
     };
     let files = stack.files().expect("a release parse accepts makes a stack");
     assert!(files.iter().all(|f| !f.path.contains("..")));
