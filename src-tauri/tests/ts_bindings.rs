@@ -42,6 +42,8 @@ fn export_all(dir: &Path) {
     deskmate_api::ArtBook::export_all(&cfg).expect("ArtBook exports");
     deskmate_api::servers::home::Home::export_all(&cfg).expect("Home exports");
     deskmate_api::known_releases::KnownRelease::export_all(&cfg).expect("KnownRelease exports");
+    deskmate_api::servers::OperationEvent::export_all(&cfg).expect("OperationEvent exports");
+    deskmate_api::servers::AuditLine::export_all(&cfg).expect("AuditLine exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

@@ -43,6 +43,8 @@ pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_remote::logs::LogQuery;
 pub use deskmate_remote::maintain::MaintainStep;
 pub use deskmate_remote::offsite::OffsiteHostKey;
+pub use deskmate_remote::ops::Event as OperationEvent;
+pub use deskmate_remote::ops::audit::AuditLine;
 pub use deskmate_remote::publish::{Publication, Published};
 pub use deskmate_remote::releases::ReleaseEntry;
 pub use deskmate_remote::watch::{HealthSample, WatchCheck, WatchEvent, WatchLevel};

@@ -38,9 +38,11 @@ pub enum Outcome {
     Cancelled,
 }
 
-/// What an operation says while it runs, in the order it happens.
+/// What an operation says while it runs, in the order it happens. In TypeScript it is
+/// `OperationEvent` (the DOM has its own `Event`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "OperationEvent")]
 pub enum Event {
     /// Before anything runs: every step, in order, as the plan view shows it.
     Plan {
