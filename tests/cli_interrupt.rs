@@ -149,8 +149,8 @@ fn fake_stack(server: &TestServer, stack: &str) {
     assert!(chown.success());
 }
 
-#[test]
-fn ctrl_c_during_maintenance_cancels_it_and_says_so() {
+/// A test sshd saved as the server `home` in a fresh data folder; its stack folder.
+fn saved_server() -> (TestServer, tempfile::TempDir, String) {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();
     let stack = server.stack_dir();
@@ -160,6 +160,12 @@ fn ctrl_c_during_maintenance_cancels_it_and_says_so() {
         server.user(),
         &stack,
     ));
+    (server, data, stack)
+}
+
+#[test]
+fn ctrl_c_during_maintenance_cancels_it_and_says_so() {
+    let (server, data, stack) = saved_server();
     fake_stack(&server, &stack);
     let called = server.home().join("docker-called");
     server.stand_in(
@@ -190,15 +196,7 @@ fn ctrl_c_during_maintenance_cancels_it_and_says_so() {
 
 #[test]
 fn ctrl_c_ends_following_the_logs_without_an_error() {
-    let server = TestServer::start();
-    let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    drop(support::api_servers(
-        data.path(),
-        &server,
-        server.user(),
-        &stack,
-    ));
+    let (server, data, _) = saved_server();
     let called = server.home().join("docker-logs-called");
     // One container of the stack, the backend, whose log has one line and then waits.
     server.stand_in(
@@ -229,15 +227,7 @@ fn ctrl_c_ends_following_the_logs_without_an_error() {
 
 #[test]
 fn a_second_ctrl_c_leaves_at_once_and_says_what_is_left() {
-    let server = TestServer::start();
-    let data = tempfile::tempdir().unwrap();
-    let stack = server.stack_dir();
-    drop(support::api_servers(
-        data.path(),
-        &server,
-        server.user(),
-        &stack,
-    ));
+    let (server, data, _) = saved_server();
     // The server stops answering: its port takes the connection and then says nothing, so
     // the command sits in the SSH handshake (10 s before it gives up) and the first Ctrl-C
     // cannot end it.
