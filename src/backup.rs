@@ -11,10 +11,11 @@ use deskmate_api::servers::{
     BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
     TargetReport, TargetRequest,
 };
-use deskmate_api::{ApiError, DataDir, Environment, Secret, Servers, StepReport};
+use deskmate_api::{ApiError, DataDir, Environment, Secret, Servers};
 
 use crate::interrupt;
 use crate::output::{self, ok, size};
+use crate::progress::Printer;
 use crate::server::EnvironmentArg;
 
 #[derive(Subcommand)]
@@ -144,17 +145,13 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                     }
                 );
             }
-            let mut on_progress = |key: &str, value: &str| {
-                if !json && matches!(key, "database" | "vectors" | "files") {
-                    println!("  {key}: {value}");
-                }
-            };
+            let mut printer = Printer::new(json);
             let watch = interrupt::changing(&name, env.into());
             let result = servers.backup_create(
                 &name,
                 env.into(),
                 !no_verify,
-                &mut on_progress,
+                &mut printer.on_event(),
                 watch.cancel(),
             );
             output::finish(result, json, ok, |o: &BackupOutcome| {
@@ -300,8 +297,15 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             environment: env,
         } => {
             let watch = interrupt::changing(&name, env.into());
+            let mut printer = Printer::new(json);
             output::finish(
-                servers.backup_verify(&name, env.into(), &id, &mut |_, _| {}, watch.cancel()),
+                servers.backup_verify(
+                    &name,
+                    env.into(),
+                    &id,
+                    &mut printer.on_event(),
+                    watch.cancel(),
+                ),
                 json,
                 ok,
                 |v| {
@@ -380,18 +384,14 @@ fn restore(
         from,
         ..Default::default()
     };
-    let mut on_step = |step: &StepReport| {
-        if !json {
-            println!("  done  {}: {}", step.title, step.detail);
-        }
-    };
+    let mut printer = Printer::new(json);
     let watch = interrupt::changing(name, environment);
     let result = servers.backup_restore(
         name,
         environment,
         id,
         &options,
-        &mut on_step,
+        &mut printer.on_event(),
         watch.cancel(),
     );
     output::finish(result, json, ok, |r: &RestoreReport| {

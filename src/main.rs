@@ -17,6 +17,7 @@ mod maintain;
 mod output;
 mod persona;
 mod plugin;
+mod progress;
 mod publish;
 mod release;
 mod room;

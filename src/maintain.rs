@@ -10,6 +10,7 @@ use deskmate_api::servers::{MaintainReport, MaintainStep};
 
 use crate::interrupt;
 use crate::output::{self, ok, size};
+use crate::progress::Printer;
 use crate::server::EnvironmentArg;
 
 #[derive(Args)]
@@ -39,21 +40,26 @@ pub fn run(servers: &Servers, a: MaintainArgs, json: bool) -> ExitCode {
             )
         });
     }
-    let mut on_step = |step: &MaintainStep| {
-        if !json {
-            print_step(step);
-        }
-    };
+    let mut printer = Printer::new(json);
     let watch = if a.plan {
         interrupt::reading()
     } else {
         interrupt::changing(&a.name, environment)
     };
-    let report = servers.maintain(&a.name, environment, a.plan, &mut on_step, watch.cancel());
+    let report = servers.maintain(
+        &a.name,
+        environment,
+        a.plan,
+        &mut printer.on_event(),
+        watch.cancel(),
+    );
     let failed = report
         .as_ref()
         .is_ok_and(|r| r.steps.iter().any(|s| s.failed));
     let code = output::finish(report, json, ok, |r: &MaintainReport| {
+        for step in &r.steps {
+            print_step(step);
+        }
         let verb = if r.planned_only {
             "would give back"
         } else {

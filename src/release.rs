@@ -12,10 +12,11 @@ use std::time::Duration;
 use clap::Subcommand;
 use deskmate_api::known_releases::KnownReleases;
 use deskmate_api::servers::{DeployOptions, DeployReport};
-use deskmate_api::{Cancel, DataDir, Servers, StepReport};
+use deskmate_api::{Cancel, DataDir, OperationEvent, Servers};
 
 use crate::interrupt;
 use crate::output::{self, ok};
+use crate::progress::Printer;
 use crate::server::EnvironmentArg;
 
 #[derive(Subcommand)]
@@ -168,16 +169,16 @@ fn run_with(
                 plan,
                 yes,
                 &options,
-                |options, on_step, cancel| match (&release, &git) {
+                |options, on_event, cancel| match (&release, &git) {
                     (Some(release), _) => {
-                        servers.release_deploy(&name, release, options, on_step, cancel)
+                        servers.release_deploy(&name, release, options, on_event, cancel)
                     }
                     (None, git) => servers.release_build_deploy(
                         &name,
                         git.as_deref().unwrap_or_default(),
                         reference.as_deref().unwrap_or_default(),
                         options,
-                        on_step,
+                        on_event,
                         cancel,
                     ),
                 },
@@ -202,8 +203,8 @@ fn run_with(
                 plan,
                 yes,
                 &options,
-                |options, on_step, cancel| {
-                    servers.release_rollback(&name, to.as_deref(), options, on_step, cancel)
+                |options, on_event, cancel| {
+                    servers.release_rollback(&name, to.as_deref(), options, on_event, cancel)
                 },
             )
         }
@@ -227,13 +228,13 @@ fn run_with(
                 plan,
                 yes,
                 &options,
-                |options, on_step, cancel| {
+                |options, on_event, cancel| {
                     servers.release_promote(
                         &from,
                         from_environment.into(),
                         &to,
                         options,
-                        on_step,
+                        on_event,
                         cancel,
                     )
                 },
@@ -328,8 +329,8 @@ fn run_with(
     }
 }
 
-/// The plan first; then, with a yes, the update of `server`, each step printed as it
-/// finishes. Ctrl-C during the update cancels it (see `interrupt`); at the question it leaves.
+/// The plan first; then, with a yes, the update of `server`, shown as it goes (`progress`).
+/// Ctrl-C during the update cancels it (see `interrupt`); at the question it leaves.
 fn update(
     server: &str,
     json: bool,
@@ -338,7 +339,7 @@ fn update(
     options: &DeployOptions,
     run: impl Fn(
         &DeployOptions,
-        &mut dyn FnMut(&StepReport),
+        &mut dyn FnMut(&OperationEvent),
         &Cancel,
     ) -> Result<DeployReport, deskmate_api::ApiError>,
 ) -> ExitCode {
@@ -366,14 +367,9 @@ fn update(
             return stop;
         }
     }
-    let mut on_step = |step: &StepReport| {
-        if !json {
-            let mark = if step.changed { "done" } else { "same" };
-            println!("  {mark:<4}  {}: {}", step.title, step.detail);
-        }
-    };
+    let mut printer = Printer::new(json);
     let watch = interrupt::changing(server, options.environment);
-    let result = run(options, &mut on_step, watch.cancel());
+    let result = run(options, &mut printer.on_event(), watch.cancel());
     output::finish(result, json, ok, |r: &DeployReport| {
         println!(
             "{} now runs DeskMate {} (was {}), healthy, in {:.1} s.{}",

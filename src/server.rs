@@ -14,10 +14,11 @@ use deskmate_api::servers::{
     CheckReport, HealthOutcome, InstallOptions, InstallReport, TlsChoice, host_key_policy,
 };
 use deskmate_api::{ApiError, DataDir, Finding, Level, NewServer, Secret, Servers, SignIn};
-use deskmate_api::{Environment, ProxyKind, StepReport};
+use deskmate_api::{Environment, ProxyKind};
 
 use crate::interrupt;
 use crate::output::{self, INVALID, OK, ok};
+use crate::progress::Printer;
 
 #[derive(Subcommand)]
 pub enum ServerCommand {
@@ -404,14 +405,9 @@ fn install(
         }
     }
     options.plan_only = false;
-    let mut on_step = |step: &StepReport| {
-        if !json {
-            let mark = if step.changed { "done" } else { "same" };
-            println!("  {mark:<4}  {}: {}", step.title, step.detail);
-        }
-    };
+    let mut printer = Printer::new(json);
     let watch = interrupt::changing(name, options.environment);
-    let result = servers.install(name, &options, &mut on_step, watch.cancel());
+    let result = servers.install(name, &options, &mut printer.on_event(), watch.cancel());
     output::finish(result, json, ok, |r: &InstallReport| {
         if r.changed {
             println!(

@@ -25,7 +25,7 @@ fn restore(
         Environment::Production,
         id,
         options,
-        &mut |s| steps.push(s.id),
+        &mut |e| steps.extend(support::events::finished(e)),
         &Cancel::new(),
     )
 }
@@ -54,7 +54,7 @@ fn a_backup_is_proven_by_a_trial_restore_and_listed_as_verified() {
             "home",
             Environment::Production,
             true,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         );
         running.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -234,7 +234,7 @@ fn a_database_that_is_down_makes_no_backup_and_says_so() {
             "home",
             Environment::Production,
             false,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -246,7 +246,7 @@ fn a_database_that_is_down_makes_no_backup_and_says_so() {
             "home",
             Environment::Production,
             false,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap_err();
@@ -270,7 +270,7 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
             "home",
             Environment::Production,
             false,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -292,7 +292,7 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
             "home",
             Environment::Production,
             &made.backup.snapshot,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap_err();
@@ -318,7 +318,7 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
             "home",
             Environment::Production,
             true,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -422,7 +422,7 @@ fn a_restored_stack_that_fails_its_health_check_is_switched_back_and_nothing_is_
             "home",
             Environment::Production,
             false,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -466,7 +466,7 @@ fn a_schedule_installs_timers_whose_backup_runs_as_the_timer_would_and_applies_r
             "home",
             Environment::Production,
             true,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -548,8 +548,8 @@ fn a_backup_cancelled_midway_keeps_nothing_and_leaves_nothing_behind() {
             Environment::Production,
             true,
             // Stopped once the database is dumped, while the vectors are being read.
-            &mut |key, _| {
-                if key == "database" {
+            &mut |e| {
+                if support::events::note_key(e) == Some("database") {
                     cancel.cancel();
                 }
             },
@@ -581,7 +581,7 @@ fn a_backup_cancelled_midway_keeps_nothing_and_leaves_nothing_behind() {
             "home",
             Environment::Production,
             false,
-            &mut |_, _| {},
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();

@@ -93,12 +93,12 @@ fn a_disk_that_fills_during_a_backup_keeps_nothing_new_and_the_older_backups_int
     let disk = SmallDisk::mount(&it, 64);
     let first = it
         .servers
-        .backup_create("home", PRODUCTION, false, &mut |_, _| {}, &Cancel::new())
+        .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
         .unwrap();
     let filler = disk.fill();
     let err = it
         .servers
-        .backup_create("home", PRODUCTION, false, &mut |_, _| {}, &Cancel::new())
+        .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
         .unwrap_err();
     assert_eq!(err.code, "backup.disk_full", "{err:?}");
     assert!(err.hint.contains("untouched"), "{err:?}");
@@ -109,13 +109,7 @@ fn a_disk_that_fills_during_a_backup_keeps_nothing_new_and_the_older_backups_int
     std::fs::remove_file(filler).unwrap();
     let checked = it
         .servers
-        .backup_verify(
-            "home",
-            PRODUCTION,
-            &first.id,
-            &mut |_, _| {},
-            &Cancel::new(),
-        )
+        .backup_verify("home", PRODUCTION, &first.id, &mut |_| {}, &Cancel::new())
         .unwrap();
     assert!(checked.database.contains("row counts equal"), "{checked:?}");
     let (status, _) = http(it.port, "GET", "/api/health", "");
@@ -133,8 +127,10 @@ fn a_connection_killed_mid_backup_lists_no_backup_and_leaves_the_stack_serving()
                 "home",
                 PRODUCTION,
                 true,
-                &mut |key, _| {
-                    let _ = said.send(key.to_string());
+                &mut |e| {
+                    if let Some(key) = support::events::note_key(e) {
+                        let _ = said.send(key.to_string());
+                    }
                 },
                 &Cancel::new(),
             )
@@ -169,7 +165,7 @@ fn a_connection_killed_mid_restore_leaves_the_live_stack_on_its_own_data() {
     let it = installed(2);
     let backup = it
         .servers
-        .backup_create("home", PRODUCTION, false, &mut |_, _| {}, &Cancel::new())
+        .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
         .unwrap();
     // The live stack moves on after the backup.
     for i in 0..3 {
@@ -191,8 +187,10 @@ fn a_connection_killed_mid_restore_leaves_the_live_stack_on_its_own_data() {
                 PRODUCTION,
                 id,
                 &RestoreOptions::default(),
-                &mut |step| {
-                    let _ = said.send(step.id);
+                &mut |e| {
+                    if let Some(id) = support::events::finished(e) {
+                        let _ = said.send(id);
+                    }
                 },
                 &Cancel::new(),
             )
@@ -228,7 +226,7 @@ fn a_restore_of_only_the_files_brings_them_back_and_leaves_the_database_as_it_is
     let it = installed(2);
     let backup = it
         .servers
-        .backup_create("home", PRODUCTION, false, &mut |_, _| {}, &Cancel::new())
+        .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
         .unwrap();
     let persona = Path::new(&it.stack).join("shared/data/personas/aria.json");
     std::fs::write(&persona, r#"{"name": "Aria, edited by mistake"}"#).unwrap();

@@ -87,7 +87,7 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     // A verified backup is copied there, and checked there.
     let outcome = it
         .servers
-        .backup_create("home", PRODUCTION, true, &mut |_, _| {}, &Cancel::new())
+        .backup_create("home", PRODUCTION, true, &mut |_| {}, &Cancel::new())
         .unwrap();
     let verification = outcome.verification.clone().unwrap();
     assert!(

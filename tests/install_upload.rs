@@ -88,9 +88,12 @@ fn a_missing_image_is_uploaded_and_loaded_and_a_cancelled_install_leaves_nothing
     let steps = Mutex::new(Vec::new());
     let cancelled = std::thread::scope(|scope| {
         let canceller = cancel.clone();
-        let mut on_step = |step: &deskmate_api::StepReport| {
-            steps.lock().unwrap().push(step.id);
-            if step.id == "folders" {
+        let mut on_step = |e: &deskmate_api::OperationEvent| {
+            let Some(id) = support::events::finished(e) else {
+                return;
+            };
+            steps.lock().unwrap().push(id);
+            if id == "folders" {
                 let canceller = canceller.clone();
                 scope.spawn(move || {
                     std::thread::sleep(Duration::from_millis(300));

@@ -243,8 +243,10 @@ fn a_second_update_while_one_runs_is_refused_and_names_who_holds_the_lock() {
                     holder: "alice@laptop".into(),
                     ..options()
                 },
-                &mut |step| {
-                    let _ = said.send(step.id);
+                &mut |e| {
+                    if let Some(id) = support::events::finished(e) {
+                        let _ = said.send(id);
+                    }
                 },
                 &Cancel::new(),
             )
@@ -357,8 +359,10 @@ fn a_connection_killed_at_each_step_leaves_a_healthy_release_serving_and_the_loc
                             no_backup: round > 0,
                             ..options()
                         },
-                        &mut |step| {
-                            let _ = said.send(step.id);
+                        &mut |e| {
+                            if let Some(id) = support::events::finished(e) {
+                                let _ = said.send(id);
+                            }
                         },
                         &Cancel::new(),
                     )
@@ -505,7 +509,7 @@ fn a_git_tag_of_the_source_is_built_on_the_server_and_deployed_like_any_release(
             url,
             "v1.3.0",
             &options_production(),
-            &mut |s| steps.push(s.id),
+            &mut |e| steps.extend(support::events::finished(e)),
             &Cancel::new(),
         )
     });
@@ -552,8 +556,8 @@ fn a_cancel_before_the_switch_undoes_the_update_and_after_it_rolls_back() {
                     watch: Duration::from_secs(30),
                     ..options_production()
                 },
-                &mut |step| {
-                    if step.id == cancel_at {
+                &mut |e| {
+                    if support::events::finished(e) == Some(cancel_at) {
                         cancel.cancel();
                     }
                 },

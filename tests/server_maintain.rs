@@ -157,7 +157,7 @@ fn maintenance_removes_only_what_older_releases_name_and_the_companion_keeps_ans
             "home",
             Environment::Production,
             false,
-            &mut |s| seen.push(s.id.clone()),
+            &mut |e| seen.extend(support::events::note_key(e).map(str::to_string)),
             &Cancel::new(),
         )
         .unwrap();

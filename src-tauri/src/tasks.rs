@@ -34,6 +34,12 @@ impl Task {
         (self.progress)(progress);
     }
 
+    /// A server operation's events, each to the window as `{ "event": … }`: the one stream
+    /// the window's operation view draws (plan, steps, progress, undo, outcome).
+    pub fn on_event(&self) -> impl FnMut(&deskmate_api::OperationEvent) + '_ {
+        |event: &deskmate_api::OperationEvent| self.report(serde_json::json!({ "event": event }))
+    }
+
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Relaxed)
     }

@@ -1,6 +1,7 @@
 //! Helpers for end-to-end tests of the `deskmate` binary.
 #![allow(dead_code)]
 
+pub mod events;
 pub mod stack;
 pub mod traffic;
 

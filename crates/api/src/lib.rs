@@ -33,7 +33,7 @@ pub use data_dir::{DATA_DIR_ENV, DataDir};
 pub use deskmate_cards::{AvatarSize, Format as CardFileFormat, Spec};
 pub use deskmate_library::{PersonaSummary, Query as PersonaQuery, Sort as PersonaSort};
 pub use deskmate_plugins::{Installed as InstalledPlugin, Target as PluginTarget};
-pub use deskmate_remote::install::StepReport;
+pub use deskmate_remote::ops::{Event as OperationEvent, Outcome, StepReport, Unit};
 pub use deskmate_remote::{Cancel, Finding, HostKeyPolicy, Level, Secret};
 pub use deskmate_rooms::{Command as RoomCommand, Picture, Room};
 pub use deskmate_stack::{Environment, ProxyKind};

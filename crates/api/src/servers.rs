@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use deskmate_library::{
     Auth, DEFAULT_BACKEND_PORT, DEFAULT_STACK_DIR, HealthRun, Server, ServerProfile,
 };
-use deskmate_remote::ops::{Event, StepReport};
 use deskmate_remote::{
     Credentials, HealthOptions, HealthReport, HostKeyPolicy, KnownHosts, Preflight, RemoteError,
     Secret, SecretStore, Session, Target, Timeouts, health, preflight,
@@ -513,28 +512,6 @@ fn stopped_error(
     let mut err = remote_error(stopped.error, name);
     err.hint = format!("{state} {}", err.hint);
     lock::offer_to_clear(err.with_detail("step", step), name, environment)
-}
-
-/// The engine's events as the finished steps the api's callers hear today (the lock's
-/// letting go is not a step of its own).
-fn step_reports<'a>(on_step: &'a mut dyn FnMut(&StepReport)) -> impl FnMut(&Event) + 'a {
-    let mut titles = std::collections::BTreeMap::new();
-    move |event| match event {
-        Event::Plan { steps, .. } => {
-            titles = steps.iter().map(|s| (s.id, s.title.clone())).collect();
-        }
-        Event::Finished {
-            step,
-            changed,
-            detail,
-        } => on_step(&StepReport {
-            id: step,
-            title: titles.get(step).cloned().unwrap_or_default(),
-            changed: *changed,
-            detail: detail.clone(),
-        }),
-        _ => {}
-    }
 }
 
 /// How the proxy of an install the library recorded is reached from the server itself.

@@ -8,12 +8,10 @@ pub use crate::ops::install::{
 pub use crate::ops::{PlannedStep, StepReport};
 pub(crate) use crate::parts::commands::{check_cancel, refuse, run_script};
 pub use crate::parts::compose::Compose;
-pub(crate) use crate::parts::compose::diagnose;
 pub use crate::parts::containers::{ContainerState, containers};
 pub use crate::parts::current::switch;
 pub use crate::parts::host::{
     Firewall, firewall, install_system_files, install_timers, root_prefix,
 };
-pub(crate) use crate::parts::images::images;
 pub use crate::parts::proxy::through_proxy;
 pub use crate::parts::stack_files::{SpecFile, put as put_files};

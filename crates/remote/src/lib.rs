@@ -15,7 +15,6 @@ pub mod backend;
 pub mod backup;
 pub mod cancel;
 pub mod compose;
-pub mod deploy;
 mod error;
 pub mod exec;
 pub mod exit_marker;

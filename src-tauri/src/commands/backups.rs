@@ -45,16 +45,15 @@ fn yes() -> bool {
     true
 }
 
-/// Each part as the server finishes it goes to the window as `{ "part", "detail" }`.
+/// The operation's events go to the window as `{ "event": … }`; each part the server
+/// finishes is a note.
 fn create(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Create = args(value)?;
-    let mut on_progress =
-        |part: &str, detail: &str| task.report(json!({ "part": part, "detail": detail }));
     reply(studio.app.servers.backup_create(
         &a.name,
         Environment::Production,
         a.verify,
-        &mut on_progress,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }
@@ -67,13 +66,11 @@ struct Id {
 
 fn verify(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Id = args(value)?;
-    let mut on_progress =
-        |part: &str, detail: &str| task.report(json!({ "part": part, "detail": detail }));
     reply(studio.app.servers.backup_verify(
         &a.name,
         Environment::Production,
         &a.id,
-        &mut on_progress,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }
@@ -90,7 +87,7 @@ struct Restore {
     from: Option<String>,
 }
 
-/// Each finished step goes to the window as `{ "step": … }`.
+/// The operation's events go to the window as `{ "event": … }`.
 fn restore(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Restore = args(value)?;
     let options = RestoreOptions {
@@ -98,13 +95,12 @@ fn restore(studio: &Studio, value: Value, task: &Task) -> Reply {
         from: a.from.filter(|f| !f.is_empty()),
         ..Default::default()
     };
-    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
     reply(studio.app.servers.backup_restore(
         &a.name,
         Environment::Production,
         &a.id,
         &options,
-        &mut on_step,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }

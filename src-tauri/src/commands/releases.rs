@@ -60,8 +60,8 @@ struct Deploy {
     plan: bool,
 }
 
-/// Each finished step goes to the window as `{ "step": … }`. A cancel before the switch
-/// leaves the old release serving; after it, the update rolls back.
+/// Each event of the operation goes to the window as `{ "event": … }`. A cancel before the
+/// switch leaves the old release serving; after it, the update rolls back.
 fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
     let a: Deploy = args(value)?;
     studio.require_release(&a.release)?;
@@ -69,12 +69,11 @@ fn deploy(studio: &Studio, value: Value, task: &Task) -> Reply {
         plan_only: a.plan,
         ..DeployOptions::default()
     };
-    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
     let report = studio.app.servers.release_deploy(
         &a.name,
         &a.release,
         &options,
-        &mut on_step,
+        &mut task.on_event(),
         &task.cancel(),
     )?;
     if !a.plan {
@@ -99,12 +98,11 @@ fn rollback(studio: &Studio, value: Value, task: &Task) -> Reply {
         plan_only: a.plan,
         ..DeployOptions::default()
     };
-    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
     reply(studio.app.servers.release_rollback(
         &a.name,
         a.to.as_deref(),
         &options,
-        &mut on_step,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }

@@ -9,7 +9,7 @@ use deskmate_api::ProxyKind;
 use deskmate_api::servers::{InstallOptions, TlsChoice, host_key_policy};
 use deskmate_api::{NewServer, Secret, SignIn};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Handler, Name, Reply, args, reply};
 use crate::{Studio, Task};
@@ -170,11 +170,11 @@ fn install(studio: &Studio, value: Value, task: &Task) -> Reply {
     options.http_port = a.http_port.unwrap_or(80);
     options.https_port = a.https_port.unwrap_or(443);
     options.plan_only = a.plan;
-    let mut on_step = |step: &deskmate_api::StepReport| task.report(json!({ "step": step }));
-    let report = studio
-        .app
-        .servers
-        .install(&a.name, &options, &mut on_step, &task.cancel())?;
+    let report =
+        studio
+            .app
+            .servers
+            .install(&a.name, &options, &mut task.on_event(), &task.cancel())?;
     if !a.plan {
         studio.remember_release(&a.release);
     }

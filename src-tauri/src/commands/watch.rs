@@ -90,17 +90,15 @@ struct Maintain {
     plan: bool,
 }
 
-/// Each finished step goes to the window as `{ "step": … }`.
+/// The operation's events go to the window as `{ "event": … }`; each of the script's own
+/// steps is a note.
 fn maintain(studio: &Studio, value: Value, task: &Task) -> Reply {
     let Maintain { name, plan } = args(value)?;
-    let mut on_step = |step: &deskmate_api::servers::MaintainStep| {
-        task.report(json!({ "step": step }));
-    };
     reply(studio.app.servers.maintain(
         &name,
         Environment::Production,
         plan,
-        &mut on_step,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }

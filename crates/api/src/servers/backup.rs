@@ -40,53 +40,29 @@ pub struct BackupOutcome {
 
 impl Servers {
     /// Backs the installed stack up into its repository; with `verify`, proves the new
-    /// backup by a trial restore right after. `on_progress` hears each part as it is done
-    /// (`database`, `vectors`, `files`, `snapshot`, …, with what the server said). A cancel
-    /// stops the scripts on the server, which keep nothing half-made.
+    /// backup by a trial restore right after. `on_event` hears the operation as it goes, each
+    /// part (`database`, `vectors`, `files`) as a note when it is done. A cancel stops the
+    /// scripts on the server, which keep nothing half-made.
     pub fn backup_create(
         &self,
         name: &str,
         environment: Environment,
         verify: bool,
-        on_progress: &mut dyn FnMut(&str, &str),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
         let _claim = self.busy.claim(name, "a backup")?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
-        self.backup_on(
-            name,
-            &session,
-            &dir,
-            environment,
-            verify,
-            on_progress,
-            cancel,
-        )
-    }
-
-    /// A backup on an open session (`dir` is the stack folder), through the engine; also an
-    /// update's backup first, on the update's session, inside its lock.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn backup_on(
-        &self,
-        name: &str,
-        session: &Session,
-        dir: &str,
-        environment: Environment,
-        verify: bool,
-        on_progress: &mut dyn FnMut(&str, &str),
-        cancel: &Cancel,
-    ) -> Result<BackupOutcome, ApiError> {
-        self.prepare(name, session, dir, environment, cancel)?;
+        self.prepare(name, &session, &dir, environment, cancel)?;
         let scope = Scope {
-            dir: dir.to_string(),
+            dir,
             environment: environment.name().into(),
             subject: "-".into(),
         };
         let mut made = BackedUp::default();
-        Runner::new(session, cancel, holder(), &mut |_: &Event| {})
-            .run(backup_op::create(scope, verify, on_progress), &mut made)
+        Runner::new(&session, cancel, holder(), on_event)
+            .run(backup_op::create(scope, verify), &mut made)
             .map_err(|stopped| remote_error(stopped.error, name))?;
         let backup = made.backup.expect("a backup that ran reports its snapshot");
         Ok(BackupOutcome {
@@ -116,7 +92,7 @@ impl Servers {
         name: &str,
         environment: Environment,
         snapshot: &str,
-        on_progress: &mut dyn FnMut(&str, &str),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<VerifyReport, ApiError> {
         let _claim = self.busy.claim(name, "a backup check")?;
@@ -129,8 +105,8 @@ impl Servers {
             subject: snapshot.chars().take(12).collect(),
         };
         let mut report = None;
-        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
-            .run(backup_op::verify(scope, snapshot, on_progress), &mut report)
+        Runner::new(&session, cancel, holder(), on_event)
+            .run(backup_op::verify(scope, snapshot), &mut report)
             .map_err(|stopped| remote_error(stopped.error, name))?;
         Ok(report.expect("a trial restore that ran reports"))
     }
@@ -255,7 +231,7 @@ impl Servers {
         environment: Environment,
         id: &str,
         options: &RestoreOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<RestoreReport, ApiError> {
         let started = std::time::Instant::now();
@@ -351,8 +327,7 @@ impl Servers {
             }),
         };
         let mut state = Restoring::default();
-        let mut on_event = super::step_reports(on_step);
-        let mut runner = Runner::new(&session, cancel, holder(), &mut on_event);
+        let mut runner = Runner::new(&session, cancel, holder(), on_event);
         if let Some(lock) = &lock {
             runner = runner.holding(lock.token());
         }

@@ -15,6 +15,7 @@ use deskmate_remote::install::{
     self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
     StepReport, WantedImage,
 };
+use deskmate_remote::ops::Event;
 use deskmate_remote::ops::install::{self as operation, Installing};
 use deskmate_remote::{Cancel, Secret, Session, facts, packages, secrets};
 use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
@@ -23,7 +24,7 @@ use serde::Serialize;
 mod on_server;
 mod release_file;
 
-use on_server::read_server_secrets;
+use on_server::{before_plan, read_server_secrets};
 pub(super) use on_server::{read_data_volumes, read_env};
 use release_file::read_pem;
 pub(super) use release_file::read_release;
@@ -110,7 +111,7 @@ impl Servers {
         &self,
         name: &str,
         options: &InstallOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<InstallReport, ApiError> {
         let (release, archives, release_bytes) = read_release(&options.release_file)?;
@@ -166,8 +167,8 @@ impl Servers {
         let (session, compose, mut earlier) = match docker_step {
             None => (session, compose, Vec::new()),
             Some(step) => {
-                let done = packages::run(&session, &step, cancel).map_err(fail)?;
-                on_step(&done);
+                let done = before_plan(on_event, &step, || packages::run(&session, &step, cancel))
+                    .map_err(fail)?;
                 // A new login: membership of the docker group only applies to new sessions.
                 drop(session);
                 let (_, session) = self.open_session(name)?;
@@ -189,12 +190,13 @@ impl Servers {
             }
         };
         if let Some(step) = restic_step {
-            let done = packages::run_restic(&session, &step, cancel).map_err(fail)?;
-            on_step(&done);
+            let done = before_plan(on_event, &step, || {
+                packages::run_restic(&session, &step, cancel)
+            })
+            .map_err(fail)?;
             earlier.push(done);
         }
-        let mut on_event = super::step_reports(on_step);
-        let installed = Runner::new(&session, cancel, holder(), &mut on_event)
+        let installed = Runner::new(&session, cancel, holder(), on_event)
             .run(
                 operation::plan(&spec, &compose, earlier),
                 &mut Installing::default(),

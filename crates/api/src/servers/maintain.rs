@@ -32,7 +32,7 @@ impl Servers {
         name: &str,
         environment: Environment,
         plan_only: bool,
-        on_step: &mut dyn FnMut(&MaintainStep),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<MaintainReport, ApiError> {
         let _claim = self.busy.claim(name, "maintenance")?;
@@ -51,9 +51,9 @@ impl Servers {
             environment: environment.name().into(),
             subject: "-".into(),
         };
-        let plan = maintain::plan(scope, plan_only, script_files, on_step);
+        let plan = maintain::plan(scope, plan_only, script_files);
         let mut done = Maintained::default();
-        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
+        Runner::new(&session, cancel, holder(), on_event)
             .run(plan, &mut done)
             .map_err(|stopped| stopped_error(stopped, name, environment))?;
         Ok(MaintainReport {

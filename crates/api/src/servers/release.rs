@@ -1,6 +1,6 @@
-//! `release deploy|list|rollback|audit|unlock`: updates of an installed stack, with the
-//! deploy lock and a verified backup first, then `deskmate-remote`'s `deploy` steps (the new
-//! release beside the old, the switch, a watch, an automatic rollback).
+//! `release deploy|list|rollback|promote|audit`: updates of an installed stack, each one run
+//! of `deskmate-remote`'s update operation (`ops::update`: the lock, a verified backup first,
+//! the new release beside the old, the switch, a watch, an automatic rollback).
 //!
 //! The new release's files are built exactly as its install would build them, from the
 //! answers the install kept on the server (`shared/install.json`) and the stack's kept
@@ -11,9 +11,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use deskmate_remote::deploy::{self, DeploySpec, Deployed};
 use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
 use deskmate_remote::ops::audit::{self, AuditLine};
+use deskmate_remote::ops::update::{self, UpdateSpec, Updating};
+use deskmate_remote::ops::{Event, Runner};
 use deskmate_remote::releases::{self, ReleaseEntry};
 use deskmate_remote::{Cancel, Remote, Session, facts, script};
 use deskmate_stack::{Environment, Release, Stack, release};
@@ -21,11 +22,10 @@ use serde::Serialize;
 
 mod words;
 
-use words::{changed_database, plan, redact};
+use words::{backup_failed, changed_database, redact};
 
 use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
-use super::lock::DeployLock;
-use super::{Servers, remote_error};
+use super::{Servers, remote_error, stopped_error};
 use crate::error::ApiError;
 
 /// How an update runs.
@@ -97,10 +97,17 @@ impl Servers {
         name: &str,
         release_file: &Path,
         options: &DeployOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
-        self.deploy_from(name, Source::File(release_file), options, on_step, cancel)
+        self.deploy_from(
+            name,
+            Source::File(release_file),
+            Vec::new(),
+            options,
+            on_event,
+            cancel,
+        )
     }
 
     /// Deploys an older release again (`to`, or the newest one before the current that
@@ -110,13 +117,20 @@ impl Servers {
         name: &str,
         to: Option<&str>,
         options: &DeployOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         let list = self.release_list(name, options.environment)?;
         let target = super::rollback::rollback_target(name, &list, to)?;
         let version = target.version.clone();
-        self.deploy_from(name, Source::OnServer(&version), options, on_step, cancel)
+        self.deploy_from(
+            name,
+            Source::OnServer(&version),
+            Vec::new(),
+            options,
+            on_event,
+            cancel,
+        )
     }
 
     /// Builds `reference` (a branch or tag) of the DeskMate source at `url` on the server
@@ -129,12 +143,12 @@ impl Servers {
         url: &str,
         reference: &str,
         options: &DeployOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         let fail = |e| remote_error(e, name);
         deskmate_remote::git_build::check_ref(reference).map_err(fail)?;
-        let bytes = {
+        let (bytes, built) = {
             let _claim = self.busy.claim(name, "a build")?;
             let (server, session) = self.open_session(name)?;
             let dir = stack_dir(&server.stack_dir, options.environment);
@@ -154,29 +168,40 @@ impl Servers {
                 redact(url)
             );
             if options.plan_only {
-                let mut report = DeployReport {
+                let version = format!("{reference} (built)");
+                let titles = update::Titles {
+                    version: &version,
+                    previous: &previous,
+                    watch: options.watch,
+                    backup_first: !options.no_backup,
+                };
+                let plan = std::iter::once(PlannedStep {
+                    id: "build",
+                    title: build,
+                })
+                .chain(titles.planned())
+                .collect();
+                return Ok(DeployReport {
                     server: name.to_string(),
                     environment: options.environment.name(),
                     version: format!("{reference} (built first)"),
                     previous: previous.clone(),
-                    plan: plan(&format!("{reference} (built)"), &previous, options),
+                    plan,
                     planned_only: true,
                     backup: None,
                     steps: Vec::new(),
                     elapsed_ms: 0,
-                };
-                report.plan.insert(
-                    0,
-                    PlannedStep {
-                        id: "build",
-                        title: build,
-                    },
-                );
-                return Ok(report);
+                });
             }
             let (mut release, _, _) = kept_release(&session, &dir, &previous).map_err(fail)?;
             let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
             let compose = steps::compose_of(&facts).map_err(fail)?;
+            // The build changes no release: it only makes images, which the update's plan
+            // then deploys inside the lock; it heads that plan as a step already done.
+            on_event(&Event::Started {
+                step: "build",
+                title: build.clone(),
+            });
             let built =
                 deskmate_remote::git_build::build(&session, &dir, &compose, url, reference, cancel)
                     .map_err(fail)?;
@@ -209,23 +234,40 @@ impl Servers {
                 image.id = id;
             }
             release.archives.clear();
-            on_step(&StepReport {
+            let detail = format!("built {} from commit {}", release.version, built.commit);
+            on_event(&Event::Finished {
+                step: "build",
+                changed: true,
+                detail: detail.clone(),
+            });
+            let step = StepReport {
                 id: "build",
                 title: build,
                 changed: true,
-                detail: format!("built {} from commit {}", release.version, built.commit),
-            });
-            serde_json::to_vec_pretty(&release).expect("releases serialize")
+                detail,
+            };
+            (
+                serde_json::to_vec_pretty(&release).expect("releases serialize"),
+                step,
+            )
         };
-        self.deploy_from(name, Source::Bytes(bytes), options, on_step, cancel)
+        self.deploy_from(
+            name,
+            Source::Bytes(bytes),
+            vec![built],
+            options,
+            on_event,
+            cancel,
+        )
     }
 
     fn deploy_from(
         &self,
         name: &str,
         source: Source,
+        earlier: Vec<StepReport>,
         options: &DeployOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         let started = std::time::Instant::now();
@@ -285,13 +327,26 @@ impl Servers {
             .iter()
             .map(|r| (r.service().to_string(), release.image(*r).id.clone()))
             .collect();
-        let plan = plan(&release.version, &previous, options);
+        let update = UpdateSpec {
+            new: spec,
+            previous: previous.clone(),
+            new_images,
+            watch: options.watch,
+            backup_first: !options.no_backup,
+        };
         let mut report = DeployReport {
             server: name.to_string(),
             environment: environment.name(),
             version: release.version.clone(),
             previous: previous.clone(),
-            plan,
+            plan: earlier
+                .iter()
+                .map(|s| PlannedStep {
+                    id: s.id,
+                    title: s.title.clone(),
+                })
+                .chain(update.titles().planned())
+                .collect(),
             planned_only: options.plan_only,
             backup: None,
             steps: Vec::new(),
@@ -300,133 +355,28 @@ impl Servers {
         if options.plan_only {
             return Ok(report);
         }
-
-        let _lock = DeployLock::take(
-            &session,
-            name,
-            environment,
-            &dir,
-            &options.holder,
-            &format!("update to {}", release.version),
-        )?;
-        let mut record = |report: &mut DeployReport, step: StepReport| {
-            on_step(&step);
-            report.steps.push(step);
-        };
-        record(
-            &mut report,
-            StepReport {
-                id: "lock",
-                title: "Take the server's deploy lock".into(),
-                changed: true,
-                detail: format!("held by {}", options.holder),
-            },
-        );
-        if options.no_backup {
-            audit(
-                &session,
-                &dir,
-                &format!(
-                    "update {} backup skipped by {} (--no-backup)",
-                    release.version, options.holder
-                ),
-            );
-            record(
-                &mut report,
-                StepReport {
-                    id: "backup",
-                    title: "Back up first, verified".into(),
-                    changed: false,
-                    detail: "skipped on purpose (--no-backup); recorded in the audit log".into(),
-                },
-            );
-        } else {
-            // On the update's own session, inside its lock.
-            let made = self
-                .backup_on(
-                    name,
-                    &session,
-                    &dir,
-                    environment,
-                    true,
-                    &mut |_, _| {},
-                    cancel,
-                )
-                .map_err(|e| {
-                    ApiError::new(
-                        "release.backup_failed",
-                        format!(
-                            "The update did not start: the backup before it failed ({}).",
-                            e.message
-                        ),
-                        format!(
-                            "{previous} still runs, untouched. {} (`--no-backup --yes` updates without one, on purpose.)",
-                            e.hint
-                        ),
-                    )
-                })?;
-            report.backup = Some(made.id.clone());
-            record(
-                &mut report,
-                StepReport {
-                    id: "backup",
-                    title: "Back up first, verified".into(),
-                    changed: true,
-                    detail: format!("backup {} passed its trial restore", made.id),
-                },
-            );
+        if update.backup_first {
+            // The scripts as this app has them; the backup itself is the plan's first step.
+            self.prepare(name, &session, &dir, environment, cancel)?;
         }
-        self.finish_deploy(
-            name,
-            &session,
-            spec,
-            new_images,
-            &release,
-            &previous,
-            &compose,
-            options,
-            report,
-            &mut |s| on_step(s),
-            cancel,
-            started,
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn finish_deploy(
-        &self,
-        name: &str,
-        session: &Session,
-        spec: steps::InstallSpec,
-        new_images: Vec<(String, String)>,
-        release: &Release,
-        previous: &str,
-        compose: &steps::Compose,
-        options: &DeployOptions,
-        mut report: DeployReport,
-        on_step: &mut dyn FnMut(&StepReport),
-        cancel: &Cancel,
-        started: std::time::Instant,
-    ) -> Result<DeployReport, ApiError> {
-        let proxy = spec.proxy.clone();
-        let deploy_spec = DeploySpec {
-            new_images,
-            new: spec,
-            previous: previous.to_string(),
-            watch: options.watch,
-        };
-        let done: Deployed =
-            deploy::run(session, &deploy_spec, compose, on_step, cancel).map_err(|failed| {
-                changed_database(
-                    remote_error(failed.error, name),
-                    &failed.schema_changes,
-                    report.backup.as_deref(),
-                    name,
-                    options.environment,
-                )
-            })?;
-        self.record_release(name, options.environment, release, &proxy)?;
-        report.steps.extend(done.steps);
+        let mut state = Updating::default();
+        let ran = Runner::new(&session, cancel, options.holder.clone(), on_event).run(
+            update::plan(&update, &compose).already_done(earlier),
+            &mut state,
+        );
+        report.backup = state.backup.clone();
+        let ran = ran.map_err(|stopped| {
+            let changes = update::database_changes(&session, &update, &state);
+            let stopped = update::explain(stopped, &update);
+            let err = if stopped.step == "backup" && !stopped.cancelled() {
+                backup_failed(remote_error(stopped.error, name), &previous)
+            } else {
+                stopped_error(stopped, name, environment)
+            };
+            changed_database(err, &changes, report.backup.as_deref(), name, environment)
+        })?;
+        self.record_release(name, environment, &release, &update.new.proxy)?;
+        report.steps = ran.steps;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(report)
     }
@@ -440,7 +390,7 @@ impl Servers {
         from_environment: Environment,
         to: &str,
         options: &DeployOptions,
-        on_step: &mut dyn FnMut(&StepReport),
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         if from == to && from_environment == options.environment {
@@ -486,7 +436,14 @@ impl Servers {
             }
             kept_release(&session, &dir, &version).map_err(fail)?.2
         };
-        self.deploy_from(to, Source::Bytes(bytes), options, on_step, cancel)
+        self.deploy_from(
+            to,
+            Source::Bytes(bytes),
+            Vec::new(),
+            options,
+            on_event,
+            cancel,
+        )
     }
 
     /// The releases kept on the server, newest first, with the one serving and those that

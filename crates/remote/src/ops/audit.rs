@@ -124,26 +124,6 @@ pub(super) fn write(remote: &dyn Remote, dir: &str, line: &str) {
     }
 }
 
-/// A done step of an operation that does not run on the engine yet (the update), in the
-/// same format.
-pub(crate) fn write_step(
-    remote: &dyn Remote,
-    operation: &str,
-    scope: &Scope,
-    report: &super::StepReport,
-) {
-    let line = line(
-        operation,
-        scope,
-        "-",
-        report.id,
-        StepOutcome::Done,
-        report.changed,
-        &report.detail,
-    );
-    write(remote, &scope.dir, &line);
-}
-
 /// The command that reads the last `lines` lines of the log.
 pub fn tail_command(dir: &str, lines: usize) -> crate::Result<String> {
     script(

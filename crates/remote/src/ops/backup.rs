@@ -5,7 +5,7 @@
 //! with their own lock (`backups/.lock`), and an update runs its backup first while it holds
 //! the deploy lock itself.
 
-use super::{Did, Guard, Plan, Scope, Step, Unit};
+use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::backup::{self, BackupReport, VerifyReport};
 
 /// What a backup made, and its trial restore's outcome when asked for.
@@ -16,13 +16,8 @@ pub struct BackedUp {
 }
 
 /// A new backup of the stack in `scope`; with `verify`, proven by a trial restore. Each
-/// report line (`database`, `vectors`, `files`, `snapshot`, then the trial restore's) goes
-/// to `on_line` as the script gets there.
-pub fn create<'a>(
-    scope: Scope,
-    verify: bool,
-    on_line: &'a mut dyn FnMut(&str, &str),
-) -> Plan<'a, BackedUp> {
+/// part (`database`, `vectors`, `files`) is told as a note as the script gets there.
+pub fn create<'a>(scope: Scope, verify: bool) -> Plan<'a, BackedUp> {
     let dir = scope.dir.clone();
     let title = if verify {
         "Back up the database, the vectors and the files, then prove the backup by a trial restore beside the running stack"
@@ -32,15 +27,10 @@ pub fn create<'a>(
     Plan::new("backup", scope, Guard::OwnLock).step(Step::new(
         "backup",
         title,
-        move |cx: &mut super::Cx<'_, BackedUp>| {
+        move |cx: &mut Cx<'_, BackedUp>| {
             let (remote, cancel) = (cx.remote, cx.cancel);
-            let mut lines = 0;
             let (made, verification) =
-                backup::create(remote, &dir, verify, cancel, &mut |k, v| {
-                    lines += 1;
-                    cx.progress(lines, None, Unit::Items);
-                    on_line(k, v);
-                })?;
+                backup::create(remote, &dir, verify, cancel, &mut |k, v| tell(cx, k, v))?;
             let detail = match &verification {
                 Some(_) => format!("backup {}, proven by a trial restore", made.snapshot),
                 None => format!("backup {}", made.snapshot),
@@ -53,27 +43,30 @@ pub fn create<'a>(
 }
 
 /// A trial restore of `snapshot`, beside the running stack, that changes nothing that serves.
-pub fn verify<'a>(
-    scope: Scope,
-    snapshot: &'a str,
-    on_line: &'a mut dyn FnMut(&str, &str),
-) -> Plan<'a, Option<VerifyReport>> {
+pub fn verify(scope: Scope, snapshot: &str) -> Plan<'_, Option<VerifyReport>> {
     let dir = scope.dir.clone();
     Plan::new("verify", scope, Guard::OwnLock).step(Step::new(
         "verify",
         format!("Prove backup {snapshot} by a trial restore beside the running stack"),
-        move |cx: &mut super::Cx<'_, Option<VerifyReport>>| {
+        move |cx: &mut Cx<'_, Option<VerifyReport>>| {
             let (remote, cancel) = (cx.remote, cx.cancel);
-            let mut lines = 0;
-            let report = backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| {
-                lines += 1;
-                cx.progress(lines, None, Unit::Items);
-                on_line(k, v);
-            })?;
+            let report =
+                backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| tell(cx, k, v))?;
             *cx.state = Some(report);
             Ok(Did::unchanged(format!("backup {snapshot} restores whole")))
         },
     ))
+}
+
+/// A backup script's report line, as the owner hears it: the parts and what became of the
+/// copies are notes; the rest (sizes, timings, ids) only says the step is alive.
+pub(crate) fn tell<S>(cx: &mut Cx<'_, S>, key: &str, value: &str) {
+    match key {
+        "database" | "vectors" | "files" | "offsite" | "offsite_failed" | "retention" => {
+            cx.note(format!("{key}: {value}"))
+        }
+        _ => cx.heartbeat(),
+    }
 }
 
 #[cfg(test)]
@@ -91,27 +84,21 @@ mod tests {
             "deskmate-backup",
             Reply::ok("database\t12 tables\nsnapshot\tabc123\n"),
         );
-        let mut heard = Vec::new();
-        let mut on_line = |k: &str, _: &str| heard.push(k.to_string());
         let mut state = BackedUp::default();
         let mut events = Vec::new();
         let ran = Runner::new(&fake, &Cancel::new(), "alice@laptop", &mut |e: &Event| {
             events.push(e.clone())
         })
-        .run(create(scope(), false, &mut on_line), &mut state)
+        .run(create(scope(), false), &mut state)
         .expect("backs up");
-        assert_eq!(heard, ["database", "snapshot"]);
         assert_eq!(state.backup.unwrap().snapshot, "abc123");
         assert_eq!(ran.steps.len(), 1);
         assert_eq!(fake.count(".lock/deploy"), 0);
         assert_eq!(fake.count("backup production 1.2.0 run="), 1);
-        assert!(events.iter().any(|e| matches!(
-            e,
-            Event::Progress {
-                unit: Unit::Items,
-                ..
-            }
-        )));
+        assert!(events.contains(&Event::Note {
+            step: "backup",
+            detail: "database: 12 tables".into()
+        }));
     }
 
     #[test]
@@ -124,10 +111,8 @@ mod tests {
                 "error\tbackup.no_restic\trestic is not installed on this server\n",
             ),
         );
-        let result = Runner::new(&fake, &Cancel::new(), "a", &mut |_: &Event| {}).run(
-            create(scope(), true, &mut |_, _| {}),
-            &mut BackedUp::default(),
-        );
+        let result = Runner::new(&fake, &Cancel::new(), "a", &mut |_: &Event| {})
+            .run(create(scope(), true), &mut BackedUp::default());
         assert_eq!(result.expect_err("fails").error.code(), "backup.no_restic");
         assert_eq!(fake.count("step=backup outcome=failed"), 1);
     }

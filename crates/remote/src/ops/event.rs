@@ -68,6 +68,12 @@ pub enum Event {
         #[ts(type = "number")]
         elapsed_ms: u64,
     },
+    /// What a long step has just got done, in words ("database: 12 tables, 40 MB"): a
+    /// script's report line, shown under the step.
+    Note {
+        step: &'static str,
+        detail: String,
+    },
     Finished {
         step: &'static str,
         changed: bool,

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Cx, Did, Guard, Plan, Scope, Step, Unit};
+use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::error::Result;
 use crate::exec::script;
 use crate::parts;
@@ -69,12 +69,11 @@ impl Maintained {
 /// `server maintain`: the script put in place, then run once. With `plan_only` it changes
 /// nothing on the server but its own script, so it reads only and takes no lock; a real run
 /// holds the deploy lock, so it never runs beside an update or a restore. Each of the
-/// script's own steps goes to `on_step` as it ends.
+/// script's own steps is told as a note as it ends.
 pub fn plan<'a>(
     scope: Scope,
     plan_only: bool,
     script_files: Vec<SpecFile>,
-    on_step: &'a mut dyn FnMut(&MaintainStep),
 ) -> Plan<'a, Maintained> {
     let dir = scope.dir.clone();
     let guard = if plan_only {
@@ -99,16 +98,11 @@ pub fn plan<'a>(
             } else {
                 "Vacuum and reindex the database, remove images no kept release or backup needs, clear caches, trim old records"
             },
-            move |cx| run(cx, &dir, plan_only, on_step),
+            move |cx| run(cx, &dir, plan_only),
         ))
 }
 
-fn run(
-    cx: &mut Cx<'_, Maintained>,
-    dir: &str,
-    plan_only: bool,
-    on_step: &mut dyn FnMut(&MaintainStep),
-) -> Result<Did> {
+fn run(cx: &mut Cx<'_, Maintained>, dir: &str, plan_only: bool) -> Result<Did> {
     let mut args = vec![dir];
     if plan_only {
         args.push("--plan");
@@ -133,9 +127,8 @@ fn run(
                     while let Some(end) = pending.find('\n') {
                         let line: String = pending.drain(..=end).collect();
                         for step in parse_steps(&line) {
-                            on_step(&step);
+                            cx.note(format!("{}: {}", step.id, step.detail));
                             found.push(step);
-                            cx.progress(found.len() as u64, None, Unit::Items);
                         }
                     }
                 }
@@ -185,16 +178,19 @@ mod tests {
     ) -> (Result<Ran, Box<Stopped>>, Maintained, Vec<String>) {
         fake.on("sha256sum <", Reply::ok("-\n"));
         let mut heard = Vec::new();
-        let mut on_step = |s: &MaintainStep| heard.push(s.id.clone());
         let file = SpecFile {
             path: "bin/deskmate-maintain".into(),
             contents: b"#!/bin/bash\n".to_vec(),
             secret: false,
         };
-        let plan = plan(scope(), plan_only, vec![file], &mut on_step);
+        let plan = plan(scope(), plan_only, vec![file]);
         let mut state = Maintained::default();
-        let result =
-            Runner::new(fake, cancel, "alice@laptop", &mut |_: &Event| {}).run(plan, &mut state);
+        let result = Runner::new(fake, cancel, "alice@laptop", &mut |e: &Event| {
+            if let Event::Note { detail, .. } = e {
+                heard.push(detail.split(':').next().unwrap_or("").to_string());
+            }
+        })
+        .run(plan, &mut state);
         (result, state, heard)
     }
 

@@ -34,6 +34,7 @@ pub mod remote;
 pub mod restore;
 pub mod runner;
 pub mod schedule;
+pub mod update;
 
 pub use event::{Event, Outcome, PlannedStep, StepReport, Unit};
 pub use plan::{Cx, Did, Guard, LOCK_STEP, Plan, Scope, Step};

@@ -188,6 +188,15 @@ impl<S> Cx<'_, S> {
         });
     }
 
+    /// Says what the step has just got done, in words; it counts as a heartbeat.
+    pub fn note(&mut self, detail: impl Into<String>) {
+        self.last_beat = Instant::now();
+        (self.events)(&Event::Note {
+            step: self.step,
+            detail: detail.into(),
+        });
+    }
+
     /// The step is working (its command printed something, or a wait went round once);
     /// sent on at most every two seconds.
     pub fn heartbeat(&mut self) {

@@ -115,7 +115,9 @@ fn kinds(events: &[Event]) -> Vec<String> {
             Event::Failed { step, .. } => format!("fail {step}"),
             Event::Undone { step, .. } => format!("undo {step}"),
             Event::Done { outcome, .. } => format!("done {outcome:?}"),
-            Event::Progress { .. } | Event::Heartbeat { .. } => "progress".into(),
+            Event::Progress { .. } | Event::Heartbeat { .. } | Event::Note { .. } => {
+                "progress".into()
+            }
         })
         .collect()
 }

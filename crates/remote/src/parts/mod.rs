@@ -10,6 +10,7 @@ pub(crate) mod current;
 pub(crate) mod host;
 pub(crate) mod images;
 pub(crate) mod proxy;
+pub(crate) mod rollout;
 pub(crate) mod schema;
 pub(crate) mod spec;
 pub(crate) mod stack_files;

@@ -1,6 +1,9 @@
 //! What an earlier install left on the server, read back: its secrets, its env files, the
-//! data volumes a restore switched to.
+//! data volumes a restore switched to; and the steps an install runs on the server before
+//! its plan.
 
+use deskmate_remote::install::{PlannedStep, StepReport};
+use deskmate_remote::ops::Event;
 use deskmate_remote::{Remote, Session, script};
 use deskmate_stack::{DATA_VOLUMES, DataVolumes};
 
@@ -62,4 +65,25 @@ pub(in crate::servers) fn read_data_volumes(
         4096,
     )?;
     Ok(DataVolumes::parse(&out.stdout_text()))
+}
+
+/// A step that runs before the install's plan, in a session of its own (putting Docker on
+/// the server needs a new sign-in after it): told as it starts and ends, then handed to the
+/// plan as already done, which audits it.
+pub(super) fn before_plan(
+    on_event: &mut dyn FnMut(&Event),
+    step: &PlannedStep,
+    run: impl FnOnce() -> deskmate_remote::Result<StepReport>,
+) -> deskmate_remote::Result<StepReport> {
+    on_event(&Event::Started {
+        step: step.id,
+        title: step.title.clone(),
+    });
+    let done = run()?;
+    on_event(&Event::Finished {
+        step: done.id,
+        changed: done.changed,
+        detail: done.detail.clone(),
+    });
+    Ok(done)
 }

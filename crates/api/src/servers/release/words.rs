@@ -1,11 +1,8 @@
-//! What an update says in words: its plan before anything changes, a failure that changed
-//! the database, and a git address shown without its credentials.
+//! What an update says in words: a failure that changed the database, a backup first that
+//! failed, and a git address shown without its credentials.
 
-use deskmate_remote::deploy;
-use deskmate_remote::install::PlannedStep;
 use deskmate_stack::Environment;
 
-use super::DeployOptions;
 use crate::error::ApiError;
 
 /// A failed update's error, when the new release had changed the database first: says what
@@ -61,48 +58,17 @@ pub(super) fn redact(url: &str) -> String {
     }
 }
 
-/// The update's plan, in words, before anything changes.
-pub(super) fn plan(version: &str, previous: &str, options: &DeployOptions) -> Vec<PlannedStep> {
-    let step = |id: &'static str, title: String| PlannedStep { id, title };
-    vec![
-        step("lock", "Take the server's deploy lock".into()),
-        step(
-            "backup",
-            if options.no_backup {
-                "Skip the backup (--no-backup): recorded in the audit log".into()
-            } else {
-                "Back up first, and prove the backup by a trial restore; if it fails, stop".into()
-            },
+/// The update stopped before anything changed, because its backup first failed.
+pub(super) fn backup_failed(err: ApiError, previous: &str) -> ApiError {
+    ApiError::new(
+        "release.backup_failed",
+        format!(
+            "The update did not start: the backup before it failed ({}).",
+            err.message
         ),
-        step(
-            "images",
-            format!("Bring DeskMate {version}'s images onto the server"),
+        format!(
+            "{previous} still runs, untouched. {} (`--no-backup --yes` updates without one, on purpose.)",
+            err.hint
         ),
-        step("files", format!("Write releases/{version}/")),
-        step(
-            "beside",
-            format!(
-                "Start {version}'s backend and frontend beside {previous}'s, which keeps serving; they must turn healthy"
-            ),
-        ),
-        step(
-            "stateful",
-            "Update the database, Qdrant or proxy only if their image changed".into(),
-        ),
-        step(
-            "switch",
-            format!("Switch to {version}; {previous}'s containers finish their requests and stop"),
-        ),
-        step(
-            "watch",
-            format!(
-                "Watch {version} for {} s; if it turns unhealthy, bring {previous} back",
-                options.watch.as_secs()
-            ),
-        ),
-        step(
-            "prune",
-            format!("Keep the last {} releases", deploy::KEEP_RELEASES),
-        ),
-    ]
+    )
 }
