@@ -70,6 +70,9 @@ coproc PSQL {
     docker exec -i "$postgres" psql -X -q -A -t -F "$(printf '\t')" \
         -v ON_ERROR_STOP=1 -U deskmate -d deskmate 2>&1
 }
+# Kept now: bash unsets PSQL_PID once it has reaped the coprocess, which can be before the
+# wait below, and set -u would then stop a good backup.
+psql_child=$PSQL_PID
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 snapshot=
 IFS= read -r -t 60 snapshot <&"${PSQL[0]}" || true
@@ -93,7 +96,7 @@ docker exec -i "$postgres" pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$
 echo "COMMIT;" >&"${PSQL[1]}"
 psql_in=${PSQL[1]}
 exec {psql_in}>&-
-wait "$PSQL_PID" || true
+wait "$psql_child" || true
 [ -s "$staging/database.dump" ] || fail backup.failed "pg_dump wrote nothing, so nothing was backed up"
 docker exec -i "$postgres" pg_restore -l < "$staging/database.dump" > /dev/null ||
     fail backup.failed "the database dump does not read back (pg_restore -l), so nothing was backed up"
