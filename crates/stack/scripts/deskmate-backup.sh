@@ -3,8 +3,13 @@
 # Installed by DeskMate Studio (which checks its SHA-256 before each use) in STACK/bin; the
 # backup timer runs the same file. `--verify` runs deskmate-verify on the new snapshot
 # (whose report follows a `--verify--` line), and, if it passes, the retention rules.
+# `--timer` (what the timer passes) first takes the server's deploy lock, or skips the run
+# (exit 0, `skipped<TAB>why`) while another change holds it, and writes the run's steps
+# (lock, backup, verify) to STACK/log/audit.log. Without it, the app's runner does both:
+# the app never waits for the deploy lock to back up (an update backs up first while it
+# holds the lock), so this script takes only its own repository lock then.
 #
-#   deskmate-backup STACK_DIR [--verify]
+#   deskmate-backup STACK_DIR [--verify] [--timer]
 #
 # One restic snapshot holds everything one backup is, so a backup is whole or absent:
 #   staging/database.dump     pg_dump -Fc -Z0, taken in the same transaction snapshot as
@@ -32,12 +37,26 @@ umask 077
 # Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
 trap 'exit 143' TERM INT HUP PIPE
 
-stack=${1:?usage: deskmate-backup STACK_DIR [--verify]}
-verify=${2:-}
+stack=${1:?usage: deskmate-backup STACK_DIR [--verify] [--timer]}
 # shellcheck disable=SC2034 # deskmate-lib reads it
 area=backup
 # shellcheck source=/dev/null
 . "$stack/bin/deskmate-lib"
+verify=
+timer=
+for option in "${@:2}"; do
+    case $option in
+    --verify) verify=--verify ;;
+    --timer) timer=yes ;;
+    # The app passes an empty second argument for a backup without a trial restore.
+    '') ;;
+    *) fail backup.failed "unknown option $option" ;;
+    esac
+done
+if [ -n "$timer" ]; then
+    timer_begin backup - "scheduled backup"
+    timer_step backup
+fi
 # shellcheck source=/dev/null
 . "$bin/deskmate-repository"
 use_repository local
@@ -53,7 +72,8 @@ watch_disk backup.disk_full
 staging=$backups/staging
 rm -rf "$staging"
 mkdir -p "$staging/qdrant"
-trap 'rm -rf "$staging"' EXIT
+clean_staging() { rm -rf "$staging"; }
+at_exit clean_staging
 started=$(date +%s)
 
 if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
@@ -70,6 +90,9 @@ coproc PSQL {
     docker exec -i "$postgres" psql -X -q -A -t -F "$(printf '\t')" \
         -v ON_ERROR_STOP=1 -U deskmate -d deskmate 2>&1
 }
+# Kept now: bash unsets PSQL_PID once it has reaped the coprocess, which can be before the
+# wait below, and set -u would then stop a good backup.
+psql_child=$PSQL_PID
 echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 snapshot=
 IFS= read -r -t 60 snapshot <&"${PSQL[0]}" || true
@@ -93,7 +116,7 @@ docker exec -i "$postgres" pg_dump -U deskmate -d deskmate -Fc -Z0 --snapshot="$
 echo "COMMIT;" >&"${PSQL[1]}"
 psql_in=${PSQL[1]}
 exec {psql_in}>&-
-wait "$PSQL_PID" || true
+wait "$psql_child" || true
 [ -s "$staging/database.dump" ] || fail backup.failed "pg_dump wrote nothing, so nothing was backed up"
 docker exec -i "$postgres" pg_restore -l < "$staging/database.dump" > /dev/null ||
     fail backup.failed "the database dump does not read back (pg_restore -l), so nothing was backed up"
@@ -151,10 +174,29 @@ say release "$version"
 say bytes "$(field total_bytes_processed)"
 say added "$(field data_added)"
 say seconds "$seconds"
+timer_audit backup 'done' true "backup $id of $version"
 if [ "$verify" = "--verify" ]; then
     rm -rf "$staging"
     flock -u 9
     echo "--verify--"
-    exec bash "$bin/deskmate-verify" "$stack" "$id" --retain
+    [ -n "$timer" ] || exec bash "$bin/deskmate-verify" "$stack" "$id" --retain
+    # A timer run holds the deploy lock until the trial restore is over, so it waits for it
+    # rather than exec, which would drop the exit hook that lets the lock go.
+    timer_step verify
+    said=$backups/timer-verify.out
+    status=0
+    bash "$bin/deskmate-verify" "$stack" "$id" --retain > "$said" 2> "$said.err" || status=$?
+    cat "$said"
+    cat "$said.err" >&2
+    # shellcheck disable=SC2034 # deskmate-lib's exit hook audits it
+    failed_code=$(awk -F '\t' '$1 == "error" { code = $2 } END { print code }' "$said.err")
+    forgotten=$(awk -F '\t' '$1 == "forgotten" { n = $2 } END { print n + 0 }' "$said")
+    offsite=$(awk -F '\t' '$1 == "offsite_failed" { f = 1 } END { if (f) print "; the offsite copy failed" }' "$said")
+    rm -f -- "$said" "$said.err"
+    [ "$status" -eq 0 ] || exit "$status"
+    changed=false
+    [ "$forgotten" -eq 0 ] || changed=true
+    timer_audit verify 'done' "$changed" "backup $id restores whole; $forgotten older backup(s) forgotten$offsite"
+    exit 0
 fi
 say result ok

@@ -4,6 +4,11 @@
 #
 #   deskmate-maintain STACK_DIR --plan   what each step would do, with today's sizes
 #   deskmate-maintain STACK_DIR          do it
+#   deskmate-maintain STACK_DIR --timer  do it as the weekly timer: first take the server's
+#                                        deploy lock (the app's maintenance holds it through
+#                                        its runner), or skip the run (exit 0,
+#                                        `skipped<TAB>why`) while another change holds it;
+#                                        each step, and the run, in STACK/log/audit.log
 #
 # Steps, each with the space before and after, one line each on stdout:
 #   step<TAB>id<TAB>bytes before<TAB>bytes after<TAB>what it did (or would do)
@@ -31,15 +36,40 @@ area=maintain
 # shellcheck source=/dev/null
 . "$stack/bin/deskmate-lib"
 plan=
-case ${2:-} in
---plan) plan=yes ;;
-'') ;;
-*) fail maintain.bad_option "unknown option $2" ;;
-esac
+timer=
+for option in "${@:2}"; do
+    case $option in
+    --plan) plan=yes ;;
+    --timer) timer=yes ;;
+    '') ;;
+    *) fail maintain.bad_option "unknown option $option" ;;
+    esac
+done
+[ -z "$plan" ] || [ -z "$timer" ] || fail maintain.bad_option "--plan changes nothing, so it is never a timer's run"
 failed=0
+freed=0
+failed_steps=0
+if [ -n "$timer" ]; then
+    timer_begin maintain - "scheduled maintenance"
+    timer_step maintain
+fi
 
-# One step's line: step<TAB>id<TAB>bytes before<TAB>bytes after<TAB>what it did.
-step() { say step "$1	$2	$3	$4"; }
+# One step's line: step<TAB>id<TAB>bytes before<TAB>bytes after<TAB>what it did. A timer run
+# also audits it; a failure there is the word "failed" alone, since the rest quotes a tool.
+step() {
+    local outcome='done' changed=false detail=$4
+    say step "$1	$2	$3	$4"
+    if [[ $2 =~ ^[0-9]+$ && $3 =~ ^[0-9]+$ ]] && [ "$3" -lt "$2" ]; then
+        freed=$((freed + $2 - $3))
+    fi
+    case $4 in
+    failed*) outcome=failed detail=failed ;;
+    skipped*) outcome=failed ;;
+    esac
+    [ "$outcome" = 'done' ] || failed_steps=$((failed_steps + 1))
+    [ "$2" = "$3" ] || changed=true
+    timer_audit "$1" "$outcome" "$changed" "$detail"
+}
 bytes_of() { du -sb "$@" 2> /dev/null | awk '{ s += $1 } END { print s + 0 }'; }
 
 stack_project
@@ -163,4 +193,8 @@ else
     step records "$before" "$(bytes_of "$logs/health.tsv" "$logs/watch-events.tsv")" "kept 30 days of health samples and 180 days of changes"
     printf '%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$failed" >> "$logs/maintain.tsv"
 fi
+# The run as the app's maintenance audits it (the watchdog lists it as an incident).
+changed=false
+[ "$freed" -eq 0 ] || changed=true
+timer_audit maintain 'done' "$changed" "freed $freed bytes; $failed_steps step(s) failed"
 exit "$failed"

@@ -123,7 +123,10 @@ pub fn check_time(at: &str) -> Result<(u8, u8), String> {
 /// The systemd units that run the backups: `<project>-backup.timer` daily at `at` (with up
 /// to 30 minutes of random delay, and catching up after the server was off), and
 /// `<project>-backup-check.timer` weekly, a `restic check` that also reads back 5% of the
-/// data. Both run as `user`, the account the app signs in with (in the docker group).
+/// data. Both run as `user`, the account the app signs in with (in the docker group). The
+/// backup runs with `--timer`: it takes the server's deploy lock (or skips while another
+/// change holds it) and writes its steps to the audit log, as a backup from the app does
+/// through its runner.
 pub fn timer_units(dir: &str, project: &str, user: &str, at: (u8, u8)) -> Vec<File> {
     let unit = |name: &str, contents: String| File {
         path: format!("/etc/systemd/system/{project}-{name}"),
@@ -136,7 +139,7 @@ pub fn timer_units(dir: &str, project: &str, user: &str, at: (u8, u8)) -> Vec<Fi
         unit(
             "backup.service",
             format!(
-                "# Written by DeskMate Studio: one verified backup of {dir}.\n[Unit]\nDescription=DeskMate backup ({project})\nWants=network-online.target\nAfter=network-online.target docker.service\n\n[Service]\nType=oneshot\nUser={user}\nExecStart=/bin/bash {dir}/{BACKUP_SCRIPT} {dir} --verify\nNice=10\nIOSchedulingClass=idle\n"
+                "# Written by DeskMate Studio: one verified backup of {dir}.\n[Unit]\nDescription=DeskMate backup ({project})\nWants=network-online.target\nAfter=network-online.target docker.service\n\n[Service]\nType=oneshot\nUser={user}\nExecStart=/bin/bash {dir}/{BACKUP_SCRIPT} {dir} --verify --timer\nNice=10\nIOSchedulingClass=idle\n"
             ),
         ),
         unit(

@@ -23,7 +23,9 @@ pub fn scripts() -> Vec<File> {
 }
 
 /// `<project>-maintain.service` and `.timer`: Mondays at 04:45 (after the night's backup),
-/// catching up after the server was off, as `user`.
+/// catching up after the server was off, as `user`. The script runs with `--timer`: it takes
+/// the server's deploy lock (or skips while another change holds it) and audits its steps,
+/// as the app's maintenance does through its runner.
 pub fn timer_units(dir: &str, project: &str, user: &str) -> Vec<File> {
     let unit = |name: &str, contents: String| File {
         path: format!("/etc/systemd/system/{project}-{name}"),
@@ -35,7 +37,7 @@ pub fn timer_units(dir: &str, project: &str, user: &str) -> Vec<File> {
         unit(
             "maintain.service",
             format!(
-                "# Written by DeskMate Studio: weekly housekeeping of {dir}.\n[Unit]\nDescription=DeskMate maintenance ({project})\nAfter=docker.service\n\n[Service]\nType=oneshot\nUser={user}\nExecStart=/bin/bash {dir}/{MAINTAIN_SCRIPT} {dir}\nNice=10\nIOSchedulingClass=idle\n"
+                "# Written by DeskMate Studio: weekly housekeeping of {dir}.\n[Unit]\nDescription=DeskMate maintenance ({project})\nAfter=docker.service\n\n[Service]\nType=oneshot\nUser={user}\nExecStart=/bin/bash {dir}/{MAINTAIN_SCRIPT} {dir} --timer\nNice=10\nIOSchedulingClass=idle\n"
             ),
         ),
         unit(

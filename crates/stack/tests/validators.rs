@@ -280,6 +280,15 @@ fn the_backup_timers_pass_systemd_analyze_verify_and_the_scripts_shellcheck() {
     run("systemd-analyze", &args, dir.path());
     let timer = std::fs::read_to_string(system.join("deskmate-backup.timer")).unwrap();
     assert!(timer.contains("OnCalendar=*-*-* 03:30:00") && timer.contains("RandomizedDelaySec="));
+    // The timer's run takes the deploy lock and writes the audit (the app's runner does both
+    // for the app's own runs, which must not pass the flag).
+    let service = std::fs::read_to_string(system.join("deskmate-backup.service")).unwrap();
+    assert!(
+        service.contains(
+            "\nExecStart=/bin/bash /opt/deskmate/bin/deskmate-backup /opt/deskmate --verify --timer\n"
+        ),
+        "{service}"
+    );
     let check = std::fs::read_to_string(system.join("deskmate-backup-check.service")).unwrap();
     assert!(
         check.contains("--read-data-subset=5%%"),
@@ -338,6 +347,13 @@ fn the_watchdog_and_maintenance_timers_pass_systemd_analyze_verify_and_their_scr
     let mut args = vec!["verify", "--man=no"];
     args.extend(paths.iter().map(String::as_str));
     run("systemd-analyze", &args, dir.path());
+    let service = std::fs::read_to_string(system.join("deskmate-maintain.service")).unwrap();
+    assert!(
+        service.contains(
+            "\nExecStart=/bin/bash /opt/deskmate/bin/deskmate-maintain /opt/deskmate --timer\n"
+        ),
+        "{service}"
+    );
 
     let mut scripts = deskmate_stack::watch::scripts();
     scripts.extend(deskmate_stack::maintain::scripts());
