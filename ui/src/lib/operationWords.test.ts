@@ -40,6 +40,11 @@ describe('still working', () => {
     expect(duration(120)).toBe('2 min');
   });
 
+  it('never counts back when the clock is older than the heartbeat', () => {
+    const step = with_({ status: 'running', beat: { elapsedMs: 40_000, at: 10_500 }, lastSignAt: 10_500 });
+    expect(stillWorking(step, 10_000)).toBe('still working… 40 s');
+  });
+
   it('says so when nothing was heard for a while', () => {
     const step = with_({ status: 'running', beat: { elapsedMs: 10_000, at: 0 }, lastSignAt: 0 });
     expect(stillWorking(step, 20_000)).toBe('still working… 30 s (nothing heard for 20 s)');
@@ -118,6 +123,7 @@ describe('the result', () => {
     expect(text).toContain('operation: install');
     expect(text).toContain('state: The server is part-way.');
     expect(text).toContain('  images: not_undone [undo: rmi failed]');
+    expect(technicalText({ ...error, hint: 'The server is part-way. Look.' }, state)).toContain('hint: Look.');
     expect(technicalText({ ...error, details: { step: 'gone' } }, state)).toContain('step: gone (not in the plan)');
   });
 });

@@ -43,7 +43,8 @@ export const QUIET_AFTER_MS = 15_000;
  */
 export function stillWorking(step: StepView, now: number): string | null {
   if (step.status !== 'running' || !step.beat) return null;
-  const worked = duration((step.beat.elapsedMs + (now - step.beat.at)) / 1000);
+  // The view's clock ticks once a second, so a heartbeat may be newer than `now`.
+  const worked = duration((step.beat.elapsedMs + Math.max(0, now - step.beat.at)) / 1000);
   const quiet = now - (step.lastSignAt ?? step.beat.at);
   return quiet >= QUIET_AFTER_MS ? `still working… ${worked} (nothing heard for ${duration(quiet / 1000)})` : `still working… ${worked}`;
 }
@@ -107,7 +108,8 @@ export function technicalText(error: Failure, state: OperationState): string {
   for (const [key, value] of Object.entries(error.details)) if (key !== 'step') lines.push(`${key}: ${value}`);
   if (state.operation) lines.push(`operation: ${state.operation}`);
   if (state.state) lines.push(`state: ${state.state}`);
-  if (error.hint) lines.push(`hint: ${error.hint}`);
+  const hint = ownerHint(error, state.state);
+  if (hint) lines.push(`hint: ${hint}`);
   for (const s of state.steps) {
     if (s.status !== 'pending') lines.push(`  ${s.id}: ${s.status}${s.error ? ` (${s.error.code}: ${s.error.message})` : ''}${s.undo ? ` [undo: ${s.undo.detail}]` : ''}`);
   }
