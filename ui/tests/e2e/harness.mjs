@@ -117,10 +117,10 @@ export async function serveDist() {
   return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
 }
 
-const mockScript = readFileSync(join(here, 'tauri-mock.js'), 'utf8');
+const mockScript = readFileSync(join(here, 'runner-double.js'), 'utf8') + readFileSync(join(here, 'tauri-mock.js'), 'utf8');
 
-/** A browser page showing the app, its IPC going to the bridge (`{url, token}`). */
-export async function openApp(bridge, siteUrl, options = {}) {
+/** A headless Chromium showing the app; `setup` runs in the page before the mock. */
+async function launch(setup, options) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'deskmate-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -128,13 +128,28 @@ export async function openApp(bridge, siteUrl, options = {}) {
     args: CHROMIUM_ARGS,
     viewport: options.viewport ?? { width: 1400, height: 900 },
   });
-  const setup = `window.__bridge = ${JSON.stringify(bridge.url)};\nwindow.__bridgeToken = ${JSON.stringify(bridge.token)};\n`;
   await context.addInitScript({ content: `${setup}${mockScript}` });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await openRooms(page, siteUrl);
   return { page, context, errors };
+}
+
+/** A browser page showing the app, its IPC going to the bridge (`{url, token}`). */
+export async function openApp(bridge, siteUrl, options = {}) {
+  const opened = await launch(`window.__bridge = ${JSON.stringify(bridge.url)};\nwindow.__bridgeToken = ${JSON.stringify(bridge.token)};\n`, options);
+  await openRooms(opened.page, siteUrl);
+  return opened;
+}
+
+/**
+ * A browser page showing the app with no bridge: every command is answered by `scripts`
+ * (see tauri-mock.js), server operations by the runner double. No Rust build, no server.
+ */
+export async function openScripted(siteUrl, scripts, options = {}) {
+  const opened = await launch(`window.__bridge = null;\nwindow.__scripts = ${JSON.stringify(scripts)};\n`, options);
+  await opened.page.goto(siteUrl);
+  return opened;
 }
 
 /** Loads the app and goes to the Rooms page, where most tests start (the app opens on Home). */

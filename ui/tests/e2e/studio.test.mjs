@@ -524,8 +524,10 @@ describe('servers', () => {
     await panel.getByRole('button', { name: 'Show the plan' }).click();
     await panel.getByRole('button', { name: 'Install', exact: true }).click();
     await panel.getByText(/Point .*current at release 1\.2\.0-broken — done/).waitFor({ timeout: 120000 });
-    await panel.getByRole('button', { name: 'Cancel' }).click();
+    await panel.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('The install was cancelled.').waitFor({ timeout: 60000 });
+    // The view says what the runner put back: the first install's stack, its switch.
+    await panel.locator('section.operation[data-phase="cancelled"]').getByText(/^Stopped\./).waitFor();
     const project = basename(sshd.stackDir).toLowerCase().replace(/[^a-z0-9_-]/g, '-');
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).toString().trim();
     assert.equal(left, '', 'the cancelled install left containers');

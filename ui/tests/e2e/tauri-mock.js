@@ -2,7 +2,11 @@
 // the @tauri-apps/api boundary: every app command is forwarded to `studio-bridge`, which runs
 // the real command table over loopback HTTP (file dialogs included); the event plugin is
 // answered here.
-// `window.__bridge` is set by the test before this runs (see harness.mjs).
+// `window.__bridge` is set by the test before this runs (see harness.mjs). A test may also
+// script commands (`window.__mock.script`): a plain answer or error, or a server operation run
+// by the runner double (runner-double.js), which streams `{ event }` messages on the task's
+// channel as the real runner does and stops on `task_cancel`. With `window.__bridge` null, the
+// page runs on scripts alone (no Rust, no server), and an unscripted command is refused.
 (() => {
   const callbacks = new Map();
   const listeners = new Map();
@@ -38,7 +42,38 @@
     // Set when the window closed itself (getCurrentWindow().destroy()).
     closed: false,
     calls: [],
+    // What each scripted command answers: { answer }, { error }, or { operation: scenario }.
+    scripts: { ...(window.__scripts ?? {}) },
+    script(command, script) {
+      this.scripts[command] = script;
+    },
+    // The args each scripted command was called with, newest last.
+    scriptedCalls: [],
   };
+
+  /** The cancel flags of the scripted operations running now, by task id. */
+  const scriptedTasks = new Map();
+
+  async function scripted(cmd, args, script) {
+    window.__mock.scriptedCalls.push({ cmd, args });
+    if ('error' in script) throw script.error;
+    if (!('operation' in script)) return script.answer;
+    const scenario = script.operation;
+    // `plan: true`: the report with its plan, and no events, as the commands do.
+    if (args.plan) return { ...(scenario.report ?? {}), plan: window.__runnerDouble.planOf(scenario), planned_only: true };
+    const channel = args.onProgress;
+    let index = 0;
+    const emit = (event) => callbacks.get(channel.id)?.({ message: { event }, index: index++ });
+    const flag = { cancelled: false };
+    scriptedTasks.set(args.taskId, flag);
+    try {
+      const ended = await window.__runnerDouble.run(scenario, emit, () => flag.cancelled);
+      if ('error' in ended) throw ended.error;
+      return ended.ok;
+    } finally {
+      scriptedTasks.delete(args.taskId);
+    }
+  }
 
   async function invoke(cmd, args = {}) {
     window.__mock.calls.push(cmd);
@@ -55,6 +90,13 @@
       return null;
     }
     if (cmd.startsWith('plugin:')) throw new Error(`the mock has no ${cmd}`);
+    if (cmd === 'task_cancel' && scriptedTasks.has(args.id)) {
+      scriptedTasks.get(args.id).cancelled = true;
+      return null;
+    }
+    const script = window.__mock.scripts[cmd];
+    if (script) return scripted(cmd, args, script);
+    if (!window.__bridge) throw { code: 'test.unscripted', message: `This test gives no answer for ${cmd}.`, hint: '' };
     const channel = args.onProgress;
     const live = channel && typeof channel.id === 'number' && typeof args.taskId === 'string';
     // A long task's progress is read while it runs, so the page shows each step as it
