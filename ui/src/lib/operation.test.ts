@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CANCELLED, initial, isBusy, MAX_NOTES, reduce, type Action, type OperationState, type RunnerEvent } from './operation';
+import { CANCELLED, initial, isBusy, MAX_NOTES, reduce, type Action, type OperationState, type OperationEvent } from './operation';
 import type { PlannedStep } from './generated/PlannedStep';
 
 const LOCK_TITLE = "Take the server's deploy lock, so no other change runs at the same time";
@@ -11,11 +11,11 @@ const plan: PlannedStep[] = [
 ];
 
 /** Runs `actions` from `from`; events get a clock that moves a second each. */
-function run(events: RunnerEvent[], from: OperationState = reduce(initial(), { type: 'start', label: 'Installing' })): OperationState {
+function run(events: OperationEvent[], from: OperationState = reduce(initial(), { type: 'start', label: 'Installing' })): OperationState {
   return events.reduce((s, event, i) => reduce(s, { type: 'event', event, at: 1000 * (i + 1) }), from);
 }
-const planEvent: RunnerEvent = { kind: 'plan', operation: 'install', steps: plan };
-const lockTaken: RunnerEvent[] = [
+const planEvent: OperationEvent = { kind: 'plan', operation: 'install', steps: plan };
+const lockTaken: OperationEvent[] = [
   { kind: 'started', step: 'lock', title: LOCK_TITLE },
   { kind: 'finished', step: 'lock', changed: false, detail: 'held by alice@laptop' },
 ];
@@ -72,7 +72,7 @@ describe('the phases', () => {
 });
 
 describe('a whole run', () => {
-  const events: RunnerEvent[] = [
+  const events: OperationEvent[] = [
     planEvent,
     ...lockTaken,
     { kind: 'started', step: 'images', title: plan[1].title },
@@ -122,7 +122,7 @@ describe('a whole run', () => {
 });
 
 describe('a failure mid-way', () => {
-  const events: RunnerEvent[] = [
+  const events: OperationEvent[] = [
     planEvent,
     ...lockTaken,
     { kind: 'started', step: 'images', title: plan[1].title },
@@ -181,7 +181,7 @@ describe('a failure mid-way', () => {
 });
 
 describe('a stop', () => {
-  const before: RunnerEvent[] = [planEvent, ...lockTaken, { kind: 'started', step: 'images', title: plan[1].title }, { kind: 'progress', step: 'images', done: 3, total: null, unit: 'items' }];
+  const before: OperationEvent[] = [planEvent, ...lockTaken, { kind: 'started', step: 'images', title: plan[1].title }, { kind: 'progress', step: 'images', done: 3, total: null, unit: 'items' }];
 
   it('goes running → cancelling → cancelled, with the stopped step and what was put back', () => {
     let s = run(before);
@@ -243,7 +243,7 @@ describe('progress', () => {
 
   it('keeps notes in order, bounded', () => {
     let s = run([planEvent, { kind: 'started', step: 'images', title: 'x' }]);
-    s = run(Array.from({ length: MAX_NOTES + 5 }, (_, i) => ({ kind: 'note', step: 'images', detail: `line ${i}` }) as RunnerEvent), s);
+    s = run(Array.from({ length: MAX_NOTES + 5 }, (_, i) => ({ kind: 'note', step: 'images', detail: `line ${i}` }) as OperationEvent), s);
     const notes = step(s, 'images').notes;
     expect(notes).toHaveLength(MAX_NOTES);
     expect(notes[0]).toBe('line 5');

@@ -10,21 +10,16 @@
 //                          done event / the command settles ▼             ▼
 //                               succeeded | failed | cancelled  (─plan/start─► again)
 import type { OperationEvent } from './generated/OperationEvent';
+export type { OperationEvent };
 import type { Outcome } from './generated/Outcome';
 import type { PlannedStep } from './generated/PlannedStep';
 import type { StepReport } from './generated/StepReport';
 import type { Unit } from './generated/Unit';
 
-/**
- * The runner's `note` event ("database: 12 tables"). The contract has it; the generated union
- * gains it when the Rust side's regenerated type lands, and then this adds nothing.
- */
-export type NoteEvent = { kind: 'note'; step: string; detail: string };
-export type RunnerEvent = OperationEvent | NoteEvent;
 
 /** The message every operation's task channel carries. */
 export interface OperationMessage {
-  event: RunnerEvent;
+  event: OperationEvent;
 }
 
 /** The step the runner adds for the deploy lock; "let go" is its undo, even after a success. */
@@ -103,7 +98,7 @@ export type Action =
   | { type: 'planned'; steps: PlannedStep[] }
   | { type: 'plan-failed' }
   | { type: 'start'; label: string }
-  | { type: 'event'; event: RunnerEvent; at: number }
+  | { type: 'event'; event: OperationEvent; at: number }
   | { type: 'stop' }
   | { type: 'settled'; error?: Failure; steps?: StepReport[] }
   | { type: 'reset' };
@@ -167,7 +162,7 @@ export function reduce(state: OperationState, action: Action): OperationState {
   }
 }
 
-function apply(state: OperationState, event: RunnerEvent, at: number): OperationState {
+function apply(state: OperationState, event: OperationEvent, at: number): OperationState {
   switch (event.kind) {
     case 'plan': {
       // The runner's list is the truth (it may differ from a plan made earlier); what already

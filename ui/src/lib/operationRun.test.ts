@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OperationRun, type RunDeps } from './operationRun.svelte';
 import { AppError } from './ipc';
-import type { OperationMessage, RunnerEvent } from './operation';
+import type { OperationMessage, OperationEvent } from './operation';
 
 /** A task whose messages and answer the test gives by hand, and which records a cancel. */
 function fakeTask() {
@@ -26,7 +26,7 @@ function fakeTask() {
   return {
     deps,
     calls,
-    emit: (event: RunnerEvent) => send({ event }),
+    emit: (event: OperationEvent) => send({ event }),
     raw: (message: unknown) => send(message as OperationMessage),
     answer: (v: unknown) => settle.ok(v),
     reject: (e: unknown) => settle.fail(e),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initial, reduce, type OperationState, type RunnerEvent, type StepView } from './operation';
+import { initial, reduce, type OperationState, type OperationEvent, type StepView } from './operation';
 import { duration, formatBytes, ownerHint, percent, progressWords, stepWords, stillWorking, summary, technicalText } from './operationWords';
 
 const base: StepView = {
@@ -80,7 +80,7 @@ describe('a step in words', () => {
   });
 });
 
-function ran(events: RunnerEvent[]): OperationState {
+function ran(events: OperationEvent[]): OperationState {
   return events.reduce((s, event) => reduce(s, { type: 'event', event, at: 0 }), reduce(initial(), { type: 'start', label: 'x' }));
 }
 
