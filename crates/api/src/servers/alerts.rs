@@ -5,7 +5,9 @@
 //! the desktop notifications.
 
 use deskmate_remote::Remote;
-use deskmate_remote::install::{SpecFile, install_timers, put_files};
+use deskmate_remote::install::{SpecFile, put_files};
+use deskmate_remote::ops::alerts::{self as alerts_op, AlertsDone, AlertsSpec};
+use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_remote::watch::{self, HealthSample, Incident, WatchCheck, WatchEvent, WatchLevel};
 use deskmate_remote::{Cancel, Secret, Session, script};
 use deskmate_stack::watch::{self as files, AlertSettings};
@@ -13,8 +15,8 @@ use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
 use super::install::{stack_dir, stack_error};
-use super::release::{audit, read_answers};
-use super::{Servers, remote_error};
+use super::release::read_answers;
+use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
 /// What the owner asks of the alerts.
@@ -114,25 +116,33 @@ impl Servers {
             }
             _ => {}
         }
-        put_files(&session, &dir, &uploads, &cancel).map_err(fail)?;
+        let project = project_name(&dir);
+        let spec = AlertsSpec {
+            scope: Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: if settings.is_some() { "on" } else { "off" }.into(),
+            },
+            files: uploads,
+            remove: matches!(change, AlertsChange::Off).then(|| files::SMTP_PASSWORD.to_string()),
+            units: files::timer_units(&dir, &project, &server.user)
+                .into_iter()
+                .map(|f| plain(&f.path, f.contents))
+                .collect(),
+            staging: format!("{dir}/state/host"),
+            host_root: host_root.to_string(),
+            timer: files::timer_name(&project),
+        };
+        let mut done = AlertsDone::default();
+        Runner::new(&session, &cancel, holder(), &mut |_: &Event| {})
+            .run(alerts_op::plan(&spec), &mut done)
+            .map_err(|stopped| stopped_error(stopped, name, environment))?;
         if matches!(change, AlertsChange::Off) {
-            remove_password(&session, &dir).map_err(fail)?;
             self.secrets
                 .delete(&password_key(name, environment))
                 .map_err(fail)?;
         }
-        let timer = install_timer(&session, &dir, &server.user, host_root).map_err(fail)?;
-        audit(
-            &session,
-            &dir,
-            &match settings {
-                Some(s) => format!(
-                    "alerts on email={} smtp={}:{}",
-                    s.email, s.smtp_host, s.smtp_port
-                ),
-                None => "alerts off".to_string(),
-            },
-        );
+        let timer = done.timer;
         // A first round now, so the page has something to show and the state starts from
         // what is true today (a problem already there is e-mailed once, now).
         let mail_failed = watch::round(&session, &dir).map_err(fail)?;
@@ -301,29 +311,4 @@ fn watch_files(session: &Session, dir: &str) -> deskmate_remote::Result<Vec<Spec
         ));
     }
     Ok(uploads)
-}
-
-fn remove_password(session: &Session, dir: &str) -> deskmate_remote::Result<()> {
-    session.capture(
-        &script("rm -f -- \"$1/$2\"", &[dir, files::SMTP_PASSWORD])?,
-        4096,
-    )?;
-    Ok(())
-}
-
-/// The timer, as root or with sudo; None when this account can do neither.
-fn install_timer(
-    session: &Session,
-    dir: &str,
-    user: &str,
-    host_root: &str,
-) -> deskmate_remote::Result<Option<String>> {
-    let project = project_name(dir);
-    let units: Vec<SpecFile> = files::timer_units(dir, &project, user)
-        .into_iter()
-        .map(|f| plain(&f.path, f.contents))
-        .collect();
-    let timer = files::timer_name(&project);
-    let staging = format!("{dir}/state/host");
-    Ok(install_timers(session, &staging, host_root, &units, &[&timer])?.then_some(timer))
 }

@@ -22,6 +22,7 @@
 //! through the fake: order, a failure at each step, a cancel at each step; (5) one api
 //! function that opens the server, builds the plan and runs it.
 
+pub mod alerts;
 pub mod audit;
 pub mod backup;
 pub mod event;
