@@ -1,17 +1,20 @@
 //! `room publish|rollback` and `persona publish|rollback`: a room or persona from this
-//! computer put where the companion reads it, loaded, and checked through its backend
-//! (`deskmate-remote`'s `publish` says how). Each holds the server's deploy lock, so an
-//! update and a publish never interleave.
+//! computer put where the companion reads it, loaded, and checked through its backend, each
+//! an operation on the engine (`deskmate-remote`'s `ops::publish` says how). The runner holds
+//! the server's deploy lock, so an update and a publish never interleave, and a failure or a
+//! cancel puts back what served.
 
 use deskmate_remote::Cancel;
-use deskmate_remote::publish::{self, PersonaFiles, Publication, Published};
+use deskmate_remote::ops::{Event, Runner, Stopped};
+use deskmate_remote::publish::{
+    self, PersonaFiles, PersonaState, Publication, Published, RoomState, Target,
+};
 use deskmate_rooms::Room;
 use deskmate_stack::Environment;
 use serde_json::Value;
 
 use super::install::stack_dir;
-use super::lock::DeployLock;
-use super::{Servers, Shown, remote_error};
+use super::{Servers, Shown, remote_error, stopped_error};
 use crate::error::ApiError;
 use crate::persona::Personas;
 
@@ -28,9 +31,22 @@ impl Servers {
     ) -> Result<Published, ApiError> {
         let plan = crate::room::floor_plan_for_server(room)?;
         let room_id = room.id.clone();
-        let published = self.on_stack(name, environment, holder, "a publish", |target| {
-            publish::publish_room(target, &room_id, &|id| versioned_plan(&plan, id), cancel)
-        })?;
+        let file_of = |id: &str| versioned_plan(&plan, id);
+        let published = self.on_stack(
+            name,
+            environment,
+            holder,
+            "a publish",
+            cancel,
+            |runner, target| {
+                let mut state = RoomState::default();
+                runner.run(
+                    publish::room::publish(target, &room_id, &file_of),
+                    &mut state,
+                )?;
+                Ok(state.published(&room_id))
+            },
+        )?;
         if environment == Environment::Production
             && let Ok(png) = crate::room::thumbnail(room)
         {
@@ -48,9 +64,18 @@ impl Servers {
         to: Option<u32>,
         holder: &str,
     ) -> Result<Published, ApiError> {
-        self.on_stack(name, environment, holder, "a rollback", |target| {
-            publish::roll_back_room(target, room_id, to)
-        })
+        self.on_stack(
+            name,
+            environment,
+            holder,
+            "a rollback",
+            &Cancel::new(),
+            |runner, target| {
+                let mut state = RoomState::default();
+                runner.run(publish::room::rollback(target, room_id, to), &mut state)?;
+                Ok(state.published(room_id))
+            },
+        )
     }
 
     /// Publishes each persona (its card and DeskMate-named expression files); stops at the
@@ -94,20 +119,31 @@ impl Servers {
             }
             exported.push((stem, card_name, files, report.deskmate.len()));
         }
-        let published = self.on_stack(name, environment, holder, "a publish", |target| {
-            exported
-                .into_iter()
-                .map(|(stem, card_name, files, expressions)| {
-                    let persona = PersonaFiles {
-                        stem: &stem,
-                        card_name: &card_name,
-                        files,
-                        expressions,
-                    };
-                    publish::publish_persona(target, &persona, cancel)
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })?;
+        // One operation per persona, in turn: a failure stops there, the ones before it stay
+        // published (and that one's undo puts back what served it).
+        let published = self.on_stack(
+            name,
+            environment,
+            holder,
+            "a publish",
+            cancel,
+            |runner, target| {
+                exported
+                    .into_iter()
+                    .map(|(stem, card_name, files, expressions)| {
+                        let persona = PersonaFiles {
+                            stem,
+                            card_name,
+                            files,
+                            expressions,
+                        };
+                        let mut state = PersonaState::default();
+                        runner.run(publish::persona::publish(target, &persona), &mut state)?;
+                        Ok(state.published(&persona.stem))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            },
+        )?;
         if environment == Environment::Production {
             for (stem, png) in &portraits {
                 if published.iter().any(|p| p.name == *stem) {
@@ -127,9 +163,18 @@ impl Servers {
         to: Option<u32>,
         holder: &str,
     ) -> Result<Published, ApiError> {
-        self.on_stack(name, environment, holder, "a rollback", |target| {
-            publish::roll_back_persona(target, folder, to)
-        })
+        self.on_stack(
+            name,
+            environment,
+            holder,
+            "a rollback",
+            &Cancel::new(),
+            |runner, target| {
+                let mut state = PersonaState::default();
+                runner.run(publish::persona::rollback(target, folder, to), &mut state)?;
+                Ok(state.published(folder))
+            },
+        )
     }
 
     /// Every publish and rollback on the server, oldest first.
@@ -145,30 +190,31 @@ impl Servers {
 }
 
 impl Servers {
-    /// Runs `work` on `name`'s `environment` with the server claimed for `what`, one
-    /// session, and the deploy lock held (let go however `work` ends).
+    /// Runs `work` on `name`'s `environment` with the server claimed for `what` and one
+    /// session: `work` runs its operations with the runner it is given, which takes and lets
+    /// go of the deploy lock for each.
     fn on_stack<T>(
         &self,
         name: &str,
         environment: Environment,
         holder: &str,
         what: &'static str,
-        work: impl FnOnce(&publish::Target) -> deskmate_remote::Result<T>,
+        cancel: &Cancel,
+        work: impl FnOnce(&mut Runner, &Target) -> Result<T, Box<Stopped>>,
     ) -> Result<T, ApiError> {
         let _claim = self.busy.claim(name, what)?;
         let (server, session) = self.open_session(name)?;
         let dir = stack_dir(&server.stack_dir, environment);
-        let probe = self.proxy_probe(name, environment)?;
-        let _lock = DeployLock::take(&session, name, environment, &dir, holder, what)?;
-        let project = deskmate_stack::project_name(&dir);
-        let target = publish::Target {
-            session: &session,
-            dir: &dir,
-            project: &project,
-            probe: &probe,
-            holder,
+        let target = Target {
+            project: deskmate_stack::project_name(&dir),
+            dir,
+            environment: environment.name().into(),
+            probe: self.proxy_probe(name, environment)?,
+            holder: holder.to_string(),
         };
-        work(&target).map_err(|e| remote_error(e, name))
+        let mut quiet = |_: &Event| {};
+        let mut runner = Runner::new(&session, cancel, holder, &mut quiet);
+        work(&mut runner, &target).map_err(|stopped| stopped_error(stopped, name, environment))
     }
 }
 

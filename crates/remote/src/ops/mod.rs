@@ -31,6 +31,7 @@ pub mod install;
 pub mod lock;
 pub mod maintain;
 pub mod plan;
+pub mod publish;
 pub mod remote;
 pub mod restore;
 pub mod runner;

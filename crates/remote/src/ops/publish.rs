@@ -1,49 +1,53 @@
-//! Publishing rooms and personas to a running stack, versioned, each checked through the
-//! backend afterwards, and rolled back like a release.
+//! Publishing rooms and personas to a running stack, and rolling a publish back: four
+//! operations on the engine, each a plan of named steps inside the deploy lock (a publish
+//! changes what the companion serves, so it never interleaves with an update).
 //!
 //! DeskMate has no upload endpoint for either, so both go in as files, where its own
 //! readers look (see `shared/reference/deskmate-server.md`, §1b and §2):
 //!
-//! - **Rooms** are floor-plan templates. DeskMate reads them from `/app/templates/floor_plans`
-//!   inside the backend image and loads them into PostgreSQL with `POST
-//!   /rooms/templates/load-all`, skipping an id it already has. So each published version
-//!   gets its own id, `<room>-v<N>`: its file is kept in `shared/published/rooms/`, copied
-//!   into every running backend container (`docker cp`), loaded, then activated
+//! - **Rooms** ([`room`]) are floor-plan templates. DeskMate reads them from
+//!   `/app/templates/floor_plans` inside the backend image and loads them into PostgreSQL
+//!   with `POST /rooms/templates/load-all`, skipping an id it already has. So each published
+//!   version gets its own id, `<room>-v<N>`: its file is kept in `shared/published/rooms/`,
+//!   copied into every running backend container (`docker cp`), loaded, then activated
 //!   (`POST /rooms/floor-plans/<id>/activate`). The rows of every version stay in the
 //!   database, so a rollback activates an older id (loading its kept file again if the
 //!   database no longer has it). The check: `GET /rooms/floor-plans/active` names the id.
-//! - **Personas** are PNG cards with their expression files beside them, one folder each:
-//!   `shared/data/personas/<stem>/` (the backend's read-only `/data/personas/<stem>/`).
-//!   Every version is kept whole in `shared/published/personas/<stem>/v<N>/`; the live folder
-//!   is a copy of one of them, swapped in by renames. A folder someone put there by hand is
-//!   kept first, as `v0`. The check: the backend lists the card in that folder and finds
-//!   every expression file; if not, the folder that served before is put back.
+//!   What serves is the active floor plan, so the activation's undo activates again the
+//!   one that was active before.
+//! - **Personas** ([`persona`]) are PNG cards with their expression files beside them, one
+//!   folder each: `shared/data/personas/<stem>/` (the backend's read-only
+//!   `/data/personas/<stem>/`). Every version is kept whole in
+//!   `shared/published/personas/<stem>/v<N>/`; the live folder is a copy of one of them,
+//!   swapped in by renames. A folder someone put there by hand is kept first, as `v0`. The
+//!   check: the backend lists the card in that folder and finds every expression file. The
+//!   swap's undo puts the folder that served before back.
 //!
-//! Publishing the same content again makes no new version. The api holds the deploy lock
-//! around each publish, so an update and a publish never interleave.
+//! Publishing the same content again makes no new version. A version that never served (its
+//! publish failed or was cancelled) is removed again where that is safe, so its number is
+//! used by the next publish.
 
-mod persona;
-mod room;
+pub mod persona;
+pub mod room;
 
-pub use persona::{PersonaFiles, publish_persona, roll_back_persona};
-pub use room::{plan_id, publish_room, roll_back_room};
+#[cfg(test)]
+mod persona_tests;
+#[cfg(test)]
+mod room_tests;
+
+pub use persona::{PersonaFiles, PersonaState};
+pub use room::RoomState;
 
 use serde::Serialize;
 
+use super::{Did, Scope};
 use crate::error::Result;
-use crate::install::{ProxyProbe, refuse, run_script};
 use crate::ops::Remote;
+use crate::parts::commands::{refuse, run_script};
+use crate::parts::spec::ProxyProbe;
 
 /// Where versions are kept, under the stack folder.
-pub const PUBLISHED_DIR: &str = "shared/published";
-/// The floor-plan folder inside DeskMate's backend image.
-pub const TEMPLATES_IN_BACKEND: &str = "/app/templates/floor_plans";
-/// The largest card or expression file DeskMate's reader takes.
-pub const MAX_PERSONA_FILE: u64 = 50 << 20;
-/// In each kept persona version: the card's name, as the backend lists it.
-const CARD_NAME_FILE: &str = ".card-name";
-/// A card and DeskMate's 16 expression names, with room to spare.
-pub const MAX_PERSONA_FILES: usize = 40;
+const PUBLISHED_DIR: &str = "shared/published";
 
 /// What one publish or rollback did.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -71,6 +75,32 @@ pub struct Publication {
     pub holder: String,
 }
 
+/// The stack a publish goes to, and who publishes.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The stack folder.
+    pub dir: String,
+    /// `production` or `staging`, for the audit.
+    pub environment: String,
+    /// Its compose project (whose backend containers get a room's file).
+    pub project: String,
+    /// Its proxy, through which the backend is asked.
+    pub probe: ProxyProbe,
+    /// `user@computer`, for the publish log.
+    pub holder: String,
+}
+
+impl Target {
+    /// The audit's scope of an operation on `subject` (a room id or a persona folder).
+    fn scope(&self, subject: &str) -> Scope {
+        Scope {
+            dir: self.dir.clone(),
+            environment: self.environment.clone(),
+            subject: subject.to_string(),
+        }
+    }
+}
+
 /// A name that becomes a folder or file name on the server: refused unless plain.
 pub fn check_name(name: &str) -> Result<()> {
     let plain = !name.is_empty()
@@ -90,24 +120,10 @@ pub fn check_name(name: &str) -> Result<()> {
     }
 }
 
-/// The stack a publish goes to, and who publishes.
-#[derive(Clone, Copy)]
-pub struct Target<'a> {
-    pub session: &'a dyn Remote,
-    /// The stack folder.
-    pub dir: &'a str,
-    /// Its compose project.
-    pub project: &'a str,
-    /// Its proxy, through which the backend is asked.
-    pub probe: &'a ProxyProbe,
-    /// `user@computer`, for the log.
-    pub holder: &'a str,
-}
-
 /// The version numbers of `<prefix><N><suffix>` entries of `folder`, ascending.
-fn versions_in(session: &dyn Remote, folder: &str, prefix: &str, suffix: &str) -> Result<Vec<u32>> {
+fn versions_in(remote: &dyn Remote, folder: &str, prefix: &str, suffix: &str) -> Result<Vec<u32>> {
     let out = run_script(
-        session,
+        remote,
         "listing the published versions",
         "ls -1 -- \"$1\" 2>/dev/null || true",
         &[folder],
@@ -154,16 +170,9 @@ fn pick_older(
     })
 }
 
-/// The live version of a room: the last publish or rollback of it in the log.
-fn live_version(session: &dyn Remote, dir: &str, kind: &str, name: &str) -> Result<Option<u32>> {
-    Ok(publications(session, dir)?
-        .into_iter()
-        .rfind(|p| p.kind == kind && p.name == name)
-        .map(|p| p.version))
-}
-
-fn read(session: &dyn Remote, path: &str) -> Result<Vec<u8>> {
-    let out = session.capture(&crate::exec::script("cat -- \"$1\"", &[path])?, 8 << 20)?;
+/// A file on the server, or `publish.missing`.
+fn read(remote: &dyn Remote, path: &str) -> Result<Vec<u8>> {
+    let out = remote.capture(&crate::exec::script("cat -- \"$1\"", &[path])?, 8 << 20)?;
     if !out.exit.success() {
         return Err(refuse(
             "publish.missing",
@@ -174,31 +183,64 @@ fn read(session: &dyn Remote, path: &str) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
+/// The last step of every publish and rollback: a line in the publish log, which the app's
+/// list of publications and a room's rollback read. The runner's audit line carries the same
+/// words, so `release audit` shows who published what.
 fn record(
-    session: &dyn Remote,
-    dir: &str,
+    remote: &dyn Remote,
+    target: &Target,
     kind: &str,
     name: &str,
     version: u32,
     action: &str,
-    holder: &str,
-) -> Result<()> {
+) -> Result<Did> {
     run_script(
-        session,
+        remote,
         "recording the publish",
-        r#"mkdir -p -- "$1/shared/published" "$1/log" &&
-line="$(date -u +%Y-%m-%dT%H:%M:%SZ)	$2	$3	$4	$5	$6" &&
-printf '%s\n' "$line" >> "$1/shared/published/log.tsv" &&
-printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(id -un)" "$5 $2 $3 v$4 by $6" >> "$1/log/audit.log""#,
-        &[dir, kind, name, &version.to_string(), action, holder],
+        RECORD,
+        &[
+            &target.dir,
+            kind,
+            name,
+            &version.to_string(),
+            action,
+            &target.holder,
+        ],
     )?;
-    Ok(())
+    Ok(Did::changed(format!(
+        "{action} {kind} {name} v{version} by {}",
+        target.holder
+    )))
 }
 
-/// Every publish and rollback on the server, oldest first.
-pub fn publications(session: &dyn Remote, dir: &str) -> Result<Vec<Publication>> {
+/// `$1` the stack folder, then the log line's fields: kind, name, version, action, holder.
+const RECORD: &str = r#"mkdir -p -- "$1/shared/published" &&
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" "$3" "$4" "$5" "$6" >> "$1/shared/published/log.tsv""#;
+
+/// Runs shellcheck (as POSIX sh) on each `(name, script)`, as the server's own scripts are.
+#[cfg(test)]
+fn shellcheck(scripts: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in scripts {
+        let path = dir.path().join(format!("{name}.sh"));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        let out = std::process::Command::new("shellcheck")
+            .args(["-s", "sh"])
+            .arg(&path)
+            .output()
+            .expect("shellcheck runs (cargo xtask setup installs it)");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// Every publish and rollback on the server, oldest first (reads only; no lock).
+pub fn publications(remote: &dyn Remote, dir: &str) -> Result<Vec<Publication>> {
     let out = run_script(
-        session,
+        remote,
         "reading the publish log",
         "tail -n 2000 -- \"$1/shared/published/log.tsv\" 2>/dev/null || true",
         &[dir],
