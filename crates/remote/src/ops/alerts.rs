@@ -165,6 +165,7 @@ mod tests {
         assert!(ran.steps[2].changed);
         assert!(!ran.steps[3].changed, "{:?}", ran.steps[3]);
         assert_eq!(done.timer, None);
+        crate::ops::tests::shellcheck_sent(&fake);
     }
 
     #[test]

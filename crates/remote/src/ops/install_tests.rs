@@ -60,6 +60,7 @@ fn a_first_install_runs_every_step_in_order_inside_the_lock() {
         0,
         "nothing is undone"
     );
+    crate::ops::tests::shellcheck_sent(&fake);
 }
 
 /// The command a step sends that a test can break, by step.

@@ -223,6 +223,7 @@ mod tests {
             "the work runs inside the lock"
         );
         assert!(fake.count("maintain production 1.2.0 run=") >= 3, "audited");
+        crate::ops::tests::shellcheck_sent(&fake);
     }
 
     #[test]

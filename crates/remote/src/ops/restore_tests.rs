@@ -80,6 +80,7 @@ fn a_restore_runs_side_by_side_inside_the_lock_and_keeps_the_data_from_before() 
         fake.count("restore production 5f3a09c1aa run=") >= 6,
         "audited"
     );
+    crate::ops::tests::shellcheck_sent(&fake);
 }
 
 #[test]

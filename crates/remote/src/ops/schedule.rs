@@ -106,6 +106,7 @@ mod tests {
         assert_eq!(ids, ["lock", "files", "timers"]);
         assert_eq!(fake.count("systemctl enable --now"), 1);
         assert!(fake.file("/opt/deskmate/backups/backup.env").is_some());
+        crate::ops::tests::shellcheck_sent(&fake);
 
         let fake = server();
         fake.on("sha256sum <", Reply::ok("-\n"));

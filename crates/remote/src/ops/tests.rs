@@ -59,6 +59,42 @@ pub(crate) fn install_spec() -> InstallSpec {
     }
 }
 
+/// Runs shellcheck (POSIX sh) on every script the fake was sent (`sh -c SCRIPT sh ARGS…`, as
+/// `exec::script` builds them), so each command an operation sends is checked as the
+/// server's own scripts are. One shellcheck run for all of them.
+pub(crate) fn shellcheck_sent(fake: &RecordingFake) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for command in fake.commands() {
+        let Some(words) = shlex::split(&command) else {
+            panic!("a command that does not split as shell words: {command}");
+        };
+        let [sh, dash_c, body, ..] = &words[..] else {
+            continue;
+        };
+        if sh != "sh" || dash_c != "-c" || !seen.insert(body.clone()) {
+            continue;
+        }
+        let path = dir.path().join(format!("{}.sh", files.len()));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        files.push(path);
+    }
+    assert!(!files.is_empty(), "no script was sent");
+    let out = std::process::Command::new("shellcheck")
+        .args(["-s", "sh", "-S", "warning"])
+        .args(&files)
+        .output()
+        .expect("shellcheck runs (cargo xtask setup installs it)");
+    if !out.status.success() {
+        let mut report = String::from_utf8_lossy(&out.stdout).into_owned();
+        for (i, path) in files.iter().enumerate() {
+            report.push_str(&format!("\n--- {i}.sh ---\n{}", std::fs::read_to_string(path).unwrap()));
+        }
+        panic!("{report}");
+    }
+}
+
 /// What the steps of a test plan did, in order.
 #[derive(Default)]
 struct Log(Vec<String>);

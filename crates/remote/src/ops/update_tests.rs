@@ -106,6 +106,7 @@ fn an_update_backs_up_starts_beside_recreates_switches_watches_and_records_it_se
         detail: "database: 12 tables".into()
     }));
     assert_eq!(fake.count("step=backup outcome=done"), 1);
+    crate::ops::tests::shellcheck_sent(&fake);
 }
 
 #[test]
@@ -215,6 +216,8 @@ fn a_release_unhealthy_after_the_switch_is_rolled_back_automatically() {
     assert_eq!(stopped.undone, ["switch", "stateful", "beside"]);
     assert_eq!(sent(&fake, &["ln -sfn", "1.1.0"]), 1);
     assert_eq!(sent(&fake, &["served.tsv"]), 0);
+    // The way back's commands too.
+    crate::ops::tests::shellcheck_sent(&fake);
 }
 
 #[test]
@@ -270,4 +273,14 @@ fn an_update_is_refused_while_someone_else_holds_the_lock() {
         0,
         "another's lock is left alone"
     );
+}
+
+#[test]
+fn the_plan_shown_before_is_the_plan_that_runs() {
+    for backup_first in [true, false] {
+        let mut spec = spec(Duration::from_secs(60));
+        spec.backup_first = backup_first;
+        let compose = Compose::V2;
+        assert_eq!(spec.titles().planned(), plan(&spec, &compose).titles());
+    }
 }
