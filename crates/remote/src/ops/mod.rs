@@ -29,11 +29,13 @@ pub mod fake;
 pub mod install;
 pub mod lock;
 pub mod maintain;
+pub mod offsite;
 pub mod plan;
 pub mod remote;
 pub mod restore;
 pub mod runner;
 pub mod schedule;
+pub mod settings;
 
 pub use event::{Event, Outcome, PlannedStep, StepReport, Unit};
 pub use plan::{Cx, Did, Guard, LOCK_STEP, Plan, Scope, Step};
