@@ -17,7 +17,7 @@
 //! `init` step made stays: it is empty, and offsite data is never deleted from here.
 
 use super::{Cx, Did, Guard, Plan, Scope, Step};
-use crate::error::Result;
+use crate::error::{RemoteError, Result};
 use crate::offsite::{self, OffsiteHostKey};
 use crate::parts::commands::{refuse, run_script};
 use crate::parts::saved_files::{self, SavedFile};
@@ -279,7 +279,18 @@ fn remove(cx: &mut Cx<'_, Offsite>, spec: &OffsiteSpec) -> Result<Did> {
         "removing the offsite setting",
         r#"rm -f -- "$1/$2/target""#,
         &[&spec.scope.dir, &spec.folder],
-    )?;
+    )
+    .map_err(|e| match e {
+        RemoteError::RemoteFailed { detail, .. } => refuse(
+            "backup.target_failed",
+            format!(
+                "The offsite setting could not be removed: {}",
+                detail.trim()
+            ),
+            "Check the stack folder's permissions on the server.",
+        ),
+        other => other,
+    })?;
     Ok(Did::changed("removed target"))
 }
 

@@ -281,6 +281,16 @@ fn removing_the_target_is_undone_by_putting_it_back() {
     let stopped = result.expect_err("fails");
     assert_eq!(stopped.undone, ["remove"]);
     assert_eq!(file(&fake, "target").as_deref(), Some(OLD_TARGET));
+
+    let fake = ready();
+    fake.on(
+        "rm -f -- \"$1/$2/target\"",
+        Reply::fail(1, "rm: cannot remove: Permission denied\n"),
+    );
+    let (result, _, _) = set(&fake, &spec(Target::Remove), &Cancel::new());
+    let stopped = result.expect_err("refused");
+    assert_eq!(stopped.error.code(), "backup.target_failed");
+    assert!(stopped.error.to_string().contains("Permission denied"));
 }
 
 #[test]
