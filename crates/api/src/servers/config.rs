@@ -1,21 +1,23 @@
 //! `server config`: the stack's settings, listed (secrets as set or not, never their
 //! values), set (checked, written whole, the services that read it recreated and
 //! health-checked) and rotated (a new secret from the system's random source, in every file
-//! and, for the database password, in the database too). A change that leaves the stack
-//! unhealthy is undone, and the old setting serves again. Each change is one audit line,
-//! without the value of a secret.
+//! and, for the database password, in the database too). A change runs as the engine's
+//! `ops::settings` operation: one audit line per step, a secret named by its key alone; a
+//! change that fails, or is cancelled, is undone and the old setting serves again.
 
-use deskmate_remote::Remote;
-use deskmate_remote::install::{self as steps, SpecFile, put_files};
-use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
+use std::time::Duration;
+
+use deskmate_remote::install::compose_of;
+use deskmate_remote::ops::settings::{self, Changing, DatabasePassword, EnvEdit, SettingsSpec};
+use deskmate_remote::ops::{Event, Runner, Scope};
+use deskmate_remote::{Cancel, Secret, facts, secrets};
 use deskmate_stack::compose::{BACKEND_ENV, POSTGRES_ENV, database_url};
 use deskmate_stack::config::{self, Kind, SETTINGS};
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
 use super::install::{read_env, running_spec, stack_dir, stack_error};
-use super::release::audit;
-use super::{Servers, remote_error};
+use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -94,15 +96,13 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
         let setting = config::check(key, value.expose()).map_err(stack_error)?;
-        let line = if setting.secret() {
-            format!("config set {key} (a secret)")
-        } else {
-            format!("config set {key}={}", value.expose())
-        };
-        self.change_env(name, environment, key, &line, cancel, &mut |_, files| {
-            files.edit(BACKEND_ENV, key, value.expose());
-            Ok(())
-        })
+        let edits = vec![EnvEdit {
+            file: BACKEND_ENV.into(),
+            key: key.into(),
+            value: value.clone(),
+            secret: setting.secret(),
+        }];
+        self.change_env(name, environment, key, "set", edits, None, cancel)
     }
 
     /// A new value for a generated secret, everywhere it is used.
@@ -113,7 +113,7 @@ impl Servers {
         key: &str,
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
-        let setting = config::find(key)
+        config::find(key)
             .filter(|s| s.kind == Kind::Generated)
             .ok_or_else(|| {
                 ApiError::new(
@@ -128,42 +128,49 @@ impl Servers {
             environment.name(),
             key.to_lowercase()
         );
-        let change = self.change_env(
-            name,
-            environment,
-            key,
-            &format!("config rotate {key}"),
-            cancel,
-            &mut |session, files| {
-                if key == "POSTGRES_PASSWORD" {
-                    // The database first: the backend's next connection uses the new one.
-                    set_database_password(session, files.project(), &new)?;
-                    files.edit(POSTGRES_ENV, key, new.expose());
-                    files.edit(BACKEND_ENV, "DATABASE_URL", &database_url(new.expose()));
-                } else {
-                    files.edit(BACKEND_ENV, key, new.expose());
-                }
-                Ok(())
-            },
-        )?;
+        let secret = |file: &str, key: &str, value: Secret| EnvEdit {
+            file: file.into(),
+            key: key.into(),
+            value,
+            secret: true,
+        };
+        let (edits, database) = if key == "POSTGRES_PASSWORD" {
+            // In the database first (a step of its own), then in both files.
+            let url = Secret::new(database_url(new.expose()));
+            (
+                vec![
+                    secret(POSTGRES_ENV, key, new.clone()),
+                    secret(BACKEND_ENV, "DATABASE_URL", url),
+                ],
+                Some(DatabasePassword {
+                    new: new.clone(),
+                    file: POSTGRES_ENV.into(),
+                    key: key.into(),
+                }),
+            )
+        } else {
+            (vec![secret(BACKEND_ENV, key, new.clone())], None)
+        };
+        let change = self.change_env(name, environment, key, "rotate", edits, database, cancel)?;
         self.secrets
             .set(&keychain, &new)
             .map_err(|e| remote_error(e, name))?;
-        debug_assert!(setting.secret());
         Ok(change)
     }
 
-    /// Edits the env files under the deploy lock, recreates what reads them and checks
-    /// health; on failure puts the old files back (and, through `undo`, the old database
-    /// password) and brings the old state up again.
+    /// The change as an operation (`ops::settings`): under the deploy lock, the env files
+    /// edited, what reads them recreated and health-checked; on failure or cancel the old
+    /// files (and the old database password) go back and the old setting serves again.
+    #[allow(clippy::too_many_arguments)]
     fn change_env(
         &self,
         name: &str,
         environment: Environment,
         key: &str,
-        audit_line: &str,
+        verb: &'static str,
+        edits: Vec<EnvEdit>,
+        database: Option<DatabasePassword>,
         cancel: &Cancel,
-        edit: &mut dyn FnMut(&Session, &mut EnvFiles) -> Result<(), ApiError>,
     ) -> Result<ConfigChange, ApiError> {
         let _claim = self.busy.claim(name, "a settings change")?;
         let (server, session) = self.open_session(name)?;
@@ -172,178 +179,41 @@ impl Servers {
         let installed =
             self.installed(name, environment, "config.not_installed", "to configure")?;
         let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-        let compose = steps::compose_of(&facts).map_err(fail)?;
-        // Let go however this ends.
-        let _lock = super::lock::DeployLock::take(
-            &session,
-            name,
-            environment,
-            &dir,
-            &super::holder(),
-            "a settings change",
-        )?;
-        let mut files = EnvFiles::read(&session, &dir)?;
-        let before = files.clone();
-        edit(&session, &mut files)?;
-        // Back to what served: the old files, the old password in the database.
-        let undo = |files: &EnvFiles| {
-            let _ = put_files(&session, &dir, &before.changed(files), &Cancel::new());
-            if let Some(old) = before.value(POSTGRES_ENV, "POSTGRES_PASSWORD")
-                && files.value(POSTGRES_ENV, "POSTGRES_PASSWORD") != Some(old)
-            {
-                let _ = set_database_password(&session, &files.project, &Secret::new(old));
-            }
+        let compose = compose_of(&facts).map_err(fail)?;
+        let services: Vec<String> = config::find(key)
+            .map(|s| s.services.iter().map(|x| x.to_string()).collect())
+            .unwrap_or_default();
+        let spec = SettingsSpec {
+            scope: Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: key.into(),
+            },
+            verb,
+            key: key.into(),
+            files: vec![BACKEND_ENV.into(), POSTGRES_ENV.into()],
+            edits,
+            set_line: config::set_line,
+            database,
+            services: services.clone(),
+            running: running_spec(
+                &dir,
+                project_name(&dir),
+                environment,
+                &installed,
+                Duration::from_secs(180),
+            ),
+            compose,
+            proxy_wait: Duration::from_secs(90),
         };
-        if let Err(err) = put_files(&session, &dir, &files.changed(&before), cancel) {
-            undo(&files);
-            return Err(fail(err));
-        }
-        let spec = running_spec(
-            &dir,
-            project_name(&dir),
-            environment,
-            &installed,
-            std::time::Duration::from_secs(180),
-        );
-        if let Err(err) = steps::apply(&session, &spec, &compose, cancel) {
-            undo(&files);
-            let back = steps::apply(&session, &spec, &compose, &Cancel::new());
-            let e = ApiError::new(
-                "config.unhealthy",
-                format!(
-                    "with the new {key}, DeskMate did not turn healthy ({}); {}",
-                    remote_error(err, name).message,
-                    if back.is_ok() {
-                        "the old setting is back and serves"
-                    } else {
-                        "putting the old setting back did not bring it up either"
-                    }
-                ),
-                "read the backend's logs (server logs) to see why the new value was refused",
-            );
-            return Err(e.with_detail("key", key));
-        }
-        audit(&session, &dir, audit_line);
+        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
+            .run(settings::plan(&spec), &mut Changing::default())
+            .map_err(|stopped| stopped_error(stopped, name, environment).with_detail("key", key))?;
         Ok(ConfigChange {
             server: name.to_string(),
             environment: environment.name(),
             key: key.to_string(),
-            restarted: config::find(key)
-                .map(|s| s.services.iter().map(|x| x.to_string()).collect())
-                .unwrap_or_default(),
+            restarted: services,
         })
     }
-}
-
-/// `backend.env` and `postgres.env` as they are on the server, edited in memory.
-#[derive(Clone)]
-struct EnvFiles {
-    project: String,
-    backend: String,
-    postgres: String,
-}
-
-impl EnvFiles {
-    fn read(session: &Session, dir: &str) -> Result<EnvFiles, ApiError> {
-        let fail = |e| remote_error(e, "the server");
-        let backend = read_env(session, dir, BACKEND_ENV).map_err(fail)?;
-        let postgres = read_env(session, dir, POSTGRES_ENV).map_err(fail)?;
-        if backend.is_empty() || postgres.is_empty() {
-            return Err(ApiError::new(
-                "config.not_installed",
-                "the stack's settings files are not on the server",
-                "install DeskMate first (or again: it keeps the data)",
-            ));
-        }
-        Ok(EnvFiles {
-            project: project_name(dir),
-            backend,
-            postgres,
-        })
-    }
-
-    fn project(&self) -> &str {
-        &self.project
-    }
-
-    fn text(&mut self, path: &str) -> &mut String {
-        if path == POSTGRES_ENV {
-            &mut self.postgres
-        } else {
-            &mut self.backend
-        }
-    }
-
-    fn edit(&mut self, path: &str, key: &str, value: &str) {
-        let text = self.text(path);
-        *text = config::set_line(text, key, value);
-    }
-
-    fn value(&self, path: &str, key: &str) -> Option<&str> {
-        let text = if path == POSTGRES_ENV {
-            &self.postgres
-        } else {
-            &self.backend
-        };
-        text.lines()
-            .filter_map(|l| l.split_once('='))
-            .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
-    }
-
-    /// The files that differ from `other`, as secret (0600) uploads.
-    fn changed(&self, other: &EnvFiles) -> Vec<SpecFile> {
-        [
-            (BACKEND_ENV, &self.backend, &other.backend),
-            (POSTGRES_ENV, &self.postgres, &other.postgres),
-        ]
-        .into_iter()
-        .filter(|(_, mine, theirs)| mine != theirs)
-        .map(|(path, mine, _)| SpecFile {
-            path: path.to_string(),
-            contents: mine.clone().into_bytes(),
-            secret: true,
-        })
-        .collect()
-    }
-}
-
-/// `ALTER USER` in the running database, the statement on stdin (never a command line).
-/// The password is the app's own (letters and digits), so it quotes plainly.
-fn set_database_password(
-    session: &Session,
-    project: &str,
-    password: &Secret,
-) -> Result<(), ApiError> {
-    let fail = |e| remote_error(e, "the server");
-    debug_assert!(password.expose().chars().all(|c| c.is_ascii_alphanumeric()));
-    let statement = format!(
-        "ALTER USER deskmate WITH PASSWORD '{}';\n",
-        password.expose()
-    );
-    let out = session
-        .capture_with_input(
-            &script(
-                r#"c=$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter label=com.docker.compose.service=postgres | head -n 1)
-[ -n "$c" ] || { echo "the database is not running" >&2; exit 1; }
-exec docker exec -i "$c" psql -X -q -v ON_ERROR_STOP=1 -U deskmate -d deskmate"#,
-                &[project],
-            )
-            .map_err(fail)?,
-            Some(&mut statement.as_bytes()),
-            64 * 1024,
-        )
-        .map_err(fail)?;
-    if !out.exit.success() {
-        return Err(ApiError::new(
-            "config.database_refused",
-            format!(
-                "the database did not take the new password: {}",
-                out.stderr_tail().trim()
-            ),
-            "nothing was changed; check that the database runs (server health)",
-        ));
-    }
-    Ok(())
 }

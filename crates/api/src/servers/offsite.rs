@@ -7,16 +7,17 @@
 //! public key there. `deskmate-offsite --init` then proves the whole path by finding or
 //! making the offsite repository.
 
-use deskmate_remote::Remote;
-use deskmate_remote::install::{SpecFile, put_files};
-use deskmate_remote::offsite::{self, OffsiteHostKey};
-use deskmate_remote::{Cancel, Secret, script};
+use deskmate_remote::install::SpecFile;
+use deskmate_remote::offsite::OffsiteHostKey;
+use deskmate_remote::ops::offsite::{self as operation, Offsite, OffsiteSpec, Target};
+use deskmate_remote::ops::{Event, Runner, Scope};
+use deskmate_remote::{Cancel, Secret};
 use deskmate_stack::Environment;
 use deskmate_stack::backup::{self as scripts, SftpTarget};
 use serde::{Deserialize, Serialize};
 
 use super::install::stack_dir;
-use super::{Servers, remote_error};
+use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
 /// What `backup target` is asked to do.
@@ -69,25 +70,14 @@ pub(super) struct KeptTarget {
 impl KeptTarget {
     /// The files of an offsite folder (`shared/env/offsite` or `shared/env/from`).
     pub fn files(&self, folder: &str) -> Vec<SpecFile> {
-        let file = |name: &str, contents: &str, secret: bool| SpecFile {
-            path: format!("{folder}/{name}"),
-            contents: contents.as_bytes().to_vec(),
-            secret,
-        };
-        let mut files = vec![
-            file("target", &format!("{}\n", self.target), false),
-            file("port", &format!("{}\n", self.port), false),
-        ];
-        if !self.known_hosts.is_empty() {
-            files.push(file("known_hosts", &self.known_hosts, false));
-        }
-        if !self.key.is_empty() {
-            files.push(file("key", &self.key, true));
-        }
-        if !self.s3_env.is_empty() {
-            files.push(file("s3.env", &self.s3_env, true));
-        }
-        files
+        operation::folder_files(
+            folder,
+            &self.target,
+            self.port,
+            &self.known_hosts,
+            &self.key,
+            &self.s3_env,
+        )
     }
 }
 
@@ -96,7 +86,9 @@ pub(super) fn target_key(name: &str, environment: Environment) -> String {
 }
 
 impl Servers {
-    /// Sets (or removes) where the stack's verified backups are copied offsite.
+    /// Sets (or removes) where the stack's verified backups are copied offsite, as the
+    /// engine's `ops::offsite` operation: audited, and on failure the previous target's
+    /// files put back, so the server copies where it copied before (or nowhere).
     pub fn backup_target(
         &self,
         name: &str,
@@ -105,8 +97,8 @@ impl Servers {
     ) -> Result<TargetReport, ApiError> {
         let _claim = self.busy.claim(name, "an offsite setting")?;
         let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
         let dir = stack_dir(&server.stack_dir, environment);
+        // A target change has no Cancel of its own to offer (its api has none).
         let cancel = Cancel::new();
         let mut report = TargetReport {
             server: name.to_string(),
@@ -118,33 +110,10 @@ impl Servers {
             host_keys: Vec::new(),
             next: String::new(),
         };
-        let kept = match request {
-            TargetRequest::Remove => {
-                let out = session
-                    .capture(
-                        &script(r#"rm -f "$1/$2/target""#, &[&dir, scripts::OFFSITE_DIR])
-                            .map_err(fail)?,
-                        4096,
-                    )
-                    .map_err(fail)?;
-                if !out.exit.success() {
-                    return Err(ApiError::new(
-                        "backup.target_failed",
-                        format!(
-                            "the offsite setting could not be removed: {}",
-                            out.stderr_tail().trim()
-                        ),
-                        "check the stack folder's permissions on the server",
-                    ));
-                }
-                self.secrets
-                    .delete(&target_key(name, environment))
-                    .map_err(fail)?;
-                report.next =
-                    "Backups stay on the server only. What was copied offsite is still there."
-                        .into();
-                return Ok(report);
-            }
+        // What to do next when the host key is not pinned yet (SFTP without a fingerprint).
+        let mut unpinned = String::new();
+        let target = match request {
+            TargetRequest::Remove => Target::Remove,
             TargetRequest::Sftp { url, fingerprint } => {
                 let target = SftpTarget::parse(url).map_err(|why| {
                     ApiError::new(
@@ -163,56 +132,16 @@ impl Servers {
                     ));
                 }
                 self.prepare(name, &session, &dir, environment, &cancel)?;
-                let probe =
-                    offsite::probe(&session, &dir, &target.host, target.port).map_err(fail)?;
-                report.public_key = Some(probe.public_key.clone());
-                report.host_keys = probe.host_keys.clone();
                 report.target = Some(target.restic_repository());
-                if probe.host_keys.is_empty() {
-                    return Err(ApiError::new(
-                        "backup.offsite_unreachable",
-                        format!(
-                            "{name} could not reach {}:{} for its host key",
-                            target.host, target.port
-                        ),
-                        "check the address and port, and that the offsite machine runs sshd and lets this server in",
-                    ));
-                }
-                let Some(given) = fingerprint else {
-                    report.next = format!(
-                        "Compare the host key fingerprint with the one the offsite machine shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there); add the public key to ~{}/.ssh/authorized_keys on {}; then set the target again with that fingerprint.",
-                        target.user, target.host
-                    );
-                    return Ok(report);
-                };
-                let pinned: Vec<&OffsiteHostKey> = probe
-                    .host_keys
-                    .iter()
-                    .filter(|k| k.fingerprint == *given)
-                    .collect();
-                if pinned.is_empty() {
-                    return Err(ApiError::new(
-                        "backup.host_key_mismatch",
-                        format!(
-                            "{}:{} presented {}, not the fingerprint {given} you gave",
-                            target.host,
-                            target.port,
-                            probe
-                                .host_keys
-                                .iter()
-                                .map(|k| k.fingerprint.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        "nothing was sent there; check the fingerprint on the offsite machine itself",
-                    ));
-                }
-                KeptTarget {
-                    target: target.restic_repository(),
+                unpinned = format!(
+                    "Compare the host key fingerprint with the one the offsite machine shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there); add the public key to ~{}/.ssh/authorized_keys on {}; then set the target again with that fingerprint.",
+                    target.user, target.host
+                );
+                Target::Sftp {
+                    repository: target.restic_repository(),
+                    host: target.host.clone(),
                     port: target.port,
-                    known_hosts: pinned.iter().map(|k| format!("{}\n", k.line)).collect(),
-                    key: offsite::read_key(&session, &dir).map_err(fail)?,
-                    s3_env: String::new(),
+                    fingerprint: fingerprint.clone(),
                 }
             }
             TargetRequest::S3 {
@@ -220,7 +149,7 @@ impl Servers {
                 access_key,
                 secret_key,
             } => {
-                let target = scripts::s3_repository(url).map_err(|why| {
+                let repository = scripts::s3_repository(url).map_err(|why| {
                     ApiError::new(
                         "usage.bad_target",
                         why,
@@ -236,34 +165,90 @@ impl Servers {
                     ));
                 }
                 self.prepare(name, &session, &dir, environment, &cancel)?;
-                report.target = Some(target.clone());
-                KeptTarget {
-                    target,
-                    port: 0,
-                    known_hosts: String::new(),
-                    key: String::new(),
-                    s3_env: format!(
+                report.target = Some(repository.clone());
+                Target::S3 {
+                    repository,
+                    env: Secret::new(format!(
                         "AWS_ACCESS_KEY_ID='{}'\nAWS_SECRET_ACCESS_KEY='{}'\n",
                         access_key.expose(),
                         secret_key.expose()
-                    ),
+                    )),
                 }
             }
         };
-        put_files(&session, &dir, &kept.files(scripts::OFFSITE_DIR), &cancel).map_err(fail)?;
-        // The keychain copy first: even if the check below fails, the setting on the server
-        // and the owner's copy agree.
+        let subject = match &target {
+            Target::Sftp { .. } => "sftp",
+            Target::S3 { .. } => "s3",
+            Target::Remove => "none",
+        };
+        let spec = OffsiteSpec {
+            scope: Scope {
+                dir,
+                environment: environment.name().into(),
+                subject: subject.into(),
+            },
+            folder: scripts::OFFSITE_DIR.into(),
+            target,
+        };
+        let mut found = Offsite::default();
+        let ran = Runner::new(&session, &cancel, holder(), &mut |_: &Event| {})
+            .run(operation::plan(&spec), &mut found);
+        report.public_key = found.public_key.clone();
+        report.host_keys = found.host_keys.clone();
+        if let Err(stopped) = ran {
+            // Not reached: most often the server's key is not authorized there yet.
+            let at_init = stopped.step == "init";
+            let mut err = stopped_error(stopped, name, environment);
+            if let (true, Some(key)) = (at_init, &report.public_key) {
+                err.hint = format!("{} The server's public key: {key}", err.hint);
+            }
+            return Err(err);
+        }
+        let fail = |e| remote_error(e, name);
+        // The owner's copy follows the server's only once the server's is proven (a
+        // failure put the server's back as it was, so the two still agree).
+        let kept = match spec.target {
+            Target::Remove => {
+                self.secrets
+                    .delete(&target_key(name, environment))
+                    .map_err(fail)?;
+                report.next =
+                    "Backups stay on the server only. What was copied offsite is still there."
+                        .into();
+                return Ok(report);
+            }
+            Target::Sftp {
+                fingerprint: None, ..
+            } => {
+                report.next = unpinned;
+                return Ok(report);
+            }
+            Target::Sftp {
+                repository, port, ..
+            } => KeptTarget {
+                target: repository,
+                port,
+                known_hosts: found.known_hosts.clone(),
+                key: found
+                    .key
+                    .as_ref()
+                    .map(|k| k.expose().to_string())
+                    .unwrap_or_default(),
+                s3_env: String::new(),
+            },
+            Target::S3 { repository, env } => KeptTarget {
+                target: repository,
+                port: 0,
+                known_hosts: String::new(),
+                key: String::new(),
+                s3_env: env.expose().to_string(),
+            },
+        };
         let blob = serde_json::to_string(&kept).expect("a target serializes");
         self.secrets
             .set(&target_key(name, environment), &Secret::new(blob))
             .map_err(fail)?;
-        report.repository_created = offsite::init(&session, &dir, &cancel).map_err(|e| {
-            let mut err = fail(e);
-            if let Some(key) = &report.public_key {
-                err.hint = format!("{} The server's public key: {key}", err.hint);
-            }
-            err
-        })?;
+        report.repository_created = found.repository_created;
         report.ready = true;
         report.next =
             "Each verified backup is now copied there; the list of backups shows which.".into();

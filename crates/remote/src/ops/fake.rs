@@ -70,6 +70,8 @@ struct Inner {
     rules: Vec<Rule>,
     calls: Vec<Call>,
     files: BTreeMap<String, Vec<u8>>,
+    /// What each command that had input got on stdin, by command.
+    stdin: Vec<(String, Vec<u8>)>,
 }
 
 /// See the module's documentation.
@@ -126,6 +128,18 @@ impl RecordingFake {
             .count()
     }
 
+    /// What the commands containing `needle` got on stdin, in order (a secret goes there,
+    /// never on the command line).
+    pub fn stdin(&self, needle: &str) -> Vec<String> {
+        self.inner
+            .borrow()
+            .stdin
+            .iter()
+            .filter(|(command, _)| command.contains(needle))
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+            .collect()
+    }
+
     /// What was put at `path`, if anything.
     pub fn file(&self, path: &str) -> Option<Vec<u8>> {
         self.inner.borrow().files.get(path).cloned()
@@ -173,6 +187,10 @@ impl Remote for RecordingFake {
                 .reader
                 .read_to_end(&mut sink)
                 .map_err(|e| RemoteError::io("stdin", e))?;
+            self.inner
+                .borrow_mut()
+                .stdin
+                .push((command.to_string(), sink));
         }
         let reply = self.answer(Call::Exec(command.to_string()), command);
         if cancel.is_cancelled() {

@@ -30,12 +30,14 @@ pub mod fake;
 pub mod install;
 pub mod lock;
 pub mod maintain;
+pub mod offsite;
 pub mod plan;
 pub mod publish;
 pub mod remote;
 pub mod restore;
 pub mod runner;
 pub mod schedule;
+pub mod settings;
 pub mod update;
 
 pub use event::{Event, Outcome, PlannedStep, StepReport, Unit};

@@ -89,7 +89,10 @@ pub(crate) fn shellcheck_sent(fake: &RecordingFake) {
     if !out.status.success() {
         let mut report = String::from_utf8_lossy(&out.stdout).into_owned();
         for (i, path) in files.iter().enumerate() {
-            report.push_str(&format!("\n--- {i}.sh ---\n{}", std::fs::read_to_string(path).unwrap()));
+            report.push_str(&format!(
+                "\n--- {i}.sh ---\n{}",
+                std::fs::read_to_string(path).unwrap()
+            ));
         }
         panic!("{report}");
     }

@@ -301,10 +301,9 @@ pub(crate) fn diagnose(
     (logs.trim_end().to_string(), health.trim_end().to_string())
 }
 
-/// Leaves nothing running and no `current` after a first install that failed; volumes (the
-/// data) are kept.
-/// Stops the detached `compose up`, if it still runs, and waits (10 s at most) for it to go.
-fn stop_compose_up(session: &dyn Remote, spec: &InstallSpec) {
+/// Stops the detached `compose up`, if it still runs, and waits (10 s at most) for it to go:
+/// one given up on (a cancel) would go on changing the stack under the way back.
+pub(crate) fn stop_compose_up(session: &dyn Remote, spec: &InstallSpec) {
     let _ = run_script(
         session,
         "stopping compose",
@@ -315,6 +314,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 "$p" 2>/
     );
 }
 
+/// Leaves nothing running and no `current` after a first install that failed; volumes (the
+/// data) are kept.
 pub(crate) fn stop_failed(session: &dyn Remote, spec: &InstallSpec, compose: &Compose) {
     // A compose still waiting in the background would start what `down` removes.
     stop_compose_up(session, spec);

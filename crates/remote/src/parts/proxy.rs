@@ -18,11 +18,25 @@ pub(crate) fn wait_through_proxy(
     probe: &ProxyProbe,
     cancel: &Cancel,
 ) -> Result<std::result::Result<(), String>> {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    wait_through_proxy_within(session, probe, Duration::from_secs(90), cancel)
+}
+
+/// [`wait_through_proxy`] for up to `within`.
+pub(crate) fn wait_through_proxy_within(
+    session: &dyn Remote,
+    probe: &ProxyProbe,
+    within: Duration,
+    cancel: &Cancel,
+) -> Result<std::result::Result<(), String>> {
+    let deadline = Instant::now() + within;
     let mut answer = through_proxy(session, probe);
-    while answer.is_err() && Instant::now() < deadline {
+    while answer.is_err() {
         check_cancel(cancel)?;
-        std::thread::sleep(Duration::from_secs(1));
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1).min(left));
         answer = through_proxy(session, probe);
     }
     Ok(answer)
