@@ -282,7 +282,6 @@ impl<'r> Runner<'r> {
             to_undo.push(at);
         }
         let mut undone = Vec::new();
-        let mut put_back = Vec::new();
         let mut not_undone = Vec::new();
         let never = Cancel::new();
         for index in to_undo.into_iter().rev() {
@@ -313,9 +312,8 @@ impl<'r> Runner<'r> {
                         did.changed,
                         &did.detail,
                     );
-                    // An undo that found nothing to put back put nothing back; either way
-                    // what the step did is no longer there (an earlier undo took it).
-                    put_back.push(step.id);
+                    // An undo that says "unchanged" left the step's change in place (it
+                    // could not, or need not, be put back): it stays among the kept ones.
                     if did.changed {
                         undone.push(step.id);
                     }
@@ -338,7 +336,7 @@ impl<'r> Runner<'r> {
             }
         }
         self.let_go(held.take(), &audit);
-        let kept = kept_changes(&reports, &put_back);
+        let kept = kept_changes(&reports, &undone);
         Err(self.stop(error, failed_id, reports, undone, not_undone, kept))
     }
 
@@ -433,10 +431,10 @@ fn words(error: &RemoteError) -> String {
     format!("{}: {said}", error.code())
 }
 
-/// The titles of the finished steps that changed something and whose undo did not run.
-fn kept_changes(done: &[StepReport], put_back: &[&'static str]) -> Vec<String> {
+/// The titles of the finished steps that changed something and were not put back.
+fn kept_changes(done: &[StepReport], undone: &[&'static str]) -> Vec<String> {
     done.iter()
-        .filter(|s| s.changed && !put_back.contains(&s.id))
+        .filter(|s| s.changed && !undone.contains(&s.id))
         .map(|s| s.title.clone())
         .collect()
 }

@@ -187,14 +187,19 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
                     stateless.join(" and ")
                 )))
             })
+            // "Changed" means the step's change is gone now: the switch's undo may have
+            // removed the new containers already.
             .undo(move |cx: &mut C| {
-                let removed =
-                    rollout::remove_release(cx.remote, new, &cx.state.outdated.stateless)?;
-                Ok(Did::either(
-                    removed,
-                    format!("{version}'s new containers removed"),
-                    "no new container to remove",
-                ))
+                let stateless = &cx.state.outdated.stateless;
+                if stateless.is_empty() {
+                    return Ok(Did::unchanged("no new container was started"));
+                }
+                let removed = rollout::remove_release(cx.remote, new, stateless)?;
+                Ok(Did::changed(if removed {
+                    format!("{version}'s new containers removed")
+                } else {
+                    format!("{version}'s new containers are gone")
+                }))
             }),
         )
         .step(
@@ -212,15 +217,17 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
             })
             .undo(move |cx: &mut C| {
                 let recreated = std::mem::take(&mut cx.state.recreated);
+                if recreated.is_empty() {
+                    return Ok(Did::unchanged("nothing was recreated"));
+                }
                 let back = spec.previous_spec();
                 for service in &recreated {
                     rollout::recreate(cx.remote, &back, compose, service, cx.cancel)?;
                 }
-                Ok(Did::either(
-                    !recreated.is_empty(),
-                    format!("{previous}'s {} back and healthy", recreated.join(", ")),
-                    "nothing was recreated",
-                ))
+                Ok(Did::changed(format!(
+                    "{previous}'s {} back and healthy",
+                    recreated.join(", ")
+                )))
             }),
         )
         .step(

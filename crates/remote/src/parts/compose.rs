@@ -253,7 +253,7 @@ fn compose_outcome(session: &dyn Remote, spec: &InstallSpec) -> ComposeOutcome {
     let out = run_script(
         session,
         "reading compose's outcome",
-        "s=$(cat \"$1/log/compose-up.status\" 2>/dev/null) || { echo running; exit 0; }; [ \"$s\" = 0 ] && { echo done; exit 0; }; echo failed; tail -n 8 \"$1/log/compose-up.log\"",
+        "s=$(cat \"$1/log/compose-up.status\" 2>/dev/null) || { echo running; exit 0; }; [ \"$s\" = 0 ] && { echo \"done\"; exit 0; }; echo failed; tail -n 8 \"$1/log/compose-up.log\"",
         &[&spec.dir],
     );
     match out {
