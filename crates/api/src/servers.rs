@@ -30,6 +30,7 @@ mod lock;
 mod logs;
 mod maintain;
 mod offsite;
+mod opened;
 mod pictures;
 mod publish;
 mod release;

@@ -14,7 +14,8 @@ use deskmate_stack::watch::{self as files, AlertSettings};
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
-use super::install::{stack_dir, stack_error};
+use super::install::stack_error;
+use super::opened::Opened;
 use super::release::read_answers;
 use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
@@ -82,10 +83,13 @@ impl Servers {
         if let AlertsChange::On { settings, .. } = change {
             settings.check().map_err(stack_error)?;
         }
-        let _claim = self.busy.claim(name, "the alert settings")?;
-        let (server, session) = self.open_session(name)?;
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("the alert settings"))?;
         let fail = |e| remote_error(e, name);
-        let dir = stack_dir(&server.stack_dir, environment);
         let cancel = Cancel::new();
         let settings = match change {
             AlertsChange::On { settings, .. } => Some(settings),
@@ -218,9 +222,12 @@ impl Servers {
 
     /// A test e-mail, sent now by the server with the settings the watchdog uses.
     pub fn alerts_test(&self, name: &str, environment: Environment) -> Result<String, ApiError> {
-        let _claim = self.busy.claim(name, "a test e-mail")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("a test e-mail"))?;
         watch::send_test(&session, &dir).map_err(|e| remote_error(e, name))?;
         let state = watch::read(&session, &dir).map_err(|e| remote_error(e, name))?;
         Ok(setting(&state.settings, "ALERT_EMAIL").unwrap_or_default())
@@ -239,9 +246,8 @@ impl Servers {
             true => Some(self.busy.claim(name, "a watchdog round")?),
             false => None,
         };
-        let (server, session) = self.open_session(name)?;
+        let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         let fail = |e| remote_error(e, name);
-        let dir = stack_dir(&server.stack_dir, environment);
         if round_now {
             put_files(
                 &session,

@@ -8,16 +8,17 @@
 
 use deskmate_remote::Remote;
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
-use deskmate_remote::install::{self as steps, SpecFile, StepReport, put_files};
+use deskmate_remote::install::{SpecFile, StepReport, put_files};
 use deskmate_remote::ops::backup::{self as backup_op, BackedUp};
 use deskmate_remote::ops::restore::{self as operation, RestoreSpec, Restoring};
 use deskmate_remote::ops::schedule::{self, ScheduleSpec};
 use deskmate_remote::ops::{Event, Runner, Scope, Stopped};
-use deskmate_remote::{Cancel, Secret, Session, facts, script, secrets};
+use deskmate_remote::{Cancel, Secret, Session, script, secrets};
 use deskmate_stack::{Environment, backup as scripts, project_name};
 use serde::Serialize;
 
-use super::install::{read_data_volumes, running_spec, stack_dir};
+use super::install::{read_data_volumes, running_spec};
+use super::opened::Opened;
 use super::{Servers, holder, now, remote_error, stopped_error};
 use crate::error::ApiError;
 
@@ -51,9 +52,12 @@ impl Servers {
         on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<BackupOutcome, ApiError> {
-        let _claim = self.busy.claim(name, "a backup")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("a backup"))?;
         self.prepare(name, &session, &dir, environment, cancel)?;
         let scope = Scope {
             dir,
@@ -81,8 +85,7 @@ impl Servers {
         name: &str,
         environment: Environment,
     ) -> Result<Vec<Backup>, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         backup::list(&session, &dir).map_err(|e| remote_error(e, name))
     }
 
@@ -95,9 +98,12 @@ impl Servers {
         on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<VerifyReport, ApiError> {
-        let _claim = self.busy.claim(name, "a backup check")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("a backup check"))?;
         self.prepare(name, &session, &dir, environment, cancel)?;
         let scope = Scope {
             dir,
@@ -235,14 +241,16 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<RestoreReport, ApiError> {
         let started = std::time::Instant::now();
-        let _claim = self.busy.claim(name, "a restore")?;
-        let (server, session) = self.open_session(name)?;
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("a restore"))?;
         let fail = |e| remote_error(e, name);
-        let dir = stack_dir(&server.stack_dir, environment);
         let installed =
             self.installed(name, environment, "backup.not_installed", "to restore into")?;
-        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-        let compose = steps::compose_of(&facts).map_err(fail)?;
+        let compose = self.compose_on(name, &server, &session)?;
         self.prepare(name, &session, &dir, environment, cancel)?;
         // From another server's copy: the lock first, before that copy's description is put
         // in place below (one folder), so a restore refused by the lock never touches what a
@@ -499,9 +507,12 @@ impl Servers {
         let time = scripts::check_time(at).map_err(|why| {
             ApiError::new("usage.bad_time", why, "give the time as HH:MM, like 03:30")
         })?;
-        let _claim = self.busy.claim(name, "a backup schedule")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("a backup schedule"))?;
         let cancel = Cancel::new();
         self.prepare(name, &session, &dir, environment, &cancel)?;
         let project = project_name(&dir);

@@ -7,16 +7,16 @@
 
 use std::time::Duration;
 
-use deskmate_remote::install::compose_of;
 use deskmate_remote::ops::settings::{self, Changing, DatabasePassword, EnvEdit, SettingsSpec};
 use deskmate_remote::ops::{Event, Runner, Scope};
-use deskmate_remote::{Cancel, Secret, facts, secrets};
+use deskmate_remote::{Cancel, Secret, secrets};
 use deskmate_stack::compose::{BACKEND_ENV, POSTGRES_ENV, database_url};
 use deskmate_stack::config::{self, Kind, SETTINGS};
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
-use super::install::{read_env, running_spec, stack_dir, stack_error};
+use super::install::{read_env, running_spec, stack_error};
+use super::opened::Opened;
 use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
@@ -57,8 +57,7 @@ impl Servers {
         name: &str,
         environment: Environment,
     ) -> Result<Vec<ConfigEntry>, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         let fail = |e| remote_error(e, name);
         let mut present = config::parse_env(&read_env(&session, &dir, BACKEND_ENV).map_err(fail)?);
         present.extend(config::parse_env(
@@ -172,14 +171,15 @@ impl Servers {
         database: Option<DatabasePassword>,
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
-        let _claim = self.busy.claim(name, "a settings change")?;
-        let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("a settings change"))?;
         let installed =
             self.installed(name, environment, "config.not_installed", "to configure")?;
-        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-        let compose = compose_of(&facts).map_err(fail)?;
+        let compose = self.compose_on(name, &server, &session)?;
         let services: Vec<String> = config::find(key)
             .map(|s| s.services.iter().map(|x| x.to_string()).collect())
             .unwrap_or_default();

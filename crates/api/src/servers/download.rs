@@ -9,7 +9,7 @@ use deskmate_stack::Environment;
 use deskmate_stack::backup::LOCAL_REPOSITORY;
 use serde::Serialize;
 
-use super::install::stack_dir;
+use super::opened::Opened;
 use super::{Servers, remote_error};
 use crate::error::ApiError;
 
@@ -49,9 +49,8 @@ impl Servers {
         on_file: &mut dyn FnMut(usize, usize),
         cancel: &Cancel,
     ) -> Result<DownloadReport, ApiError> {
-        let (server, session) = self.open_session(name)?;
+        let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         let fail = |e| remote_error(e, name);
-        let dir = stack_dir(&server.stack_dir, environment);
         std::fs::create_dir_all(folder).map_err(|e| {
             ApiError::new(
                 "backup.download_folder",

@@ -12,6 +12,7 @@ use deskmate_stack::Environment;
 use serde::Serialize;
 
 use super::install::stack_dir;
+use super::opened::Opened;
 use super::release::audit;
 use super::{Servers, holder, remote_error};
 use crate::error::{Action, ApiError};
@@ -123,9 +124,12 @@ impl Servers {
     /// if there was one. Refused while this app itself works on the server, whose lock that
     /// may be.
     pub fn release_unlock(&self, name: &str, environment: Environment) -> Result<bool, ApiError> {
-        let _claim = self.busy.claim(name, "clearing the deploy lock")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("clearing the deploy lock"))?;
         let cleared = lock::clear(&session, &dir).map_err(|e| remote_error(e, name))?;
         if cleared {
             audit(

@@ -11,7 +11,7 @@ use deskmate_stack::maintain as files;
 use deskmate_stack::{Environment, project_name};
 use serde::Serialize;
 
-use super::install::stack_dir;
+use super::opened::Opened;
 use super::{Servers, holder, stopped_error};
 use crate::error::ApiError;
 
@@ -35,9 +35,12 @@ impl Servers {
         on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<MaintainReport, ApiError> {
-        let _claim = self.busy.claim(name, "maintenance")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("maintenance"))?;
         let script_files: Vec<SpecFile> = files::scripts()
             .into_iter()
             .map(|f| SpecFile {
@@ -73,9 +76,12 @@ impl Servers {
         environment: Environment,
         host_root: &str,
     ) -> Result<String, ApiError> {
-        let _claim = self.busy.claim(name, "a maintenance schedule")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("a maintenance schedule"))?;
         let project = project_name(&dir);
         let to_spec = |f: deskmate_stack::File| SpecFile {
             path: f.path,

@@ -16,7 +16,7 @@ use deskmate_stack::Environment;
 use deskmate_stack::backup::{self as scripts, SftpTarget};
 use serde::{Deserialize, Serialize};
 
-use super::install::stack_dir;
+use super::opened::Opened;
 use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 
@@ -95,9 +95,12 @@ impl Servers {
         environment: Environment,
         request: &TargetRequest,
     ) -> Result<TargetReport, ApiError> {
-        let _claim = self.busy.claim(name, "an offsite setting")?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some("an offsite setting"))?;
         // A target change has no Cancel of its own to offer (its api has none).
         let cancel = Cancel::new();
         let mut report = TargetReport {

@@ -14,6 +14,7 @@ use deskmate_stack::Environment;
 use serde_json::Value;
 
 use super::install::stack_dir;
+use super::opened::Opened;
 use super::{Servers, Shown, remote_error, stopped_error};
 use crate::error::ApiError;
 use crate::persona::Personas;
@@ -202,9 +203,12 @@ impl Servers {
         cancel: &Cancel,
         work: impl FnOnce(&mut Runner, &Target) -> Result<T, Box<Stopped>>,
     ) -> Result<T, ApiError> {
-        let _claim = self.busy.claim(name, what)?;
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            session,
+            dir,
+            _claim,
+            ..
+        } = self.open_for(name, environment, Some(what))?;
         let target = Target {
             project: deskmate_stack::project_name(&dir),
             dir,

@@ -16,7 +16,7 @@ use deskmate_remote::ops::audit::{self, AuditLine};
 use deskmate_remote::ops::update::{self, UpdateSpec, Updating};
 use deskmate_remote::ops::{Event, Runner};
 use deskmate_remote::releases::{self, ReleaseEntry};
-use deskmate_remote::{Cancel, Remote, Session, facts, script};
+use deskmate_remote::{Cancel, Remote, Session, script};
 use deskmate_stack::{Environment, Release, Stack, release};
 use serde::Serialize;
 
@@ -25,6 +25,7 @@ mod words;
 use words::{backup_failed, changed_database, redact};
 
 use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
+use super::opened::Opened;
 use super::{Servers, remote_error, stopped_error};
 use crate::error::ApiError;
 
@@ -149,9 +150,12 @@ impl Servers {
         let fail = |e| remote_error(e, name);
         deskmate_remote::git_build::check_ref(reference).map_err(fail)?;
         let (bytes, built) = {
-            let _claim = self.busy.claim(name, "a build")?;
-            let (server, session) = self.open_session(name)?;
-            let dir = stack_dir(&server.stack_dir, options.environment);
+            let Opened {
+                server,
+                session,
+                dir,
+                _claim,
+            } = self.open_for(name, options.environment, Some("a build"))?;
             let previous = current_version(&session, &dir).map_err(fail)?;
             if previous.is_empty() {
                 return Err(ApiError::new(
@@ -194,8 +198,7 @@ impl Servers {
                 });
             }
             let (mut release, _, _) = kept_release(&session, &dir, &previous).map_err(fail)?;
-            let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-            let compose = steps::compose_of(&facts).map_err(fail)?;
+            let compose = self.compose_on(name, &server, &session)?;
             // The build changes no release: it only makes images, which the update's plan
             // then deploys inside the lock; it heads that plan as a step already done.
             on_event(&Event::Started {
@@ -271,11 +274,14 @@ impl Servers {
         cancel: &Cancel,
     ) -> Result<DeployReport, ApiError> {
         let started = std::time::Instant::now();
-        let _claim = self.busy.claim(name, "an update")?;
-        let (server, session) = self.open_session(name)?;
-        let fail = |e| remote_error(e, name);
         let environment = options.environment;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened {
+            server,
+            session,
+            dir,
+            _claim,
+        } = self.open_for(name, environment, Some("an update"))?;
+        let fail = |e| remote_error(e, name);
         let (release, archives, bytes) = match source {
             Source::File(path) => read_release(path)?,
             Source::OnServer(version) => kept_release(&session, &dir, version).map_err(fail)?,
@@ -305,8 +311,7 @@ impl Servers {
                 "nothing to update; installing the same release again applies changed settings to it",
             ));
         }
-        let facts = facts::gather(&session, &server.stack_dir).map_err(fail)?;
-        let compose = steps::compose_of(&facts).map_err(fail)?;
+        let compose = self.compose_on(name, &server, &session)?;
         let mut install_options = answers.options(std::path::PathBuf::new(), environment);
         install_options.health_timeout = options.health_timeout;
         let stack = Stack {
@@ -401,9 +406,8 @@ impl Servers {
             ));
         }
         let bytes = {
-            let (server, session) = self.open_session(from)?;
+            let Opened { session, dir, .. } = self.open_for(from, from_environment, None)?;
             let fail = |e| remote_error(e, from);
-            let dir = stack_dir(&server.stack_dir, from_environment);
             let version = current_version(&session, &dir).map_err(fail)?;
             if version.is_empty() {
                 return Err(ApiError::new(
@@ -461,8 +465,7 @@ impl Servers {
     /// The server's audit log, its last 500 lines: one line per step of every operation
     /// (installs, updates, restores, backups, maintenance, …).
     pub fn release_audit(&self, name: &str, environment: Environment) -> Result<String, ApiError> {
-        let (server, session) = self.open_session(name)?;
-        let dir = stack_dir(&server.stack_dir, environment);
+        let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         let fail = |e| remote_error(e, name);
         let out = session
             .capture(&audit::tail_command(&dir, 500).map_err(fail)?, 1 << 20)
