@@ -183,6 +183,16 @@ fn run(session: &dyn Remote, body: &str, dir: &str, args: &[&str]) -> Result<Ran
     run_script(session, body, dir, args, &Cancel::new(), &mut |_, _| {})
 }
 
+/// The script's report lines worth telling the owner as they come (the rest is the report's).
+pub const TOLD: &[&str] = &[
+    "database",
+    "vectors",
+    "files",
+    "offsite",
+    "offsite_failed",
+    "retention",
+];
+
 /// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).
 /// `on_line` hears each line of the report as the script gets there (`database`,
 /// `vectors`, `files`, `snapshot`, then the trial restore's).
@@ -403,19 +413,6 @@ pub fn remove_volumes(session: &dyn Remote, volumes: &[&str]) {
     ) {
         let _ = session.capture(&line, 4096);
     }
-}
-
-/// Free space where the stack lives, in bytes.
-pub fn free_space(session: &dyn Remote, dir: &str) -> Result<u64> {
-    let out = run(session, r#"df -Pk -- "$1" | tail -n 1"#, dir, &[])?;
-    out.stdout
-        .split_whitespace()
-        .nth(3)
-        .and_then(|k| k.parse::<u64>().ok())
-        .map(|k| k * 1024)
-        .ok_or_else(|| RemoteError::Protocol {
-            reason: "df did not say how much space is free".into(),
-        })
 }
 
 /// A snapshot as `restic snapshots --json` lists it (the fields read).

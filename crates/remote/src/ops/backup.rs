@@ -30,7 +30,9 @@ pub fn create<'a>(scope: Scope, verify: bool) -> Plan<'a, BackedUp> {
         move |cx: &mut Cx<'_, BackedUp>| {
             let (remote, cancel) = (cx.remote, cx.cancel);
             let (made, verification) =
-                backup::create(remote, &dir, verify, cancel, &mut |k, v| tell(cx, k, v))?;
+                backup::create(remote, &dir, verify, cancel, &mut |k, v| {
+                    cx.script_line(k, v, backup::TOLD)
+                })?;
             let detail = match &verification {
                 Some(_) => format!("backup {}, proven by a trial restore", made.snapshot),
                 None => format!("backup {}", made.snapshot),
@@ -50,23 +52,13 @@ pub fn verify(scope: Scope, snapshot: &str) -> Plan<'_, Option<VerifyReport>> {
         format!("Prove backup {snapshot} by a trial restore beside the running stack"),
         move |cx: &mut Cx<'_, Option<VerifyReport>>| {
             let (remote, cancel) = (cx.remote, cx.cancel);
-            let report =
-                backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| tell(cx, k, v))?;
+            let report = backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| {
+                cx.script_line(k, v, backup::TOLD)
+            })?;
             *cx.state = Some(report);
             Ok(Did::unchanged(format!("backup {snapshot} restores whole")))
         },
     ))
-}
-
-/// A backup script's report line, as the owner hears it: the parts and what became of the
-/// copies are notes; the rest (sizes, timings, ids) only says the step is alive.
-pub(crate) fn tell<S>(cx: &mut Cx<'_, S>, key: &str, value: &str) {
-    match key {
-        "database" | "vectors" | "files" | "offsite" | "offsite_failed" | "retention" => {
-            cx.note(format!("{key}: {value}"))
-        }
-        _ => cx.heartbeat(),
-    }
 }
 
 #[cfg(test)]

@@ -188,6 +188,16 @@ impl<S> Cx<'_, S> {
         });
     }
 
+    /// A line a server script reported while the step runs: told as a note when it says
+    /// what was done (the backup's parts, the copies), else only a sign of life.
+    pub fn script_line(&mut self, key: &str, value: &str, told: &[&str]) {
+        if told.contains(&key) {
+            self.note(format!("{key}: {value}"));
+        } else {
+            self.heartbeat();
+        }
+    }
+
     /// Says what the step has just got done, in words; it counts as a heartbeat.
     pub fn note(&mut self, detail: impl Into<String>) {
         self.last_beat = Instant::now();

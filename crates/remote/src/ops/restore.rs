@@ -117,7 +117,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
             title("space"),
             move |cx: &mut C| {
                 let needed = spec.size.unwrap_or(0) * 2 + 256 * 1024 * 1024;
-                let free = backup::free_space(cx.remote, dir)?;
+                let free = crate::parts::disk::free_space(cx.remote, dir)?;
                 if free < needed {
                     return Err(refuse(
                         "backup.no_space",

@@ -300,7 +300,7 @@ fn backup_step(spec: &UpdateSpec, title: String) -> Step<'_, Updating> {
     Step::new("backup", title, move |cx: &mut C| {
         let (remote, cancel) = (cx.remote, cx.cancel);
         let (made, _) = backup::create(remote, dir, true, cancel, &mut |k, v| {
-            super::backup::tell(cx, k, v)
+            cx.script_line(k, v, backup::TOLD)
         })?;
         cx.state.backup = Some(made.snapshot.clone());
         Ok(Did::changed(format!(

@@ -8,6 +8,7 @@ pub(crate) mod compose;
 pub(crate) mod containers;
 pub(crate) mod current;
 pub(crate) mod database;
+pub(crate) mod disk;
 pub(crate) mod host;
 pub(crate) mod images;
 pub(crate) mod proxy;
