@@ -116,7 +116,7 @@ for start in range(0, {POINTS}, 1000):
                         "home",
                         Environment::Production,
                         verify,
-                        &mut |_, _| {},
+                        &mut |_| {},
                         &Cancel::new(),
                     )
                     .unwrap();
@@ -149,7 +149,7 @@ for start in range(0, {POINTS}, 1000):
                         "home",
                         Environment::Production,
                         false,
-                        &mut |_, _| {},
+                        &mut |_| {},
                         &Cancel::new(),
                     )
                     .unwrap();
@@ -169,7 +169,7 @@ for start in range(0, {POINTS}, 1000):
                 "home",
                 Environment::Production,
                 false,
-                &mut |_, _| {},
+                &mut |_| {},
                 &Cancel::new(),
             )
             .unwrap();
@@ -186,7 +186,7 @@ for start in range(0, {POINTS}, 1000):
                     "home",
                     Environment::Production,
                     &latest,
-                    &mut |_, _| {},
+                    &mut |_| {},
                     &Cancel::new(),
                 )
                 .unwrap();
