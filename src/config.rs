@@ -11,6 +11,7 @@ use deskmate_api::{ApiError, Secret, Servers};
 
 use crate::interrupt;
 use crate::output::{self, ok};
+use crate::progress::Printer;
 use crate::server::{EnvironmentArg, secret_from_stdin};
 
 #[derive(Args)]
@@ -66,8 +67,16 @@ pub fn run(servers: &Servers, a: ConfigArgs, json: bool) -> ExitCode {
                 Err(e) => return output::error(&e, json),
             };
             let watch = interrupt::changing(&a.name, environment);
+            let mut printer = Printer::new(json);
             output::finish(
-                servers.config_set(&a.name, environment, &key, &value, watch.cancel()),
+                servers.config_set(
+                    &a.name,
+                    environment,
+                    &key,
+                    &value,
+                    &mut printer.on_event(),
+                    watch.cancel(),
+                ),
                 json,
                 ok,
                 print_change,
@@ -75,8 +84,15 @@ pub fn run(servers: &Servers, a: ConfigArgs, json: bool) -> ExitCode {
         }
         ConfigAction::Rotate { key } => {
             let watch = interrupt::changing(&a.name, environment);
+            let mut printer = Printer::new(json);
             output::finish(
-                servers.config_rotate(&a.name, environment, &key, watch.cancel()),
+                servers.config_rotate(
+                    &a.name,
+                    environment,
+                    &key,
+                    &mut printer.on_event(),
+                    watch.cancel(),
+                ),
                 json,
                 ok,
                 print_change,

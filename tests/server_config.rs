@@ -61,7 +61,8 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
         "a secret's value is never shown"
     );
 
-    // A setting: checked, written, the backend recreated with it and healthy.
+    // A setting: checked, written, the backend recreated with it and healthy, each step told.
+    let mut steps = Vec::new();
     let change = it
         .servers
         .config_set(
@@ -69,10 +70,12 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
             Environment::Production,
             "LOG_LEVEL",
             &Secret::new("debug"),
+            &mut |e| steps.extend(support::events::finished(e)),
             &Cancel::new(),
         )
         .unwrap();
     assert_eq!(change.restarted, ["backend"]);
+    assert!(steps.contains(&"restart"), "{steps:?}");
     let backend = it.project.containers("backend");
     assert!(backend_env(&backend[0]).contains("LOG_LEVEL=debug"));
     let (status, _) = http(it.port, "GET", "/api/health", "");
@@ -88,6 +91,7 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
             Environment::Production,
             "LOG_LEVEL",
             &Secret::new("loud"),
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap_err();
@@ -158,6 +162,7 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
             "home",
             Environment::Production,
             "JWT_SECRET",
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -169,6 +174,7 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
             "home",
             Environment::Production,
             "POSTGRES_PASSWORD",
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -223,6 +229,7 @@ fn settings_are_checked_applied_kept_and_secrets_rotated_without_losing_data() {
             Environment::Production,
             "LOG_LEVEL",
             &Secret::new("info"),
+            &mut |_| {},
             &Cancel::new(),
         )
         .unwrap_err();

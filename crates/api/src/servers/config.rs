@@ -92,6 +92,7 @@ impl Servers {
         environment: Environment,
         key: &str,
         value: &Secret,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
         let setting = config::check(key, value.expose()).map_err(stack_error)?;
@@ -101,7 +102,7 @@ impl Servers {
             value: value.clone(),
             secret: setting.secret(),
         }];
-        self.change_env(name, environment, key, "set", edits, None, cancel)
+        self.change_env(name, environment, key, "set", edits, None, on_event, cancel)
     }
 
     /// A new value for a generated secret, everywhere it is used.
@@ -110,6 +111,7 @@ impl Servers {
         name: &str,
         environment: Environment,
         key: &str,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
         config::find(key)
@@ -150,7 +152,16 @@ impl Servers {
         } else {
             (vec![secret(BACKEND_ENV, key, new.clone())], None)
         };
-        let change = self.change_env(name, environment, key, "rotate", edits, database, cancel)?;
+        let change = self.change_env(
+            name,
+            environment,
+            key,
+            "rotate",
+            edits,
+            database,
+            on_event,
+            cancel,
+        )?;
         self.secrets
             .set(&keychain, &new)
             .map_err(|e| remote_error(e, name))?;
@@ -169,6 +180,7 @@ impl Servers {
         verb: &'static str,
         edits: Vec<EnvEdit>,
         database: Option<DatabasePassword>,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<ConfigChange, ApiError> {
         let Opened {
@@ -206,7 +218,7 @@ impl Servers {
             compose,
             proxy_wait: Duration::from_secs(90),
         };
-        Runner::new(&session, cancel, holder(), &mut |_: &Event| {})
+        Runner::new(&session, cancel, holder(), on_event)
             .run(settings::plan(&spec), &mut Changing::default())
             .map_err(|stopped| stopped_error(stopped, name, environment).with_detail("key", key))?;
         Ok(ConfigChange {
