@@ -30,6 +30,8 @@ describe('plugins', () => {
     const named = hint.match(/search the palette for “(\w+)”/);
     assert.ok(named, hint);
     await page.getByLabel('Search objects').fill(named[1]);
+    // This file's app may not have the catalogue yet (no room test ran before): wait for it.
+    await page.locator('.palette-item').first().waitFor({ timeout: 5000 }).catch(() => {});
     assert.ok((await page.locator('.palette-item').count()) >= 1, `the palette finds a ${named[1]}`);
     await page.getByLabel('Search objects').fill('');
     await page.getByRole('button', { name: 'Back to rooms' }).click();
