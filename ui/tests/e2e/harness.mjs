@@ -1,5 +1,7 @@
 // Starts what the browser tests need: the real command table (`studio-bridge`) on a temp data
 // folder, a static server for ui/dist, and Debian's Chromium through playwright-core.
+import { after, afterEach, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -156,4 +158,37 @@ export async function openScripted(siteUrl, scripts, options = {}) {
 export async function openRooms(page, siteUrl) {
   await page.goto(siteUrl);
   await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+}
+
+/**
+ * The app a test file runs against: the real command table on a temp data folder, the built
+ * UI, and a browser on the Rooms page. `opened` gets `{bridge, site, app, page}` once they are
+ * up. Each file has its own, so its tests start from an empty library and see only what the
+ * tests before them in that file did.
+ */
+export function useApp(opened) {
+  let bridge, site, app;
+  before(async () => {
+    bridge = await startBridge();
+    site = await serveDist();
+    app = await openApp(bridge, site.url);
+    opened({ bridge, site, app, page: app.page });
+  });
+
+  // A failed test may leave a dialog open or the editor dirty. Reloading the page puts the app
+  // back on its home screen, so one failure is reported once instead of failing every suite
+  // after it.
+  afterEach(async (t) => {
+    if (!t.passed) await openRooms(app.page, site.url);
+  });
+
+  after(async () => {
+    await app?.context.close();
+    site?.stop();
+    bridge?.stop();
+  });
+
+  after(() => {
+    assert.deepEqual(app?.errors ?? [], [], 'no uncaught errors in the page');
+  });
 }
