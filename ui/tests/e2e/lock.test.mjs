@@ -54,13 +54,13 @@ describe('a deploy lock left behind', () => {
     writeFileSync(join(lock, 'action'), 'rollback 1.0.0\n');
     execFileSync('chown', ['-R', sshd.user, sshd.stackDir]);
 
-    // Maintenance holds the lock, so running it is refused; the error offers to clear it.
+    // Saving the alert settings is a change, so it needs the lock: it is refused, and the
+    // error offers to clear it.
     await row.getByRole('button', { name: 'Watch' }).click();
     const watch = page.locator('section.panel', { hasText: 'Watching locked' });
-    await watch.getByRole('button', { name: 'Plan maintenance' }).click();
-    const run = watch.getByRole('button', { name: 'Run maintenance' });
-    await page.waitForFunction(() => [...document.querySelectorAll('section.panel button')].find((b) => b.textContent === 'Run maintenance')?.disabled === false, null, { timeout: 60000 });
-    await run.click();
+    await watch.getByLabel('Send alerts to').fill('owner@example.org');
+    await watch.getByLabel('SMTP server').fill('smtp.example.org');
+    await watch.getByRole('button', { name: 'Save alerts' }).click({ timeout: 60000 });
     const refused = page.locator('[data-code="release.locked"]');
     await refused.getByText(/bob@old-laptop, for rollback 1\.0\.0, since 5 min ago/).waitFor({ timeout: 60000 });
     await refused.getByRole('button', { name: 'Clear the lock…' }).click();

@@ -117,7 +117,7 @@ describe('servers', () => {
     await panel.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('The install was cancelled.').waitFor({ timeout: 60000 });
     // The view says what the runner put back: the first install's stack, its switch.
-    await panel.locator('section.operation[data-phase="cancelled"]').getByText(/^Stopped\./).waitFor();
+    await panel.locator('section.operation[data-phase="cancelled"]').getByText(/^Stopped\./).first().waitFor();
     const project = basename(sshd.stackDir).toLowerCase().replace(/[^a-z0-9_-]/g, '-');
     const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`]).toString().trim();
     assert.equal(left, '', 'the cancelled install left containers');
