@@ -188,8 +188,15 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
                 )))
             })
             .undo(move |cx: &mut C| {
-                let removed =
-                    rollout::remove_release(cx.remote, new, &cx.state.outdated.stateless)?;
+                // Only what this run started: a container of the new release that was there
+                // before (an update cut short, a release settled again) stays as it was.
+                let outdated = &cx.state.outdated;
+                let removed = rollout::remove_release(
+                    cx.remote,
+                    new,
+                    &outdated.stateless,
+                    &outdated.present,
+                )?;
                 Ok(Did::either(
                     removed,
                     format!("{version}'s new containers removed"),
@@ -235,7 +242,7 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
                 let back = spec.previous_spec();
                 let stateless = cx.state.outdated.stateless.clone();
                 rollout::start_beside(cx.remote, &back, compose, &stateless, cx.cancel)?;
-                rollout::remove_release(cx.remote, new, &stateless)?;
+                rollout::remove_release(cx.remote, new, &stateless, &[])?;
                 current::switch(cx.remote, &back)?;
                 Ok(Did::changed(format!("{previous} serves again")))
             }),
