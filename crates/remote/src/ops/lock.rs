@@ -57,7 +57,8 @@ impl Holder {
     }
 }
 
-fn ago(seconds: u64) -> String {
+/// "14 s", "3 min", "5 h", "2 days": an age as the owner is told it.
+pub fn ago(seconds: u64) -> String {
     match seconds {
         0..=119 => format!("{seconds} s"),
         120..=7199 => format!("{} min", seconds / 60),
