@@ -64,10 +64,11 @@ impl Servers {
                 subject: way.to.clone().unwrap_or_else(|| "-".into()),
             };
             // When another operation follows, the clear is its first step in the owner's
-            // view: its own plan and end are not passed on (the next run's are).
+            // view: its end is not passed on (the next run's is), and the next run's plan
+            // keeps it, done, ahead of its own steps.
             let more = way.runs != WayRuns::Nothing;
             let mut pass = |e: &Event| {
-                if !more || !matches!(e, Event::Plan { .. } | Event::Done { .. }) {
+                if !more || !matches!(e, Event::Done { .. }) {
                     on_event(e)
                 }
             };
