@@ -168,3 +168,56 @@ fn not_offered(seen: &Interrupted, kind: WayKind) -> ApiError {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deskmate_api::servers::{HeldLock, WayRuns};
+    use deskmate_remote::ops::lock::Holder;
+
+    fn seen(ways: Vec<Way>) -> Interrupted {
+        let holder = Holder {
+            who: "bob@desk".into(),
+            action: "maintenance".into(),
+            seconds: 5,
+            taken: 1,
+            host: "desk".into(),
+            pid: 1,
+        };
+        Interrupted {
+            server: "home".into(),
+            environment: "production",
+            lock: HeldLock::of(holder, Environment::Production),
+            liveness: Liveness::Gone,
+            liveness_words: String::new(),
+            run: None,
+            what: "maintenance".into(),
+            versions: None,
+            progress: String::new(),
+            current: None,
+            answering: Vec::new(),
+            mixed: false,
+            state: String::new(),
+            ways,
+        }
+    }
+
+    #[test]
+    fn a_way_not_offered_names_the_ones_that_are() {
+        let clear = Way {
+            kind: WayKind::Clear,
+            label: "Only clear the lock".into(),
+            does: String::new(),
+            effect: String::new(),
+            to: None,
+            runs: WayRuns::Nothing,
+            recommended: true,
+        };
+        let err = not_offered(&seen(vec![clear]), WayKind::Finish);
+        assert_eq!(err.code, "usage.way_not_offered");
+        assert_eq!(err.message, "--finish is not a way forward here");
+        assert_eq!(err.hint, "choose one of: --clear (Only clear the lock)");
+        let err = not_offered(&seen(Vec::new()), WayKind::Undo);
+        assert!(err.hint.contains("still working"), "{err:?}");
+    }
+}

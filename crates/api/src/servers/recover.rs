@@ -54,6 +54,14 @@ impl Servers {
             (Some(v), _) => (v.from.clone().unwrap_or_default(), v.to.clone()),
             (None, _) => Default::default(),
         };
+        // The judge offers either only with both versions known.
+        if way.runs == WayRuns::Update && (to.is_empty() || from.is_empty()) {
+            return Err(ApiError::new(
+                "release.way_gone",
+                "That way forward needs both releases of the update, and one is not known any more",
+                "look at the server again, then choose",
+            ));
+        }
 
         let cleared = {
             let _claim = self.busy.claim(name, "clearing the deploy lock")?;

@@ -374,8 +374,9 @@ fn update_ways(
     let switched = current == Some(x);
     let recreated = run.is_some_and(|r| r.done.iter().any(|s| s.id == "stateful" && s.changed));
     let mut ways = Vec::new();
+    // Settling X needs the release it moves away from (its way back if X fails the watch).
     let finish = if switched {
-        Some(words::finish_settle(x, seen.from.as_deref()))
+        seen.from.as_deref().map(|y| words::finish_settle(x, y))
     } else if kept {
         Some(words::finish_update(
             x,

@@ -475,3 +475,19 @@ fn whether_the_holder_can_still_be_working() {
         Liveness::Unknown
     );
 }
+
+#[test]
+fn after_the_switch_with_no_other_release_that_served_only_clearing_is_offered() {
+    let mut facts = facts(
+        "update 1.1.0",
+        &update_log("1.1.0", "switch"),
+        "1.1.0",
+        vec![container("b", "backend", "1.1.0")],
+    );
+    facts.releases = vec![release("1.1.0", true, true), release("1.0.0", false, false)];
+    let seen = judge("home", Environment::Production, facts);
+    assert_eq!(seen.versions.as_ref().unwrap().from, None);
+    let kinds: Vec<WayKind> = seen.ways.iter().map(|w| w.kind).collect();
+    assert_eq!(kinds, [WayKind::Clear]);
+    assert_eq!(seen.what, "an update to DeskMate 1.1.0");
+}

@@ -96,8 +96,7 @@ pub(super) fn finish_update(x: &str, y: &str) -> (String, String) {
 }
 
 /// Finish, after the switch: X already named current, settled and watched.
-pub(super) fn finish_settle(x: &str, y: Option<&str>) -> (String, String) {
-    let left = y.map_or("an older release".to_string(), |y| y.to_string());
+pub(super) fn finish_settle(x: &str, left: &str) -> (String, String) {
     (
         format!(
             "Clears the lock, then finishes the update to {x}: a backup first, {x}'s containers checked healthy, anything {left} left running stopped, and {x} watched before it is recorded as a release that served."
