@@ -158,6 +158,7 @@ fn left_to_do(server: &str, environment: Environment) -> String {
     format!(
         "\nLeft before the server was put back. {server} may be half-changed, and its deploy lock may still be held, which stops the next update.\n  \
          To see where it stopped:      deskmate release audit {server}{env}\n  \
+         To see the ways forward:      deskmate release interrupted {server}{env}\n  \
          To check DeskMate works:      deskmate server health {server}\n  \
          To clear a lock left behind:  deskmate release unlock {server}{env} (it asks first)"
     )
@@ -172,6 +173,7 @@ mod tests {
         let text = left_to_do("home", Environment::Staging);
         assert!(text.contains("deskmate release audit home --environment staging"));
         assert!(text.contains("deskmate release unlock home --environment staging"));
+        assert!(text.contains("deskmate release interrupted home --environment staging"));
         assert!(text.contains("deskmate server health home\n"));
         let text = left_to_do("home", Environment::Production);
         assert!(text.contains("deskmate release unlock home (it asks first)"));

@@ -19,6 +19,7 @@ mod persona;
 mod plugin;
 mod progress;
 mod publish;
+mod recover;
 mod release;
 mod room;
 mod server;

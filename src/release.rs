@@ -1,5 +1,6 @@
 //! `deskmate release …`: update an installed DeskMate with no request lost, roll it back,
-//! list the releases kept, read the audit log, clear a stale deploy lock. The work is in
+//! list the releases kept, read the audit log, clear a stale deploy lock, and see and take
+//! the ways forward after a change was cut off midway (`recover.rs`). The work is in
 //! `deskmate-api` (`Servers::release_*`); this only asks and prints.
 //!
 //! Exit codes as `server`: 0 ok; 1 the input is invalid or the update failed (the previous
@@ -11,12 +12,13 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use deskmate_api::known_releases::KnownReleases;
-use deskmate_api::servers::{DeployOptions, DeployReport};
+use deskmate_api::servers::{DeployOptions, DeployReport, WayKind};
 use deskmate_api::{Cancel, DataDir, OperationEvent, Servers};
 
 use crate::interrupt;
 use crate::output::{self, ok};
 use crate::progress::Printer;
+use crate::recover;
 use crate::server::EnvironmentArg;
 
 #[derive(Subcommand)]
@@ -100,6 +102,39 @@ pub enum ReleaseCommand {
     /// The server's audit log: every step of every install and update
     Audit {
         name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// What a change cut off midway (the app closed, the computer or the connection died)
+    /// left on the server: who held the lock, how far it got, which versions answer now, and
+    /// the ways forward
+    Interrupted {
+        name: String,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// Take a way forward after a change was cut off midway: finish it, undo it, run it again
+    /// or only clear its lock (it shows the state and asks first); see `release interrupted`
+    #[command(group = clap::ArgGroup::new("way").required(true).multiple(false))]
+    Recover {
+        name: String,
+        /// Finish the cut-off update: update to its version again
+        #[arg(long, group = "way")]
+        finish: bool,
+        /// Undo it: back to the release that served before
+        #[arg(long, group = "way")]
+        undo: bool,
+        /// Run the cut-off operation again from its start (maintenance)
+        #[arg(long, group = "way")]
+        again: bool,
+        /// Only clear the lock, and change nothing else
+        #[arg(long, group = "way")]
+        clear: bool,
+        #[arg(long)]
+        yes: bool,
+        /// Seconds the release must stay healthy before an update counts as done
+        #[arg(long, default_value_t = 60)]
+        watch: u64,
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
     },
@@ -284,6 +319,32 @@ fn run_with(
             ok,
             |log| print!("{log}"),
         ),
+        ReleaseCommand::Interrupted { name, environment } => {
+            recover::interrupted(servers, &name, environment.into(), json)
+        }
+        ReleaseCommand::Recover {
+            name,
+            finish,
+            undo,
+            again,
+            clear: _,
+            yes,
+            watch,
+            environment,
+        } => {
+            let way = match (finish, undo, again) {
+                (true, _, _) => WayKind::Finish,
+                (_, true, _) => WayKind::Undo,
+                (_, _, true) => WayKind::RunAgain,
+                _ => WayKind::Clear,
+            };
+            let options = DeployOptions {
+                environment: environment.into(),
+                watch: Duration::from_secs(watch),
+                ..DeployOptions::default()
+            };
+            recover::recover(servers, &name, way, yes, &options, json)
+        }
         ReleaseCommand::Unlock {
             name,
             yes,

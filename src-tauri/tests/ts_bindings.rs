@@ -44,6 +44,8 @@ fn export_all(dir: &Path) {
     deskmate_api::known_releases::KnownRelease::export_all(&cfg).expect("KnownRelease exports");
     deskmate_api::servers::OperationEvent::export_all(&cfg).expect("OperationEvent exports");
     deskmate_api::servers::AuditLine::export_all(&cfg).expect("AuditLine exports");
+    deskmate_api::servers::Interrupted::export_all(&cfg).expect("Interrupted exports");
+    deskmate_api::servers::Recovered::export_all(&cfg).expect("Recovered exports");
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, String> {

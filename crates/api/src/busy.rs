@@ -41,6 +41,16 @@ impl Busy {
     }
 }
 
+impl Busy {
+    /// Whether a task of this app runs on `server` now.
+    pub fn holds(&self, server: &str) -> bool {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(server)
+    }
+}
+
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
         let mut running = self
@@ -64,7 +74,9 @@ mod tests {
         assert_eq!(err.code, "server.busy");
         assert!(err.message.contains("a health check"), "{}", err.message);
         let _other = busy.claim("office", "a health check").unwrap();
+        assert!(busy.holds("home"));
         drop(health);
+        assert!(!busy.holds("home"));
         busy.claim("home", "a readiness check").unwrap();
     }
 }

@@ -26,6 +26,7 @@ mod config;
 mod download;
 pub mod home;
 mod install;
+mod interrupted;
 mod lock;
 mod logs;
 mod maintain;
@@ -33,6 +34,7 @@ mod offsite;
 mod opened;
 mod pictures;
 mod publish;
+mod recover;
 mod release;
 mod rollback;
 pub use alerts::{AlertsChange, AlertsReport, WatchReport};
@@ -52,12 +54,16 @@ pub use deskmate_stack::backup::Retention;
 pub use deskmate_stack::watch::AlertSettings;
 pub use download::DownloadReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice, read_release_file};
+pub use interrupted::{
+    Answering, Interrupted, Liveness, Recovery, RunSeen, StepSeen, Versions, Way, WayKind, WayRuns,
+};
 pub use lock::{HeldLock, LOCKED};
 pub use logs::{LogFilter, LogReport};
 pub use maintain::MaintainReport;
 pub use offsite::{TargetReport, TargetRequest};
 pub use pictures::Shown;
 pub use publish::versioned_plan;
+pub use recover::Recovered;
 pub use release::{DeployOptions, DeployReport, holder};
 
 /// How the owner signs in, with the secret when there is one.

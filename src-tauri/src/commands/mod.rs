@@ -104,6 +104,7 @@ pub fn changes_server(name: &str, args: &Value) -> bool {
             "server_install"
                 | "server_release_deploy"
                 | "server_release_rollback"
+                | "server_recover"
                 | "server_backup_create"
                 | "server_backup_restore"
                 | "server_backup_schedule"
@@ -201,6 +202,8 @@ mod tests {
         let none = Value::Null;
         let plan = serde_json::json!({ "plan": true });
         assert!(changes_server("server_release_rollback", &none));
+        assert!(changes_server("server_recover", &none));
+        assert!(!changes_server("server_interrupted", &none));
         assert!(changes_server("server_maintain", &none));
         assert!(!changes_server("server_maintain", &plan));
         assert!(!changes_server("server_health", &none));

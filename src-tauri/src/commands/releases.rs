@@ -1,12 +1,13 @@
 //! A server's releases: the list (which serves), an update from a release file chosen in
 //! the app's dialog (the plan, then each step, cancel), and a rollback. Production only, as
-//! install is. And the deploy lock: who holds it, and clearing one left behind (the window
-//! asks first).
+//! install is. And the deploy lock: who holds it, clearing one left behind (the window asks
+//! first), and a change cut off midway: what it left and the ways forward
+//! (`server_interrupted`), and acting on the one the owner chose (`server_recover`).
 
 use std::path::PathBuf;
 
 use deskmate_api::Environment;
-use deskmate_api::servers::DeployOptions;
+use deskmate_api::servers::{DeployOptions, Recovery, WayKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,6 +22,8 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("release_add", add),
     ("server_lock_holder", lock_holder),
     ("server_lock_clear", lock_clear),
+    ("server_interrupted", interrupted),
+    ("server_recover", recover),
 ];
 
 /// The release files this computer knows, newest first.
@@ -123,10 +126,14 @@ struct Lock {
 
 impl Lock {
     fn environment(&self) -> Environment {
-        match self.environment {
-            Some(Env::Staging) => Environment::Staging,
-            _ => Environment::Production,
-        }
+        environment(self.environment.as_ref())
+    }
+}
+
+fn environment(env: Option<&Env>) -> Environment {
+    match env {
+        Some(Env::Staging) => Environment::Staging,
+        _ => Environment::Production,
     }
 }
 
@@ -144,4 +151,45 @@ fn lock_clear(studio: &Studio, value: Value, _: &Task) -> Reply {
         .servers
         .release_unlock(&a.name, a.environment())?;
     Ok(json!({ "cleared": cleared }))
+}
+
+/// What a change cut off midway left on the server and the ways forward (null when the lock
+/// is free). Reads only.
+fn interrupted(studio: &Studio, value: Value, _: &Task) -> Reply {
+    let a: Lock = args(value)?;
+    reply(studio.app.servers.interrupted(&a.name, a.environment())?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Recover {
+    name: String,
+    environment: Option<Env>,
+    /// The way the owner chose, as `server_interrupted` offered it.
+    way: WayKind,
+    to: Option<String>,
+    /// When the lock the owner was shown was taken: another one is never cleared.
+    lock_taken: u64,
+}
+
+/// Clears the lock the owner was shown and runs the way they chose; each event goes to the
+/// window as `{ "event": … }`, the clear first.
+fn recover(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let a: Recover = args(value)?;
+    let options = DeployOptions {
+        environment: environment(a.environment.as_ref()),
+        ..DeployOptions::default()
+    };
+    let recovery = Recovery {
+        way: a.way,
+        to: a.to,
+        lock_taken: a.lock_taken,
+    };
+    reply(studio.app.servers.recover(
+        &a.name,
+        &recovery,
+        &options,
+        &mut task.on_event(),
+        &task.cancel(),
+    )?)
 }

@@ -17,5 +17,6 @@ describe('closing while a server changes', () => {
   });
   it('has words for an unknown command too', () => {
     expect(changeWords('server_something_new')).toBe('a change');
+    expect(changeWords('server_recover')).toBe('finishing or undoing a change that was cut off');
   });
 });

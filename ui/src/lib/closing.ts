@@ -16,6 +16,7 @@ const WORDS: Record<string, string> = {
   server_install: 'an install',
   server_release_deploy: 'an update',
   server_release_rollback: 'a rollback',
+  server_recover: 'finishing or undoing a change that was cut off',
   server_backup_create: 'a backup',
   server_backup_restore: 'a restore',
   server_backup_schedule: 'a backup schedule',

@@ -3,7 +3,7 @@ import { ago, askToClearLock, clearing, lockFacts, lockOffered } from './deployL
 import type { HeldLock } from './types';
 
 const held = (seconds: number, action = 'update to 1.2.0'): HeldLock => ({
-  holder: { who: 'alice@laptop', action, seconds, host: 'laptop', pid: 42 },
+  holder: { who: 'alice@laptop', action, seconds, taken: 0, host: 'laptop', pid: 42 },
   description: 'alice@laptop, for update to 1.2.0, since 3 min ago',
   gone_from_here: true,
   environment: 'production',

@@ -258,11 +258,23 @@ describe('events for a step not in the plan', () => {
     expect(s.steps).toHaveLength(5);
   });
 
-  it('without a title use the id, and a late plan keeps them', () => {
+  it('without a title use the id, and a late plan keeps them, first, since they came first', () => {
     let s = run([{ kind: 'note', step: 'prepare', detail: 'reading' }]);
     expect(s.steps).toEqual([expect.objectContaining({ id: 'prepare', title: 'prepare', planned: false, notes: ['reading'] })]);
     s = run([{ kind: 'started', step: 'prepare', title: 'Prepare' }, planEvent], s);
-    expect(s.steps.map((x) => x.id)).toEqual(['lock', 'images', 'switch', 'start', 'prepare']);
+    expect(s.steps.map((x) => x.id)).toEqual(['prepare', 'lock', 'images', 'switch', 'start']);
+  });
+
+  it("a recovery's clear, run under a plan of its own, stays first and planned when the update's plan comes", () => {
+    const s = run([
+      { kind: 'plan', operation: 'recover', steps: [{ id: 'clear', title: 'Clear the deploy lock left by bob@desk' }] },
+      { kind: 'started', step: 'clear', title: 'Clear the deploy lock left by bob@desk' },
+      { kind: 'finished', step: 'clear', changed: true, detail: 'cleared' },
+      planEvent,
+    ]);
+    expect(s.steps.map((x) => x.id)).toEqual(['clear', 'lock', 'images', 'switch', 'start']);
+    expect(step(s, 'clear')).toMatchObject({ planned: true, status: 'done', detail: 'cleared' });
+    expect(s.phase).toBe('running');
   });
 
   it('a plan event keeps what already happened to a step it lists', () => {

@@ -166,11 +166,13 @@ function apply(state: OperationState, event: OperationEvent, at: number): Operat
   switch (event.kind) {
     case 'plan': {
       // The runner's list is the truth (it may differ from a plan made earlier); what already
-      // happened to a step it names is kept.
+      // happened to a step it names is kept. A step it does not name that already ran (the
+      // clear of a lock left behind, before a recovery's update) happened first, so it stays
+      // first.
       const known = new Map(state.steps.map((s) => [s.id, s]));
       const listed = event.steps.map((p) => ({ ...(known.get(p.id) ?? pending(p)), title: p.title, planned: true }));
       const extra = state.steps.filter((s) => !event.steps.some((p) => p.id === s.id) && s.status !== 'pending');
-      return { ...state, operation: event.operation, steps: [...listed, ...extra] };
+      return { ...state, operation: event.operation, steps: [...extra, ...listed] };
     }
     case 'started':
       return {

@@ -6,9 +6,11 @@
 // own first), the lock let go, and `done` with the state in the runner's words — and answers
 // as the command would: the report, or the error with `details.step`.
 //
-// A scenario: { operation, lock, steps: [{ id, title, changed, detail, work: [event without
-// `step`], fail: { code, message }, undo: 'what was put back' | { ok: false, detail } }],
-// report, hint, details, stepMs, undoMs }.
+// A scenario: { operation, lock, earlier: [{ id, title, changed, detail }], steps: [{ id,
+// title, changed, detail, work: [event without `step`], fail: { code, message }, undo: 'what
+// was put back' | { ok: false, detail } }], report, hint, details, stepMs, undoMs }. `earlier`
+// steps run first, under a plan of their own (`recover`) whose end is not sent, as a
+// recovery's clear of the lock left behind runs before the update it then runs.
 (() => {
   const LOCK = { id: 'lock', title: "Take the server's deploy lock, so no other change runs at the same time" };
   const CANCELLED = { code: 'ssh.cancelled', message: 'the operation was cancelled' };
@@ -35,6 +37,12 @@
   async function run(scenario, emit, cancelled) {
     const stepMs = scenario.stepMs ?? 150;
     const steps = scenario.steps;
+    if (scenario.earlier) emit({ kind: 'plan', operation: 'recover', steps: scenario.earlier.map(({ id, title }) => ({ id, title })) });
+    for (const step of scenario.earlier ?? []) {
+      emit({ kind: 'started', step: step.id, title: step.title });
+      await sleep(stepMs);
+      emit({ kind: 'finished', step: step.id, changed: step.changed ?? true, detail: step.detail ?? 'done' });
+    }
     emit({ kind: 'plan', operation: scenario.operation, steps: planOf(scenario) });
     if (scenario.lock) {
       emit({ kind: 'started', step: 'lock', title: LOCK.title });

@@ -25,7 +25,7 @@ use crate::known_releases::{KnownRelease, compare_versions};
 
 mod domain;
 mod lock;
-mod time;
+pub(super) mod time;
 use domain::domain_points;
 #[cfg(test)]
 use time::parse_rfc3339;

@@ -11,20 +11,23 @@
 use std::path::Path;
 use std::time::Duration;
 
-use deskmate_remote::install::{self as steps, LocalArchive, PlannedStep, StepReport};
+use deskmate_remote::install::{self as steps, PlannedStep, StepReport};
 use deskmate_remote::ops::audit::{self, AuditLine};
 use deskmate_remote::ops::update::{self, UpdateSpec, Updating};
 use deskmate_remote::ops::{Event, Runner};
 use deskmate_remote::releases::{self, ReleaseEntry};
-use deskmate_remote::{Cancel, Remote, Session, script};
-use deskmate_stack::{Environment, Release, Stack, release};
+use deskmate_remote::{Cancel, Remote};
+use deskmate_stack::{Environment, Stack, release};
 use serde::Serialize;
 
+mod kept;
 mod words;
 
+use kept::kept_release;
+pub(super) use kept::{audit, current_version, read_answers};
 use words::{backup_failed, changed_database, redact};
 
-use super::install::{ANSWERS_FILE, Answers, read_release, release_spec, stack_dir};
+use super::install::{read_release, release_spec, stack_dir};
 use super::opened::Opened;
 use super::{Servers, remote_error, stopped_error};
 use crate::error::ApiError;
@@ -89,6 +92,13 @@ enum Source<'a> {
     OnServer(&'a str),
     /// A release file read elsewhere (promote: the one serving on staging).
     Bytes(Vec<u8>),
+    /// A folder on the server, deployed to finish or undo an update a cut-off run left
+    /// part-way: allowed even when `current` already names it (it is then settled, moving
+    /// away from `from`, the other release whose containers still run).
+    Settle {
+        version: &'a str,
+        from: &'a str,
+    },
 }
 
 impl Servers {
@@ -127,6 +137,30 @@ impl Servers {
         self.deploy_from(
             name,
             Source::OnServer(&version),
+            Vec::new(),
+            options,
+            on_event,
+            cancel,
+        )
+    }
+
+    /// Deploys `to`, kept on the server, to finish or undo an update a cut-off run left
+    /// part-way (`recover.rs`): like a rollback, but the update's own target (which never
+    /// served) is allowed, and so is the release `current` already names, which is then
+    /// settled as an update from `from`: `from`'s containers stopped, anything the cut-off
+    /// update recreated brought back, and `to` watched.
+    pub(super) fn release_settle(
+        &self,
+        name: &str,
+        to: &str,
+        from: &str,
+        options: &DeployOptions,
+        on_event: &mut dyn FnMut(&Event),
+        cancel: &Cancel,
+    ) -> Result<DeployReport, ApiError> {
+        self.deploy_from(
+            name,
+            Source::Settle { version: to, from },
             Vec::new(),
             options,
             on_event,
@@ -282,9 +316,15 @@ impl Servers {
             _claim,
         } = self.open_for(name, environment, Some("an update"))?;
         let fail = |e| remote_error(e, name);
+        let settle_from = match &source {
+            Source::Settle { from, .. } => Some(from.to_string()),
+            _ => None,
+        };
         let (release, archives, bytes) = match source {
             Source::File(path) => read_release(path)?,
-            Source::OnServer(version) => kept_release(&session, &dir, version).map_err(fail)?,
+            Source::OnServer(version) | Source::Settle { version, .. } => {
+                kept_release(&session, &dir, version).map_err(fail)?
+            }
             Source::Bytes(bytes) => {
                 let release = release::parse(&bytes).map_err(|e| {
                     ApiError::new(
@@ -303,7 +343,11 @@ impl Servers {
                 "install DeskMate on it first",
             )
         })?;
-        let previous = current_version(&session, &dir).map_err(fail)?;
+        let current = current_version(&session, &dir).map_err(fail)?;
+        let previous = match settle_from {
+            Some(from) if current == release.version => from,
+            _ => current,
+        };
         if previous == release.version {
             return Err(ApiError::new(
                 "release.same",
@@ -480,65 +524,6 @@ impl Servers {
         environment: Environment,
     ) -> Result<Vec<AuditLine>, ApiError> {
         Ok(audit::parse(&self.release_audit(name, environment)?))
-    }
-}
-
-/// The release file kept in `releases/<version>/`, for a rollback: the images must still be
-/// on the server, so no archive travels.
-fn kept_release(
-    session: &Session,
-    dir: &str,
-    version: &str,
-) -> deskmate_remote::Result<(Release, Vec<LocalArchive>, Vec<u8>)> {
-    let out = session.capture(
-        &script("cat \"$1/releases/$2/release.json\"", &[dir, version])?,
-        1 << 20,
-    )?;
-    if !out.exit.success() {
-        return Err(deskmate_remote::RemoteError::Refused {
-            code: "release.not_kept",
-            message: format!("releases/{version} keeps no release file"),
-            detail: "It was installed before release files were kept; deploy it from its release file instead.".into(),
-        });
-    }
-    let bytes = out.stdout;
-    let release = release::parse(&bytes).map_err(|e| deskmate_remote::RemoteError::Refused {
-        code: "release.not_kept",
-        message: format!("releases/{version}/release.json does not read: {e}"),
-        detail: "Deploy it from its release file instead.".into(),
-    })?;
-    Ok((release, Vec::new(), bytes))
-}
-
-pub(super) fn read_answers(
-    session: &Session,
-    dir: &str,
-) -> deskmate_remote::Result<Option<Answers>> {
-    let out = session.capture(
-        &script("cat \"$1/$2\" 2>/dev/null || true", &[dir, ANSWERS_FILE])?,
-        64 * 1024,
-    )?;
-    Ok(serde_json::from_slice(&out.stdout).ok())
-}
-
-fn current_version(session: &Session, dir: &str) -> deskmate_remote::Result<String> {
-    let out = session.capture(
-        &script("readlink \"$1/current\" 2>/dev/null || true", &[dir])?,
-        4096,
-    )?;
-    Ok(out
-        .stdout_text()
-        .trim()
-        .trim_start_matches("releases/")
-        .to_string())
-}
-
-pub(super) fn audit(session: &Session, dir: &str, line: &str) {
-    if let Ok(command) = script(
-        "printf '%s %s %s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \"$(id -un)\" \"$2\" >> \"$1/log/audit.log\"",
-        &[dir, line],
-    ) {
-        let _ = session.capture(&command, 4096);
     }
 }
 

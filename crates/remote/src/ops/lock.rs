@@ -24,6 +24,10 @@ pub struct Holder {
     /// How long ago it was taken.
     #[ts(type = "number")]
     pub seconds: u64,
+    /// When it was taken, in Unix seconds by the server's clock (0 when the lock does not
+    /// say): what tells this lock from one taken again since ([`clear_if`]).
+    #[ts(type = "number")]
+    pub taken: u64,
     /// The computer and process that took it, when it says.
     pub host: String,
     pub pid: u32,
@@ -53,7 +57,8 @@ impl Holder {
     }
 }
 
-fn ago(seconds: u64) -> String {
+/// "14 s", "3 min", "5 h", "2 days": an age as the owner is told it.
+pub fn ago(seconds: u64) -> String {
     match seconds {
         0..=119 => format!("{seconds} s"),
         120..=7199 => format!("{} min", seconds / 60),
@@ -73,7 +78,8 @@ const READ_HOLDER: &str = r#"now=$(date -u +%s); t=; who=; tok=; host=; pid=
 IFS="$(printf '\t')" read -r t who < "$1/.lock/deploy/holder" 2>/dev/null
 IFS="$(printf '\t')" read -r tok host pid < "$1/.lock/deploy/owner" 2>/dev/null
 action=$(head -c 200 "$1/.lock/deploy/action" 2>/dev/null | tr -d '\t\n')
-printf 'held\t%s\t%s\t%s\t%s\t%s\n' "$(( now - ${t:-$now} ))" "${who:-someone}" "$action" "$host" "${pid:-0}""#;
+case $t in ''|*[!0-9]*) t=$now; taken=0 ;; *) taken=$t ;; esac
+printf 'held\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( now - t ))" "${who:-someone}" "$action" "$host" "${pid:-0}" "$taken""#;
 
 /// Takes the lock for `token`, or says who holds it (`release.locked`). Taking it again with
 /// the same token is a no-op, so a retried step is safe.
@@ -223,7 +229,48 @@ pub fn clear(remote: &dyn Remote, dir: &str) -> Result<bool> {
     Ok(out.stdout_text().trim() == "cleared")
 }
 
-/// `held<TAB>seconds<TAB>who<TAB>action<TAB>host<TAB>pid`. Bounded; anything else is None.
+/// What clearing the lock an owner was shown found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleared {
+    Cleared,
+    /// There was no lock any more.
+    NotHeld,
+    /// Another lock is there now (cleared and taken again since): it was left alone.
+    Other(Option<Holder>),
+}
+
+/// Removes the lock only if it is the one the owner was shown: taken at `taken` (Unix
+/// seconds, as [`Holder::taken`] read it) by `who`. A lock cleared and taken again since is
+/// someone's live change, so it is left alone and said. Only after the owner chose.
+pub fn clear_if(remote: &dyn Remote, dir: &str, taken: u64, who: &str) -> Result<Cleared> {
+    let body = format!(
+        r#"[ -d "$1/.lock/deploy" ] || {{ echo none; exit 0; }}
+t=; who=
+IFS="$(printf '\t')" read -r t who < "$1/.lock/deploy/holder" 2>/dev/null
+case $t in ''|*[!0-9]*) t=0 ;; esac
+if [ "$t" = "$2" ] && [ "${{who:-someone}}" = "$3" ]; then
+  rm -rf -- "$1/.lock/deploy" || exit 1; echo cleared; exit 0
+fi
+{READ_HOLDER}"#
+    );
+    let out = remote.capture(&script(&body, &[dir, &taken.to_string(), who])?, 4096)?;
+    if !out.exit.success() {
+        return Err(RemoteError::RemoteFailed {
+            what: "clearing the deploy lock".into(),
+            code: 1,
+            detail: out.stderr_tail(),
+        });
+    }
+    let text = out.stdout_text();
+    Ok(match text.trim() {
+        "cleared" => Cleared::Cleared,
+        "none" => Cleared::NotHeld,
+        _ => Cleared::Other(parse_holder(&text)),
+    })
+}
+
+/// `held<TAB>seconds<TAB>who<TAB>action<TAB>host<TAB>pid<TAB>taken`. Bounded; anything else is
+/// None.
 pub fn parse_holder(text: &str) -> Option<Holder> {
     let line = text.lines().find(|l| l.starts_with("held\t"))?;
     if line.len() > 2048 {
@@ -244,6 +291,7 @@ pub fn parse_holder(text: &str) -> Option<Holder> {
         action: plain(f.next()),
         host: plain(f.next()),
         pid: f.next().and_then(|p| p.trim().parse().ok()).unwrap_or(0),
+        taken: f.next().and_then(|t| t.trim().parse().ok()).unwrap_or(0),
     })
 }
 
@@ -254,9 +302,15 @@ mod tests {
 
     #[test]
     fn a_holder_reads_back_and_says_who_and_since_when() {
-        let h = parse_holder("held\t185\talice@laptop\tupdate to 1.2.0\tlaptop\t4242\n").unwrap();
+        let h =
+            parse_holder("held\t185\talice@laptop\tupdate to 1.2.0\tlaptop\t4242\t1780000000\n")
+                .unwrap();
         assert_eq!(h.who, "alice@laptop");
         assert_eq!(h.pid, 4242);
+        assert_eq!(h.taken, 1_780_000_000);
+        // An older reader's line, without the time it was taken.
+        let older = parse_holder("held\t5\tbob\tupdate\thost\t1\n").unwrap();
+        assert_eq!(older.taken, 0);
         assert_eq!(
             h.describe(),
             "alice@laptop, for update to 1.2.0, since 3 min ago"
@@ -275,6 +329,7 @@ mod tests {
             seconds: 5,
             host: here,
             pid: std::process::id(),
+            taken: 0,
         };
         assert!(!h.gone_from_here(), "this very process runs");
         h.pid = u32::MAX - 1;

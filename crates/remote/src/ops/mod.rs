@@ -14,7 +14,8 @@
 //! - [`lock`]: the deploy lock with an owner token (only its holder lets it go).
 //! - [`audit`]: the audit log's one format, one writer, one reader.
 //! - [`remote`]: the seam to the server; [`fake`]: the recording fake.
-//! - one module per operation ([`maintain`], …).
+//! - one module per operation ([`maintain`], …); [`recover`] clears a lock a cut-off
+//!   change left, once the owner chose a way forward.
 //!
 //! Adding an operation: (1) a module here with a `plan(..)` that returns a `Plan` of steps,
 //! each run idempotent (look before acting); (2) an `undo` for every step that changes what
@@ -33,6 +34,7 @@ pub mod maintain;
 pub mod offsite;
 pub mod plan;
 pub mod publish;
+pub mod recover;
 pub mod remote;
 pub mod restore;
 pub mod runner;

@@ -187,19 +187,31 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
                     stateless.join(" and ")
                 )))
             })
-            // "Changed" means the step's change is gone now: the switch's undo may have
-            // removed the new containers already.
+            // "Changed" means the step's change is gone now (the switch's undo may have
+            // removed the new containers already); "unchanged", that some of it stays.
             .undo(move |cx: &mut C| {
-                let stateless = &cx.state.outdated.stateless;
-                if stateless.is_empty() {
+                // Only what this run started: a container of the new release that was there
+                // before (an update cut short, a release settled again) stays as it was.
+                let outdated = &cx.state.outdated;
+                if outdated.stateless.is_empty() {
                     return Ok(Did::unchanged("no new container was started"));
                 }
-                let removed = rollout::remove_release(cx.remote, new, stateless)?;
-                Ok(Did::changed(if removed {
-                    format!("{version}'s new containers removed")
+                let removed = rollout::remove_release(
+                    cx.remote,
+                    new,
+                    &outdated.stateless,
+                    &outdated.present,
+                )?;
+                Ok(if removed {
+                    Did::changed(format!("{version}'s new containers removed"))
+                } else if outdated.present.is_empty() {
+                    // The switch's undo took them away already.
+                    Did::changed(format!("{version}'s new containers are gone"))
                 } else {
-                    format!("{version}'s new containers are gone")
-                }))
+                    Did::unchanged(format!(
+                        "{version}'s containers from before this update stay as they were"
+                    ))
+                })
             }),
         )
         .step(
@@ -242,7 +254,7 @@ pub fn plan<'a>(spec: &'a UpdateSpec, compose: &'a Compose) -> Plan<'a, Updating
                 let back = spec.previous_spec();
                 let stateless = cx.state.outdated.stateless.clone();
                 rollout::start_beside(cx.remote, &back, compose, &stateless, cx.cancel)?;
-                rollout::remove_release(cx.remote, new, &stateless)?;
+                rollout::remove_release(cx.remote, new, &stateless, &[])?;
                 current::switch(cx.remote, &back)?;
                 Ok(Did::changed(format!("{previous} serves again")))
             }),

@@ -34,6 +34,15 @@ fn serving() -> RecordingFake {
              pgnew\tpostgres\trunning\tUp 3 seconds (healthy)\t1.2.0\n",
         ),
     );
+    // Before the update starts any, only 1.1.0's run (the first listing is the update's own
+    // look at what runs).
+    fake.once(
+        "docker ps -a --filter",
+        Reply::ok(
+            "old1\tbackend\trunning\tUp 1 hour (healthy)\t1.1.0\n\
+             pgold\tpostgres\trunning\tUp 1 hour (healthy)\t1.1.0\n",
+        ),
+    );
     fake.on("{{.Image}}", Reply::ok("sha256:old\n"));
     fake.on("new1", Reply::ok("sha256:b2\n"));
     fake.on("pgnew", Reply::ok("sha256:pg2\n"));
@@ -283,4 +292,28 @@ fn the_plan_shown_before_is_the_plan_that_runs() {
         let compose = Compose::V2;
         assert_eq!(spec.titles().planned(), plan(&spec, &compose).titles());
     }
+}
+
+#[test]
+fn a_new_release_container_there_before_the_update_is_not_removed_by_its_way_back() {
+    // An update cut short left 1.2.0's backend beside 1.1.0's; this one fails at `stateful`.
+    let fake = serving();
+    fake.once(
+        "docker ps -a --filter",
+        Reply::ok(
+            "old1\tbackend\trunning\tUp 1 hour (healthy)\t1.1.0\n\
+             new1\tbackend\trunning\tUp 3 minutes (healthy)\t1.2.0\n\
+             pgold\tpostgres\trunning\tUp 1 hour (healthy)\t1.1.0\n",
+        ),
+    );
+    fake.once("--no-deps \"$3\" <", Reply::Lost);
+    let (result, _, _) = update(&fake, &spec(Duration::ZERO), &Cancel::new());
+    assert_eq!(result.expect_err("stateful fails").step, "stateful");
+    assert_eq!(
+        sent(&fake, &["docker rm -f", "new1"]),
+        0,
+        "not this run's to remove"
+    );
+    // Both were already there: nothing new was started beside.
+    assert_eq!(fake.count("step=beside outcome=undone changed=false"), 1);
 }

@@ -28,6 +28,10 @@ pub(crate) struct Outdated {
     pub stateless: Vec<String>,
     pub stateful: Vec<String>,
     pub old_ids: Vec<String>,
+    /// The new release's stateless containers there before the update started any (an
+    /// update cut short left them, or the release already serves and is being settled): not
+    /// this run's to remove when it puts back what it started.
+    pub present: Vec<String>,
 }
 
 /// The services of `spec` whose running container does not run the image `new_images`
@@ -59,10 +63,16 @@ pub(crate) fn outdated(
         .filter(|c| stateless.contains(&c.service))
         .map(|c| c.id.clone())
         .collect();
+    let present = running
+        .iter()
+        .filter(|c| stateless.contains(&c.service) && c.release == spec.version)
+        .map(|c| c.id.clone())
+        .collect();
     Ok(Outdated {
         stateless,
         stateful,
         old_ids,
+        present,
     })
 }
 
@@ -149,16 +159,19 @@ pub(crate) fn start_beside(
     }
 }
 
-/// Removes the containers of `services` that belong to `spec`'s release; whether there
-/// were any.
+/// Removes the containers of `services` that belong to `spec`'s release, except those in
+/// `keep`; whether there were any.
 pub(crate) fn remove_release(
     remote: &dyn Remote,
     spec: &InstallSpec,
     services: &[String],
+    keep: &[String],
 ) -> Result<bool> {
     let ids: Vec<String> = containers(remote, &spec.project)?
         .into_iter()
-        .filter(|c| services.contains(&c.service) && c.release == spec.version)
+        .filter(|c| {
+            services.contains(&c.service) && c.release == spec.version && !keep.contains(&c.id)
+        })
         .map(|c| c.id)
         .collect();
     if ids.is_empty() {

@@ -17,6 +17,11 @@ action: string,
  */
 seconds: number, 
 /**
+ * When it was taken, in Unix seconds by the server's clock (0 when the lock does not
+ * say): what tells this lock from one taken again since ([`clear_if`]).
+ */
+taken: number, 
+/**
  * The computer and process that took it, when it says.
  */
 host: string, pid: number, };

@@ -271,6 +271,7 @@ fn held(gone_from_here: bool) -> HeldLock {
             seconds: 14,
             host: "laptop".into(),
             pid: 4242,
+            taken: 0,
         },
         description: "alice@laptop, for rollback 1.0.0, since 14 s ago".into(),
         gone_from_here,

@@ -26,7 +26,7 @@ pub(super) fn age_hours(time: &str, now: i64) -> u64 {
 }
 
 /// `2026-12-03T07:10:00.123456789+00:00` or `…Z` to Unix seconds; None when it is not one.
-pub(super) fn parse_rfc3339(text: &str) -> Option<i64> {
+pub(in crate::servers) fn parse_rfc3339(text: &str) -> Option<i64> {
     let (date, rest) = text.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, day) = (d.next()??, d.next()??, d.next()??);
