@@ -157,7 +157,7 @@ export async function openScripted(siteUrl, scripts, options = {}) {
 /** Loads the app and goes to the Rooms page, where most tests start (the app opens on Home). */
 export async function openRooms(page, siteUrl) {
   await page.goto(siteUrl);
-  await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
 }
 
 /**

@@ -96,7 +96,7 @@ describe('unsaved work and notices', () => {
   const ask = () => page.getByRole('dialog').filter({ hasText: 'Leave without saving?' });
 
   it('asks before leaving a room with unsaved changes, by the menu or by Back', async () => {
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     await page.locator('[data-template="office"]').click();
     await page.locator('.canvas').waitFor();
     const first = (await objects(page))[0];
@@ -215,7 +215,7 @@ describe('plain words', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="portrait"]')?.naturalWidth > 0);
     await page.getByRole('button', { name: '← Personas' }).click();
 
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     await page.locator('[data-template="modern"]').click();
     await page.locator('.canvas').waitFor();
     const about = page.getByTestId('export-about');

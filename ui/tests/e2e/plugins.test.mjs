@@ -21,7 +21,7 @@ describe('plugins', () => {
     await said.waitFor();
     assert.match(await said.innerText(), /is installed and on/);
 
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     await page.locator('[data-template="office"]').click();
     await page.locator('.canvas').waitFor();
     const finding = page.locator('[data-testid="validation"] li', { hasText: 'nowhere to sleep' });

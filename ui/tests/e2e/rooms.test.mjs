@@ -204,7 +204,7 @@ describe('room templates', () => {
   it('draws every template with its art, in the gallery and the editor (screenshots in target/screenshots)', async () => {
     const shots = join(repoRoot, 'target/screenshots');
     mkdirSync(shots, { recursive: true });
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     const back = page.getByRole('button', { name: 'Back to rooms' });
     if (await back.isVisible()) await back.click();
     const drawn = () => page.waitForFunction(() => [...document.querySelectorAll('[data-object-id]')].every((el) => getComputedStyle(el).backgroundImage.startsWith('url("data:image/svg+xml')));
@@ -245,7 +245,7 @@ describe('room templates', () => {
 
 describe('own pictures', () => {
   it('draws an object with the owner\'s PNG, refuses a scripted SVG with a reason, and goes back to the drawing', async () => {
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     await page.locator('[data-template="modern"]').click();
     await page.locator('.canvas').waitFor();
     await page.getByRole('button', { name: 'Fit', exact: true }).click();

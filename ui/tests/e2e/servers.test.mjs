@@ -170,7 +170,7 @@ describe('servers', () => {
     await host.getByText(/^ssh-ed25519 /).waitFor();
 
     // The room editor publishes to this server: the backend makes it its active floor plan.
-    await page.getByRole('button', { name: 'Rooms', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
     await page.locator('[data-template="cozy"]').click();
     await page.locator('.canvas').waitFor();
     const publish = page.getByTestId('publish-to-server');
