@@ -417,6 +417,10 @@ fn a_connection_killed_at_each_step_leaves_a_healthy_release_serving_and_the_loc
                 .release_unlock("home", Environment::Production)
                 .unwrap()
         );
+        let audit = servers
+            .release_audit("home", Environment::Production)
+            .unwrap();
+        assert!(audit.contains("step=clear outcome=done"), "{audit}");
         // A `compose up` the lost connection left running may still be starting a container.
         std::thread::sleep(Duration::from_secs(3));
         let done = servers.release_deploy(

@@ -6,15 +6,17 @@
 //! ([`offer_to_clear`]), so every front end can offer it: the CLI as `release unlock`, the app
 //! as a button that shows who holds the lock and asks first.
 
+use deskmate_remote::Cancel;
 use deskmate_remote::Session;
 use deskmate_remote::ops::lock::{self, Holder};
+use deskmate_remote::ops::recover as clear;
+use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_stack::Environment;
 use serde::Serialize;
 
 use super::install::stack_dir;
 use super::opened::Opened;
-use super::release::audit;
-use super::{Servers, holder, remote_error};
+use super::{Servers, holder, remote_error, stopped_error};
 use crate::error::{Action, ApiError};
 
 /// The code of a change refused because the deploy lock is held.
@@ -120,9 +122,10 @@ impl Servers {
             .map(|h| HeldLock::of(h, environment)))
     }
 
-    /// Clears a deploy lock left behind, whoever holds it (the front end asks first). True
-    /// if there was one. Refused while this app itself works on the server, whose lock that
-    /// may be.
+    /// Clears a deploy lock left behind (the front end asks first), as the audited
+    /// operation `ops::recover` does: only the lock read just now goes, so one taken again
+    /// in between is left alone. True if there was one. Refused while this app itself works
+    /// on the server, whose lock that may be.
     pub fn release_unlock(&self, name: &str, environment: Environment) -> Result<bool, ApiError> {
         let Opened {
             session,
@@ -130,15 +133,18 @@ impl Servers {
             _claim,
             ..
         } = self.open_for(name, environment, Some("clearing the deploy lock"))?;
-        let cleared = lock::clear(&session, &dir).map_err(|e| remote_error(e, name))?;
-        if cleared {
-            audit(
-                &session,
-                &dir,
-                &format!("update lock cleared by {}", holder()),
-            );
-        }
-        Ok(cleared)
+        let Some(seen) = lock::holder(&session, &dir).map_err(|e| remote_error(e, name))? else {
+            return Ok(false);
+        };
+        let scope = Scope {
+            dir,
+            environment: environment.name().into(),
+            subject: "-".into(),
+        };
+        let ran = Runner::new(&session, &Cancel::new(), holder(), &mut |_: &Event| {})
+            .run(clear::plan(scope, &seen), &mut ())
+            .map_err(|stopped| stopped_error(stopped, name, environment))?;
+        Ok(ran.changed())
     }
 }
 

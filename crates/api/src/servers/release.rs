@@ -24,7 +24,7 @@ mod kept;
 mod words;
 
 use kept::kept_release;
-pub(super) use kept::{audit, current_version, read_answers};
+pub(super) use kept::{current_version, read_answers};
 use words::{backup_failed, changed_database, redact};
 
 use super::install::{read_release, release_spec, stack_dir};

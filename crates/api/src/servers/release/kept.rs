@@ -59,12 +59,3 @@ pub(in crate::servers) fn current_version(
         .trim_start_matches("releases/")
         .to_string())
 }
-
-pub(in crate::servers) fn audit(session: &Session, dir: &str, line: &str) {
-    if let Ok(command) = script(
-        "printf '%s %s %s\\n' \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\" \"$(id -un)\" \"$2\" >> \"$1/log/audit.log\"",
-        &[dir, line],
-    ) {
-        let _ = session.capture(&command, 4096);
-    }
-}
