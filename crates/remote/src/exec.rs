@@ -42,6 +42,11 @@ impl Captured {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// All of stderr, line by line, for the readers of a script's `error<TAB>code` lines.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
     /// The last lines of stderr, for an error message.
     pub fn stderr_tail(&self) -> String {
         let text = String::from_utf8_lossy(&self.stderr);

@@ -277,7 +277,7 @@ pub fn round(session: &dyn Remote, dir: &str) -> Result<Option<String>> {
     if out.exit.success() {
         return Ok(None);
     }
-    crate::script_failures::watch_round(&out.stderr_tail())
+    crate::script_failures::watch_round(&out.stderr_text())
 }
 
 /// A test e-mail from the server, through the same helper and settings the watchdog uses.
@@ -287,7 +287,7 @@ pub fn send_test(session: &dyn Remote, dir: &str) -> Result<()> {
         1 << 20,
     )?;
     if !out.exit.success() {
-        return Err(crate::script_failures::watch_test(&out.stderr_tail()));
+        return Err(crate::script_failures::watch_test(&out.stderr_text()));
     }
     Ok(())
 }
@@ -296,6 +296,21 @@ pub fn send_test(session: &dyn Remote, dir: &str) -> Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_round_whose_mail_failed_after_other_words_is_told_as_a_failed_mail_not_a_failed_round() {
+        // The mail helper's own words come first on stderr; the script's error line last.
+        let fake = crate::ops::fake::RecordingFake::new();
+        fake.on(
+            "deskmate-watch",
+            crate::ops::fake::Reply::fail(
+                1,
+                "deskmate-mail: could not send through 127.0.0.1:9: [Errno 111] Connection refused\nerror\talerts.mail_failed\tthe alert e-mail to a@b.c could not be sent; the next round tries again\n",
+            ),
+        );
+        let said = round(&fake, "/opt/deskmate").expect("the round itself finished");
+        assert!(said.unwrap().contains("could not be sent"));
+    }
 
     #[test]
     fn a_round_s_files_read_back() {
