@@ -7,6 +7,16 @@
 
 use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::backup::{self, BackupReport, VerifyReport};
+use crate::parts::stack_files::{SpecFile, put_step};
+
+pub(crate) const SCRIPTS_TITLE: &str =
+    "Put the backup scripts and the repository's password on the server, if they changed";
+
+/// The first step of every operation that runs the backup scripts: `scripts` are those
+/// scripts as this version of the app has them, with the repository's password.
+pub(crate) fn scripts_step<'a, S>(dir: &str, scripts: Vec<SpecFile>) -> Step<'a, S> {
+    put_step("scripts", SCRIPTS_TITLE, dir.to_string(), scripts)
+}
 
 /// What a backup made, and its trial restore's outcome when asked for.
 #[derive(Debug, Default)]
@@ -17,48 +27,56 @@ pub struct BackedUp {
 
 /// A new backup of the stack in `scope`; with `verify`, proven by a trial restore. Each
 /// part (`database`, `vectors`, `files`) is told as a note as the script gets there.
-pub fn create<'a>(scope: Scope, verify: bool) -> Plan<'a, BackedUp> {
+pub fn create<'a>(scope: Scope, scripts: Vec<SpecFile>, verify: bool) -> Plan<'a, BackedUp> {
     let dir = scope.dir.clone();
     let title = if verify {
         "Back up the database, the vectors and the files, then prove the backup by a trial restore beside the running stack"
     } else {
         "Back up the database, the vectors and the files"
     };
-    Plan::new("backup", scope, Guard::OwnLock).step(Step::new(
-        "backup",
-        title,
-        move |cx: &mut Cx<'_, BackedUp>| {
-            let (remote, cancel) = (cx.remote, cx.cancel);
-            let (made, verification) =
-                backup::create(remote, &dir, verify, cancel, &mut |k, v| {
-                    cx.script_line(k, v, backup::TOLD)
-                })?;
-            let detail = match &verification {
-                Some(_) => format!("backup {}, proven by a trial restore", made.snapshot),
-                None => format!("backup {}", made.snapshot),
-            };
-            cx.state.backup = Some(made);
-            cx.state.verification = verification;
-            Ok(Did::changed(detail))
-        },
-    ))
+    Plan::new("backup", scope, Guard::OwnLock)
+        .step(scripts_step(&dir, scripts))
+        .step(Step::new(
+            "backup",
+            title,
+            move |cx: &mut Cx<'_, BackedUp>| {
+                let (remote, cancel) = (cx.remote, cx.cancel);
+                let (made, verification) =
+                    backup::create(remote, &dir, verify, cancel, &mut |k, v| {
+                        cx.script_line(k, v, backup::TOLD)
+                    })?;
+                let detail = match &verification {
+                    Some(_) => format!("backup {}, proven by a trial restore", made.snapshot),
+                    None => format!("backup {}", made.snapshot),
+                };
+                cx.state.backup = Some(made);
+                cx.state.verification = verification;
+                Ok(Did::changed(detail))
+            },
+        ))
 }
 
 /// A trial restore of `snapshot`, beside the running stack, that changes nothing that serves.
-pub fn verify(scope: Scope, snapshot: &str) -> Plan<'_, Option<VerifyReport>> {
+pub fn verify(
+    scope: Scope,
+    scripts: Vec<SpecFile>,
+    snapshot: &str,
+) -> Plan<'_, Option<VerifyReport>> {
     let dir = scope.dir.clone();
-    Plan::new("verify", scope, Guard::OwnLock).step(Step::new(
-        "verify",
-        format!("Prove backup {snapshot} by a trial restore beside the running stack"),
-        move |cx: &mut Cx<'_, Option<VerifyReport>>| {
-            let (remote, cancel) = (cx.remote, cx.cancel);
-            let report = backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| {
-                cx.script_line(k, v, backup::TOLD)
-            })?;
-            *cx.state = Some(report);
-            Ok(Did::unchanged(format!("backup {snapshot} restores whole")))
-        },
-    ))
+    Plan::new("verify", scope, Guard::OwnLock)
+        .step(scripts_step(&dir, scripts))
+        .step(Step::new(
+            "verify",
+            format!("Prove backup {snapshot} by a trial restore beside the running stack"),
+            move |cx: &mut Cx<'_, Option<VerifyReport>>| {
+                let (remote, cancel) = (cx.remote, cx.cancel);
+                let report = backup::verify(remote, &dir, snapshot, cancel, &mut |k, v| {
+                    cx.script_line(k, v, backup::TOLD)
+                })?;
+                *cx.state = Some(report);
+                Ok(Did::unchanged(format!("backup {snapshot} restores whole")))
+            },
+        ))
 }
 
 #[cfg(test)]
@@ -66,7 +84,7 @@ mod tests {
     use super::*;
     use crate::cancel::Cancel;
     use crate::ops::fake::Reply;
-    use crate::ops::tests::{scope, server};
+    use crate::ops::tests::{backup_scripts as scripts, scope, server};
     use crate::ops::{Event, Runner};
 
     #[test]
@@ -76,17 +94,22 @@ mod tests {
             "deskmate-backup",
             Reply::ok("database\t12 tables\nsnapshot\tabc123\n"),
         );
+        fake.on("sha256sum <", Reply::ok("-\n"));
         let mut state = BackedUp::default();
         let mut events = Vec::new();
         let ran = Runner::new(&fake, &Cancel::new(), "alice@laptop", &mut |e: &Event| {
             events.push(e.clone())
         })
-        .run(create(scope(), false), &mut state)
+        .run(create(scope(), scripts(), false), &mut state)
         .expect("backs up");
         assert_eq!(state.backup.unwrap().snapshot, "abc123");
-        assert_eq!(ran.steps.len(), 1);
+        assert_eq!(
+            ran.steps.iter().map(|s| s.id).collect::<Vec<_>>(),
+            ["scripts", "backup"]
+        );
+        assert!(fake.file("/opt/deskmate/bin/deskmate-lib.sh").is_some());
         assert_eq!(fake.count(".lock/deploy"), 0);
-        assert_eq!(fake.count("backup production 1.2.0 run="), 1);
+        assert_eq!(fake.count("backup production 1.2.0 run="), 2, "a line a step");
         assert!(events.contains(&Event::Note {
             step: "backup",
             detail: "database: 12 tables".into()
@@ -103,8 +126,9 @@ mod tests {
                 "error\tbackup.no_restic\trestic is not installed on this server\n",
             ),
         );
+        fake.on("sha256sum <", Reply::ok("-\n"));
         let result = Runner::new(&fake, &Cancel::new(), "a", &mut |_: &Event| {})
-            .run(create(scope(), true), &mut BackedUp::default());
+            .run(create(scope(), scripts(), true), &mut BackedUp::default());
         assert_eq!(result.expect_err("fails").error.code(), "backup.no_restic");
         assert_eq!(fake.count("step=backup outcome=failed"), 1);
     }

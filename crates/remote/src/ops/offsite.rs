@@ -16,6 +16,7 @@
 //! it on the offsite machine, and a new one would undo that. An offsite repository the
 //! `init` step made stays: it is empty, and offsite data is never deleted from here.
 
+use super::backup::scripts_step;
 use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::error::{RemoteError, Result};
 use crate::offsite::{self, OffsiteHostKey};
@@ -55,6 +56,9 @@ pub struct OffsiteSpec {
     /// The offsite folder, relative to the stack folder (`shared/env/offsite`).
     pub folder: String,
     pub target: Target,
+    /// The backup scripts as this app has them, with the repository's password: they
+    /// make the offsite repository (unused when the target is removed).
+    pub scripts: Vec<SpecFile>,
 }
 
 /// What the steps found, for the report and the owner's keychain copy.
@@ -143,7 +147,8 @@ pub fn plan(spec: &OffsiteSpec) -> Plan<'_, Offsite> {
 
 /// The steps that set a target: its files, then the whole path proven.
 fn writes<'a>(plan: Plan<'a, Offsite>, spec: &'a OffsiteSpec) -> Plan<'a, Offsite> {
-    plan.step(
+    plan.step(scripts_step(&spec.scope.dir, spec.scripts.clone()))
+    .step(
         Step::new(
             "files",
             format!(

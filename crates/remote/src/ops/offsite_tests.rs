@@ -69,6 +69,7 @@ fn spec(target: Target) -> OffsiteSpec {
         },
         folder: FOLDER.into(),
         target,
+        scripts: crate::ops::tests::backup_scripts(),
     }
 }
 
@@ -117,9 +118,9 @@ fn each_request_has_its_steps_and_none_takes_the_deploy_lock() {
     assert_eq!(ids(&sftp(None)), ["probe"]);
     assert_eq!(
         ids(&sftp(Some("SHA256:good"))),
-        ["probe", "pin", "files", "init"]
+        ["probe", "pin", "scripts", "files", "init"]
     );
-    assert_eq!(ids(&s3()), ["files", "init"]);
+    assert_eq!(ids(&s3()), ["scripts", "files", "init"]);
     assert_eq!(ids(&spec(Target::Remove)), ["remove"]);
 }
 
@@ -129,7 +130,7 @@ fn an_sftp_target_is_pinned_written_and_proven_and_audited() {
     let (result, state, _) = set(&fake, &sftp(Some("SHA256:good")), &Cancel::new());
     let ran = result.expect("set");
     let done: Vec<&str> = ran.steps.iter().map(|s| s.id).collect();
-    assert_eq!(done, ["probe", "pin", "files", "init"]);
+    assert_eq!(done, ["probe", "pin", "scripts", "files", "init"]);
     assert_eq!(
         file(&fake, "target").unwrap(),
         "sftp:backup@h:/srv/offsite\n"
@@ -146,7 +147,7 @@ fn an_sftp_target_is_pinned_written_and_proven_and_audited() {
     );
     assert_eq!(state.key.as_ref().map(Secret::expose), Some(PRIVATE_KEY));
     assert_eq!(fake.count(".lock/deploy"), 0, "no deploy lock");
-    assert_eq!(fake.count("backup-target production sftp run="), 4);
+    assert_eq!(fake.count("backup-target production sftp run="), 5);
     assert_eq!(
         fake.count("step=files outcome=done changed=true wrote target"),
         1
@@ -190,9 +191,10 @@ fn a_host_key_that_is_not_the_one_given_is_refused_before_anything_is_written() 
 }
 
 /// The command each step sends that a test can break, by step.
-const BREAK: [(&str, &str); 4] = [
+const BREAK: [(&str, &str); 5] = [
     ("probe", "ssh-keyscan"),
     ("pin", "offsite/key\""),
+    ("scripts", "sha256sum <"),
     ("files", "put /opt/deskmate/shared/env/offsite/known_hosts"),
     ("init", "deskmate-offsite"),
 ];

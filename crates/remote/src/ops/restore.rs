@@ -16,6 +16,7 @@ use crate::ops::Remote;
 use crate::parts::commands::refuse;
 use crate::parts::compose::{Compose, restart};
 use crate::parts::spec::InstallSpec;
+use crate::parts::stack_files::{SpecFile, put};
 
 /// The data volumes a stack uses now: (postgres, qdrant).
 pub type ReadVolumes<'a> = Box<dyn Fn(&dyn Remote) -> Result<(String, String)> + 'a>;
@@ -23,6 +24,8 @@ pub type ReadVolumes<'a> = Box<dyn Fn(&dyn Remote) -> Result<(String, String)> +
 /// Everything one restore needs.
 pub struct RestoreSpec<'a> {
     pub scope: Scope,
+    /// The backup scripts as this app has them, with the repository's password.
+    pub scripts: Vec<SpecFile>,
     pub repository: Repository,
     /// The backup's full id and its size in bytes, when the list knew it.
     pub snapshot: String,
@@ -72,8 +75,9 @@ type C<'x> = Cx<'x, Restoring>;
 
 /// The restore's steps and titles, the same for every restore: what `--plan`, the CLI's
 /// question and the app show before anything runs.
-const STEPS: [(&str, &str); 5] = [
+const STEPS: [(&str, &str); 6] = [
     ("space", "Check the room beside the running stack"),
+    ("scripts", super::backup::SCRIPTS_TITLE),
     (
         "safety",
         "Back up the data as it is now, so the restore itself can be undone",
@@ -136,6 +140,7 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                 )))
             },
         ))
+        .step(super::backup::scripts_step(dir, spec.scripts.clone()))
         .step(Step::new(
             "safety",
             title("safety"),
@@ -250,6 +255,43 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                 ))
             },
         ))
+}
+
+/// Another server's offsite description (and its repository's password) in `folder` of
+/// this server, while a restore from that server's copy reads it; removed when dropped,
+/// however the restore ends. Put only under the deploy lock, so a restore refused by the
+/// lock never touches what a running one reads.
+pub struct BorrowedCopy<'r> {
+    remote: &'r dyn Remote,
+    path: String,
+}
+
+impl<'r> BorrowedCopy<'r> {
+    pub fn put(
+        remote: &'r dyn Remote,
+        dir: &str,
+        folder: &str,
+        files: &[SpecFile],
+        cancel: &crate::Cancel,
+    ) -> Result<Self> {
+        let borrowed = BorrowedCopy {
+            remote,
+            path: format!("{dir}/{folder}"),
+        };
+        put(remote, dir, files, cancel)?;
+        Ok(borrowed)
+    }
+}
+
+impl Drop for BorrowedCopy<'_> {
+    fn drop(&mut self) {
+        let _ = crate::parts::commands::run_script(
+            self.remote,
+            "removing the other server's repository description",
+            r#"rm -rf -- "$1""#,
+            &[&self.path],
+        );
+    }
 }
 
 fn made_volumes(restored: Option<&Restored>) -> Vec<String> {

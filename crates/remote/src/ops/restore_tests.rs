@@ -15,6 +15,7 @@ fn spec<'a>() -> RestoreSpec<'a> {
             subject: "5f3a09c1aa".into(),
             ..crate::ops::tests::scope()
         },
+        scripts: crate::ops::tests::backup_scripts(),
         repository: Repository::Local,
         snapshot: "5f3a09c1aa".into(),
         size: Some(1 << 20),
@@ -30,6 +31,7 @@ fn spec<'a>() -> RestoreSpec<'a> {
 /// A server with a good backup and room for it.
 fn ready() -> RecordingFake {
     let fake = server();
+    fake.on("sha256sum <", Reply::ok("-\n"));
     fake.on("df -Pk", Reply::ok("/dev/vda 1000 1 99999999 1% /\n"));
     fake.on("deskmate-backup", Reply::ok("snapshot\tsafe01\n"));
     fake.on(
@@ -70,7 +72,7 @@ fn a_restore_runs_side_by_side_inside_the_lock_and_keeps_the_data_from_before() 
     let ids: Vec<&str> = ran.steps.iter().map(|s| s.id).collect();
     assert_eq!(
         ids,
-        ["lock", "space", "safety", "restore", "switch", "start"]
+        ["lock", "space", "scripts", "safety", "restore", "switch", "start"]
     );
     assert_eq!(state.safety.as_deref(), Some("safe01"));
     assert_eq!(pointed(&fake), ["new"]);

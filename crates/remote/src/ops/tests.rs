@@ -19,6 +19,15 @@ pub(crate) fn server() -> RecordingFake {
     fake
 }
 
+/// The backup scripts an operation puts before it runs them.
+pub(crate) fn backup_scripts() -> Vec<crate::parts::stack_files::SpecFile> {
+    vec![crate::parts::stack_files::SpecFile {
+        path: "bin/deskmate-lib.sh".into(),
+        contents: b"say() { :; }\n".to_vec(),
+        secret: false,
+    }]
+}
+
 pub(crate) fn scope() -> Scope {
     Scope {
         dir: "/opt/deskmate".into(),

@@ -34,6 +34,7 @@ use crate::parts::compose::Compose;
 use crate::parts::rollout::{self, KEEP_RELEASES, Outdated, WatchFailed};
 use crate::parts::schema::{schema, schema_changes};
 use crate::parts::spec::InstallSpec;
+use crate::parts::stack_files::SpecFile;
 use crate::parts::{current, images, stack_files};
 
 /// One update.
@@ -48,6 +49,9 @@ pub struct UpdateSpec {
     pub watch: Duration,
     /// Back up first, proven by a trial restore; false only when the owner said so.
     pub backup_first: bool,
+    /// The backup scripts as this app has them, with the repository's password: put in
+    /// place by the backup step before it runs them.
+    pub backup_scripts: Vec<SpecFile>,
 }
 
 impl UpdateSpec {
@@ -311,6 +315,7 @@ fn backup_step(spec: &UpdateSpec, title: String) -> Step<'_, Updating> {
     let dir = spec.new.dir.as_str();
     Step::new("backup", title, move |cx: &mut C| {
         let (remote, cancel) = (cx.remote, cx.cancel);
+        stack_files::put(remote, dir, &spec.backup_scripts, cancel)?;
         let (made, _) = backup::create(remote, dir, true, cancel, &mut |k, v| {
             cx.script_line(k, v, backup::TOLD)
         })?;

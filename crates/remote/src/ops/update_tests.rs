@@ -69,6 +69,7 @@ fn spec(watch: Duration) -> UpdateSpec {
         ],
         watch,
         backup_first: true,
+        backup_scripts: crate::ops::tests::backup_scripts(),
     }
 }
 

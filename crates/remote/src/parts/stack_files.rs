@@ -3,7 +3,7 @@
 
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
-use crate::ops::Remote;
+use crate::ops::{Cx, Did, Remote, Step};
 use crate::transfer::Visibility;
 
 use super::commands::{check_cancel, run_script};
@@ -57,6 +57,24 @@ pub fn put(
         written.push(file.path.clone());
     }
     Ok(written)
+}
+
+/// A step that puts `files` under `dir`, only those that changed: how an operation brings
+/// the scripts it runs, as this version of the app has them, before it runs them.
+pub(crate) fn put_step<'a, S>(
+    id: &'static str,
+    title: impl Into<String>,
+    dir: String,
+    files: Vec<SpecFile>,
+) -> Step<'a, S> {
+    Step::new(id, title, move |cx: &mut Cx<'_, S>| {
+        let written = put(cx.remote, &dir, &files, cx.cancel)?;
+        Ok(Did::either(
+            !written.is_empty(),
+            format!("wrote {}", written.join(", ")),
+            "all already up to date",
+        ))
+    })
 }
 
 /// The SHA-256 of each path on the server, empty for a missing file.
