@@ -7,7 +7,7 @@
 
 use deskmate_remote::backup::{parse_list, parse_report};
 use deskmate_remote::releases::parse_releases;
-use deskmate_remote::offsite::parse_probe;
+use deskmate_remote::parsers::parse_probe;
 use deskmate_remote::repository_copy::{is_repository_path, parse_listing};
 use deskmate_stack::backup::SftpTarget;
 use deskmate_stack::{DataVolumes, is_volume_name};

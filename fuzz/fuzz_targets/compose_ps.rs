@@ -2,7 +2,7 @@
 //! then as health findings.
 #![no_main]
 
-use deskmate_remote::compose::{Listing, parse, parse_inspect};
+use deskmate_remote::parsers::{Listing, parse_compose_ps as parse, parse_inspect};
 use deskmate_remote::health::services;
 use libfuzzer_sys::fuzz_target;
 

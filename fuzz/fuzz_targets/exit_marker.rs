@@ -2,7 +2,7 @@
 //! marker line through, in order, and reads a code only from a real marker at the very end.
 #![no_main]
 
-use deskmate_remote::exit_marker::ExitMarker;
+use deskmate_remote::parsers::ExitMarker;
 use libfuzzer_sys::fuzz_target;
 
 const NONCE: &str = "n0nce";

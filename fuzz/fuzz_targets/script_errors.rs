@@ -4,7 +4,9 @@
 //! it knows or its generic one.
 #![no_main]
 
-use deskmate_remote::script_error::{MAX_CODE, MAX_LINE, is_code, last_error, read};
+use deskmate_remote::parsers::{
+    MAX_CODE, MAX_LINE, is_code, last_error, read_error_lines as read,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

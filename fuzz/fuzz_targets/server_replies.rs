@@ -2,7 +2,7 @@
 //! of the facts script (then as preflight findings).
 #![no_main]
 
-use deskmate_remote::backend::{BackendHealth, parse_response};
+use deskmate_remote::parsers::{BackendHealth, parse_response};
 use deskmate_remote::{facts, preflight};
 use libfuzzer_sys::fuzz_target;
 

@@ -5,7 +5,7 @@
 //! every name accepted stays one path segment (or a ref git reads as a ref, not an option).
 #![no_main]
 
-use deskmate_remote::deploy::schema_changes;
+use deskmate_remote::parsers::schema_changes;
 use deskmate_remote::git_build::check_ref;
 use deskmate_remote::publish::{check_name, parse_publications, parse_versions};
 use deskmate_logs::{group_errors, parse_line, request_stats};

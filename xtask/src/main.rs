@@ -332,6 +332,22 @@ fn test() -> Result {
             &manifest.to_string_lossy(),
         ])?;
     }
+    // The fuzz targets are run by `cargo xtask fuzz` only, so this is where a parser they
+    // reach that moved or changed would otherwise go unnoticed.
+    say("the fuzz targets compile (cargo check)");
+    let fuzz = root().join("fuzz/Cargo.toml");
+    let target = root().join("target");
+    cargo(&[
+        "check",
+        "--quiet",
+        "--bins",
+        "--features",
+        "plugins,remote",
+        "--manifest-path",
+        &fuzz.to_string_lossy(),
+        "--target-dir",
+        &target.to_string_lossy(),
+    ])?;
     plugins()?;
     // The server tests run against a real Docker engine and the test bed's images. The
     // engine is stopped at the end only if this run started it.

@@ -44,9 +44,9 @@ pub use deskmate_logs::{ErrorGroup, Level as LogLevel, LogLine, RouteStats, Stre
 pub use deskmate_remote::backup::{Backup, BackupReport, Part, VerifyReport};
 pub use deskmate_remote::logs::LogQuery;
 pub use deskmate_remote::maintain::MaintainStep;
-pub use deskmate_remote::offsite::OffsiteHostKey;
 pub use deskmate_remote::ops::Event as OperationEvent;
 pub use deskmate_remote::ops::audit::AuditLine;
+pub use deskmate_remote::ops::offsite::OffsiteHostKey;
 pub use deskmate_remote::publish::{Publication, Published};
 pub use deskmate_remote::releases::ReleaseEntry;
 pub use deskmate_remote::watch::{HealthSample, WatchCheck, WatchEvent, WatchLevel};
@@ -522,8 +522,8 @@ fn stopped_error(
 }
 
 /// How the proxy of an install the library recorded is reached from the server itself.
-fn probe_of(installed: deskmate_library::Install) -> deskmate_remote::install::ProxyProbe {
-    deskmate_remote::install::ProxyProbe {
+fn probe_of(installed: deskmate_library::Install) -> deskmate_remote::health::ProxyProbe {
+    deskmate_remote::health::ProxyProbe {
         port: installed.proxy_port,
         https: installed.proxy_https,
         host: installed.proxy_host,
@@ -536,7 +536,7 @@ impl Servers {
         &self,
         name: &str,
         environment: deskmate_stack::Environment,
-    ) -> Result<deskmate_remote::install::ProxyProbe, ApiError> {
+    ) -> Result<deskmate_remote::health::ProxyProbe, ApiError> {
         self.library
             .lock()
             .install(name, environment.name())

@@ -122,7 +122,7 @@ fn health_report(c: &mut Criterion) {
         stack_dir: stack.dir.clone(),
         domain: Some(format!("localhost:{}", tls.port)),
         backend_port: 1,
-        proxy: Some(deskmate_remote::install::ProxyProbe {
+        proxy: Some(deskmate_remote::health::ProxyProbe {
             port: stack.http_port,
             https: false,
             host: "localhost".into(),

@@ -12,6 +12,8 @@ use crate::error::{RemoteError, Result};
 use crate::exec::script;
 use crate::ops::Remote;
 
+pub use crate::parts::compose::{Compose, compose_of};
+
 /// Output larger than this is not our script's.
 const MAX_OUTPUT: usize = 64 << 10;
 const MAX_LINES: usize = 400;

@@ -8,8 +8,9 @@
 
 use crate::cancel::Cancel;
 use crate::error::Result;
-use crate::install::{Compose, check_cancel, refuse, run_script};
 use crate::ops::Remote;
+use crate::parts::commands::{check_cancel, refuse, run_script};
+use crate::parts::compose::Compose;
 
 /// What was built.
 #[derive(Debug, Clone, PartialEq, Eq)]

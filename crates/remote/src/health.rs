@@ -17,6 +17,10 @@ use crate::findings::{Finding, Level, overall};
 use crate::ops::Remote;
 use crate::tls::{self, CRITICAL_DAYS, Certificate, WARN_DAYS};
 
+pub use crate::parts::containers::{ContainerState, containers};
+pub use crate::parts::proxy::through_proxy;
+pub use crate::parts::spec::ProxyProbe;
+
 /// The services DeskMate's stack cannot work without.
 pub const CORE_SERVICES: &[&str] = &["backend", "postgres", "qdrant"];
 /// Disk use from which the report warns, and fails.
@@ -30,7 +34,7 @@ pub struct HealthOptions {
     pub backend_port: u16,
     /// For a stack `server install` put there: the backend's health is read through the
     /// proxy (`/api/health`), as the backend publishes no port of its own.
-    pub proxy: Option<crate::install::ProxyProbe>,
+    pub proxy: Option<ProxyProbe>,
     /// A root certificate to trust besides the system's (a private CA; tests).
     pub extra_root: Option<PathBuf>,
     pub tls_timeout: Duration,

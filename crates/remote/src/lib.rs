@@ -1,46 +1,58 @@
-//! Talking to the owner's server over SSH: sessions with pinned host keys, remote commands,
-//! verified transfers, secrets, and the preflight and health reports built on them.
+//! Talking to the owner's server over SSH, and every change made to it.
 //!
-//! - [`session`]: connect, check the host key against the app's own [`known_hosts`], sign in.
-//! - [`exec`] and [`pump`]: run a command, stream its output without deadlock, trust its exit
-//!   status only when the server really sent one, cancel it.
-//! - [`transfer`]: upload and download in 64 KiB pieces, verified by SHA-256 at both ends,
-//!   never leaving a file that looks complete but is not.
-//! - [`secrets`]: passwords and passphrases in the OS keychain or a 0600 file.
-//! - [`preflight`] and [`health`]: the server's readiness and the stack's health, as
-//!   [`Finding`]s an owner can act on.
-//! - [`quote`]: the shell quoting every argument goes through.
+//! The public surface is in three parts; everything else is private to the crate.
+//!
+//! **Changes** go through the operation engine, [`ops`]: each one (install, update,
+//! rollback, restore, backup and verify, maintain, settings, publish, schedules, the offsite
+//! target, alerts, a watchdog round) is a plan of named steps that one [`Runner`] executes
+//! inside one guard, with one audit, one cancel, one undo and one progress stream. The
+//! only server work outside it are [`packages`] (putting Docker on the server, which needs
+//! a new sign-in, so it heads the install's plan as steps already done) and
+//! [`git_build`] (images built from a git checkout, which change no release until the
+//! update that deploys them).
+//!
+//! **Reads** never take the lock: [`preflight`] (is the server ready), [`health`] (the
+//! stack's state, as [`Finding`]s an owner can act on), [`facts`], [`releases`],
+//! [`backup`] (the list and its reports), [`logs`], [`watch`] (what the watchdog saw),
+//! [`repository_copy`] (the backups copied to this computer).
+//!
+//! **Basics** the above are built on: [`session`] (connect, pin the host key in the app's
+//! own [`known_hosts`], sign in), [`exec`] and [`pump`] (run a command, stream its output
+//! without deadlock, trust its exit status only when the server really sent one),
+//! [`transfer`] (upload and download in pieces, verified by SHA-256 at both ends),
+//! [`secrets`] (the OS keychain or a 0600 file), [`quote`] (the quoting every argument goes
+//! through), [`cancel`]. [`parsers`] opens the parsers of server output to the fuzz targets.
 
-pub mod backend;
+mod backend;
 pub mod backup;
 pub mod cancel;
-pub mod compose;
+mod compose;
 mod error;
 pub mod exec;
-pub mod exit_marker;
+mod exit_marker;
 pub mod facts;
 mod file_lock;
 pub mod findings;
 pub mod git_build;
 pub mod health;
-pub mod install;
 pub mod known_hosts;
 mod login_shell;
 pub mod logs;
-pub mod offsite;
+mod offsite;
 pub mod ops;
 pub mod packages;
+pub mod parsers;
 mod parts;
 pub mod preflight;
 pub mod pump;
 pub mod quote;
 pub mod releases;
 pub mod repository_copy;
-pub mod script_error;
+mod script_error;
 mod script_failures;
 pub mod secrets;
 pub mod session;
-pub mod tls;
+mod tls;
 pub mod transfer;
 pub mod watch;
 

@@ -10,8 +10,8 @@
 use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
-use crate::install::{refuse, run_script};
 use crate::ops::Remote;
+use crate::parts::commands::{refuse, run_script};
 use crate::pump::Stream;
 
 /// Which lines, as `docker logs` takes them.

@@ -5,7 +5,7 @@
 //! (apt), signed in as root or as an account that may use `sudo` without a password. Then
 //! the install's plan starts with these steps, so the owner agrees to them with the rest.
 //! Anywhere else a missing Docker stops the install and says what to ask for (see
-//! `install::compose_of`); a missing restic only stops backups, which say so.
+//! `facts::compose_of`); a missing restic only stops backups, which say so.
 //!
 //! The packages are the distribution's: `docker.io`, Compose v2 (`docker-compose-v2`,
 //! Ubuntu) where the distribution has it, else its `docker-compose`, and `restic` (0.14 on
@@ -16,8 +16,8 @@ use crate::cancel::Cancel;
 use crate::error::{RemoteError, Result};
 use crate::exec::script;
 use crate::facts::Facts;
-use crate::install::{PlannedStep, StepReport};
 use crate::ops::Remote;
+use crate::ops::{PlannedStep, StepReport};
 
 /// Distributions whose own packages this step uses.
 const APT_DISTRIBUTIONS: &[&str] = &["debian", "ubuntu", "raspbian"];

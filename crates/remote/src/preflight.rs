@@ -9,6 +9,8 @@ use crate::facts::{self, Facts, HostStats};
 use crate::findings::{Finding, Level, overall};
 use crate::ops::Remote;
 
+pub use crate::parts::host::{Firewall, firewall};
+
 const GIB_KIB: u64 = 1 << 20;
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]

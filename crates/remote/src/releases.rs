@@ -16,8 +16,8 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::install::run_script;
 use crate::ops::Remote;
+use crate::parts::commands::run_script;
 
 /// Where the releases that served are recorded, under the stack folder.
 pub const SERVED: &str = "state/served.tsv";

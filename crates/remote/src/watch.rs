@@ -269,7 +269,7 @@ true";
 
 /// One round of the watchdog now, as its timer would run it. The checks are recorded
 /// whatever happens to the e-mail; Some(why) when an alert e-mail could not be sent.
-pub fn round(session: &dyn Remote, dir: &str) -> Result<Option<String>> {
+pub(crate) fn round(session: &dyn Remote, dir: &str) -> Result<Option<String>> {
     let out = session.capture(
         &script("exec bash \"$1/bin/deskmate-watch\" \"$1\"", &[dir])?,
         1 << 20,

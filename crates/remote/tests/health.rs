@@ -7,8 +7,8 @@ use std::fs;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use deskmate_remote::compose::{self, Listing};
-use deskmate_remote::install::ProxyProbe;
+use deskmate_remote::health::ProxyProbe;
+use deskmate_remote::parsers::{Listing, parse_compose_ps};
 use deskmate_remote::{HealthOptions, HostKeyPolicy, Level, Session, health, preflight};
 use deskmate_test_server::docker::docker;
 use deskmate_test_server::live_stack::LiveStack;
@@ -282,12 +282,12 @@ fn unreachable_parts_are_failures_not_errors() {
 #[test]
 fn both_compose_output_forms_read_the_same() {
     let array =
-        compose::parse(&fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap()).unwrap();
+        parse_compose_ps(&fs::read_to_string(fixture("compose-ps-healthy.json")).unwrap()).unwrap();
     let lines: String = array.iter().map(|c| {
         serde_json::json!({"Service": c.service, "Name": c.name, "State": c.state, "Health": c.health,
             "Status": c.status, "ExitCode": c.exit_code, "Publishers": null}).to_string() + "\n"
     }).collect();
-    let from_lines = compose::parse(&lines).unwrap();
+    let from_lines = parse_compose_ps(&lines).unwrap();
     assert_eq!(from_lines.len(), 5);
     for (a, b) in array.iter().zip(&from_lines) {
         assert_eq!(
@@ -295,9 +295,9 @@ fn both_compose_output_forms_read_the_same() {
             (&b.service, &b.state, &b.health)
         );
     }
-    assert_eq!(compose::parse("").unwrap(), vec![]);
-    assert_eq!(compose::parse("[]").unwrap(), vec![]);
-    assert!(compose::parse("{not json").is_err());
+    assert_eq!(parse_compose_ps("").unwrap(), vec![]);
+    assert_eq!(parse_compose_ps("[]").unwrap(), vec![]);
+    assert!(parse_compose_ps("{not json").is_err());
     assert!(matches!(
         health::services(&Listing::Containers(vec![]))
             .iter()

@@ -1,8 +1,9 @@
 //! Property tests for every reader of what a server (or a hand-edited file) sends us:
 //! known_hosts, `compose ps`, the backend's HTTP reply, and the facts script's output.
 
+use deskmate_remote::facts;
 use deskmate_remote::known_hosts::{self, HostKey, Verdict};
-use deskmate_remote::{backend, compose, facts};
+use deskmate_remote::parsers::{parse_compose_ps, parse_response};
 use proptest::prelude::*;
 
 /// An SSH key blob of the given type (type name, then key bytes).
@@ -80,8 +81,8 @@ proptest! {
         })).collect();
         let array = serde_json::to_string(&objects).unwrap();
         let lines: String = objects.iter().map(|o| o.to_string() + "\n").collect();
-        let a = compose::parse(&array).unwrap();
-        let b = compose::parse(&lines).unwrap();
+        let a = parse_compose_ps(&array).unwrap();
+        let b = parse_compose_ps(&lines).unwrap();
         prop_assert_eq!(&a, &b);
         prop_assert_eq!(a.len(), services.len());
         for (c, (name, state, health, code)) in a.iter().zip(&services) {
@@ -91,7 +92,7 @@ proptest! {
 
     #[test]
     fn compose_output_never_panics(text in "\\PC{0,300}") {
-        let _ = compose::parse(&text);
+        let _ = parse_compose_ps(&text);
     }
 
     #[test]
@@ -100,7 +101,7 @@ proptest! {
         cuts in proptest::collection::vec(1usize..300, 0..10),
     ) {
         let sized = [format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes(), body.clone()].concat();
-        prop_assert_eq!(backend::parse_response(&sized).unwrap(), (200, body.clone()));
+        prop_assert_eq!(parse_response(&sized).unwrap(), (200, body.clone()));
 
         let mut chunked = b"HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         let mut rest = &body[..];
@@ -118,15 +119,15 @@ proptest! {
             chunked.extend(b"\r\n");
         }
         chunked.extend(b"0\r\n\r\n");
-        prop_assert_eq!(backend::parse_response(&chunked).unwrap(), (503, body));
+        prop_assert_eq!(parse_response(&chunked).unwrap(), (503, body));
     }
 
     #[test]
     fn http_replies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        let _ = backend::parse_response(&bytes);
+        let _ = parse_response(&bytes);
         let mut with_head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         with_head.extend(&bytes);
-        let _ = backend::parse_response(&with_head);
+        let _ = parse_response(&with_head);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! the desktop notifications.
 
 use deskmate_remote::Remote;
-use deskmate_remote::install::{SpecFile, put_files};
 use deskmate_remote::ops::alerts::{self as alerts_op, AlertsDone, AlertsSpec};
+use deskmate_remote::ops::install::SpecFile;
 use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_remote::watch::{self, HealthSample, Incident, WatchCheck, WatchEvent, WatchLevel};
 use deskmate_remote::{Cancel, Secret, Session, script};
@@ -149,7 +149,7 @@ impl Servers {
         let timer = done.timer;
         // A first round now, so the page has something to show and the state starts from
         // what is true today (a problem already there is e-mailed once, now).
-        let mail_failed = watch::round(&session, &dir).map_err(fail)?;
+        let mail_failed = one_round(&session, name, spec.scope.clone(), spec.files.clone())?;
         let next = match (settings, &timer) {
             (Some(s), Some(_)) => format!(
                 "The watchdog checks {name} every five minutes and e-mails {} when something changes. Send a test e-mail to be sure it arrives.",
@@ -249,15 +249,14 @@ impl Servers {
         let Opened { session, dir, .. } = self.open_for(name, environment, None)?;
         let fail = |e| remote_error(e, name);
         if round_now {
-            put_files(
-                &session,
-                &dir,
-                &watch_files(&session, &dir).map_err(fail)?,
-                &Cancel::new(),
-            )
-            .map_err(fail)?;
+            let scope = Scope {
+                dir: dir.clone(),
+                environment: environment.name().into(),
+                subject: "-".into(),
+            };
+            let files = watch_files(&session, &dir).map_err(fail)?;
             // A failed e-mail is retried by the next round; the page shows the checks.
-            watch::round(&session, &dir).map_err(fail)?;
+            one_round(&session, name, scope, files)?;
         }
         let state = watch::read(&session, &dir).map_err(fail)?;
         let email = setting(&state.settings, "ALERT_EMAIL");
@@ -288,6 +287,21 @@ fn setting(settings: &[(String, String)], key: &str) -> Option<String> {
         .rev()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.clone())
+}
+
+/// One watchdog round now (the watchdog's `files` put first, if they changed); Some(why)
+/// when its alert e-mail could not be sent.
+fn one_round(
+    session: &Session,
+    name: &str,
+    scope: Scope,
+    files: Vec<SpecFile>,
+) -> Result<Option<String>, ApiError> {
+    let mut mail_failed = None;
+    Runner::new(session, &Cancel::new(), holder(), &mut |_: &Event| {})
+        .run(alerts_op::round(scope, files), &mut mail_failed)
+        .map_err(|stopped| remote_error(stopped.error, name))?;
+    Ok(mail_failed)
 }
 
 fn plain(path: &str, contents: String) -> SpecFile {

@@ -8,8 +8,10 @@
 
 use deskmate_remote::Remote;
 use deskmate_remote::backup::{self, Backup, BackupReport, Part, Repository, VerifyReport};
-use deskmate_remote::install::{SpecFile, StepReport, put_files};
+use deskmate_remote::ops::StepReport;
 use deskmate_remote::ops::backup::{self as backup_op, BackedUp};
+use deskmate_remote::ops::install::SpecFile;
+use deskmate_remote::ops::restore::BorrowedCopy;
 use deskmate_remote::ops::restore::{self as operation, RestoreSpec, Restoring};
 use deskmate_remote::ops::schedule::{self, ScheduleSpec};
 use deskmate_remote::ops::{Event, Runner, Scope, Stopped};
@@ -58,7 +60,7 @@ impl Servers {
             _claim,
             ..
         } = self.open_for(name, environment, Some("a backup"))?;
-        self.prepare(name, &session, &dir, environment, cancel)?;
+        let scripts = self.backup_scripts(name, &session, &dir, environment)?;
         let scope = Scope {
             dir,
             environment: environment.name().into(),
@@ -66,7 +68,7 @@ impl Servers {
         };
         let mut made = BackedUp::default();
         Runner::new(&session, cancel, holder(), on_event)
-            .run(backup_op::create(scope, verify), &mut made)
+            .run(backup_op::create(scope, scripts, verify), &mut made)
             .map_err(|stopped| remote_error(stopped.error, name))?;
         let backup = made.backup.expect("a backup that ran reports its snapshot");
         Ok(BackupOutcome {
@@ -104,7 +106,7 @@ impl Servers {
             _claim,
             ..
         } = self.open_for(name, environment, Some("a backup check"))?;
-        self.prepare(name, &session, &dir, environment, cancel)?;
+        let scripts = self.backup_scripts(name, &session, &dir, environment)?;
         let scope = Scope {
             dir,
             environment: environment.name().into(),
@@ -112,21 +114,20 @@ impl Servers {
         };
         let mut report = None;
         Runner::new(&session, cancel, holder(), on_event)
-            .run(backup_op::verify(scope, snapshot), &mut report)
+            .run(backup_op::verify(scope, scripts, snapshot), &mut report)
             .map_err(|stopped| remote_error(stopped.error, name))?;
         Ok(report.expect("a trial restore that ran reports"))
     }
 
-    /// The scripts as this version of the app has them, and the repository's password.
-    pub(super) fn prepare(
+    /// The backup scripts as this version of the app has them, and the repository's
+    /// password: what an operation that runs them puts on the server as its own step.
+    pub(super) fn backup_scripts(
         &self,
         name: &str,
         session: &Session,
         dir: &str,
         environment: Environment,
-        cancel: &Cancel,
-    ) -> Result<(), ApiError> {
-        let fail = |e| remote_error(e, name);
+    ) -> Result<Vec<SpecFile>, ApiError> {
         let password = self.repository_password(name, session, dir, environment)?;
         let mut files: Vec<SpecFile> = scripts::scripts()
             .into_iter()
@@ -141,8 +142,7 @@ impl Servers {
             contents: password.expose().as_bytes().to_vec(),
             secret: true,
         });
-        put_files(session, dir, &files, cancel).map_err(fail)?;
-        Ok(())
+        Ok(files)
     }
 
     /// The server's password when it has one (it is what encrypts the repository there),
@@ -251,7 +251,7 @@ impl Servers {
         let installed =
             self.installed(name, environment, "backup.not_installed", "to restore into")?;
         let compose = self.compose_on(name, &server, &session)?;
-        self.prepare(name, &session, &dir, environment, cancel)?;
+        let scripts = self.backup_scripts(name, &session, &dir, environment)?;
         // From another server's copy: the lock first, before that copy's description is put
         // in place below (one folder), so a restore refused by the lock never touches what a
         // running one reads; the operation then runs inside it. Otherwise the operation takes
@@ -285,12 +285,9 @@ impl Servers {
                     contents: password.expose().as_bytes().to_vec(),
                     secret: true,
                 });
-                let guard = FromFolder {
-                    session: &session,
-                    dir: &dir,
-                };
-                put_files(&session, &dir, &files, cancel).map_err(fail)?;
-                Some(guard)
+                let borrowed = BorrowedCopy::put(&session, &dir, scripts::FROM_DIR, &files, cancel)
+                    .map_err(fail)?;
+                Some(borrowed)
             }
         };
         let repository = if options.from.is_some() {
@@ -302,6 +299,7 @@ impl Servers {
 
         let project = project_name(&dir);
         let spec = RestoreSpec {
+            scripts,
             scope: Scope {
                 dir: dir.clone(),
                 environment: environment.name().into(),
@@ -463,21 +461,6 @@ fn restore_failed(
     )
 }
 
-/// Another server's offsite description on this one, removed when the restore is done
-/// with it, however it ends.
-struct FromFolder<'a> {
-    session: &'a Session,
-    dir: &'a str,
-}
-
-impl Drop for FromFolder<'_> {
-    fn drop(&mut self) {
-        if let Ok(line) = script(r#"rm -rf "$1/$2""#, &[self.dir, scripts::FROM_DIR]) {
-            let _ = self.session.capture(&line, 4096);
-        }
-    }
-}
-
 /// What `backup schedule` set up.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ScheduleReport {
@@ -514,7 +497,13 @@ impl Servers {
             _claim,
         } = self.open_for(name, environment, Some("a backup schedule"))?;
         let cancel = Cancel::new();
-        self.prepare(name, &session, &dir, environment, &cancel)?;
+        // What the timer's job runs and reads: the scripts, the password, the retention.
+        let mut files = self.backup_scripts(name, &session, &dir, environment)?;
+        files.push(SpecFile {
+            path: scripts::BACKUP_ENV.to_string(),
+            contents: scripts::backup_env(retention).into_bytes(),
+            secret: false,
+        });
         let project = project_name(&dir);
         let to_spec = |f: deskmate_stack::File| SpecFile {
             path: f.path,
@@ -532,11 +521,7 @@ impl Servers {
                 environment: environment.name().into(),
                 subject: at.to_string(),
             },
-            files: vec![SpecFile {
-                path: scripts::BACKUP_ENV.to_string(),
-                contents: scripts::backup_env(retention).into_bytes(),
-                secret: false,
-            }],
+            files,
             units: scripts::timer_units(&dir, &project, &server.user, time)
                 .into_iter()
                 .map(to_spec)

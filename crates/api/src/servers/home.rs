@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use deskmate_library::Install;
 use deskmate_remote::backup::Backup;
-use deskmate_remote::install::Firewall;
+use deskmate_remote::preflight::Firewall;
 use deskmate_remote::publish::Publication;
 use deskmate_remote::watch::{WatchCheck, WatchLevel};
 use deskmate_remote::{Finding, Level};
@@ -199,8 +199,8 @@ impl Servers {
         let env = Environment::Production;
         let message = |e: ApiError| e.message;
         let (_, session) = self.open_session(name)?;
-        let firewall =
-            deskmate_remote::install::firewall(&session).map_err(|e| remote_error(e, name).message);
+        let firewall = deskmate_remote::preflight::firewall(&session)
+            .map_err(|e| remote_error(e, name).message);
         // A lock that cannot be read is not shown: the change it guards says so when refused.
         let lock =
             deskmate_remote::ops::lock::holder(&session, &stack_dir(&profile.stack_dir, env))

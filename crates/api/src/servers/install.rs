@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use deskmate_library::Install;
 use deskmate_remote::Runner;
-use deskmate_remote::install::{
-    self as steps, Compose, InstallSpec, LocalArchive, PlannedStep, ProxyProbe, SpecFile,
-    StepReport, WantedImage,
-};
+use deskmate_remote::facts::{Compose, compose_of};
 use deskmate_remote::ops::Event;
 use deskmate_remote::ops::install::{self as operation, Installing};
+use deskmate_remote::ops::install::{InstallSpec, LocalArchive, ProxyProbe, SpecFile, WantedImage};
+use deskmate_remote::ops::{PlannedStep, StepReport};
 use deskmate_remote::{Cancel, Secret, Session, facts, packages, secrets};
 use deskmate_stack::{Environment, ProxyKind, Release, Secrets, Stack, Tls, release};
 use serde::Serialize;
@@ -127,7 +126,7 @@ impl Servers {
         let restic_step = packages::planned_restic(&facts);
         let compose = match &docker_step {
             Some(_) => Compose::V1,
-            None => steps::compose_of(&facts).map_err(fail)?,
+            None => compose_of(&facts).map_err(fail)?,
         };
         let answers = Answers::of(options, server.domain.clone())?;
         let dir = stack_dir(&server.stack_dir, options.environment);
@@ -184,7 +183,7 @@ impl Servers {
                         ),
                     }));
                 }
-                let compose = steps::compose_of(&facts).map_err(fail)?;
+                let compose = compose_of(&facts).map_err(fail)?;
                 spec = spec_for(&stack(&compose))?;
                 (session, compose, vec![done])
             }

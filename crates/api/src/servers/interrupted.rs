@@ -9,7 +9,7 @@
 //! unit-tested; this module only gathers the facts over SSH. Acting on a choice is
 //! `recover.rs`.
 
-use deskmate_remote::install as steps;
+use deskmate_remote::health::containers;
 use deskmate_remote::ops::audit;
 use deskmate_remote::ops::lock::{self, Holder};
 use deskmate_remote::releases;
@@ -208,7 +208,7 @@ impl Servers {
         let facts = Facts {
             audit: audit::parse(&log.stdout_text()),
             current: (!current.is_empty()).then_some(current),
-            containers: steps::containers(&session, &project_name(&dir)).map_err(fail)?,
+            containers: containers(&session, &project_name(&dir)).map_err(fail)?,
             releases: releases::releases(&session, &dir).map_err(fail)?,
             liveness: liveness(
                 &holder,

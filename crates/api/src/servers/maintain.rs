@@ -3,8 +3,8 @@
 //! today's sizes and changes nothing.
 
 use deskmate_remote::Cancel;
-use deskmate_remote::install::SpecFile;
 use deskmate_remote::maintain::{self, MaintainStep, Maintained};
+use deskmate_remote::ops::install::SpecFile;
 use deskmate_remote::ops::schedule::{self, ScheduleSpec};
 use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_stack::maintain as files;

@@ -7,8 +7,8 @@
 //! public key there. `deskmate-offsite --init` then proves the whole path by finding or
 //! making the offsite repository.
 
-use deskmate_remote::install::SpecFile;
-use deskmate_remote::offsite::OffsiteHostKey;
+use deskmate_remote::ops::install::SpecFile;
+use deskmate_remote::ops::offsite::OffsiteHostKey;
 use deskmate_remote::ops::offsite::{self as operation, Offsite, OffsiteSpec, Target};
 use deskmate_remote::ops::{Event, Runner, Scope};
 use deskmate_remote::{Cancel, Secret};
@@ -134,7 +134,6 @@ impl Servers {
                         "install the stack in a folder without spaces",
                     ));
                 }
-                self.prepare(name, &session, &dir, environment, &cancel)?;
                 report.target = Some(target.restic_repository());
                 unpinned = format!(
                     "Compare the host key fingerprint with the one the offsite machine shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there); add the public key to ~{}/.ssh/authorized_keys on {}; then set the target again with that fingerprint.",
@@ -167,7 +166,6 @@ impl Servers {
                         "copy the keys again from the store's console",
                     ));
                 }
-                self.prepare(name, &session, &dir, environment, &cancel)?;
                 report.target = Some(repository.clone());
                 Target::S3 {
                     repository,
@@ -184,6 +182,10 @@ impl Servers {
             Target::S3 { .. } => "s3",
             Target::Remove => "none",
         };
+        let scripts = match target {
+            Target::Remove => Vec::new(),
+            _ => self.backup_scripts(name, &session, &dir, environment)?,
+        };
         let spec = OffsiteSpec {
             scope: Scope {
                 dir,
@@ -191,6 +193,7 @@ impl Servers {
                 subject: subject.into(),
             },
             folder: scripts::OFFSITE_DIR.into(),
+            scripts,
             target,
         };
         let mut found = Offsite::default();

@@ -3,7 +3,7 @@
 //! stack folder of the environment asked for. What every server function used to repeat.
 
 use deskmate_library::Server;
-use deskmate_remote::install::Compose;
+use deskmate_remote::facts::Compose;
 use deskmate_remote::{Session, facts};
 use deskmate_stack::Environment;
 
@@ -50,6 +50,6 @@ impl Servers {
     ) -> Result<Compose, ApiError> {
         let fail = |e| remote_error(e, name);
         let facts = facts::gather(session, &server.stack_dir).map_err(fail)?;
-        deskmate_remote::install::compose_of(&facts).map_err(fail)
+        deskmate_remote::facts::compose_of(&facts).map_err(fail)
     }
 }

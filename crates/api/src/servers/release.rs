@@ -11,10 +11,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use deskmate_remote::install::{self as steps, PlannedStep, StepReport};
+use deskmate_remote::health::{containers, through_proxy};
 use deskmate_remote::ops::audit::{self, AuditLine};
 use deskmate_remote::ops::update::{self, UpdateSpec, Updating};
 use deskmate_remote::ops::{Event, Runner};
+use deskmate_remote::ops::{PlannedStep, StepReport};
 use deskmate_remote::releases::{self, ReleaseEntry};
 use deskmate_remote::{Cancel, Remote};
 use deskmate_stack::{Environment, Stack, release};
@@ -376,12 +377,13 @@ impl Servers {
             .iter()
             .map(|r| (r.service().to_string(), release.image(*r).id.clone()))
             .collect();
-        let update = UpdateSpec {
+        let mut update = UpdateSpec {
             new: spec,
             previous: previous.clone(),
             new_images,
             watch: options.watch,
             backup_first: !options.no_backup,
+            backup_scripts: Vec::new(),
         };
         let mut report = DeployReport {
             server: name.to_string(),
@@ -405,8 +407,8 @@ impl Servers {
             return Ok(report);
         }
         if update.backup_first {
-            // The scripts as this app has them; the backup itself is the plan's first step.
-            self.prepare(name, &session, &dir, environment, cancel)?;
+            // The backup step puts them before it runs them.
+            update.backup_scripts = self.backup_scripts(name, &session, &dir, environment)?;
         }
         let mut state = Updating::default();
         let ran = Runner::new(&session, cancel, options.holder.clone(), on_event).run(
@@ -465,13 +467,12 @@ impl Servers {
             }
             let healthy = self
                 .proxy_probe(from, from_environment)
-                .is_ok_and(|probe| steps::through_proxy(&session, &probe).is_ok());
-            let containers_healthy =
-                steps::containers(&session, &deskmate_stack::project_name(&dir))
-                    .map_err(fail)?
-                    .iter()
-                    .filter(|c| c.state == "running")
-                    .all(|c| c.health == "healthy" || c.health.is_empty());
+                .is_ok_and(|probe| through_proxy(&session, &probe).is_ok());
+            let containers_healthy = containers(&session, &deskmate_stack::project_name(&dir))
+                .map_err(fail)?
+                .iter()
+                .filter(|c| c.state == "running")
+                .all(|c| c.health == "healthy" || c.health.is_empty());
             if !healthy || !containers_healthy {
                 return Err(ApiError::new(
                     "release.source_unhealthy",

@@ -92,6 +92,34 @@ pub fn plan(spec: &AlertsSpec) -> Plan<'_, AlertsDone> {
     ))
 }
 
+/// One watchdog round now, as its timer would run it (the Watch page's Refresh): the
+/// watchdog's `files` as this app has them first. A round only records what it sees and
+/// e-mails about it, so it never waits for the deploy lock (during a change it says so);
+/// the outcome is Some(why) when an alert e-mail could not be sent.
+pub fn round(scope: Scope, files: Vec<SpecFile>) -> Plan<'static, Option<String>> {
+    let dir = scope.dir.clone();
+    Plan::new("watch-round", scope.clone(), Guard::OwnLock)
+        .step(stack_files::put_step(
+            "files",
+            "Put the watchdog in place (only what changed)",
+            scope.dir,
+            files,
+        ))
+        .step(Step::new(
+            "round",
+            "Run one watchdog round: check every service, record what it sees, e-mail about what changed",
+            move |cx: &mut Cx<'_, Option<String>>| {
+                *cx.state = crate::watch::round(cx.remote, &dir)?;
+                Ok(match cx.state {
+                    None => Did::changed("checked and recorded"),
+                    Some(why) => Did::changed(format!(
+                        "checked and recorded; the alert e-mail was not sent: {why}"
+                    )),
+                })
+            },
+        ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +194,26 @@ mod tests {
         assert!(!ran.steps[3].changed, "{:?}", ran.steps[3]);
         assert_eq!(done.timer, None);
         crate::ops::tests::shellcheck_sent(&fake);
+    }
+
+    #[test]
+    fn a_round_puts_the_watchdog_first_never_takes_the_deploy_lock_and_tells_a_failed_mail() {
+        let fake = server();
+        fake.on("sha256sum <", Reply::ok("-\n-\n"));
+        fake.on(
+            "bin/deskmate-watch",
+            Reply::fail(3, "error\talerts.mail_failed\tthe mail server refused\n"),
+        );
+        let mut mail = None;
+        let ran = Runner::new(&fake, &Cancel::new(), "alice@laptop", &mut |_: &Event| {})
+            .run(round(scope(), spec(false).files), &mut mail)
+            .expect("a round whose e-mail failed still ran");
+        let ids: Vec<&str> = ran.steps.iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["files", "round"]);
+        assert_eq!(fake.count(".lock/deploy"), 0);
+        assert!(mail.is_some(), "the failed e-mail is told");
+        assert_eq!(fake.count("watch-round production 1.2.0 run="), 2);
+        assert!(fake.commands().iter().all(|c| !c.contains(SECRET)));
     }
 
     #[test]

@@ -109,7 +109,11 @@ mod tests {
         );
         assert!(fake.file("/opt/deskmate/bin/deskmate-lib.sh").is_some());
         assert_eq!(fake.count(".lock/deploy"), 0);
-        assert_eq!(fake.count("backup production 1.2.0 run="), 2, "a line a step");
+        assert_eq!(
+            fake.count("backup production 1.2.0 run="),
+            2,
+            "a line a step"
+        );
         assert!(events.contains(&Event::Note {
             step: "backup",
             detail: "database: 12 tables".into()

@@ -24,8 +24,8 @@ use crate::parts::commands::{refuse, run_script};
 use crate::parts::compose::{Compose, Start, start_and_wait, stop_failed};
 use crate::parts::{current, host, images, proxy, stack_files};
 
-pub use crate::parts::compose::{apply, compose_of, restart};
 pub use crate::parts::spec::{InstallSpec, LocalArchive, ProxyProbe, WantedImage};
+pub use crate::parts::stack_files::SpecFile;
 
 /// What the steps learn for the ones after them and for their undos.
 #[derive(Debug, Default)]

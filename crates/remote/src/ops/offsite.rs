@@ -19,7 +19,8 @@
 use super::backup::scripts_step;
 use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::error::{RemoteError, Result};
-use crate::offsite::{self, OffsiteHostKey};
+use crate::offsite;
+pub use crate::offsite::OffsiteHostKey;
 use crate::parts::commands::{refuse, run_script};
 use crate::parts::saved_files::{self, SavedFile};
 use crate::parts::stack_files::{self, SpecFile};

@@ -72,7 +72,9 @@ fn a_restore_runs_side_by_side_inside_the_lock_and_keeps_the_data_from_before() 
     let ids: Vec<&str> = ran.steps.iter().map(|s| s.id).collect();
     assert_eq!(
         ids,
-        ["lock", "space", "scripts", "safety", "restore", "switch", "start"]
+        [
+            "lock", "space", "scripts", "safety", "restore", "switch", "start"
+        ]
     );
     assert_eq!(state.safety.as_deref(), Some("safe01"));
     assert_eq!(pointed(&fake), ["new"]);

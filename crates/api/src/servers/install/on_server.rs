@@ -2,8 +2,8 @@
 //! data volumes a restore switched to; and the steps an install runs on the server before
 //! its plan.
 
-use deskmate_remote::install::{PlannedStep, StepReport};
 use deskmate_remote::ops::Event;
+use deskmate_remote::ops::{PlannedStep, StepReport};
 use deskmate_remote::{Remote, Session, script};
 use deskmate_stack::{DATA_VOLUMES, DataVolumes};
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use deskmate_remote::install::LocalArchive;
+use deskmate_remote::ops::install::LocalArchive;
 use deskmate_stack::{Release, release};
 
 use super::{RELEASE_LIMIT, stack_error};

@@ -12,7 +12,7 @@
 //! "Finish: update to X again" and "Undo: go back to Y"; which of them is a real update and
 //! which only settles the release `current` already names depends on that.
 
-use deskmate_remote::install::ContainerState;
+use deskmate_remote::health::ContainerState;
 use deskmate_remote::ops::LOCK_STEP;
 use deskmate_remote::ops::audit::{AuditLine, StepOutcome};
 use deskmate_remote::ops::lock::Holder;

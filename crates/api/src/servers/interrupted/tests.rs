@@ -1,7 +1,7 @@
 //! The reading of interrupted changes, without a server: audit lines as the runner writes
 //! them, a holder, the containers and releases a server would list.
 
-use deskmate_remote::install::ContainerState;
+use deskmate_remote::health::ContainerState;
 use deskmate_remote::ops::audit;
 use deskmate_remote::ops::lock::Holder;
 use deskmate_remote::releases::ReleaseEntry;

@@ -1,7 +1,7 @@
 //! What a deploy reads of the server's own files: a kept release, the install's answers,
 //! the release `current` names; and the older one-line audit note.
 
-use deskmate_remote::install::LocalArchive;
+use deskmate_remote::ops::install::LocalArchive;
 use deskmate_remote::{Remote, Session, script};
 use deskmate_stack::{Release, release};
 
