@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use deskmate_api::servers::{Published, holder};
+use deskmate_api::servers::Published;
 use deskmate_api::{ApiError, DataDir, Personas, Servers};
 
 use crate::interrupt;
 use crate::output::{self, ok};
+use crate::progress::Printer;
 use crate::server::EnvironmentArg;
 
 /// Which server, and which of its installs.
@@ -32,12 +33,13 @@ pub fn room(file: PathBuf, target: Target, json: bool) -> ExitCode {
     };
     with_servers(json, |servers| {
         let watch = interrupt::changing(&target.server, target.environment.into());
+        let mut printer = Printer::new(json);
         finish_one(
             servers.room_publish(
                 &target.server,
                 target.environment.into(),
                 &room,
-                &holder(),
+                &mut printer.on_event(),
                 watch.cancel(),
             ),
             json,
@@ -49,13 +51,7 @@ pub fn room(file: PathBuf, target: Target, json: bool) -> ExitCode {
 pub fn room_rollback(room: String, to: Option<u32>, target: Target, json: bool) -> ExitCode {
     with_servers(json, |servers| {
         finish_one(
-            servers.room_rollback(
-                &target.server,
-                target.environment.into(),
-                &room,
-                to,
-                &holder(),
-            ),
+            servers.room_rollback(&target.server, target.environment.into(), &room, to),
             json,
         )
     })
@@ -65,13 +61,14 @@ pub fn room_rollback(room: String, to: Option<u32>, target: Target, json: bool) 
 pub fn personas(personas: &Personas, ids: Vec<i64>, target: Target, json: bool) -> ExitCode {
     with_servers(json, |servers| {
         let watch = interrupt::changing(&target.server, target.environment.into());
+        let mut printer = Printer::new(json);
         output::finish(
             servers.persona_publish(
                 &target.server,
                 target.environment.into(),
                 personas,
                 &ids,
-                &holder(),
+                &mut printer.on_event(),
                 watch.cancel(),
             ),
             json,
@@ -85,13 +82,7 @@ pub fn personas(personas: &Personas, ids: Vec<i64>, target: Target, json: bool) 
 pub fn persona_rollback(folder: String, to: Option<u32>, target: Target, json: bool) -> ExitCode {
     with_servers(json, |servers| {
         finish_one(
-            servers.persona_rollback(
-                &target.server,
-                target.environment.into(),
-                &folder,
-                to,
-                &holder(),
-            ),
+            servers.persona_rollback(&target.server, target.environment.into(), &folder, to),
             json,
         )
     })

@@ -6,7 +6,8 @@ mod support;
 
 use std::path::Path;
 
-use deskmate_api::{Cancel, Continue, DataDir, Environment, Personas};
+use deskmate_api::servers::holder;
+use deskmate_api::{Cancel, Continue, DataDir, Environment, OperationEvent as Event, Personas};
 use serde_json::Value;
 use support::stack::{Installed, http, installed};
 
@@ -56,11 +57,27 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
         .unwrap()
         .to_string();
 
+    let mut events = Vec::new();
     let first = it
         .servers
-        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
+        .room_publish(
+            "home",
+            PRODUCTION,
+            &read(&room),
+            &mut |e: &Event| events.push(e.clone()),
+            &Cancel::new(),
+        )
         .unwrap();
     assert_eq!((first.version, first.new_version), (1, true), "{first:?}");
+    // The same progress stream as every operation: its plan, then each step as it goes.
+    assert!(
+        matches!(events.first(), Some(Event::Plan { .. })),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Finished { .. })),
+        "{events:?}"
+    );
     let active = get(&it, "/api/rooms/floor-plans/active");
     assert_eq!(active["id"], format!("{id}-v1"));
     assert!(active["furniture_count"].as_u64().unwrap() > 0, "{active}");
@@ -68,7 +85,13 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     // The same room again is the same version; nothing new is loaded.
     let again = it
         .servers
-        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
+        .room_publish(
+            "home",
+            PRODUCTION,
+            &read(&room),
+            &mut |_: &Event| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert_eq!((again.version, again.new_version), (1, false));
 
@@ -78,7 +101,13 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     std::fs::write(&room, serde_json::to_vec_pretty(&changed).unwrap()).unwrap();
     let second = it
         .servers
-        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
+        .room_publish(
+            "home",
+            PRODUCTION,
+            &read(&room),
+            &mut |_: &Event| {},
+            &Cancel::new(),
+        )
         .unwrap();
     assert_eq!(second.version, 2);
     assert_eq!(
@@ -97,7 +126,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     // Rolled back, version 1 is the active plan again; a second rollback has nothing older.
     let back = it
         .servers
-        .room_rollback("home", PRODUCTION, &id, None, "bob@desk")
+        .room_rollback("home", PRODUCTION, &id, None)
         .unwrap();
     assert_eq!(back.version, 1);
     assert_eq!(
@@ -106,13 +135,13 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     );
     let err = it
         .servers
-        .room_rollback("home", PRODUCTION, &id, None, "bob@desk")
+        .room_rollback("home", PRODUCTION, &id, None)
         .unwrap_err();
     assert_eq!(err.code, "publish.no_older_version", "{err:?}");
     // Forward again, by version.
     let forward = it
         .servers
-        .room_rollback("home", PRODUCTION, &id, Some(2), "bob@desk")
+        .room_rollback("home", PRODUCTION, &id, Some(2))
         .unwrap();
     assert_eq!(forward.version, 2);
 
@@ -131,7 +160,7 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     );
     let audit = it.servers.release_audit("home", PRODUCTION).unwrap();
     assert!(
-        audit.contains(&format!("publish room {id} v2 by bob@desk")),
+        audit.contains(&format!("publish room {id} v2 by {}", holder())),
         "{audit}"
     );
 
@@ -144,7 +173,13 @@ fn a_room_is_published_as_versions_read_back_through_the_backend_and_rolled_back
     .unwrap();
     let err = it
         .servers
-        .room_publish("home", PRODUCTION, &read(&room), "bob@desk", &Cancel::new())
+        .room_publish(
+            "home",
+            PRODUCTION,
+            &read(&room),
+            &mut |_: &Event| {},
+            &Cancel::new(),
+        )
         .unwrap_err();
     assert!(
         err.message.contains("carol@laptop") || err.hint.contains("carol@laptop"),
@@ -187,7 +222,7 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
             PRODUCTION,
             &personas,
             &[id],
-            "bob@desk",
+            &mut |_: &Event| {},
             &Cancel::new(),
         )
         .unwrap_err();
@@ -209,7 +244,7 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
             PRODUCTION,
             &personas,
             &[id],
-            "bob@desk",
+            &mut |_: &Event| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -242,7 +277,7 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
             PRODUCTION,
             &personas,
             &[id],
-            "bob@desk",
+            &mut |_: &Event| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -256,7 +291,7 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
             PRODUCTION,
             &personas,
             &[id],
-            "bob@desk",
+            &mut |_: &Event| {},
             &Cancel::new(),
         )
         .unwrap();
@@ -269,7 +304,7 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
     // Rolled back: version 1's files serve again, and the backend lists the persona.
     let back = it
         .servers
-        .persona_rollback("home", PRODUCTION, "aria_lumen", None, "bob@desk")
+        .persona_rollback("home", PRODUCTION, "aria_lumen", None)
         .unwrap();
     assert_eq!(back.version, 1);
     assert_eq!(
@@ -279,9 +314,9 @@ fn a_persona_is_published_with_its_expressions_checked_through_the_backend_and_r
     let listed = get(&it, "/api/personas/?directory=/data/personas/aria_lumen");
     assert_eq!(listed["personas"].as_array().unwrap().len(), 1, "{listed}");
     // And the hand-made folder can come back too.
-    let first_ever =
-        it.servers
-            .persona_rollback("home", PRODUCTION, "aria_lumen", Some(0), "bob@desk");
+    let first_ever = it
+        .servers
+        .persona_rollback("home", PRODUCTION, "aria_lumen", Some(0));
     assert!(
         first_ever.is_err(),
         "v0 holds no card, so its check fails: {first_ever:?}"

@@ -3,7 +3,7 @@
 //! checked through the backend there.
 
 use deskmate_api::Environment;
-use deskmate_api::servers::{Shown, holder};
+use deskmate_api::servers::Shown;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -34,7 +34,7 @@ fn room(studio: &Studio, value: Value, task: &Task) -> Reply {
         &name,
         Environment::Production,
         &room,
-        &holder(),
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }
@@ -52,7 +52,7 @@ fn personas(studio: &Studio, value: Value, task: &Task) -> Reply {
         Environment::Production,
         &studio.app.personas,
         &ids,
-        &holder(),
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::install::stack_dir;
 use super::opened::Opened;
-use super::{Servers, Shown, remote_error, stopped_error};
+use super::{Servers, Shown, holder, remote_error, stopped_error};
 use crate::error::ApiError;
 use crate::persona::Personas;
 
@@ -27,7 +27,7 @@ impl Servers {
         name: &str,
         environment: Environment,
         room: &Room,
-        holder: &str,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<Published, ApiError> {
         let plan = crate::room::floor_plan_for_server(room)?;
@@ -36,8 +36,8 @@ impl Servers {
         let published = self.on_stack(
             name,
             environment,
-            holder,
             "a publish",
+            on_event,
             cancel,
             |runner, target| {
                 let mut state = RoomState::default();
@@ -63,13 +63,12 @@ impl Servers {
         environment: Environment,
         room_id: &str,
         to: Option<u32>,
-        holder: &str,
     ) -> Result<Published, ApiError> {
         self.on_stack(
             name,
             environment,
-            holder,
             "a rollback",
+            &mut |_: &Event| {},
             &Cancel::new(),
             |runner, target| {
                 let mut state = RoomState::default();
@@ -87,7 +86,7 @@ impl Servers {
         environment: Environment,
         personas: &Personas,
         ids: &[i64],
-        holder: &str,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
     ) -> Result<Vec<Published>, ApiError> {
         let staging = tempfile::tempdir()
@@ -125,8 +124,8 @@ impl Servers {
         let published = self.on_stack(
             name,
             environment,
-            holder,
             "a publish",
+            on_event,
             cancel,
             |runner, target| {
                 exported
@@ -162,13 +161,12 @@ impl Servers {
         environment: Environment,
         folder: &str,
         to: Option<u32>,
-        holder: &str,
     ) -> Result<Published, ApiError> {
         self.on_stack(
             name,
             environment,
-            holder,
             "a rollback",
+            &mut |_: &Event| {},
             &Cancel::new(),
             |runner, target| {
                 let mut state = PersonaState::default();
@@ -198,8 +196,8 @@ impl Servers {
         &self,
         name: &str,
         environment: Environment,
-        holder: &str,
         what: &'static str,
+        on_event: &mut dyn FnMut(&Event),
         cancel: &Cancel,
         work: impl FnOnce(&mut Runner, &Target) -> Result<T, Box<Stopped>>,
     ) -> Result<T, ApiError> {
@@ -209,15 +207,15 @@ impl Servers {
             _claim,
             ..
         } = self.open_for(name, environment, Some(what))?;
+        let holder = holder();
         let target = Target {
             project: deskmate_stack::project_name(&dir),
             dir,
             environment: environment.name().into(),
             probe: self.proxy_probe(name, environment)?,
-            holder: holder.to_string(),
+            holder: holder.clone(),
         };
-        let mut quiet = |_: &Event| {};
-        let mut runner = Runner::new(&session, cancel, holder, &mut quiet);
+        let mut runner = Runner::new(&session, cancel, &holder, on_event);
         work(&mut runner, &target).map_err(|stopped| stopped_error(stopped, name, environment))
     }
 }
