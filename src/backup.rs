@@ -201,6 +201,9 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
                     b.release.as_deref().unwrap_or("?"),
                     state
                 );
+                if let Some(why) = &b.kept {
+                    println!("          {why}");
+                }
             }
         }),
         BackupCommand::Restore {

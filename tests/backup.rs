@@ -349,7 +349,9 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
     let report = restore(&it, &made.id, &RestoreOptions::default(), &mut steps).unwrap();
     assert_eq!(
         steps,
-        ["lock", "space", "safety", "restore", "switch", "start"]
+        [
+            "lock", "space", "scripts", "safety", "restore", "switch", "start"
+        ]
     );
     assert!(!lock.exists(), "the restore let go of the deploy lock");
     // The backup and the restore are in the audit, step by step, read by the one parser.

@@ -129,6 +129,7 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     );
     assert_eq!(err.action(), Some(deskmate_api::Action::RestoreBackup));
     let backup = &err.details["backup"];
+    let offered = backup.clone();
     assert!(
         err.hint.contains(&format!("Restoring backup {backup}"))
             && err.hint.contains("everything written to DeskMate since"),
@@ -207,6 +208,41 @@ fn an_update_loses_no_request_a_broken_one_never_takes_over_and_a_rollback_bring
     let mut after = served(&list);
     after.sort();
     assert_eq!(after, [ok("1.0.0"), ok("1.1.0"), never("1.2.0-broken")]);
+
+    // The backup it offered outlives one more verified backup the same day (restic's own
+    // keep-daily rule kept one a day, and forgot it), and the list says why it is kept.
+    let again = it
+        .servers
+        .backup_create(
+            "home",
+            Environment::Production,
+            true,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    assert!(again.verification.is_some(), "{again:?}");
+    let listed = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    let kept = |id: &str| {
+        listed
+            .iter()
+            .find(|b| b.id.starts_with(id) || id.starts_with(&b.short_id))
+            .unwrap_or_else(|| panic!("{id} is gone: {listed:?}"))
+            .kept
+            .clone()
+    };
+    let why = kept(&offered).unwrap_or_default();
+    assert!(
+        why.starts_with("kept until ") && why.ends_with("taken before the update to 1.2.0-broken"),
+        "{why}"
+    );
+    assert_eq!(
+        kept(&again.backup.snapshot).as_deref(),
+        Some("the newest verified backup")
+    );
 
     // Every step is in the audit log, and the lock was let go.
     let audit = it

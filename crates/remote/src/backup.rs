@@ -87,6 +87,9 @@ pub struct Backup {
     pub offsite_copy: Option<String>,
     /// In a list of an offsite repository: the id of the backup it is a copy of.
     pub original: Option<String>,
+    /// Why the retention rules keep it (and until when, for one the app asked to keep),
+    /// as the last retention run or the keep request said.
+    pub kept: Option<String>,
 }
 
 /// `key<TAB>value` lines, the first value of each key kept. Bounded; lines without a tab
@@ -195,20 +198,23 @@ pub const TOLD: &[&str] = &[
 
 /// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).
 /// `on_line` hears each line of the report as the script gets there (`database`,
-/// `vectors`, `files`, `snapshot`, then the trial restore's).
+/// `vectors`, `files`, `snapshot`, then the trial restore's). With `keep`, the backup is
+/// kept for 30 days whatever the retention rules say, and the list gives `keep` as why.
 pub fn create(
     session: &dyn Remote,
     dir: &str,
     verify: bool,
+    keep: Option<&str>,
     cancel: &Cancel,
     on_line: &mut dyn FnMut(&str, &str),
 ) -> Result<(BackupReport, Option<VerifyReport>)> {
     let flag = if verify { "--verify" } else { "" };
+    let keep = keep.map(|why| format!("--keep={why}")).unwrap_or_default();
     let out = run_script(
         session,
-        r#"exec bash "$1/bin/deskmate-backup" "$1" "$2""#,
+        r#"exec bash "$1/bin/deskmate-backup" "$1" "$2" "$3""#,
         dir,
-        &[flag],
+        &[flag, &keep],
         cancel,
         on_line,
     )?;
@@ -460,6 +466,8 @@ fi
 echo '--history--'; cat "$1/backups/history.tsv" 2>/dev/null
 echo '--verified--'; cat "$1/backups/verified.tsv" 2>/dev/null
 echo '--offsite--'; cat "$1/backups/offsite.tsv" 2>/dev/null
+echo '--retention--'; cat "$1/backups/retention.tsv" 2>/dev/null
+echo '--kept--'; cat "$1/backups/kept.tsv" 2>/dev/null
 exit 0"#
     );
     list_with(session, dir, &body)
@@ -503,7 +511,9 @@ fn list_with(session: &dyn Remote, dir: &str, body: &str) -> Result<Vec<Backup>>
 pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
     let (json, rest) = text.split_once("--history--\n").unwrap_or((text, ""));
     let (history, rest) = rest.split_once("--verified--\n").unwrap_or((rest, ""));
-    let (verified, offsite) = rest.split_once("--offsite--\n").unwrap_or((rest, ""));
+    let (verified, rest) = rest.split_once("--offsite--\n").unwrap_or((rest, ""));
+    let (offsite, rest) = rest.split_once("--retention--\n").unwrap_or((rest, ""));
+    let (retention, kept) = rest.split_once("--kept--\n").unwrap_or((rest, ""));
     let snapshots: Vec<ResticSnapshot> =
         serde_json::from_str(json.trim()).map_err(|e| RemoteError::Protocol {
             reason: format!("restic's snapshot list did not read: {e}"),
@@ -518,6 +528,11 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
     let history: Vec<Vec<String>> = history.lines().take(MAX_LINES).map(fields).collect();
     let verified: Vec<Vec<String>> = verified.lines().take(MAX_LINES).map(fields).collect();
     let offsite: Vec<Vec<String>> = offsite.lines().take(MAX_LINES).map(fields).collect();
+    let retention: Vec<Vec<String>> = retention.lines().take(MAX_LINES).map(fields).collect();
+    let kept: Vec<Vec<String>> = kept.lines().take(MAX_LINES).map(fields).collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let mut backups: Vec<Backup> = snapshots
         .into_iter()
         .take(MAX_LINES)
@@ -534,6 +549,24 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
                 .iter()
                 .rev()
                 .find(|o| o.len() >= 4 && o[2] == "ok" && matches(&o[1], &s.id));
+            // The last retention run's words; a keep request newer than that run, by itself.
+            let why_kept = retention
+                .iter()
+                .rev()
+                .find(|r| r.len() >= 2 && matches(&r[0], &s.id))
+                .map(|r| r[1].chars().take(300).collect())
+                .or_else(|| {
+                    kept.iter()
+                        .rev()
+                        .find(|k| k.len() >= 4 && matches(&k[0], &s.id))
+                        .filter(|k| k[1].parse::<u64>().is_ok_and(|until| until > now))
+                        .map(|k| {
+                            format!("kept until {}: {}", k[2], k[3])
+                                .chars()
+                                .take(300)
+                                .collect()
+                        })
+                });
             let release = s
                 .tags
                 .iter()
@@ -556,6 +589,7 @@ pub fn parse_list(text: &str) -> Result<Vec<Backup>> {
                 verify_detail: checked.and_then(|v| v.get(3).cloned()),
                 offsite_copy: copied.map(|o| o[3].clone()),
                 original: s.original,
+                kept: why_kept,
             }
         })
         .collect();

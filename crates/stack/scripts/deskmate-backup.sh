@@ -9,7 +9,11 @@
 # the app never waits for the deploy lock to back up (an update backs up first while it
 # holds the lock), so this script takes only its own repository lock then.
 #
-#   deskmate-backup STACK_DIR [--verify] [--timer]
+#   deskmate-backup STACK_DIR [--verify] [--timer] [--keep=WHY]
+#
+# `--keep=WHY` (an update's backup first, a restore's safety backup) keeps the backup for
+# KEEP_PROTECTED_DAYS (30) whatever the retention rules say, and the list says why
+# (deskmate-retention, backups/kept.tsv).
 #
 # One restic snapshot holds everything one backup is, so a backup is whole or absent:
 #   staging/database.dump     pg_dump -Fc -Z0, taken in the same transaction snapshot as
@@ -37,17 +41,19 @@ umask 077
 # Stopped (a cancel in the app, a lost connection): exit, so the EXIT trap cleans up.
 trap 'exit 143' TERM INT HUP PIPE
 
-stack=${1:?usage: deskmate-backup STACK_DIR [--verify] [--timer]}
+stack=${1:?usage: deskmate-backup STACK_DIR [--verify] [--timer] [--keep=WHY]}
 # shellcheck disable=SC2034 # deskmate-lib reads it
 area=backup
 # shellcheck source=/dev/null
 . "$stack/bin/deskmate-lib"
 verify=
 timer=
+keep=
 for option in "${@:2}"; do
     case $option in
     --verify) verify=--verify ;;
     --timer) timer=yes ;;
+    --keep=?*) keep=${option#--keep=} ;;
     # The app passes an empty second argument for a backup without a trial restore.
     '') ;;
     *) fail backup.failed "unknown option $option" ;;
@@ -169,6 +175,11 @@ field() { printf '%s' "$summary" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 seconds=$(($(date +%s) - started))
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$id" "$version" \
     "$(field total_bytes_processed)" "$(field data_added)" "$seconds" >> "$backups/history.tsv"
+if [ -n "$keep" ]; then
+    # shellcheck source=/dev/null
+    . "$bin/deskmate-retention"
+    keep_backup "$id" "$keep"
+fi
 say snapshot "$id"
 say release "$version"
 say bytes "$(field total_bytes_processed)"

@@ -5,10 +5,11 @@
 #   deskmate-verify STACK_DIR SNAPSHOT [--retain]
 #
 # With --retain (how deskmate-backup --verify calls it), once the trial restore has passed,
-# old backups are forgotten and pruned as STACK/shared/backup.env says (KEEP_DAILY=7,
-# KEEP_WEEKLY=4, KEEP_MONTHLY=6 unless it says otherwise). Only then: the backup just proven
-# is the newest, and restic's rules always keep the newest, so the newest verified backup
-# is never forgotten; after a failed trial restore nothing is forgotten.
+# old backups are forgotten and pruned by deskmate-retention's rules, which
+# STACK/shared/backup.env tunes (KEEP_DAILY=7, KEEP_WEEKLY=4, KEEP_MONTHLY=6 unless it says
+# otherwise): the newest verified backup and the ones the app asked to keep are never
+# forgotten, and unverified ones never take a verified one's place; after a failed trial
+# restore nothing is forgotten.
 #
 # Restores the snapshot into a scratch folder, then, on a private network of throwaway
 # containers made from the images that ran when it was taken:
@@ -136,18 +137,10 @@ say files "$(wc -l < "$staged/files.sha256") files, hashes equal"
 record ok "$(wc -l < "$work/row-counts.tsv") tables, $collections collections, $(wc -l < "$staged/files.sha256") files"
 say snapshot "$snap"
 if [ "$retain" = "--retain" ]; then
-    KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
     # shellcheck source=/dev/null
-    [ -r "$stack/shared/backup.env" ] && . "$stack/shared/backup.env"
-    count() { restic snapshots --json --tag deskmate | grep -o '"short_id"' | wc -l; }
-    before=$(count)
+    . "$bin/deskmate-retention"
     # The backup passed either way; a retention failure is told, not a failed backup.
-    if restic forget --tag deskmate --keep-daily "$KEEP_DAILY" --keep-weekly "$KEEP_WEEKLY" \
-        --keep-monthly "$KEEP_MONTHLY" --prune > "$work/forget.log" 2>&1; then
-        say forgotten "$((before - $(count)))"
-    else
-        say retention "failed: $(tail -n 1 "$work/forget.log")"
-    fi
+    apply_retention || say retention "failed: $(tail -n 1 "$backups/forget.log" 2> /dev/null)"
 fi
 # A verified backup goes offsite, when a copy is set up there. The local backup is good
 # either way, so a failed copy is told (and logged in offsite.tsv), not a failed backup.

@@ -19,6 +19,8 @@ pub const COUNT_SQL: &str = "bin/deskmate-count.sql";
 pub const OFFSITE_SCRIPT: &str = "bin/deskmate-offsite";
 /// Sourced by the others: which repository (local, offsite, another server's) they use.
 pub const REPOSITORY_LIB: &str = "bin/deskmate-repository";
+/// Which backups to keep, sourced by deskmate-verify and -backup.
+pub const RETENTION_LIB: &str = "bin/deskmate-retention";
 /// The offsite copy's description: `target`, `port`, `key`, `known_hosts`, `s3.env`.
 pub const OFFSITE_DIR: &str = "shared/env/offsite";
 /// Another server's offsite copy, put there for one disaster-recovery restore, then removed.
@@ -66,6 +68,11 @@ pub fn scripts() -> Vec<File> {
         file(
             REPOSITORY_LIB,
             include_str!("../scripts/deskmate-repository.sh"),
+            0o644,
+        ),
+        file(
+            RETENTION_LIB,
+            include_str!("../scripts/deskmate-retention.sh"),
             0o644,
         ),
         crate::script_lib(),

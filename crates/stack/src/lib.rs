@@ -73,7 +73,9 @@ mod tests {
             for file in set.iter().filter(|f| f.path.starts_with("bin/deskmate-")) {
                 let text = &file.contents;
                 let script = !file.path.contains('.') && !file.path.ends_with("-lib");
-                let script = script && !file.path.ends_with("-repository");
+                let script = script
+                    && !file.path.ends_with("-repository")
+                    && !file.path.ends_with("-retention");
                 if script {
                     assert!(
                         text.contains(". \"$stack/bin/deskmate-lib\""),

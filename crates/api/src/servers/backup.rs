@@ -285,6 +285,9 @@ impl Servers {
                     contents: password.expose().as_bytes().to_vec(),
                     secret: true,
                 });
+                // The list of that copy, read before the plan is built, runs the scripts
+                // too: they go with it (they stay, as the plan's own step would leave them).
+                files.extend(scripts.iter().cloned());
                 let borrowed = BorrowedCopy::put(&session, &dir, scripts::FROM_DIR, &files, cancel)
                     .map_err(fail)?;
                 Some(borrowed)

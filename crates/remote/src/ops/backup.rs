@@ -7,16 +7,7 @@
 
 use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::backup::{self, BackupReport, VerifyReport};
-use crate::parts::stack_files::{SpecFile, put_step};
-
-pub(crate) const SCRIPTS_TITLE: &str =
-    "Put the backup scripts and the repository's password on the server, if they changed";
-
-/// The first step of every operation that runs the backup scripts: `scripts` are those
-/// scripts as this version of the app has them, with the repository's password.
-pub(crate) fn scripts_step<'a, S>(dir: &str, scripts: Vec<SpecFile>) -> Step<'a, S> {
-    put_step("scripts", SCRIPTS_TITLE, dir.to_string(), scripts)
-}
+use crate::parts::stack_files::{SpecFile, backup_scripts_step as scripts_step};
 
 /// What a backup made, and its trial restore's outcome when asked for.
 #[derive(Debug, Default)]
@@ -42,7 +33,7 @@ pub fn create<'a>(scope: Scope, scripts: Vec<SpecFile>, verify: bool) -> Plan<'a
             move |cx: &mut Cx<'_, BackedUp>| {
                 let (remote, cancel) = (cx.remote, cx.cancel);
                 let (made, verification) =
-                    backup::create(remote, &dir, verify, cancel, &mut |k, v| {
+                    backup::create(remote, &dir, verify, None, cancel, &mut |k, v| {
                         cx.script_line(k, v, backup::TOLD)
                     })?;
                 let detail = match &verification {

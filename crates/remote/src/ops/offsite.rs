@@ -16,14 +16,13 @@
 //! it on the offsite machine, and a new one would undo that. An offsite repository the
 //! `init` step made stays: it is empty, and offsite data is never deleted from here.
 
-use super::backup::scripts_step;
 use super::{Cx, Did, Guard, Plan, Scope, Step};
 use crate::error::{RemoteError, Result};
 use crate::offsite;
 pub use crate::offsite::OffsiteHostKey;
 use crate::parts::commands::{refuse, run_script};
 use crate::parts::saved_files::{self, SavedFile};
-use crate::parts::stack_files::{self, SpecFile};
+use crate::parts::stack_files::{self, SpecFile, backup_scripts_step as scripts_step};
 use crate::secrets::Secret;
 
 /// The files an offsite folder may hold, and whether each is a secret.

@@ -16,7 +16,7 @@ use crate::ops::Remote;
 use crate::parts::commands::refuse;
 use crate::parts::compose::{Compose, restart};
 use crate::parts::spec::InstallSpec;
-use crate::parts::stack_files::{SpecFile, put};
+use crate::parts::stack_files::{BACKUP_SCRIPTS_TITLE, SpecFile, backup_scripts_step, put};
 
 /// The data volumes a stack uses now: (postgres, qdrant).
 pub type ReadVolumes<'a> = Box<dyn Fn(&dyn Remote) -> Result<(String, String)> + 'a>;
@@ -77,7 +77,7 @@ type C<'x> = Cx<'x, Restoring>;
 /// question and the app show before anything runs.
 const STEPS: [(&str, &str); 6] = [
     ("space", "Check the room beside the running stack"),
-    ("scripts", super::backup::SCRIPTS_TITLE),
+    ("scripts", BACKUP_SCRIPTS_TITLE),
     (
         "safety",
         "Back up the data as it is now, so the restore itself can be undone",
@@ -140,13 +140,15 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                 )))
             },
         ))
-        .step(super::backup::scripts_step(dir, spec.scripts.clone()))
+        .step(backup_scripts_step(dir, spec.scripts.clone()))
         .step(Step::new(
             "safety",
             title("safety"),
             move |cx: &mut C| {
                 let (remote, cancel) = (cx.remote, cx.cancel);
-                let (safety, _) = backup::create(remote, dir, false, cancel, &mut |_, _| {
+                let restored: String = spec.snapshot.chars().take(8).collect();
+                let why = format!("taken by the restore of {restored}, just before it");
+                let (safety, _) = backup::create(remote, dir, false, Some(&why), cancel, &mut |_, _| {
                     cx.heartbeat()
                 })?;
                 let detail = format!("backup {}", safety.snapshot);

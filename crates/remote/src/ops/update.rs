@@ -316,7 +316,8 @@ fn backup_step(spec: &UpdateSpec, title: String) -> Step<'_, Updating> {
     Step::new("backup", title, move |cx: &mut C| {
         let (remote, cancel) = (cx.remote, cx.cancel);
         stack_files::put(remote, dir, &spec.backup_scripts, cancel)?;
-        let (made, _) = backup::create(remote, dir, true, cancel, &mut |k, v| {
+        let why = format!("taken before the update to {}", spec.new.version);
+        let (made, _) = backup::create(remote, dir, true, Some(&why), cancel, &mut |k, v| {
             cx.script_line(k, v, backup::TOLD)
         })?;
         cx.state.backup = Some(made.snapshot.clone());

@@ -77,6 +77,16 @@ pub(crate) fn put_step<'a, S>(
     })
 }
 
+pub(crate) const BACKUP_SCRIPTS_TITLE: &str =
+    "Put the backup scripts and the repository's password on the server, if they changed";
+
+/// The step before any that runs the backup scripts (a backup, a trial restore, a restore,
+/// the offsite target's first contact): `scripts` are those scripts as this version of the
+/// app has them, with the repository's password.
+pub(crate) fn backup_scripts_step<'a, S>(dir: &str, scripts: Vec<SpecFile>) -> Step<'a, S> {
+    put_step("scripts", BACKUP_SCRIPTS_TITLE, dir.to_string(), scripts)
+}
+
 /// The SHA-256 of each path on the server, empty for a missing file.
 fn remote_hashes(remote: &dyn Remote, paths: &[&str]) -> Result<Vec<String>> {
     let out = run_script(

@@ -27,4 +27,9 @@ offsite_copy: string | null,
 /**
  * In a list of an offsite repository: the id of the backup it is a copy of.
  */
-original: string | null, };
+original: string | null, 
+/**
+ * Why the retention rules keep it (and until when, for one the app asked to keep),
+ * as the last retention run or the keep request said.
+ */
+kept: string | null, };

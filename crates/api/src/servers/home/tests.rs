@@ -36,6 +36,7 @@ fn backup(time: &str, verified: Option<bool>, offsite: bool) -> Backup {
         verify_detail: None,
         offsite_copy: offsite.then(|| "copy".into()),
         original: None,
+        kept: None,
     }
 }
 
