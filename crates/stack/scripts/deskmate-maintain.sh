@@ -15,6 +15,7 @@
 #   database  PostgreSQL VACUUM (ANALYZE), then REINDEX DATABASE CONCURRENTLY (the
 #             companion keeps answering while it runs)
 #   images    images only older releases name (never the current or previous release's,
+#             previous being the newest other release that served,
 #             never one a container uses: docker refuses those), removed by their tag, and
 #             untagged leftovers (dangling images). Older releases are the folders in
 #             STACK/releases and the release files an update set aside in
@@ -96,10 +97,15 @@ fi
 
 # --- images ----------------------------------------------------------------------------------
 current=$(basename "$(readlink "$stack/current")")
-# The previous release: the newest other folder, as the app's release list shows it.
+# The previous release: the newest other folder that has served (state/served.tsv), the
+# way back the app's release list shows. A release whose update failed never served and is
+# never "previous", so it never displaces the one that did. (A stack from before served.tsv
+# was kept: the newest other folder.)
+served=$(cut -f 1 "$stack/state/served.tsv" 2> /dev/null || true)
 previous=
 for v in $(cd "$stack/releases" && ls -1t); do
-    if [ "$v" != "$current" ]; then
+    [ "$v" != "$current" ] || continue
+    if [ -z "$served" ] || printf '%s\n' "$served" | grep -qxF -- "$v"; then
         previous=$v
         break
     fi

@@ -383,3 +383,51 @@ fn a_timer_run_stopped_midway_is_audited_as_cancelled_and_lets_go() {
     );
     assert_eq!(lines[1].detail, "stopped by a signal (exit 143)");
 }
+
+#[test]
+fn maintenance_keeps_the_last_release_that_served_not_a_newer_one_that_never_did() {
+    // 1.0.0 served, then 1.1.0 (current); 1.2.0-broken is the newest folder but failed its
+    // update and never served. Its images go; 1.0.0's (the way back) stay.
+    let server = Server::new("deskmate");
+    for (version, age) in [("1.0.0", 3), ("1.1.0", 2), ("1.2.0-broken", 1)] {
+        let folder = server.stack.join("releases").join(version);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(".env"), "COMPOSE_PROJECT_NAME=deskmate\n").unwrap();
+        std::fs::write(
+            folder.join("release.json"),
+            format!(r#"{{"images": [{{"image": "deskmate/backend:{version}"}}]}}"#),
+        )
+        .unwrap();
+        // Folders by age, newest last, as updates leave them.
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age * 60);
+        std::fs::File::open(&folder)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+    std::fs::remove_file(server.stack.join("current")).unwrap();
+    std::os::unix::fs::symlink("releases/1.1.0", server.stack.join("current")).unwrap();
+    std::fs::write(
+        server.stack.join("state/served.tsv"),
+        "1.0.0\t2026-12-01T00:00:00Z\n1.1.0\t2026-12-02T00:00:00Z\n",
+    )
+    .unwrap();
+    // Every image is there to be removed.
+    server.stub(
+        "docker",
+        &DOCKER.replace(
+            r#""image inspect"*) exit 1 ;;"#,
+            r#""image inspect"*) echo 1000 ;;"#,
+        ),
+    );
+    let (status, out, err) = server.run("bin/deskmate-maintain", &[]);
+    assert_eq!(status, 0, "{out}{err}");
+    let calls = server.calls();
+    assert!(
+        calls.contains("rmi deskmate/backend:1.2.0-broken"),
+        "{calls}"
+    );
+    assert!(!calls.contains("rmi deskmate/backend:1.0.0"), "{calls}");
+    assert!(!calls.contains("rmi deskmate/backend:1.1.0"), "{calls}");
+    assert!(out.contains("kept 1.1.0 and 1.0.0"), "{out}");
+}
