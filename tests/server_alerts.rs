@@ -278,24 +278,7 @@ fn the_certificate_and_backup_checks_warn_and_fail_at_their_thresholds() {
             deskmate_stack::watch::site_env(Some("localhost"), "acme", 1, tls.port),
         )
         .unwrap();
-        let out = std::process::Command::new("env")
-            .args([
-                "-i",
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "bash",
-            ])
-            .arg(stack.path().join(deskmate_stack::watch::WATCH_SCRIPT))
-            .arg(stack.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let current =
-            std::fs::read_to_string(stack.path().join(deskmate_stack::watch::CURRENT)).unwrap();
-        let checks = deskmate_remote::watch::parse_checks(&current);
+        let checks = watch_round(stack.path());
         let find = |id: &str| checks.iter().find(|c| c.id == id).unwrap().clone();
         let certificate = find("certificate");
         assert_eq!(certificate.level, expected, "{days} days: {certificate:?}");
@@ -310,6 +293,46 @@ fn the_certificate_and_backup_checks_warn_and_fail_at_their_thresholds() {
         assert_eq!(backup.level, WatchLevel::Warn, "{backup:?}");
         assert!(backup.message.contains("30 hours old"), "{backup:?}");
     }
+
+    // A newer trial restore that failed (a damaged repository) is a failure, told first.
+    let failed = hours_ago(1);
+    std::fs::write(
+        stack.path().join("backups/verified.tsv"),
+        format!("{verified}\tabcdef12\tok\tall counts equal\n{failed}\t5f3a09c1aa\tfailed\tpg_restore: corrupt pack\n"),
+    )
+    .unwrap();
+    let checks = watch_round(stack.path());
+    let backup = checks.iter().find(|c| c.id == "backup").unwrap();
+    assert_eq!(backup.level, WatchLevel::Fail, "{backup:?}");
+    assert!(
+        backup
+            .message
+            .contains("backup 5f3a09c1) failed: pg_restore: corrupt pack"),
+        "{backup:?}"
+    );
+    assert!(backup.fix.contains("delete nothing"), "{backup:?}");
+}
+
+/// One round of the shipped watchdog in `stack`, as its timer runs it (a bare environment):
+/// the checks it recorded.
+fn watch_round(stack: &std::path::Path) -> Vec<deskmate_api::servers::WatchCheck> {
+    let out = std::process::Command::new("env")
+        .args([
+            "-i",
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "bash",
+        ])
+        .arg(stack.join(deskmate_stack::watch::WATCH_SCRIPT))
+        .arg(stack)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let current = std::fs::read_to_string(stack.join(deskmate_stack::watch::CURRENT)).unwrap();
+    deskmate_remote::watch::parse_checks(&current)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, `hours` ago, from `date` (as the scripts write times).

@@ -259,6 +259,8 @@ struct BackupState {
     verified_age: Option<u64>,
     /// How long the last restore took, start to healthy (the recovery time to expect).
     last_restore_seconds: Option<u64>,
+    /// The newest trial restore failed: (the backup's id, what it said).
+    trial_failed: Option<(String, String)>,
     /// The last offsite copy's outcome and what it said, when one is set up.
     offsite: Option<(bool, String)>,
 }
@@ -270,6 +272,7 @@ fn last_verified_backup(session: &dyn Remote, dir: &str) -> Result<BackupState> 
 last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$1/backups/verified.tsv" 2>/dev/null)
 if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi
 tail -n 1 "$1/backups/recoveries.tsv" 2>/dev/null | cut -f 4 | grep . || echo none
+tail -n 1 "$1/backups/verified.tsv" 2>/dev/null | cut -f 2-4 | grep . || echo none
 if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv" 2>/dev/null | cut -f 3,4 | grep . || echo none; fi"#,
             &[dir],
         )?,
@@ -280,7 +283,17 @@ if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv
     let mut number = || lines.next().and_then(|l| l.trim().parse().ok());
     let verified_age = number();
     let last_restore_seconds = number();
-    let offsite = text.lines().nth(2).map(|l| match l.split_once('\t') {
+    let trial_failed = text.lines().nth(2).and_then(|l| {
+        let mut fields = l.split('\t');
+        let (id, outcome, said) = (fields.next()?, fields.next()?, fields.next().unwrap_or(""));
+        (outcome == "failed").then(|| {
+            (
+                id.chars().take(8).collect(),
+                said.chars().take(200).collect(),
+            )
+        })
+    });
+    let offsite = text.lines().nth(3).map(|l| match l.split_once('\t') {
         Some(("ok", copy)) => (true, copy.chars().take(80).collect()),
         Some((_, why)) => (false, why.chars().take(300).collect()),
         None => (false, "no backup has been copied offsite yet".to_string()),
@@ -288,6 +301,7 @@ if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv
     Ok(BackupState {
         verified_age,
         last_restore_seconds,
+        trial_failed,
         offsite,
     })
 }
@@ -303,6 +317,17 @@ fn backup_findings(state: &BackupState) -> Vec<Finding> {
         );
     }
     let mut findings = vec![found];
+    if let Some((id, said)) = &state.trial_failed {
+        findings.push(
+            Finding::new(
+                "backup.trial_failed",
+                Level::Fail,
+                "Last trial restore",
+                format!("the last trial restore (backup {id}) failed: {said}"),
+            )
+            .fix("back up again (Backups); if that trial restore fails too, the backup repository on the server is damaged: delete nothing, and copy the stack's backups folder somewhere safe"),
+        );
+    }
     if let Some((ok, said)) = &state.offsite {
         findings.push(if *ok {
             Finding::new(
@@ -405,4 +430,38 @@ fn host_findings(host: &HostStats) -> Vec<Finding> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_last_trial_restore_is_a_failure_of_its_own_beside_the_age_of_the_last_good_one() {
+        let state = BackupState {
+            verified_age: Some(3600),
+            trial_failed: Some(("5f3a09c1".into(), "pg_restore: corrupt pack".into())),
+            ..BackupState::default()
+        };
+        let findings = backup_findings(&state);
+        let failed = findings
+            .iter()
+            .find(|f| f.id == "backup.trial_failed")
+            .expect("told");
+        assert_eq!(failed.level, Level::Fail);
+        assert!(failed.detail.contains("backup 5f3a09c1"), "{failed:?}");
+        assert!(
+            failed
+                .fix
+                .as_deref()
+                .unwrap_or("")
+                .contains("delete nothing"),
+            "{failed:?}"
+        );
+        let healthy = backup_findings(&BackupState {
+            verified_age: Some(3600),
+            ..BackupState::default()
+        });
+        assert!(healthy.iter().all(|f| f.id != "backup.trial_failed"));
+    }
 }

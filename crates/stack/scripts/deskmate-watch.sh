@@ -283,8 +283,17 @@ check_certificate() {
     fix="the proxy renews it by itself when $domain points at this server and ports 80 and 443 are open; read the proxy's logs (Logs)"
 }
 
+TRIAL_FAILED_FIX="back up again from DeskMate Studio (Backups); if that trial restore fails too, the backup repository on the server is damaged: delete nothing, and copy the stack's backups folder somewhere safe"
 check_backup() {
-    local last age
+    local last age newest
+    # The newest trial restore failed: a damaged repository (or backup) says so first.
+    newest=$(tail -n 1 "$stack/backups/verified.tsv" 2> /dev/null || true)
+    if [ "$(printf '%s' "$newest" | cut -f 3)" = failed ]; then
+        level=fail
+        message="the last trial restore (backup $(printf '%s' "$newest" | cut -f 2 | cut -c 1-8)) failed: $(printf '%s' "$newest" | cut -f 4 | cut -c 1-200)"
+        fix="$TRIAL_FAILED_FIX"
+        return
+    fi
     last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$stack/backups/verified.tsv" 2> /dev/null || true)
     if [ -z "$last" ]; then
         level=warn message="there is no verified backup yet"
