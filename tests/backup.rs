@@ -394,7 +394,12 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
         .servers
         .backup_list("home", Environment::Production)
         .unwrap();
-    assert!(list.iter().any(|b| b.id.starts_with(&report.safety_backup)));
+    let safety = list
+        .iter()
+        .find(|b| b.id.starts_with(&report.safety_backup))
+        .expect("the safety backup is listed");
+    let why = safety.kept.as_deref().unwrap_or_default();
+    assert!(why.contains("taken by the restore of"), "{why}");
     // The new volumes now serve: a re-run of the install keeps them.
     let postgres = it.project.containers("postgres");
     let mounts = docker(&[
@@ -404,6 +409,19 @@ fn a_restore_goes_beside_the_stack_switches_to_it_and_keeps_what_was_there() {
         &postgres[0],
     ]);
     assert!(mounts.contains("_postgres_data_r"), "{mounts}");
+    // Labelled with the project, so cleaning up by label finds them.
+    let restored = mounts
+        .split(' ')
+        .find(|m| m.contains("_postgres_data_r"))
+        .unwrap();
+    let label = docker(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{index .Labels \"com.docker.compose.project\"}}",
+        restored,
+    ]);
+    assert_eq!(label.trim(), it.project.name);
     let mut options = InstallOptions::new(release("good-1"));
     options.tls = TlsChoice::None;
     options.http_port = it.port;

@@ -1,7 +1,8 @@
 //! The faults a backup or a restore must survive, on a real installed stack: the server's
 //! disk filling during a backup, the SSH connection killed mid-backup and mid-restore, and a
-//! restore of one part only. Each ends with the live stack serving what it served, and no
-//! half-made backup or volume counted as good.
+//! restore of one part only, and an old backup whose images maintenance removed. Each ends
+//! with the live stack serving what it served, and no half-made backup or volume counted as
+//! good.
 
 mod support;
 
@@ -260,4 +261,140 @@ fn a_restore_of_only_the_files_brings_them_back_and_leaves_the_database_as_it_is
     );
     assert_eq!(memories(it.port), 3, "the database was not restored");
     assert!(restore_volumes().trim().is_empty(), "no volume was made");
+}
+
+/// This test's own PostgreSQL image, rebuilt from the test bed's under `tag` (so its id is
+/// no other test's), removed with the guard, whatever happens.
+struct OwnImage(String);
+
+impl OwnImage {
+    fn build(tag: &str) -> OwnImage {
+        let mut build = Command::new("docker")
+            .args(["build", "-q", "-t", tag, "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let dockerfile =
+            format!("FROM deskmate-testbed/postgres:1\nLABEL org.deskmate.test={tag}\n");
+        std::io::Write::write_all(&mut build.stdin.take().unwrap(), dockerfile.as_bytes()).unwrap();
+        assert!(build.wait().unwrap().success(), "docker build {tag}");
+        OwnImage(tag.to_string())
+    }
+
+    fn id(&self) -> String {
+        docker(&["image", "inspect", "--format", "{{.Id}}", &self.0])
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for OwnImage {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
+    }
+}
+
+/// The test bed's release `base` with `image` as its PostgreSQL, written in `dir` (with
+/// links to the test bed's archives, which it names by file name).
+fn with_postgres(dir: &Path, base: &str, image: &OwnImage) -> std::path::PathBuf {
+    let from = deskmate_test_server::docker::release(base);
+    let mut release: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&from).unwrap()).unwrap();
+    release["images"]["postgres"]["image"] = image.0.clone().into();
+    release["images"]["postgres"]["id"] = image.id().into();
+    for archive in release["archives"].as_array().unwrap() {
+        let file = archive["file"].as_str().unwrap();
+        let link = dir.join(file);
+        if !link.exists() {
+            std::os::unix::fs::symlink(from.with_file_name(file), link).unwrap();
+        }
+    }
+    let path = dir.join(format!("{base}.json"));
+    std::fs::write(&path, serde_json::to_vec(&release).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn an_old_backup_whose_images_are_gone_restores_with_today_s() {
+    // Release A, a backup under it, then release B with a new PostgreSQL image; A's image
+    // then goes, as maintenance removes an older release's images.
+    let dir = tempfile::tempdir().unwrap();
+    let unique = std::process::id();
+    let (a, b) = (
+        OwnImage::build(&format!("deskmate-testbed/postgres:a-{unique}")),
+        OwnImage::build(&format!("deskmate-testbed/postgres:b-{unique}")),
+    );
+    assert_ne!(a.id(), b.id());
+    let it = support::stack::installed_from(&with_postgres(dir.path(), "good-1", &a), 3, None);
+    let backup = it
+        .servers
+        .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
+        .unwrap();
+    let options = deskmate_api::servers::DeployOptions {
+        no_backup: true,
+        watch: Duration::from_secs(5),
+        ..Default::default()
+    };
+    it.servers
+        .release_deploy(
+            "home",
+            &with_postgres(dir.path(), "good-2", &b),
+            &options,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    let postgres = it.project.containers("postgres");
+    let running = docker(&["inspect", "--format", "{{.Image}}", &postgres[0]]);
+    assert_eq!(running.trim(), b.id(), "PostgreSQL runs B's image");
+    let gone = a.id();
+    docker(&["rmi", &a.0]);
+    assert!(
+        Command::new("docker")
+            .args(["image", "inspect", &gone])
+            .output()
+            .is_ok_and(|o| !o.status.success()),
+        "A's image is gone"
+    );
+    let (status, _) = http(
+        it.port,
+        "POST",
+        "/api/memories",
+        r#"{"persona": "aria", "text": "after the backup"}"#,
+    );
+    assert!(status.contains("201"));
+
+    // The trial restore passes on today's image, and says so.
+    let mut notes = Vec::new();
+    it.servers
+        .backup_verify(
+            "home",
+            PRODUCTION,
+            &backup.id,
+            &mut |e| {
+                if let deskmate_api::OperationEvent::Note { detail, .. } = e {
+                    notes.push(detail.clone());
+                }
+            },
+            &Cancel::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        notes.iter().any(|n| n.starts_with("image_postgres: today's image")
+            && n.ends_with("which is gone")),
+        "{notes:?}"
+    );
+    // So does the restore itself, and DeskMate serves the backup's memories on B.
+    it.servers
+        .backup_restore(
+            "home",
+            PRODUCTION,
+            &backup.id,
+            &RestoreOptions::default(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(memories(it.port), 3);
 }

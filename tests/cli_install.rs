@@ -285,6 +285,24 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
         get(http_port, "/").1.contains("DeskMate 1.0.0"),
         "the old release still serves"
     );
+
+    // A second stack in a folder of the same name elsewhere (another account's `~/stack`)
+    // would share this one's Docker project, its volumes included: refused before anything.
+    let twin_data = tempfile::tempdir().unwrap();
+    let twin = format!("{}/twin/{}", server.home().display(), project.name);
+    support::install::add_at(twin_data.path(), &server, server.user(), &twin);
+    let refused = install(twin_data.path(), "good-1", free_port(), &["--yes"]);
+    let error = &refused.json()["error"];
+    assert_eq!(error["code"], "install.project_taken", "{}", refused.stdout);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("in {stack},")),
+        "{error}"
+    );
+    assert!(get(http_port, "/").1.contains("DeskMate 1.0.0"));
+    assert!(!Path::new(&twin).join("current").exists());
 }
 
 #[test]

@@ -42,10 +42,30 @@ fn as_root_the_install_enables_the_boot_unit_and_the_firewall() {
     }
     let unit_text = std::fs::read_to_string(&unit).unwrap();
     assert!(
-        unit_text.contains(&format!("WorkingDirectory={stack}")),
+        unit_text.contains(&format!("WorkingDirectory={stack}/current")),
         "{unit_text}"
     );
     support::systemd_verify(&[&unit]);
+    // Its command, run as the unit runs it at boot: where it runs, the stack comes up (here,
+    // already up, it changes nothing).
+    let field = |key: &str| {
+        unit_text
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("{key} in {unit_text}"))
+            .to_string()
+    };
+    let boot = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(field("ExecStart="))
+        .current_dir(field("WorkingDirectory="))
+        .output()
+        .unwrap();
+    assert!(
+        boot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&boot.stderr)
+    );
 
     assert_eq!(
         server.recorded("systemctl"),

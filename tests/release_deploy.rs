@@ -545,6 +545,23 @@ fn a_git_tag_of_the_source_is_built_on_the_server_and_deployed_like_any_release(
         )
         .unwrap_err();
     assert_eq!(err.code, "release.ref_not_found", "{err:?}");
+    // An address with a token: it reaches git on stdin, never a command line, and is
+    // masked in what the owner is told (git's words included).
+    let err = it
+        .servers
+        .release_build_deploy(
+            "home",
+            "https://owner:canary-token-51c3@127.0.0.1:9/deskmate.git",
+            "v1.3.0",
+            &options_production(),
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "release.ref_not_found", "{err:?}");
+    assert!(err.message.contains("https://***@127.0.0.1:9/"), "{err:?}");
+    assert!(!format!("{err:?}").contains("canary-token-51c3"), "{err:?}");
+    assert!(!it.server.log().contains("canary-token-51c3"), "sshd's log");
 
     let mut steps = Vec::new();
     let (done, traffic) = with_traffic(it.port, || {

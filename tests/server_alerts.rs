@@ -212,7 +212,7 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
             "home",
             Environment::Production,
             &AlertsChange::On {
-                settings,
+                settings: settings.clone(),
                 password: Some(Secret::new("not-the-password")),
             },
             &host_root.to_string_lossy(),
@@ -227,6 +227,32 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
         err.message
             .contains("refused the SMTP user name or password"),
         "{err:?}"
+    );
+
+    // No new password keeps the one set, for the same server; never for another one, where
+    // it would be sent to a host it was not given for.
+    let keep = |settings: AlertSettings| {
+        it.servers.alerts_set(
+            "home",
+            Environment::Production,
+            &AlertsChange::On {
+                settings,
+                password: None,
+            },
+            &host_root.to_string_lossy(),
+        )
+    };
+    keep(settings.clone()).expect("the same server keeps its password");
+    let err = keep(AlertSettings {
+        smtp_host: "smtp.elsewhere.example".into(),
+        ..settings.clone()
+    })
+    .unwrap_err();
+    assert_eq!(err.code, "alerts.password_needed", "{err:?}");
+    assert_eq!(
+        std::fs::read_to_string(&password).unwrap(),
+        "not-the-password",
+        "the password and settings are as they were"
     );
 
     // Off: no address, no password file; the watchdog still records.
@@ -293,6 +319,22 @@ fn the_certificate_and_backup_checks_warn_and_fail_at_their_thresholds() {
         assert_eq!(backup.level, WatchLevel::Warn, "{backup:?}");
         assert!(backup.message.contains("30 hours old"), "{backup:?}");
     }
+
+    // Another server's repository description left by a cut-off recovery goes with the next
+    // round once no change holds the lock; while one does, it stays (that restore reads it).
+    let from = stack.path().join("shared/env/from");
+    std::fs::create_dir_all(&from).unwrap();
+    std::fs::write(from.join("restic.password"), "the other server's").unwrap();
+    let lock = stack.path().join(".lock/deploy");
+    std::fs::create_dir_all(&lock).unwrap();
+    watch_round(stack.path());
+    assert!(
+        from.join("restic.password").exists(),
+        "a restore holds the lock"
+    );
+    std::fs::remove_dir(&lock).unwrap();
+    watch_round(stack.path());
+    assert!(!from.exists(), "its secrets are gone");
 
     // A newer trial restore that failed (a damaged repository) is a failure, told first.
     let failed = hours_ago(1);

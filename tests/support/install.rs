@@ -18,10 +18,14 @@ pub fn cli(data: &Path, args: &[&str]) -> Run {
 
 /// `server add` with the client key as `user`, the stack in the server's own folder.
 pub fn add(data: &Path, server: &TestServer, user: &str) {
+    add_at(data, server, user, &server.stack_dir());
+}
+
+/// The same, with the stack in `stack`.
+pub fn add_at(data: &Path, server: &TestServer, user: &str, stack: &str) {
     let port = server.port.to_string();
     let key = server.client_key();
     let fingerprint = server.host_fingerprint();
-    let stack = server.stack_dir();
     let run = cli(
         data,
         &[
@@ -38,7 +42,7 @@ pub fn add(data: &Path, server: &TestServer, user: &str) {
             "--trust-fingerprint",
             &fingerprint,
             "--stack-dir",
-            &stack,
+            stack,
         ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

@@ -44,12 +44,17 @@ pub fn installed(memories: usize) -> Installed {
 
 /// The same, signed in as `user` (root: its host files go under the server's `host-root`).
 pub fn installed_as(memories: usize, user: Option<&str>) -> Installed {
+    installed_from(&release("good-1"), memories, user)
+}
+
+/// `release_file` installed, with `memories` rows and a persona file, as `user`.
+pub fn installed_from(release_file: &Path, memories: usize, user: Option<&str>) -> Installed {
     let server = TestServer::start();
     let data = tempfile::tempdir().unwrap();
     let stack = server.stack_dir();
     let project = Project::of(&stack);
     let servers = super::api_servers(data.path(), &server, user.unwrap_or(server.user()), &stack);
-    let mut options = InstallOptions::new(release("good-1"));
+    let mut options = InstallOptions::new(release_file.to_path_buf());
     options.tls = TlsChoice::None;
     options.http_port = free_port();
     options.host_root = server

@@ -194,6 +194,9 @@ pub const TOLD: &[&str] = &[
     "offsite",
     "offsite_failed",
     "retention",
+    "image_postgres",
+    "image_qdrant",
+    "image_backend",
 ];
 
 /// Runs `deskmate-backup` (and, with `verify`, the trial restore right after it).

@@ -9,7 +9,7 @@
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::ops::Remote;
-use crate::parts::commands::{check_cancel, refuse, run_script};
+use crate::parts::commands::{check_cancel, refuse, run_script, run_script_with_input};
 use crate::parts::compose::Compose;
 
 /// What was built.
@@ -22,6 +22,20 @@ pub struct Built {
     /// `(tag, image id)` of the backend and the frontend.
     pub backend: (String, String),
     pub frontend: (String, String),
+}
+
+/// `url` as it may be shown: a user and password or token in it masked.
+fn masked(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('/').unwrap_or((rest, "")) {
+            (authority, path) if authority.contains('@') => {
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                format!("{scheme}://***@{host}/{path}")
+            }
+            _ => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }
 
 /// A branch or tag name git would take, and nothing a shell or git could read as an option.
@@ -55,29 +69,40 @@ pub fn build(
     cancel: &Cancel,
 ) -> Result<Built> {
     check_ref(reference)?;
-    if url.is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
+    // (A quote or backslash could not be written into git's config as it is.)
+    let odd = |c: char| c.is_control() || c == '"' || c == '\\';
+    if url.is_empty() || url.starts_with('-') || url.chars().any(odd) {
         return Err(refuse(
             "release.bad_git_url",
-            format!("'{}' is not a git address", url.escape_debug()),
+            format!("'{}' is not a git address", masked(url).escape_debug()),
             "Give the address git clones from: https://…, ssh://…, or a path on the server.",
         ));
     }
     check_cancel(cancel)?;
-    let out = run_script(
+    // The address may hold a user and token (https://user:token@host/…): it comes on stdin
+    // and goes into the checkout's config by the shell's own printf, so it is on no command
+    // line (`ps` on the server); git's words about it are shown with it masked, and the
+    // remote is removed from the config once fetched.
+    let out = run_script_with_input(
         session,
         "fetching the DeskMate source",
-        r#"command -v git > /dev/null || { echo no-git; exit 0; }
+        r#"IFS= read -r url
+command -v git > /dev/null || { echo no-git; exit 0; }
 work="$1/.build"; rm -rf -- "$work"; mkdir -p -- "$work"
 git init -q -- "$work/src" &&
-git -C "$work/src" fetch -q --depth 1 -- "$2" "refs/tags/$3" 2> "$work/fetch.err" ||
-git -C "$work/src" fetch -q --depth 1 -- "$2" "refs/heads/$3" 2>> "$work/fetch.err" ||
-{ echo "no-ref"; tail -n 3 "$work/fetch.err"; rm -rf -- "$work"; exit 0; }
+printf '[remote "origin"]\n\turl = "%s"\n' "$url" >> "$work/src/.git/config" &&
+{ git -C "$work/src" fetch -q --depth 1 origin "refs/tags/$2" 2> "$work/fetch.err" ||
+git -C "$work/src" fetch -q --depth 1 origin "refs/heads/$2" 2>> "$work/fetch.err"; } ||
+{ echo "no-ref"; tail -n 3 "$work/fetch.err" | sed 's#//[^/@]*@#//***@#g'; rm -rf -- "$work"; exit 0; }
+git -C "$work/src" remote remove origin &&
 git -C "$work/src" -c advice.detachedHead=false checkout -q FETCH_HEAD &&
 [ -z "$(git -C "$work/src" status --porcelain)" ] || { echo unclean; exit 0; }
 for s in backend frontend; do [ -f "$work/src/$s/Dockerfile" ] || { echo "no-dockerfile $s"; exit 0; }; done
 echo "commit $(git -C "$work/src" rev-parse HEAD)""#,
-        &[dir, url, reference],
+        &[dir, reference],
+        format!("{url}\n").as_bytes(),
     )?;
+    let url = &masked(url);
     let first = out.lines().next().unwrap_or("");
     let said: String = out.lines().skip(1).collect::<Vec<_>>().join(" ");
     let commit = match first.split_once(' ') {
@@ -184,6 +209,22 @@ fn tag_safe(reference: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_and_token_in_an_address_are_never_shown() {
+        assert_eq!(
+            masked("https://bob:ghp_secret@git.example/deskmate.git"),
+            "https://***@git.example/deskmate.git"
+        );
+        assert_eq!(masked("ssh://git@host:2222/x"), "ssh://***@host:2222/x");
+        for plain in [
+            "https://git.example/d.git",
+            "/srv/git/deskmate",
+            "git.example:x",
+        ] {
+            assert_eq!(masked(plain), plain);
+        }
+    }
 
     #[test]
     fn refs_are_branch_or_tag_names_and_nothing_else() {

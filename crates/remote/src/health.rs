@@ -261,6 +261,8 @@ struct BackupState {
     last_restore_seconds: Option<u64>,
     /// The newest trial restore failed: (the backup's id, what it said).
     trial_failed: Option<(String, String)>,
+    /// The weekly repository check's last outcome, when one ran: (passed, when, what it said).
+    check: Option<(bool, String, String)>,
     /// The last offsite copy's outcome and what it said, when one is set up.
     offsite: Option<(bool, String)>,
 }
@@ -273,6 +275,7 @@ last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$1/backups/verified.
 if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi
 tail -n 1 "$1/backups/recoveries.tsv" 2>/dev/null | cut -f 4 | grep . || echo none
 tail -n 1 "$1/backups/verified.tsv" 2>/dev/null | cut -f 2-4 | grep . || echo none
+tail -n 1 "$1/backups/checks.tsv" 2>/dev/null | grep . || echo none
 if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv" 2>/dev/null | cut -f 3,4 | grep . || echo none; fi"#,
             &[dir],
         )?,
@@ -293,7 +296,16 @@ if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv
             )
         })
     });
-    let offsite = text.lines().nth(3).map(|l| match l.split_once('\t') {
+    let check = text.lines().nth(3).and_then(|l| {
+        let mut fields = l.split('\t');
+        let (when, outcome, said) = (fields.next()?, fields.next()?, fields.next().unwrap_or(""));
+        Some((
+            outcome == "ok",
+            when.chars().take(20).collect(),
+            said.chars().take(300).collect(),
+        ))
+    });
+    let offsite = text.lines().nth(4).map(|l| match l.split_once('\t') {
         Some(("ok", copy)) => (true, copy.chars().take(80).collect()),
         Some((_, why)) => (false, why.chars().take(300).collect()),
         None => (false, "no backup has been copied offsite yet".to_string()),
@@ -302,6 +314,7 @@ if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv
         verified_age,
         last_restore_seconds,
         trial_failed,
+        check,
         offsite,
     })
 }
@@ -327,6 +340,20 @@ fn backup_findings(state: &BackupState) -> Vec<Finding> {
             )
             .fix("back up again (Backups); if that trial restore fails too, the backup repository on the server is damaged: delete nothing, and copy the stack's backups folder somewhere safe"),
         );
+    }
+    if let Some((passed, when, said)) = &state.check {
+        let title = "Repository check";
+        findings.push(if *passed {
+            Finding::new("backup.check", Level::Pass, title, format!("{said} ({when})"))
+        } else {
+            Finding::new(
+                "backup.check",
+                Level::Fail,
+                title,
+                format!("the weekly check of the backup repository ({when}) found it damaged: {said}"),
+            )
+            .fix("delete nothing, and copy the stack's backups folder somewhere safe; then back up again (Backups) and see whether its trial restore passes")
+        });
     }
     if let Some((ok, said)) = &state.offsite {
         findings.push(if *ok {
@@ -463,5 +490,37 @@ mod tests {
             ..BackupState::default()
         });
         assert!(healthy.iter().all(|f| f.id != "backup.trial_failed"));
+    }
+
+    #[test]
+    fn the_weekly_repository_check_is_shown_and_a_damaged_one_fails() {
+        let state = |passed: bool| BackupState {
+            verified_age: Some(3600),
+            check: Some((
+                passed,
+                "2026-12-06T04:10:00Z".into(),
+                "pack 1f2e3d: not found".into(),
+            )),
+            ..BackupState::default()
+        };
+        let find = |s: &BackupState| {
+            backup_findings(s)
+                .into_iter()
+                .find(|f| f.id == "backup.check")
+                .expect("shown")
+        };
+        assert_eq!(find(&state(true)).level, Level::Pass);
+        let damaged = find(&state(false));
+        assert_eq!(damaged.level, Level::Fail);
+        assert!(
+            damaged.detail.contains("found it damaged: pack 1f2e3d"),
+            "{damaged:?}"
+        );
+        let none = BackupState::default();
+        assert!(
+            backup_findings(&none)
+                .iter()
+                .all(|f| f.id != "backup.check")
+        );
     }
 }

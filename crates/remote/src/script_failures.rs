@@ -25,6 +25,7 @@ pub const BACKUP: &[&str] = &[
     "backup.database_down",
     "backup.not_installed",
     "backup.bad_project",
+    "backup.check_failed",
 ];
 
 /// `deskmate-backup` failed before it kept a snapshot.
@@ -55,7 +56,16 @@ pub(crate) fn bad_backup_id(snapshot: &str) -> Option<RemoteError> {
 }
 
 /// The codes `deskmate-verify` may end with that the app has advice for.
-pub const VERIFY: &[&str] = &["verify.busy", "verify.no_restic", "verify.bad_id"];
+pub const VERIFY: &[&str] = &[
+    "verify.busy",
+    "verify.no_restic",
+    "verify.bad_id",
+    "verify.image_gone",
+];
+
+/// Neither the image a backup was taken with nor today's is on the server to restore into:
+/// the backup itself may be whole, so nothing here blames the repository.
+const IMAGE_GONE: &str = "Start DeskMate (its services lend today's images to restore into), then try again.";
 
 /// `deskmate-verify` failed on `snapshot` (alone, or right after the backup that made it).
 pub(crate) fn verify(snapshot: &str, stderr: &str) -> RemoteError {
@@ -71,6 +81,11 @@ pub(crate) fn verify(snapshot: &str, stderr: &str) -> RemoteError {
             format!("Backup {snapshot} could not be checked: {why}"),
             "Install it on the server (Debian and Ubuntu: sudo apt-get install restic, or install DeskMate again, which puts it there), then check the backup again.",
         ),
+        "verify.image_gone" => refused(
+            code,
+            format!("Backup {snapshot} could not be checked: {why}"),
+            IMAGE_GONE,
+        ),
         _ => verify_failed(snapshot, &why),
     }
 }
@@ -84,7 +99,12 @@ pub(crate) fn verify_failed(snapshot: &str, why: &str) -> RemoteError {
 }
 
 /// The codes `deskmate-restore` may end with that the app has advice for.
-pub const RESTORE: &[&str] = &["restore.busy", "restore.no_restic", "backup.no_offsite"];
+pub const RESTORE: &[&str] = &[
+    "restore.busy",
+    "restore.no_restic",
+    "restore.image_gone",
+    "backup.no_offsite",
+];
 
 /// `deskmate-restore` failed: nothing was switched, and what it made was removed.
 pub(crate) fn restore(snapshot: &str, stderr: &str) -> RemoteError {
@@ -100,6 +120,7 @@ pub(crate) fn restore(snapshot: &str, stderr: &str) -> RemoteError {
         "backup.no_offsite" => {
             format!("{untouched} Set up the offsite copy to restore from first.")
         }
+        "restore.image_gone" => format!("{untouched} {IMAGE_GONE}"),
         _ => format!("{untouched} What the restore had made beside it was removed."),
     };
     refused(

@@ -10,6 +10,10 @@
 # holds the lock), so this script takes only its own repository lock then.
 #
 #   deskmate-backup STACK_DIR [--verify] [--timer] [--keep=WHY]
+#   deskmate-backup STACK_DIR --check [--timer]
+#
+# `--check` (the weekly timer) runs `restic check --read-data-subset=5%` instead, recording
+# its outcome in backups/checks.tsv for the health report and the watchdog.
 #
 # `--keep=WHY` (an update's backup first, a restore's safety backup) keeps the backup for
 # KEEP_PROTECTED_DAYS (30) whatever the retention rules say, and the list says why
@@ -34,7 +38,7 @@
 # Prints key<TAB>value lines for the app; a failure is one error<TAB>code<TAB>message line
 # on stderr (deskmate-lib). Codes: backup.not_installed, backup.bad_project,
 # backup.no_restic, backup.busy, backup.disk_full, backup.database_down,
-# backup.failed.
+# backup.failed, backup.check_failed.
 # shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
@@ -49,9 +53,11 @@ area=backup
 verify=
 timer=
 keep=
+check=
 for option in "${@:2}"; do
     case $option in
     --verify) verify=--verify ;;
+    --check) check=yes ;;
     --timer) timer=yes ;;
     --keep=?*) keep=${option#--keep=} ;;
     # The app passes an empty second argument for a backup without a trial restore.
@@ -59,6 +65,31 @@ for option in "${@:2}"; do
     *) fail backup.failed "unknown option $option" ;;
     esac
 done
+if [ -n "$check" ]; then
+    # The weekly check of the repository itself (what the backups are stored in), reading
+    # back 5% of its data: its outcome goes to backups/checks.tsv ("time<TAB>ok|failed
+    # <TAB>detail"), which the health report and the watchdog read.
+    [ -z "$timer" ] || { timer_begin backup-check - "the weekly backup check" && timer_step check; }
+    # shellcheck source=/dev/null
+    . "$bin/deskmate-repository"
+    use_repository local
+    need_restic
+    [ -e "$RESTIC_REPOSITORY/config" ] || { say check "no repository yet"; exit 0; }
+    take_lock
+    checked() {
+        printf '%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$2" >> "$backups/checks.tsv"
+    }
+    if restic check --read-data-subset=5% > "$backups/check.log" 2>&1; then
+        checked ok "the repository and 5% of its data read back whole"
+        say check ok
+        timer_audit check 'done' false "the repository and 5% of its data read back whole"
+    else
+        said=$(grep -v '^$' "$backups/check.log" | tail -n 2 | tr '\t\n' '  ' | cut -c 1-300)
+        checked failed "$said"
+        fail backup.check_failed "restic check found the repository damaged: $said"
+    fi
+    exit 0
+fi
 if [ -n "$timer" ]; then
     timer_begin backup - "scheduled backup"
     timer_step backup

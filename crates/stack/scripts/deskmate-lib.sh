@@ -20,6 +20,11 @@
 #   take_lock [MESSAGE]  the lock backups, trial restores, restores and maintenance share
 #                        (STACK/backups/.lock, held on fd 9 until exit): $area.busy
 #   running SERVICE      the id of a running container of SERVICE in $project
+#   image_to_run SERVICE WANTED first|today   the image a throwaway SERVICE of a trial
+#                        restore or a restore runs, in $chosen_image: WANTED (the image id
+#                        the backup ran) first, or today's (what SERVICE runs now) first, the
+#                        other when the first is gone; $image_note says so when it is not
+#                        WANTED. Fails ($area.image_gone) when neither is on the server.
 #   at_exit FUNCTION     runs FUNCTION STATUS when the script exits, newest first; a script
 #                        that uses it (or timer_begin) sets no EXIT trap of its own
 #
@@ -129,6 +134,26 @@ take_lock() {
 running() {
     docker ps -q --filter "label=com.docker.compose.project=$project" \
         --filter "label=com.docker.compose.service=$1" | head -n 1
+}
+
+image_to_run() {
+    local service=$1 wanted=$2 order=$3 container='' today=''
+    [ -z "${project:-}" ] || container=$(running "$service")
+    [ -z "$container" ] || today=$(docker inspect --format '{{.Image}}' "$container" 2> /dev/null || true)
+    image_note=
+    if [ "$order" = today ] && [ -n "$today" ]; then
+        chosen_image=$today
+    elif [ -n "$wanted" ] && docker image inspect "$wanted" > /dev/null 2>&1; then
+        chosen_image=$wanted
+    elif [ -n "$today" ]; then
+        chosen_image=$today
+    else
+        fail "$area.image_gone" "the $service image this backup was taken with (${wanted:7:12}) is no longer on the server, and DeskMate's $service is not running to lend today's: start DeskMate, then try again"
+    fi
+    if [ "$chosen_image" != "$wanted" ]; then
+        image_note="today's image (${chosen_image:7:12}), not the one it was taken with (${wanted:7:12})"
+        docker image inspect "$wanted" > /dev/null 2>&1 || image_note="$image_note, which is gone"
+    fi
 }
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }

@@ -81,20 +81,28 @@ origin=$(restored_stack "$work/restored")
 staged=$origin/backups/staging
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
 docker network create --internal "$run" > /dev/null
-# A throwaway container of SERVICE, on the backup's own image, with docker's own words
-# when it cannot start (its last line alone only says "Run 'docker run --help'").
+# A throwaway container of SERVICE on today's image (the one the stack will run on the
+# restored volume, so its data folder is in today's format; a dump restores into the same
+# or a newer PostgreSQL), or the backup's own when SERVICE is not running; with docker's own
+# words when it cannot start (its last line alone only says "Run 'docker run --help'").
 start() {
     local service=$1 ref
     shift
     ref=$(image "$service")
     [[ $ref =~ ^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$ ]] || fail backup.restore_failed "the backup does not say which $service image ran"
+    image_to_run "$service" "$ref" today
+    ref=$chosen_image
+    [ -z "$image_note" ] || say "image_$service" "$image_note"
     docker run -d --name "$run-$service" --network "$run" "$@" "$ref" > /dev/null 2> "$work/docker.err" ||
         fail backup.restore_failed "the new $service did not start: $(grep -v -e '^$' -e 'docker run --help' "$work/docker.err" | head -n 2)"
 }
 
 if want database; then
     volume=${project}_postgres_data_$suffix
-    docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
+    # Labelled with the project, as compose labels its own, so whatever cleans up by label
+    # (a test bed, an owner's docker volume ls --filter) finds it; the app removes by name.
+    docker volume create --label org.deskmate.restored-from="$snap" \
+        --label "com.docker.compose.project=$project" "$volume" > /dev/null
     made_volumes+=("$volume")
     start postgres --env-file "$stack/shared/env/postgres.env" -e POSTGRES_USER=deskmate \
         -e POSTGRES_DB=deskmate -v "$volume:/var/lib/postgresql/data"
@@ -121,12 +129,16 @@ fi
 
 if want vectors; then
     volume=${project}_qdrant_data_$suffix
-    docker volume create --label org.deskmate.restored-from="$snap" "$volume" > /dev/null
+    docker volume create --label org.deskmate.restored-from="$snap" \
+        --label "com.docker.compose.project=$project" "$volume" > /dev/null
     made_volumes+=("$volume")
     start qdrant --network-alias qdrant -v "$volume:/qdrant/storage"
+    # The backend's Python talks to Qdrant for the recovery: today's image, or the backup's.
+    image_to_run backend "$(image backend)" today
+    helper_image=$chosen_image
     while IFS="$tab" read -r name points checksum; do
         [[ $name =~ ^[A-Za-z0-9_-]{1,64}$ ]] || fail backup.restore_failed "refusing the collection name '$name'"
-        got=$(docker run --rm -i --network "$run" "$(image backend)" \
+        got=$(docker run --rm -i --network "$run" "$helper_image" \
             python3 -c "$(cat "$bin/deskmate-qdrant.py")" recover "$name" "$checksum" \
             < "$staged/qdrant/$name.snapshot" 2> "$work/qdrant.err") ||
             fail backup.restore_failed "Qdrant refused the snapshot of $name: $(tail -n 3 "$work/qdrant.err")"

@@ -77,12 +77,16 @@ origin=$(restored_stack "$work/restored")
 staged=$origin/backups/staging
 [ -s "$staged/database.dump" ] || fail backup.verify_failed "it holds no database dump"
 image() { awk -F "$tab" -v s="$1" '$1 == s { print $3 }' "$staged/release.tsv"; }
-postgres_image=$(image postgres)
-qdrant_image=$(image qdrant)
-backend_image=$(image backend)
-if [ -z "$postgres_image" ] || [ -z "$qdrant_image" ] || [ -z "$backend_image" ]; then
-    fail backup.verify_failed "it does not say which images ran"
-fi
+# The stack's project, for today's images (a trial restore needs no stack to run).
+if [ -e "$stack/current/.env" ]; then stack_project; fi
+# The images it was taken with; where maintenance removed one since, today's, into which a
+# dump restores as well (the same or a newer PostgreSQL), which is what a restore would use.
+for service in postgres qdrant backend; do
+    [ -n "$(image "$service")" ] || fail backup.verify_failed "it does not say which images ran"
+    image_to_run "$service" "$(image "$service")" first
+    printf -v "${service}_image" '%s' "$chosen_image"
+    [ -z "$image_note" ] || say "image_$service" "$image_note"
+done
 docker network create --internal "$run" > /dev/null
 
 # The database, restored into a throwaway PostgreSQL with a password made here.

@@ -47,6 +47,13 @@ now=$(date -u +%s)
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 hold=3600
 
+# Another server's repository description (with its restic password) is put here only for a
+# disaster-recovery restore, inside the deploy lock, and removed by it; one that a dead laptop
+# or a lost connection left behind goes as soon as no change holds the lock.
+if [ -d "$stack/shared/env/from" ] && [ ! -d "$stack/.lock/deploy" ] && [ "$mode" != --test ]; then
+    rm -rf -- "$stack/shared/env/from"
+fi
+
 # One setting from a KEY=VALUE file; never sourced, so a value is never run.
 setting() {
     [ -f "$1" ] || return 0
@@ -285,9 +292,17 @@ check_certificate() {
 
 TRIAL_FAILED_FIX="back up again from DeskMate Studio (Backups); if that trial restore fails too, the backup repository on the server is damaged: delete nothing, and copy the stack's backups folder somewhere safe"
 check_backup() {
-    local last age newest
+    local last age newest checked
     # The newest trial restore failed: a damaged repository (or backup) says so first.
     newest=$(tail -n 1 "$stack/backups/verified.tsv" 2> /dev/null || true)
+    # So does the weekly repository check (deskmate-backup --check).
+    checked=$(tail -n 1 "$stack/backups/checks.tsv" 2> /dev/null || true)
+    if [ "$(printf '%s' "$checked" | cut -f 2)" = failed ]; then
+        level=fail
+        message="the weekly check of the backup repository found it damaged: $(printf '%s' "$checked" | cut -f 3 | cut -c 1-200)"
+        fix="$TRIAL_FAILED_FIX"
+        return
+    fi
     if [ "$(printf '%s' "$newest" | cut -f 3)" = failed ]; then
         level=fail
         message="the last trial restore (backup $(printf '%s' "$newest" | cut -f 2 | cut -c 1-8)) failed: $(printf '%s' "$newest" | cut -f 4 | cut -c 1-200)"

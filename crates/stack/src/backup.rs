@@ -158,7 +158,7 @@ pub fn timer_units(dir: &str, project: &str, user: &str, at: (u8, u8)) -> Vec<Fi
         unit(
             "backup-check.service",
             format!(
-                "# Written by DeskMate Studio: the repository's own check, reading back 5% of its data.\n[Unit]\nDescription=DeskMate backup repository check ({project})\n\n[Service]\nType=oneshot\nUser={user}\nEnvironment=RESTIC_REPOSITORY={dir}/{LOCAL_REPOSITORY}\nEnvironment=RESTIC_PASSWORD_FILE={dir}/{RESTIC_PASSWORD}\nExecStart=/usr/bin/restic check --read-data-subset=5%%\nNice=10\nIOSchedulingClass=idle\n"
+                "# Written by DeskMate Studio: the repository's own check, reading back 5% of its data.\n[Unit]\nDescription=DeskMate backup repository check ({project})\n\n[Service]\nType=oneshot\nUser={user}\nExecStart=/bin/bash {dir}/{BACKUP_SCRIPT} {dir} --check --timer\nNice=10\nIOSchedulingClass=idle\n"
             ),
         ),
         unit(

@@ -16,11 +16,12 @@ pub fn unit_path(stack: &Stack) -> String {
 }
 
 /// Starts the stack at boot, after Docker. `up -d` is idempotent, so a boot with the stack
-/// already running changes nothing.
+/// already running changes nothing. It runs in `current`, the serving release's folder,
+/// where its compose file and `.env` are (the stack folder itself holds neither).
 pub fn systemd_unit(stack: &Stack) -> String {
     let compose = stack.compose_command.join(" ");
     format!(
-        "# DeskMate ({env}), written by DeskMate Studio.\n[Unit]\nDescription=DeskMate ({env}): the Docker Compose stack in {dir}\nDocumentation=https://github.com/YourBr0ther/deskmate\nRequires=docker.service\nAfter=docker.service network-online.target\nWants=network-online.target\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nWorkingDirectory={dir}\nExecStart={compose} up -d --remove-orphans\nExecStop={compose} stop\nTimeoutStartSec=600\nTimeoutStopSec=120\n\n[Install]\nWantedBy=multi-user.target\n",
+        "# DeskMate ({env}), written by DeskMate Studio.\n[Unit]\nDescription=DeskMate ({env}): the Docker Compose stack in {dir}\nDocumentation=https://github.com/YourBr0ther/deskmate\nRequires=docker.service\nAfter=docker.service network-online.target\nWants=network-online.target\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nWorkingDirectory={dir}/current\nExecStart={compose} up -d --remove-orphans\nExecStop={compose} stop\nTimeoutStartSec=600\nTimeoutStopSec=120\n\n[Install]\nWantedBy=multi-user.target\n",
         env = stack.environment.name(),
         dir = stack.dir,
     )

@@ -291,8 +291,10 @@ fn the_backup_timers_pass_systemd_analyze_verify_and_the_scripts_shellcheck() {
     );
     let check = std::fs::read_to_string(system.join("deskmate-backup-check.service")).unwrap();
     assert!(
-        check.contains("--read-data-subset=5%%"),
-        "systemd reads %% as one %"
+        check.contains(
+            "\nExecStart=/bin/bash /opt/deskmate/bin/deskmate-backup /opt/deskmate --check --timer\n"
+        ),
+        "{check}"
     );
     assert!(deskmate_stack::backup::check_time("24:00").is_err());
     assert!(deskmate_stack::backup::check_time("3:30").is_err());

@@ -43,12 +43,39 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A free TCP port on loopback (free when asked; the servers bind it right after).
+/// A TCP port free for a test's server, and held for it alone. Tests run in processes side
+/// by side, and asking the kernel for any free port is not enough: one from its ephemeral
+/// range may become an outgoing connection's local port before Docker publishes it
+/// ("address already in use"), and two processes may be given the same one. So ports come
+/// from below that range (20000-31999), each leased by a file that only one process can
+/// create; leases older than two hours are earlier runs' and are taken again.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("loopback has a free port")
+    use std::time::{Duration, SystemTime};
+    let leases = std::env::temp_dir().join("deskmate-test-ports");
+    std::fs::create_dir_all(&leases).expect("a folder for port leases");
+    let seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64)
+        ^ u64::from(std::process::id());
+    for attempt in 0..12_000u64 {
+        let port = 20_000 + ((seed + attempt * 7_919) % 12_000) as u16;
+        let lease = leases.join(port.to_string());
+        let stale = std::fs::metadata(&lease)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(7_200));
+        if stale {
+            let _ = std::fs::remove_file(&lease);
+        }
+        let leased = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lease)
+            .is_ok();
+        if leased && std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no test port is free between 20000 and 31999")
 }
 
 /// Waits up to 10 s until something accepts connections on loopback `port`.

@@ -116,7 +116,7 @@ impl Servers {
                 settings,
                 password: None,
             } if settings.smtp_user.is_some() => {
-                self.keep_password(name, environment, &session, &dir, &mut uploads)?;
+                self.keep_password(name, environment, settings, &session, &dir, &mut uploads)?;
             }
             _ => {}
         }
@@ -178,16 +178,34 @@ impl Servers {
     }
 
     /// With no new password: the server's file stays if it is there; else the keychain's
-    /// copy goes back; else the owner must give one.
+    /// copy goes back; else the owner must give one. Never for another SMTP server or
+    /// account than the one it was given for: a password is not sent to a new host.
     fn keep_password(
         &self,
         name: &str,
         environment: Environment,
+        settings: &AlertSettings,
         session: &Session,
         dir: &str,
         uploads: &mut Vec<SpecFile>,
     ) -> Result<(), ApiError> {
         let fail = |e| remote_error(e, name);
+        let was = watch::read(session, dir).map_err(fail)?.settings;
+        let (host, user) = (
+            setting(&was, "SMTP_HOST").unwrap_or_default(),
+            setting(&was, "SMTP_USER").unwrap_or_default(),
+        );
+        if host != settings.smtp_host || Some(&user) != settings.smtp_user.as_ref() {
+            return Err(ApiError::new(
+                "alerts.password_needed",
+                format!(
+                    "the alerts now go through {} as {}, not {host} as {user}: the password kept for those is not sent to another server or account",
+                    settings.smtp_host,
+                    settings.smtp_user.as_deref().unwrap_or("")
+                ),
+                "give the SMTP password for the new server and user",
+            ));
+        }
         let on_server = session
             .capture(
                 &script(

@@ -55,10 +55,12 @@ pub fn plan<'a>(
         .already_done(earlier)
         .step(Step::new(
             "check",
-            "Check that no other version of DeskMate is installed in this folder",
+            "Check that no other version of DeskMate is installed in this folder, and that no other stack on this Docker engine goes by its name",
             |cx: &mut Cx<'_, Installing>| {
                 refuse_other_release(cx.remote, spec)?;
-                Ok(Did::unchanged("no other version here"))
+                refuse_shared_project(cx.remote, spec)?;
+                refuse_orphaned_database(cx.remote, spec)?;
+                Ok(Did::unchanged("no other version here, and the name is this stack's"))
             },
         ))
         .step(Step::new(
@@ -203,6 +205,67 @@ fn refuse_other_release(remote: &dyn Remote, spec: &InstallSpec) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Docker knows a stack by its compose project, named after its folder: two stacks in
+/// folders of the same name (two accounts' `~/stack`) would share volumes, and a failed
+/// install's clean-up would reach the other's containers. A container of the project that
+/// compose started anywhere but under this folder is another stack's.
+fn refuse_shared_project(remote: &dyn Remote, spec: &InstallSpec) -> Result<()> {
+    let out = run_script(
+        remote,
+        "looking for another stack of the same name",
+        r#"docker ps -a --filter "label=com.docker.compose.project=$1" --format '{{.Label "com.docker.compose.project.working_dir"}}' | sort -u"#,
+        &[&spec.project],
+    )?;
+    let inside = format!("{}/", spec.dir.trim_end_matches('/'));
+    let other = out
+        .lines()
+        .map(str::trim)
+        .find(|dir| !dir.is_empty() && !format!("{dir}/").starts_with(&inside));
+    let Some(other) = other else {
+        return Ok(());
+    };
+    let other = other
+        .strip_suffix("/current")
+        .or_else(|| other.rsplit_once("/releases/").map(|(stack, _)| stack))
+        .unwrap_or(other);
+    Err(refuse(
+        "install.project_taken",
+        format!(
+            "Another DeskMate stack on this server, in {other}, already goes by the name `{}`, which Docker would share with this one (its volumes included).",
+            spec.project
+        ),
+        "Nothing was changed. Install this one in a folder of another name (the folder's name is the stack's name).",
+    ))
+}
+
+/// A first install here that finds the database volume of an earlier stack of this name
+/// whose folder is gone: that database answers only to the password that was in the
+/// folder, so the install would fail later with PostgreSQL's own words. (A re-run after a
+/// failed first install keeps the folder's passwords, and goes on.)
+fn refuse_orphaned_database(remote: &dyn Remote, spec: &InstallSpec) -> Result<()> {
+    let found = run_script(
+        remote,
+        "looking for an earlier stack's database",
+        r#"[ -e "$1/current" ] || [ -s "$1/shared/env/postgres.env" ] && exit 0
+docker volume ls -q --filter "name=^$2_postgres_data\$""#,
+        &[&spec.dir, &spec.project],
+    )?;
+    let Some(volume) = found.lines().map(str::trim).find(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    Err(refuse(
+        "install.old_database",
+        format!(
+            "Docker on this server still holds the database of an earlier DeskMate stack named `{}` (the volume {volume}), whose folder was removed: it answers only to the password that folder held, so this install could not use it.",
+            spec.project
+        ),
+        format!(
+            "Nothing was changed, and that database is untouched. To keep it, install into a folder of another name and restore a backup of it there; to start over, remove the old volumes on the server first (docker volume rm {volume} {}_qdrant_data), which cannot be undone.",
+            spec.project
+        ),
+    ))
 }
 
 fn folders(remote: &dyn Remote, spec: &InstallSpec) -> Result<bool> {

@@ -25,6 +25,8 @@ fn fresh() -> RecordingFake {
     fake.on("echo running", Reply::ok("done\n"));
     fake.on("GET /api/health", Reply::ok(r#"{"status":"healthy"}"#));
     fake.on("echo root", Reply::ok("none\n"));
+    fake.on("project.working_dir", Reply::ok("/opt/deskmate/current\n"));
+    fake.on("docker volume ls -q", Reply::ok(""));
     fake
 }
 
@@ -221,4 +223,51 @@ fn a_second_run_changes_nothing_and_a_failure_then_leaves_what_serves() {
         "a serving stack is left"
     );
     assert_eq!(fake.count("rm -f -- \"$1/current\""), 0);
+}
+
+#[test]
+fn a_stack_of_the_same_name_in_another_folder_is_refused_before_anything_changes() {
+    let fake = fresh();
+    fake.on(
+        "project.working_dir",
+        Reply::ok("/home/other/deskmate/current\n"),
+    );
+    let (result, _) = install(&fake, &Cancel::new());
+    let stopped = result.expect_err("refused");
+    assert_eq!(stopped.step, "check");
+    assert_eq!(stopped.error.code(), "install.project_taken");
+    assert!(
+        stopped
+            .error
+            .to_string()
+            .contains("in /home/other/deskmate,"),
+        "{}",
+        stopped.error
+    );
+    assert_eq!(fake.count("made=no"), 0, "no folder was made");
+    assert_eq!(
+        fake.count("docker image inspect"),
+        0,
+        "no image was looked for"
+    );
+    assert_eq!(fake.count("echo released"), 1);
+}
+
+#[test]
+fn an_earlier_stack_s_database_without_its_folder_is_refused_in_plain_words() {
+    let fake = fresh();
+    fake.on("docker volume ls -q", Reply::ok("deskmate_postgres_data\n"));
+    let (result, _) = install(&fake, &Cancel::new());
+    let stopped = result.expect_err("refused");
+    assert_eq!(stopped.step, "check");
+    assert_eq!(stopped.error.code(), "install.old_database");
+    assert!(
+        stopped
+            .error
+            .to_string()
+            .contains("the volume deskmate_postgres_data"),
+        "{}",
+        stopped.error
+    );
+    assert_eq!(fake.count("made=no"), 0, "no folder was made");
 }

@@ -174,9 +174,14 @@ pub fn plan<'a>(spec: &'a RestoreSpec<'a>) -> Plan<'a, Restoring> {
                         dir,
                         &wanted,
                         cancel,
-                        &mut |_, _| {
-                            lines += 1;
-                            cx.progress(lines, None, Unit::Items);
+                        &mut |key, value| {
+                            if backup::TOLD.contains(&key) {
+                                // Today's images in place of the backup's, for one.
+                                cx.note(format!("{key}: {value}"));
+                            } else {
+                                lines += 1;
+                                cx.progress(lines, None, Unit::Items);
+                            }
                         },
                     )?;
                     cx.state.restored = Some(restored);

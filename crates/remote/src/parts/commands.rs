@@ -35,7 +35,23 @@ pub(crate) fn run_script(
     body: &str,
     args: &[&str],
 ) -> Result<String> {
-    let out = remote.capture(&script(body, args)?, 1 << 20)?;
+    run_script_with_input(remote, what, body, args, b"")
+}
+
+/// The same, with `input` on the script's stdin: how a secret reaches a script, never on
+/// its command line.
+pub(crate) fn run_script_with_input(
+    remote: &dyn Remote,
+    what: &str,
+    body: &str,
+    args: &[&str],
+    input: &[u8],
+) -> Result<String> {
+    let line = script(body, args)?;
+    let out = match input {
+        [] => remote.capture(&line, 1 << 20)?,
+        _ => remote.capture_with_input(&line, Some(&mut &input[..]), 1 << 20)?,
+    };
     if !out.exit.success() {
         return Err(RemoteError::RemoteFailed {
             what: what.to_string(),

@@ -431,3 +431,47 @@ fn maintenance_keeps_the_last_release_that_served_not_a_newer_one_that_never_did
     assert!(!calls.contains("rmi deskmate/backend:1.1.0"), "{calls}");
     assert!(out.contains("kept 1.1.0 and 1.0.0"), "{out}");
 }
+
+#[test]
+fn the_weekly_check_takes_the_lock_records_its_outcome_and_a_damaged_repository_fails_by_code() {
+    let server = Server::new("deskmate");
+    std::fs::create_dir_all(server.stack.join("backups/restic")).unwrap();
+    std::fs::write(server.stack.join("backups/restic/config"), "").unwrap();
+    let (status, out, err) = server.run("bin/deskmate-backup", &["--check", "--timer"]);
+    assert_eq!(status, 0, "{out}{err}");
+    let checks = || std::fs::read_to_string(server.stack.join("backups/checks.tsv")).unwrap();
+    assert!(
+        checks().lines().last().unwrap().contains("\tok\t"),
+        "{}",
+        checks()
+    );
+    let lines = server.audit();
+    one_run(&lines, "backup-check", "production");
+    use StepOutcome::{Done, Failed, Undone};
+    assert_eq!(
+        steps(&lines),
+        [("lock", Done), ("check", Done), ("lock", Undone)]
+    );
+    assert!(!server.lock().exists());
+
+    // Damaged: restic check fails; recorded, and the script ends with its code.
+    server.stub(
+        "restic",
+        "#!/bin/bash\n[ \"$1\" = check ] && { echo 'error: pack 1f2e3d: not found'; exit 1; }\nexit 0\n",
+    );
+    let (status, out, err) = server.run("bin/deskmate-backup", &["--check", "--timer"]);
+    assert_eq!(status, 1, "{out}{err}");
+    assert!(err.contains("error\tbackup.check_failed\t"), "{err}");
+    let last = checks().lines().last().unwrap().to_string();
+    assert!(
+        last.contains("\tfailed\terror: pack 1f2e3d: not found"),
+        "{last}"
+    );
+    let lines = server.audit();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.step == "check" && l.outcome == Failed),
+        "{lines:?}"
+    );
+}
