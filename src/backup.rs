@@ -472,7 +472,10 @@ fn target_command(
                 for key in &r.host_keys {
                     println!("  the host presented {}", key.fingerprint);
                 }
-                if let Some(public) = &r.public_key {
+                if let Some(line) = &r.authorized_line {
+                    println!("  the line for the offsite account's ~/.ssh/authorized_keys:");
+                    println!("  {line}");
+                } else if let Some(public) = &r.public_key {
                     println!("  {}'s public key: {public}", r.server);
                 }
             } else if r.repository_created {

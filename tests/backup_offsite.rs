@@ -56,6 +56,18 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     );
     let public_key = first.public_key.clone().unwrap();
     assert!(public_key.starts_with("ssh-ed25519 "), "{public_key}");
+    // What the offsite account is to hold: that key, allowed only rclone's append-only
+    // restic server on the folder.
+    let line = first.authorized_line.clone().unwrap();
+    let folder = offsite.home().join("offsite/deskmate");
+    assert_eq!(
+        line,
+        format!(
+            "command=\"rclone serve restic --stdio --append-only {}\",restrict {}",
+            folder.display(),
+            public_key.trim()
+        )
+    );
     assert!(!offsite.home().join("offsite").exists(), "nothing sent yet");
     // A fingerprint the host does not have is refused, and nothing is sent.
     let wrong = ask(Some(
@@ -76,10 +88,17 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
             .contains("permission denied"),
         "{unauthorized:?}"
     );
-    assert!(unauthorized.hint.contains(&public_key), "{unauthorized:?}");
+    assert!(unauthorized.hint.contains(&line), "{unauthorized:?}");
+    // The bare key (as a plain SFTP login would take it) does not reach the repository: the
+    // server asks for the append-only server, which only the line starts.
     let key_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(key_file.path(), format!("{public_key}\n")).unwrap();
     offsite.authorize(key_file.path());
+    let bare = ask(Some(offsite.host_fingerprint())).unwrap_err();
+    assert_eq!(bare.code, "backup.offsite_unreachable", "{bare:?}");
+    assert!(bare.hint.contains(&line), "{bare:?}");
+    std::fs::write(key_file.path(), format!("{line}\n")).unwrap();
+    offsite.replace_authorized_keys(key_file.path());
     let set = ask(Some(offsite.host_fingerprint())).unwrap();
     assert!(set.ready && set.repository_created, "{set:?}");
     assert!(offsite.home().join("offsite/deskmate/config").exists());
@@ -95,7 +114,29 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
         "{verification:?}"
     );
     let list = it.servers.backup_list("home", PRODUCTION).unwrap();
-    assert!(list[0].offsite_copy.is_some(), "{list:?}");
+    let copied = list[0].offsite_copy.clone().expect("copied");
+    // The server's own key can add there but never delete: a forget through it is refused
+    // (restic retries for most of a minute, so it runs beside the rest of the test).
+    let forget = {
+        let offsite_dir = Path::new(&it.stack).join("shared/env/offsite");
+        let ssh = format!(
+            "ssh -i {dir}/key -p {port} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile={dir}/known_hosts {user}@127.0.0.1",
+            dir = offsite_dir.display(),
+            port = offsite.port,
+            user = offsite.user()
+        );
+        let password = Path::new(&it.stack).join("shared/env/restic.password");
+        let copied = copied.clone();
+        std::thread::spawn(move || {
+            std::process::Command::new("restic")
+                .args(["-r", "rclone:offsite", "-o"])
+                .arg(format!("rclone.program={ssh}"))
+                .args(["-o", "rclone.args=serve restic --stdio", "forget", &copied])
+                .env("RESTIC_PASSWORD_FILE", password)
+                .output()
+                .unwrap()
+        })
+    };
     let health = it.servers.health("home").unwrap();
     let offsite_finding = health
         .report
@@ -219,6 +260,17 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
         backups.detail.contains("the last restore took"),
         "{backups:?}"
     );
+    let forget = forget.join().unwrap();
+    assert!(
+        !forget.status.success(),
+        "the server's key deleted an offsite copy"
+    );
+    assert!(
+        String::from_utf8_lossy(&forget.stderr).contains("403 Forbidden"),
+        "{}",
+        String::from_utf8_lossy(&forget.stderr)
+    );
+    assert!(folder.join("snapshots").join(&copied).exists());
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -266,6 +266,14 @@ fn list_search_tag_rate_note_export_delete_and_restore() {
         "great voice"
     );
 
+    // A tag is a field of the card too: the exported card carries it.
+    let json_out = dir.path().join("nyx.json");
+    assert_eq!(run(&[&"export", &nyx, &json_out]).code, 0);
+    let exported: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
+    let tags = exported["data"]["tags"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t == "favourite"), "{exported}");
+
     // One as CHARX; all three as a zip.
     let charx = dir.path().join("nyx.charx");
     assert_eq!(run(&[&"export", &nyx, &charx]).code, 0);

@@ -57,6 +57,9 @@ const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     // A real image registry on loopback, for releases pulled instead of uploaded.
     ("docker-registry", "docker-registry"),
     ("restic", "restic"),
+    // The offsite machine of the backup tests serves restic's repository append-only
+    // (`rclone serve restic --append-only`, as the key's forced command).
+    ("rclone", "rclone"),
     ("shellcheck", "shellcheck"),
     ("systemd-analyze", "systemd"),
     ("fail2ban-client", "fail2ban"),

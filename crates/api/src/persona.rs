@@ -166,15 +166,31 @@ impl Personas {
         self.library.lock().empty_trash().map_err(library_error)
     }
 
+    /// Adds and removes tags. The tags are a field of the card too (`data.tags`), shown among
+    /// its fields: the card is given the library's tags, so what is exported, shared or
+    /// published carries them.
     pub fn tag(&self, ids: &[i64], add: &[String], remove: &[String]) -> Result<(), ApiError> {
-        self.library
-            .lock()
-            .add_tags(ids, add)
-            .map_err(library_error)?;
-        self.library
-            .lock()
-            .remove_tags(ids, remove)
-            .map_err(library_error)
+        let mut library = self.library.lock();
+        library.add_tags(ids, add).map_err(library_error)?;
+        library.remove_tags(ids, remove).map_err(library_error)?;
+        for &id in ids {
+            let persona = library.persona(id).map_err(library_error)?;
+            let mut card = stored_card(&persona)?.to_value();
+            // A V1 card has no place for tags; V2 and V3 keep them in `data`.
+            let Some(data) = card.get_mut("data").and_then(|d| d.as_object_mut()) else {
+                continue;
+            };
+            let tags = serde_json::Value::from(persona.summary.tags.clone());
+            if data.get("tags") == Some(&tags) {
+                continue;
+            }
+            data.insert("tags".into(), tags);
+            let summary = &persona.summary;
+            library
+                .set_card(id, &card.to_string(), &summary.card_name, &summary.creator)
+                .map_err(library_error)?;
+        }
+        Ok(())
     }
 
     pub fn rate(&self, ids: &[i64], stars: Option<u8>) -> Result<(), ApiError> {

@@ -65,7 +65,8 @@ pub const VERIFY: &[&str] = &[
 
 /// Neither the image a backup was taken with nor today's is on the server to restore into:
 /// the backup itself may be whole, so nothing here blames the repository.
-const IMAGE_GONE: &str = "Start DeskMate (its services lend today's images to restore into), then try again.";
+const IMAGE_GONE: &str =
+    "Start DeskMate (its services lend today's images to restore into), then try again.";
 
 /// `deskmate-verify` failed on `snapshot` (alone, or right after the backup that made it).
 pub(crate) fn verify(snapshot: &str, stderr: &str) -> RemoteError {
@@ -131,7 +132,11 @@ pub(crate) fn restore(snapshot: &str, stderr: &str) -> RemoteError {
 }
 
 /// The codes `deskmate-offsite --init` may end with that the app has advice for.
-pub const OFFSITE: &[&str] = &["offsite.no_restic", "backup.no_offsite"];
+pub const OFFSITE: &[&str] = &[
+    "offsite.no_restic",
+    "backup.no_offsite",
+    "backup.offsite_not_append_only",
+];
 
 /// `deskmate-offsite --init` failed: the offsite repository was not found or made.
 pub(crate) fn offsite_init(stderr: &str) -> RemoteError {
@@ -141,8 +146,11 @@ pub(crate) fn offsite_init(stderr: &str) -> RemoteError {
             "Install restic on the server (Debian and Ubuntu: sudo apt-get install restic, or install DeskMate again, which puts it there), then set the target again."
         }
         "backup.no_offsite" => "Set the target again: the server has no offsite setting.",
+        "backup.offsite_not_append_only" => {
+            "In the offsite account's ~/.ssh/authorized_keys, replace the server's key by the whole line the app shows (it begins with command=\"rclone serve restic), then set the target again. Nothing was set."
+        }
         _ => {
-            "Check that the server's key is in the offsite account's ~/.ssh/authorized_keys and that the folder can be written, then set the target again. Backups on the server itself go on as before."
+            "Check that the offsite account's ~/.ssh/authorized_keys holds the line the app shows for the server's key, that rclone is installed there, and that the folder can be written; then set the target again. Backups on the server itself go on as before."
         }
     };
     refused(

@@ -18,7 +18,8 @@
 # "time<TAB>snapshot<TAB>ok|failed<TAB>offsite id or why" to STACK/backups/offsite.tsv.
 # A failure is one error<TAB>code<TAB>message line on stderr (deskmate-lib). Codes:
 # offsite.no_restic, backup.no_offsite (none set up), backup.offsite_unreachable (the
-# offsite repository cannot be reached or made), offsite.bad_id, offsite.failed.
+# offsite repository cannot be reached or made), backup.offsite_not_append_only (the key
+# is not confined to the append-only server), offsite.bad_id, offsite.failed.
 # shellcheck disable=SC2154 # deskmate-lib sets bin, backups, logs and project
 set -euo pipefail
 umask 077
@@ -74,6 +75,12 @@ if ! restic "${restic_options[@]}" cat config > /dev/null 2> "$err"; then
     say offsite_repository created
 fi
 if [ "$what" = "--init" ]; then
+    # Append-only holds only if this key can do nothing but talk to that rclone: asked to
+    # run a shell command, the account must not run it.
+    if [ -s "$stack/shared/env/offsite/append-only" ] &&
+        "${ssh_command[@]}" 'echo deskmate-shell-reached' < /dev/null 2> /dev/null | grep -q deskmate-shell-reached; then
+        fail backup.offsite_not_append_only "the offsite account runs any command for this server's key, so the server could delete its offsite copies"
+    fi
     say offsite_ready "$offsite"
     exit 0
 fi
@@ -89,11 +96,15 @@ copy=$(restic "${restic_options[@]}" snapshots --json 2> "$err" |
 restic "${restic_options[@]}" check > "$backups/offsite-check.log" 2> "$err" ||
     fail offsite.failed "the offsite repository $offsite did not pass restic check: $(why "$err")"
 
-KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
-# shellcheck source=/dev/null
-[ -r "$stack/shared/backup.env" ] && . "$stack/shared/backup.env"
-restic "${restic_options[@]}" forget --tag deskmate --keep-daily "$KEEP_DAILY" \
-    --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune > "$backups/offsite-forget.log" 2>&1 ||
-    say offsite_retention "failed: $(tail -n 1 "$backups/offsite-forget.log")"
+# An append-only copy is never pruned from here: that is the offsite side's job, so a
+# server in the wrong hands cannot destroy it. Other targets follow the local rules.
+if [ ! -s "$stack/shared/env/offsite/append-only" ]; then
+    KEEP_DAILY=7 KEEP_WEEKLY=4 KEEP_MONTHLY=6
+    # shellcheck source=/dev/null
+    [ -r "$stack/shared/backup.env" ] && . "$stack/shared/backup.env"
+    restic "${restic_options[@]}" forget --tag deskmate --keep-daily "$KEEP_DAILY" \
+        --keep-weekly "$KEEP_WEEKLY" --keep-monthly "$KEEP_MONTHLY" --prune > "$backups/offsite-forget.log" 2>&1 ||
+        say offsite_retention "failed: $(tail -n 1 "$backups/offsite-forget.log")"
+fi
 record ok "$copy"
 say offsite "copied to $offsite as ${copy:0:8}, checked"

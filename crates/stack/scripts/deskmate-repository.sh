@@ -11,7 +11,8 @@
 # An offsite folder holds `target` (one line: restic's repository, like
 # sftp:backup@host:/srv/deskmate, or s3:https://host/bucket/path), `port` (SSH's),
 # `key` (the SSH key, 0600), `known_hosts` (the pinned host key: ssh refuses any other),
-# and for S3 `s3.env` (AWS_ACCESS_KEY_ID=…, AWS_SECRET_ACCESS_KEY=…). `from` also holds
+# for S3 `s3.env` (AWS_ACCESS_KEY_ID=…, AWS_SECRET_ACCESS_KEY=…), and for an SFTP account
+# that serves the repository append-only for this key `append-only`. `from` also holds
 # that server's `restic.password`; an offsite copy shares the server's password.
 #
 # Sets RESTIC_REPOSITORY and RESTIC_PASSWORD_FILE (exported) and the array
@@ -60,8 +61,16 @@ remote_repository() {
         ssh_command=(ssh -i "$dir/key" -p "$port" -o IdentitiesOnly=yes -o BatchMode=yes
             -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$dir/known_hosts"
             -o ConnectTimeout=20 -o ServerAliveInterval=15 "$login")
-        # restic splits this at spaces, so the stack folder has none (the app checks).
-        restic_options=(-o "sftp.command=${ssh_command[*]} -s sftp")
+        # restic splits these at spaces, so the stack folder has none (the app checks).
+        if [ -s "$dir/append-only" ]; then
+            # The account runs `rclone serve restic --stdio --append-only FOLDER` for this
+            # key whatever it is asked (a forced command): restic speaks to it through its
+            # rclone backend over ssh, and may add to the repository but never delete.
+            RESTIC_REPOSITORY=rclone:offsite
+            restic_options=(-o "rclone.program=${ssh_command[*]}" -o "rclone.args=serve restic --stdio")
+        else
+            restic_options=(-o "sftp.command=${ssh_command[*]} -s sftp")
+        fi
         ;;
     s3:*)
         set -a

@@ -466,6 +466,16 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// Replaces every authorized key with the lines of `file` (the test client's own
+    /// key included: for a machine the tests never sign in to themselves).
+    pub fn replace_authorized_keys(&self, file: &Path) {
+        fs::write(
+            self.dir.path().join("authorized_keys"),
+            fs::read(file).unwrap(),
+        )
+        .unwrap();
+    }
+
     /// Lets a further public key sign in.
     pub fn authorize(&self, public_key: &Path) {
         let key = fs::read_to_string(public_key).unwrap();

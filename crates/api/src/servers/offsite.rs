@@ -49,8 +49,12 @@ pub struct TargetReport {
     /// True once the offsite repository was reached (found or made).
     pub ready: bool,
     pub repository_created: bool,
-    /// The server's public key, for the offsite account's `authorized_keys` (SFTP).
+    /// The server's public key (SFTP).
     pub public_key: Option<String>,
+    /// The line for the offsite account's `~/.ssh/authorized_keys` (SFTP): the server's key,
+    /// allowed only to add to the repository (rclone's append-only restic server), so the
+    /// server can never delete its offsite copies.
+    pub authorized_line: Option<String>,
     /// What the offsite host presented (SFTP), to compare with its own fingerprint.
     pub host_keys: Vec<OffsiteHostKey>,
     /// What to do next, in plain words.
@@ -65,6 +69,10 @@ pub(super) struct KeptTarget {
     pub known_hosts: String,
     pub key: String,
     pub s3_env: String,
+    /// Reached through the account's append-only forced command (SFTP targets set since it
+    /// exists; older copies were plain SFTP).
+    #[serde(default)]
+    pub append_only: bool,
 }
 
 impl KeptTarget {
@@ -77,6 +85,7 @@ impl KeptTarget {
             &self.known_hosts,
             &self.key,
             &self.s3_env,
+            self.append_only,
         )
     }
 }
@@ -110,9 +119,12 @@ impl Servers {
             ready: false,
             repository_created: false,
             public_key: None,
+            authorized_line: None,
             host_keys: Vec::new(),
             next: String::new(),
         };
+        // The offsite folder, for the key's forced command (SFTP).
+        let mut folder = String::new();
         // What to do next when the host key is not pinned yet (SFTP without a fingerprint).
         let mut unpinned = String::new();
         let target = match request {
@@ -135,9 +147,10 @@ impl Servers {
                     ));
                 }
                 report.target = Some(target.restic_repository());
+                folder = target.path.clone();
                 unpinned = format!(
-                    "Compare the host key fingerprint with the one the offsite machine shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there); add the public key to ~{}/.ssh/authorized_keys on {}; then set the target again with that fingerprint.",
-                    target.user, target.host
+                    "Compare the host key fingerprint with the one the offsite machine shows (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there); on {}, install rclone (Debian and Ubuntu: the rclone package) and add the line below to ~{}/.ssh/authorized_keys, which lets this server add backups there but never delete them; then set the target again with that fingerprint.",
+                    target.host, target.user
                 );
                 Target::Sftp {
                     repository: target.restic_repository(),
@@ -200,13 +213,21 @@ impl Servers {
         let ran = Runner::new(&session, &cancel, holder(), &mut |_: &Event| {})
             .run(operation::plan(&spec), &mut found);
         report.public_key = found.public_key.clone();
+        report.authorized_line = report
+            .public_key
+            .as_deref()
+            .filter(|_| !folder.is_empty())
+            .map(|key| operation::authorized_line(&folder, key));
         report.host_keys = found.host_keys.clone();
         if let Err(stopped) = ran {
             // Not reached: most often the server's key is not authorized there yet.
             let at_init = stopped.step == "init";
             let mut err = stopped_error(stopped, name, environment);
-            if let (true, Some(key)) = (at_init, &report.public_key) {
-                err.hint = format!("{} The server's public key: {key}", err.hint);
+            if let (true, Some(line)) = (at_init, &report.authorized_line) {
+                err.hint = format!(
+                    "{} The line for the offsite account's ~/.ssh/authorized_keys (rclone installed there): {line}",
+                    err.hint
+                );
             }
             return Err(err);
         }
@@ -241,6 +262,7 @@ impl Servers {
                     .map(|k| k.expose().to_string())
                     .unwrap_or_default(),
                 s3_env: String::new(),
+                append_only: true,
             },
             Target::S3 { repository, env } => KeptTarget {
                 target: repository,
@@ -248,6 +270,7 @@ impl Servers {
                 known_hosts: String::new(),
                 key: String::new(),
                 s3_env: env.expose().to_string(),
+                append_only: false,
             },
         };
         let blob = serde_json::to_string(&kept).expect("a target serializes");

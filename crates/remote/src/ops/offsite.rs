@@ -25,14 +25,31 @@ use crate::parts::saved_files::{self, SavedFile};
 use crate::parts::stack_files::{self, SpecFile, backup_scripts_step as scripts_step};
 use crate::secrets::Secret;
 
-/// The files an offsite folder may hold, and whether each is a secret.
-const FILES: [(&str, bool); 5] = [
+/// The files an offsite folder may hold, and whether each is a secret. `append-only` says
+/// the SFTP account serves the repository through [`APPEND_ONLY`] for the server's key.
+const FILES: [(&str, bool); 6] = [
     ("target", false),
     ("port", false),
     ("known_hosts", false),
     ("key", true),
     ("s3.env", true),
+    ("append-only", false),
 ];
+
+/// The forced command an SFTP target's account runs for the server's key: restic's
+/// repository served by rclone, which lets the server add backups but never delete or
+/// overwrite them, so a server in the wrong hands cannot destroy its offsite copies
+/// (pruning them is the offsite side's job).
+pub const APPEND_ONLY: &str = "rclone serve restic --stdio --append-only";
+
+/// The `authorized_keys` line for the offsite account: the server's `public_key`, allowed
+/// only to add to the repository in `folder` (a path already checked to be plain).
+pub fn authorized_line(folder: &str, public_key: &str) -> String {
+    format!(
+        "command=\"{APPEND_ONLY} {folder}\",restrict {}",
+        public_key.trim()
+    )
+}
 
 /// What the offsite copy is to be.
 pub enum Target {
@@ -86,10 +103,23 @@ pub fn folder_files(
     known_hosts: &str,
     key: &str,
     s3_env: &str,
+    append_only: bool,
 ) -> Vec<SpecFile> {
     let port = format!("{port}\n");
     let target = format!("{target}\n");
-    let contents = [target.as_str(), port.as_str(), known_hosts, key, s3_env];
+    let marker = if append_only {
+        format!("{APPEND_ONLY}\n")
+    } else {
+        String::new()
+    };
+    let contents = [
+        target.as_str(),
+        port.as_str(),
+        known_hosts,
+        key,
+        s3_env,
+        marker.as_str(),
+    ];
     FILES
         .iter()
         .zip(contents)
@@ -255,10 +285,11 @@ fn write(cx: &mut Cx<'_, Offsite>, spec: &OffsiteSpec) -> Result<Did> {
                 &cx.state.known_hosts,
                 key,
                 "",
+                true,
             )
         }
         Target::S3 { repository, env } => {
-            folder_files(&spec.folder, repository, 0, "", "", env.expose())
+            folder_files(&spec.folder, repository, 0, "", "", env.expose(), false)
         }
         Target::Remove => Vec::new(),
     };

@@ -43,7 +43,7 @@ fn ready() -> RecordingFake {
     fake.on("sha256sum <", Reply::ok("-\n"));
     for names in [
         &["target", "port", "s3.env"][..],
-        &["target", "port", "known_hosts", "key"][..],
+        &["target", "port", "known_hosts", "key", "append-only"][..],
         &["target", "port", "key", "s3.env"][..],
     ] {
         let needle: Vec<String> = names.iter().map(|n| path(n)).collect();
@@ -322,13 +322,18 @@ fn no_key_reaches_a_command_line_an_audit_line_or_an_event() {
 
 #[test]
 fn a_folder_holds_the_target_and_port_and_only_what_else_is_said() {
-    let files = folder_files("f", "sftp:x", 22, "", "KEY", "");
+    let files = folder_files("f", "sftp:x", 22, "", "KEY", "", true);
     let names: Vec<(&str, bool)> = files.iter().map(|f| (f.path.as_str(), f.secret)).collect();
     assert_eq!(
         names,
-        [("f/target", false), ("f/port", false), ("f/key", true)]
+        [
+            ("f/target", false),
+            ("f/port", false),
+            ("f/key", true),
+            ("f/append-only", false)
+        ]
     );
-    let files = folder_files("f", "s3:x", 0, "", "", "A=1\n");
+    let files = folder_files("f", "s3:x", 0, "", "", "A=1\n", false);
     assert_eq!(files[2].path, "f/s3.env");
     assert!(files[2].secret);
 }

@@ -14,9 +14,15 @@ target: string | null,
  */
 ready: boolean, repository_created: boolean, 
 /**
- * The server's public key, for the offsite account's `authorized_keys` (SFTP).
+ * The server's public key (SFTP).
  */
 public_key: string | null, 
+/**
+ * The line for the offsite account's `~/.ssh/authorized_keys` (SFTP): the server's key,
+ * allowed only to add to the repository (rclone's append-only restic server), so the
+ * server can never delete its offsite copies.
+ */
+authorized_line: string | null, 
 /**
  * What the offsite host presented (SFTP), to compare with its own fingerprint.
  */
