@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use deskmate_api::servers::{
-    BackupOutcome, DownloadReport, Part, RestoreOptions, RestoreReport, Retention, ScheduleReport,
-    TargetReport, TargetRequest,
+    BackupOutcome, DownloadReport, HealReport, Part, RestoreOptions, RestoreReport, Retention,
+    ScheduleReport, TargetReport, TargetRequest,
 };
 use deskmate_api::{ApiError, DataDir, Environment, Secret, Servers};
 
@@ -69,6 +69,14 @@ pub enum BackupCommand {
         /// Stop copying offsite (what was copied stays there)
         #[arg(long, conflicts_with = "target")]
         remove: bool,
+        #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
+        environment: EnvironmentArg,
+    },
+    /// After a trial restore or the weekly check found the backup repository damaged: set it
+    /// aside on the server (nothing in it is deleted) and start a fresh one with a backup of
+    /// the data as it is now, proven by a trial restore
+    Heal {
+        name: String,
         #[arg(long, value_enum, default_value_t = EnvironmentArg::Production)]
         environment: EnvironmentArg,
     },
@@ -229,6 +237,19 @@ fn run_with(servers: &Servers, command: BackupCommand, json: bool) -> ExitCode {
             env.into(),
             json,
         ),
+        BackupCommand::Heal {
+            name,
+            environment: env,
+        } => {
+            let mut printer = Printer::new(json);
+            let watch = interrupt::changing(&name, env.into());
+            let result =
+                servers.backup_heal(&name, env.into(), &mut printer.on_event(), watch.cancel());
+            output::finish(result, json, ok, |r: &HealReport| {
+                println!("{}'s first backup: {}", r.server, r.backup);
+                println!("{}", r.next);
+            })
+        }
         BackupCommand::Download {
             name,
             to,

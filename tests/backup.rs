@@ -307,6 +307,62 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
         .backup_list("home", Environment::Production)
         .unwrap();
     assert_eq!(list[0].verified, Some(false), "{list:?}");
+    // The health report says so, as a failure of its own.
+    let health = it.servers.health("home").unwrap();
+    let failed = health
+        .report
+        .findings
+        .iter()
+        .find(|f| f.id == "backup.trial_failed")
+        .expect("told in the health report");
+    assert_eq!(failed.level, deskmate_api::Level::Fail, "{failed:?}");
+
+    // Healed: the damaged repository set aside (kept whole), a fresh one begun with a
+    // verified backup, and the health report clear of it.
+    let damaged_files = walk_count(&Path::new(&it.stack).join("backups/restic"));
+    let run =
+        support::deskmate_with_data(it.data.path(), &[&"backup", &"heal", &"home", &"--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let healed = run.json();
+    let aside = Path::new(&it.stack).join(healed["set_aside"].as_str().unwrap());
+    assert_eq!(
+        walk_count(&aside),
+        damaged_files,
+        "nothing in it was deleted"
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        list[0].id.get(..8),
+        healed["backup"].as_str().unwrap().get(..8)
+    );
+    assert_eq!(list[0].verified, Some(true), "{list:?}");
+    let health = it.servers.health("home").unwrap();
+    let backup_failures: Vec<_> = health
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("backup.") && f.level == deskmate_api::Level::Fail)
+        .collect();
+    assert!(backup_failures.is_empty(), "{backup_failures:?}");
+}
+
+/// How many files are under `dir`.
+fn walk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            if e.file_type().unwrap().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 #[test]

@@ -248,7 +248,10 @@ fn list_search_tag_rate_note_export_delete_and_restore() {
     };
     assert_eq!(names(&[&"--search", &"aster"]), ["Aster Vale"]);
 
-    assert_eq!(run(&[&"tag", &aster, &nyx, &"--add", &"favourite"]).code, 0);
+    assert_eq!(
+        run(&[&"tag", &aster, &bram, &"--add", &"favourite"]).code,
+        0
+    );
     assert_eq!(names(&[&"--tag", &"favourite"]).len(), 2);
     assert_eq!(run(&[&"rate", &bram, &"--stars", &"5"]).code, 0);
     assert_eq!(
@@ -267,8 +270,8 @@ fn list_search_tag_rate_note_export_delete_and_restore() {
     );
 
     // A tag is a field of the card too: the exported card carries it.
-    let json_out = dir.path().join("nyx.json");
-    assert_eq!(run(&[&"export", &nyx, &json_out]).code, 0);
+    let json_out = dir.path().join("aster.json");
+    assert_eq!(run(&[&"export", &aster, &json_out]).code, 0);
     let exported: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json_out).unwrap()).unwrap();
     let tags = exported["data"]["tags"].as_array().unwrap();
@@ -282,7 +285,8 @@ fn list_search_tag_rate_note_export_delete_and_restore() {
     let zip_out = dir.path().join("all.zip");
     let exported = run(&[&"export", &aster, &bram, &nyx, &zip_out, &"--json"]).json();
     assert_eq!(exported["files"].as_array().unwrap().len(), 3);
-    // The PNG card comes back out with its picture untouched: re-importing is a duplicate.
+    // The PNG card (untagged, so its card unchanged) comes back out with its picture
+    // untouched: re-importing it is a duplicate.
     let again = import(&data, &zip_out);
     assert!(
         again["files"].as_array().unwrap().iter().any(|f| f["file"]

@@ -30,6 +30,7 @@ fn export_all(dir: &Path) {
     deskmate_api::servers::ScheduleReport::export_all(&cfg).expect("ScheduleReport exports");
     deskmate_api::servers::TargetReport::export_all(&cfg).expect("TargetReport exports");
     deskmate_api::servers::DownloadReport::export_all(&cfg).expect("DownloadReport exports");
+    deskmate_api::servers::HealReport::export_all(&cfg).expect("HealReport exports");
     deskmate_api::servers::DeployReport::export_all(&cfg).expect("DeployReport exports");
     deskmate_api::servers::ReleaseEntry::export_all(&cfg).expect("ReleaseEntry exports");
     deskmate_api::servers::Published::export_all(&cfg).expect("Published exports");

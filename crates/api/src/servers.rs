@@ -24,6 +24,7 @@ mod alerts;
 mod backup;
 mod config;
 mod download;
+mod heal;
 pub mod home;
 mod install;
 mod interrupted;
@@ -53,6 +54,7 @@ pub use deskmate_remote::watch::{HealthSample, WatchCheck, WatchEvent, WatchLeve
 pub use deskmate_stack::backup::Retention;
 pub use deskmate_stack::watch::AlertSettings;
 pub use download::DownloadReport;
+pub use heal::HealReport;
 pub use install::{InstallOptions, InstallReport, TlsChoice, read_release_file};
 pub use interrupted::{
     Answering, Interrupted, Liveness, Recovery, RunSeen, StepSeen, Versions, Way, WayKind, WayRuns,

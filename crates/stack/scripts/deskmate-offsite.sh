@@ -63,7 +63,8 @@ if [ ! -e "$RESTIC_REPOSITORY/config" ]; then
 fi
 export RESTIC_FROM_REPOSITORY=$RESTIC_REPOSITORY RESTIC_FROM_PASSWORD_FILE=$RESTIC_PASSWORD_FILE
 use_repository offsite
-offsite=$RESTIC_REPOSITORY
+# In words, the target as the owner gave it (an append-only one is reached as rclone:…).
+offsite=$(head -n 1 "$stack/shared/env/offsite/target")
 err=$backups/offsite.err
 
 if ! restic "${restic_options[@]}" cat config > /dev/null 2> "$err"; then

@@ -21,6 +21,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("server_backup_schedule", schedule),
     ("server_backup_target", target),
     ("server_backup_download", download),
+    ("server_backup_heal", heal),
 ];
 
 fn list(studio: &Studio, value: Value, _: &Task) -> Reply {
@@ -189,6 +190,18 @@ fn download(studio: &Studio, value: Value, task: &Task) -> Reply {
         Environment::Production,
         &a.folder,
         &mut on_file,
+        &task.cancel(),
+    )?)
+}
+
+/// A damaged repository set aside and a fresh one begun with a verified backup; the
+/// operation's events go to the window as for a backup.
+fn heal(studio: &Studio, value: Value, task: &Task) -> Reply {
+    let Name { name } = args(value)?;
+    reply(studio.app.servers.backup_heal(
+        &name,
+        Environment::Production,
+        &mut task.on_event(),
         &task.cancel(),
     )?)
 }

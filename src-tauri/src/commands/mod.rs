@@ -109,6 +109,7 @@ pub fn changes_server(name: &str, args: &Value) -> bool {
                 | "server_backup_restore"
                 | "server_backup_schedule"
                 | "server_backup_target"
+                | "server_backup_heal"
                 | "server_publish_room"
                 | "server_publish_personas"
                 | "server_alerts_set"

@@ -21,6 +21,7 @@ const WORDS: Record<string, string> = {
   server_backup_restore: 'a restore',
   server_backup_schedule: 'a backup schedule',
   server_backup_target: 'setting up the offsite copy',
+  server_backup_heal: 'healing the backup repository',
   server_publish_room: 'publishing a room',
   server_publish_personas: 'publishing personas',
   server_alerts_set: 'an alerts change',

@@ -47,6 +47,7 @@ export type { ScheduleReport } from './generated/ScheduleReport';
 export type { VerifyReport } from './generated/VerifyReport';
 export type { TargetReport } from './generated/TargetReport';
 export type { DownloadReport } from './generated/DownloadReport';
+export type { HealReport } from './generated/HealReport';
 export type { DeployReport } from './generated/DeployReport';
 export type { ReleaseEntry } from './generated/ReleaseEntry';
 export type { Published } from './generated/Published';

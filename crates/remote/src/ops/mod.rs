@@ -28,6 +28,7 @@ pub mod audit;
 pub mod backup;
 pub mod event;
 pub mod fake;
+pub mod heal;
 pub mod install;
 pub mod lock;
 pub mod maintain;
