@@ -314,7 +314,7 @@ fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
         .findings
         .iter()
         .find(|f| f.id == "backup.trial_failed")
-        .expect("told in the health report");
+        .unwrap_or_else(|| panic!("not told: {:?}", health.report.findings));
     assert_eq!(failed.level, deskmate_api::Level::Fail, "{failed:?}");
 
     // Healed: the damaged repository set aside (kept whole), a fresh one begun with a

@@ -274,7 +274,7 @@ fn last_verified_backup(session: &dyn Remote, dir: &str) -> Result<BackupState> 
 last=$(awk -F '\t' '$3 == "ok" { t = $1 } END { print t }' "$1/backups/verified.tsv" 2>/dev/null)
 if [ -n "$last" ] && t=$(date -u -d "$last" +%s 2>/dev/null); then echo "$((now - t))"; else echo none; fi
 tail -n 1 "$1/backups/recoveries.tsv" 2>/dev/null | cut -f 4 | grep . || echo none
-tail -n 1 "$1/backups/verified.tsv" 2>/dev/null | cut -f 2-4 | grep . || echo none
+if [ -s "$1/backups/verified.tsv" ]; then awk -F '\t' '$3 == "ok" || $3 == "failed" { l = $2 "\t" $3 "\t" $4 } END { print (l == "" ? "none" : l) }' "$1/backups/verified.tsv"; else echo none; fi
 tail -n 1 "$1/backups/checks.tsv" 2>/dev/null | grep . || echo none
 if [ -e "$1/shared/env/offsite/target" ]; then tail -n 1 "$1/backups/offsite.tsv" 2>/dev/null | cut -f 3,4 | grep . || echo none; fi"#,
             &[dir],

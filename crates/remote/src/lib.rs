@@ -3,8 +3,8 @@
 //! The public surface is in three parts; everything else is private to the crate.
 //!
 //! **Changes** go through the operation engine, [`ops`]: each one (install, update,
-//! rollback, restore, backup and verify, maintain, settings, publish, schedules, the offsite
-//! target, alerts, a watchdog round) is a plan of named steps that one [`Runner`] executes
+//! rollback, restore, backup, verify and heal, maintain, settings, publish, schedules, the
+//! offsite target, alerts, a watchdog round) is a plan of named steps that one [`Runner`] executes
 //! inside one guard, with one audit, one cancel, one undo and one progress stream. The
 //! only server work outside it are [`packages`] (putting Docker on the server, which needs
 //! a new sign-in, so it heads the install's plan as steps already done) and

@@ -42,8 +42,10 @@ area=verify
 use_repository local
 tab=$(printf '\t')
 
+# One line each, whatever the detail holds (a tool's words can run over several lines).
 record() {
-    printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$snap" "$1" "$2" >> "$backups/verified.tsv"
+    printf '%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$snap" "$1" \
+        "$(printf '%s' "$2" | tr '\t\n' '  ' | cut -c 1-500)" >> "$backups/verified.tsv"
 }
 # A trial restore that could not be made or did not pass is recorded as failed; a refused
 # id or a busy lock is not.

@@ -294,7 +294,7 @@ TRIAL_FAILED_FIX="back up again from DeskMate Studio (Backups); if that trial re
 check_backup() {
     local last age newest checked
     # The newest trial restore failed: a damaged repository (or backup) says so first.
-    newest=$(tail -n 1 "$stack/backups/verified.tsv" 2> /dev/null || true)
+    newest=$(awk -F '\t' '$3 == "ok" || $3 == "failed" { l = $0 } END { print l }' "$stack/backups/verified.tsv" 2> /dev/null || true)
     # So does the weekly repository check (deskmate-backup --check).
     checked=$(tail -n 1 "$stack/backups/checks.tsv" 2> /dev/null || true)
     if [ "$(printf '%s' "$checked" | cut -f 2)" = failed ]; then
