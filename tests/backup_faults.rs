@@ -1,8 +1,8 @@
 //! The faults a backup or a restore must survive, on a real installed stack: the server's
 //! disk filling during a backup, the SSH connection killed mid-backup and mid-restore, and a
-//! restore of one part only, and an old backup whose images maintenance removed. Each ends
-//! with the live stack serving what it served, and no half-made backup or volume counted as
-//! good.
+//! restore of one part only, an old backup whose images maintenance removed, and a damaged
+//! repository, found and healed. Each ends with the live stack serving what it served, and no
+//! half-made backup or volume counted as good.
 
 mod support;
 
@@ -397,4 +397,108 @@ fn an_old_backup_whose_images_are_gone_restores_with_today_s() {
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(memories(it.port), 3);
+}
+
+#[test]
+fn a_damaged_repository_fails_the_trial_restore_loudly_naming_the_backup() {
+    let it = installed(2);
+    let made = it
+        .servers
+        .backup_create(
+            "home",
+            Environment::Production,
+            false,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap();
+    // Flip bytes in the middle of every data pack.
+    let packs = Path::new(&it.stack).join("backups/restic/data");
+    for dir in std::fs::read_dir(&packs).unwrap().flatten() {
+        for pack in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let mut bytes = std::fs::read(pack.path()).unwrap();
+            let (middle, len) = (bytes.len() / 2, bytes.len());
+            for b in &mut bytes[middle..(middle + 64).min(len)] {
+                *b ^= 0xff;
+            }
+            std::fs::write(pack.path(), bytes).unwrap();
+        }
+    }
+    let err = it
+        .servers
+        .backup_verify(
+            "home",
+            Environment::Production,
+            &made.backup.snapshot,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "backup.verify_failed", "{err:?}");
+    assert!(
+        err.message.contains(&made.backup.snapshot),
+        "{}",
+        err.message
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list[0].verified, Some(false), "{list:?}");
+    // The health report says so, as a failure of its own.
+    let health = it.servers.health("home").unwrap();
+    let failed = health
+        .report
+        .findings
+        .iter()
+        .find(|f| f.id == "backup.trial_failed")
+        .unwrap_or_else(|| panic!("not told: {:?}", health.report.findings));
+    assert_eq!(failed.level, deskmate_api::Level::Fail, "{failed:?}");
+
+    // Healed: the damaged repository set aside (kept whole), a fresh one begun with a
+    // verified backup, and the health report clear of it.
+    let damaged_files = walk_count(&Path::new(&it.stack).join("backups/restic"));
+    let run =
+        support::deskmate_with_data(it.data.path(), &[&"backup", &"heal", &"home", &"--json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let healed = run.json();
+    let aside = Path::new(&it.stack).join(healed["set_aside"].as_str().unwrap());
+    assert_eq!(
+        walk_count(&aside),
+        damaged_files,
+        "nothing in it was deleted"
+    );
+    let list = it
+        .servers
+        .backup_list("home", Environment::Production)
+        .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        list[0].id.get(..8),
+        healed["backup"].as_str().unwrap().get(..8)
+    );
+    assert_eq!(list[0].verified, Some(true), "{list:?}");
+    let health = it.servers.health("home").unwrap();
+    let backup_failures: Vec<_> = health
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("backup.") && f.level == deskmate_api::Level::Fail)
+        .collect();
+    assert!(backup_failures.is_empty(), "{backup_failures:?}");
+}
+
+/// How many files are under `dir`.
+fn walk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            if e.file_type().unwrap().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
 }
