@@ -303,6 +303,33 @@ fn a_first_install_turns_health_green_and_a_second_run_changes_nothing() {
     );
     assert!(get(http_port, "/").1.contains("DeskMate 1.0.0"));
     assert!(!Path::new(&twin).join("current").exists());
+
+    // The stack's folder deleted, its containers gone, its volumes left: a new install there
+    // would meet a database that answers only to the deleted folder's password. Refused
+    // before anything changes, in words, the volume named.
+    let ids = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=com.docker.compose.project={}", project.name),
+    ]);
+    for id in ids.lines() {
+        docker(&["rm", "-f", id]);
+    }
+    std::fs::remove_dir_all(&stack).unwrap();
+    let orphaned = install(data.path(), "good-1", http_port, &["--yes"]);
+    let error = &orphaned.json()["error"];
+    assert_eq!(error["code"], "install.old_database", "{}", orphaned.stdout);
+    let volume = format!("{}_postgres_data", project.name);
+    assert!(
+        error["message"].as_str().unwrap().contains(&volume),
+        "{error}"
+    );
+    assert!(
+        docker(&["volume", "ls", "-q"]).lines().any(|v| v == volume),
+        "the old database is untouched"
+    );
+    assert!(!Path::new(&stack).join("current").exists());
 }
 
 #[test]
