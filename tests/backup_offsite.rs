@@ -103,14 +103,15 @@ fn verified_backups_go_offsite_and_a_lost_server_comes_back_on_a_new_one_from_th
     assert!(set.ready && set.repository_created, "{set:?}");
     assert!(offsite.home().join("offsite/deskmate/config").exists());
 
-    // A verified backup is copied there, and checked there.
+    // A verified backup is copied there, and checked there, part of the data read back.
     let outcome = it
         .servers
         .backup_create("home", PRODUCTION, true, &mut |_| {}, &Cancel::new())
         .unwrap();
     let verification = outcome.verification.clone().unwrap();
     assert!(
-        verification.offsite.starts_with("copied to sftp:"),
+        verification.offsite.starts_with("copied to sftp:")
+            && verification.offsite.ends_with("(1% of its data read back)"),
         "{verification:?}"
     );
     let list = it.servers.backup_list("home", PRODUCTION).unwrap();

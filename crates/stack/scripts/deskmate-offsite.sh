@@ -10,7 +10,8 @@
 #                                           and the key)
 #   deskmate-offsite STACK_DIR SNAPSHOT     copy that backup there (restic copy: only what
 #                                           the offsite repository lacks travels), check
-#                                           the copy's repository, then apply the same
+#                                           the copy's repository reading 1% of its data
+#                                           back, then (not append-only) apply the same
 #                                           retention rules there
 #
 # The offsite repository shares the server's password and chunker parameters (init
@@ -94,7 +95,9 @@ copy=$(restic "${restic_options[@]}" snapshots --json 2> "$err" |
     grep -o "\"original\":\"${what}[0-9a-f]*\",\"id\":\"[0-9a-f]*\"" |
     sed 's/.*"id":"\([0-9a-f]*\)"/\1/' | tail -n 1) || true
 [ -n "$copy" ] || fail offsite.failed "$offsite does not list the copy of $what"
-restic "${restic_options[@]}" check > "$backups/offsite-check.log" 2> "$err" ||
+# The copy's repository checked, and 1% of its data read back each time (a different 1% at
+# random), so damage there is found within weeks, not on the day of a disaster.
+restic "${restic_options[@]}" check --read-data-subset=1% > "$backups/offsite-check.log" 2> "$err" ||
     fail offsite.failed "the offsite repository $offsite did not pass restic check: $(why "$err")"
 
 # An append-only copy is never pruned from here: that is the offsite side's job, so a
@@ -108,4 +111,4 @@ if [ ! -s "$stack/shared/env/offsite/append-only" ]; then
         say offsite_retention "failed: $(tail -n 1 "$backups/offsite-forget.log")"
 fi
 record ok "$copy"
-say offsite "copied to $offsite as ${copy:0:8}, checked"
+say offsite "copied to $offsite as ${copy:0:8}, checked (1% of its data read back)"
