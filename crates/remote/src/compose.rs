@@ -14,7 +14,7 @@ use crate::ops::Remote;
 pub const MAX_OUTPUT: usize = 4 << 20;
 pub const MAX_SERVICES: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ts_rs::TS)]
 pub struct Container {
     #[serde(rename(deserialize = "Service"), default)]
     pub service: String,
@@ -31,6 +31,9 @@ pub struct Container {
     pub status: String,
     #[serde(rename(deserialize = "ExitCode"), default)]
     pub exit_code: i64,
+    /// The image it runs, as compose names it.
+    #[serde(rename(deserialize = "Image"), default)]
+    pub image: String,
     #[serde(
         rename(deserialize = "Publishers"),
         default,
@@ -116,7 +119,7 @@ ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p") || exit 1
 echo inspect
 [ -n "$ids" ] || exit 0
 # shellcheck disable=SC2086
-docker inspect --format '{"Service":{{json (index .Config.Labels "com.docker.compose.service")}},"Name":{{json .Name}},"State":{{json .State.Status}},"Health":{{if .State.Health}}{{json .State.Health.Status}}{{else}}""{{end}},"ExitCode":{{.State.ExitCode}},"Ports":"{{range $p, $c := .NetworkSettings.Ports}}{{range $c}}{{$p}}={{.HostPort}} {{end}}{{end}}"}' $ids
+docker inspect --format '{"Service":{{json (index .Config.Labels "com.docker.compose.service")}},"Name":{{json .Name}},"State":{{json .State.Status}},"Health":{{if .State.Health}}{{json .State.Health.Status}}{{else}}""{{end}},"ExitCode":{{.State.ExitCode}},"Image":{{json .Config.Image}},"Ports":"{{range $p, $c := .NetworkSettings.Ports}}{{range $c}}{{$p}}={{.HostPort}} {{end}}{{end}}"}' $ids
 "#;
 
 /// One line of the `docker inspect` template in [`LIST`].
@@ -132,6 +135,8 @@ struct Inspected {
     health: String,
     #[serde(rename = "ExitCode", default)]
     exit_code: i64,
+    #[serde(rename = "Image", default)]
+    image: String,
     /// `8080/tcp=18080 8443/tcp=18443 `
     #[serde(rename = "Ports", default)]
     ports: String,
@@ -175,6 +180,7 @@ pub fn parse_inspect(text: &str) -> Result<Vec<Container>, String> {
             health: c.health,
             status,
             exit_code: c.exit_code,
+            image: c.image,
             publishers,
         });
     }

@@ -117,12 +117,59 @@ pub fn services(listing: &Listing) -> Vec<Finding> {
         }
         Listing::Containers(c) => c,
     };
-    let mut out: Vec<Finding> = containers.iter().map(container_finding).collect();
+    // One finding per container, each with its own id: a service may run twice (beside an
+    // update, or left so by one that was cut off).
+    let mut out: Vec<Finding> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for c in containers.iter() {
+        let mut finding = container_finding(c);
+        let before = seen.iter().filter(|s| **s == c.service).count();
+        if before > 0 {
+            finding.id = format!("{}.{}", finding.id, before + 1);
+        }
+        seen.push(&c.service);
+        out.push(finding);
+    }
+    out.extend(two_versions(containers));
     for core in CORE_SERVICES {
         if !containers.iter().any(|c| c.service == *core) {
             out.push(
                 Finding::new(format!("service.{core}"), Level::Fail, *core, "not created")
                     .fix("deploy DeskMate again to create it"),
+            );
+        }
+    }
+    out
+}
+
+/// Two different versions of one service running at once: requests go to either in turn.
+/// Normal only while an update or a rollback runs; otherwise a change was cut off.
+fn two_versions(containers: &[Container]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut services: Vec<&str> = containers.iter().map(|c| c.service.as_str()).collect();
+    services.sort_unstable();
+    services.dedup();
+    for service in services {
+        let mut images: Vec<&str> = containers
+            .iter()
+            .filter(|c| c.service == service && c.state == "running" && !c.image.is_empty())
+            .map(|c| c.image.as_str())
+            .collect();
+        images.sort_unstable();
+        images.dedup();
+        if images.len() > 1 {
+            out.push(
+                Finding::new(
+                    format!("service.{service}.versions"),
+                    Level::Warn,
+                    service.to_string(),
+                    format!(
+                        "{} versions run at once ({}): requests go to either in turn",
+                        images.len(),
+                        images.join(", ")
+                    ),
+                )
+                .fix("unless an update or a rollback is running now, a change was cut off: Home shows it and the way forward"),
             );
         }
     }
@@ -460,67 +507,5 @@ fn host_findings(host: &HostStats) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_failed_last_trial_restore_is_a_failure_of_its_own_beside_the_age_of_the_last_good_one() {
-        let state = BackupState {
-            verified_age: Some(3600),
-            trial_failed: Some(("5f3a09c1".into(), "pg_restore: corrupt pack".into())),
-            ..BackupState::default()
-        };
-        let findings = backup_findings(&state);
-        let failed = findings
-            .iter()
-            .find(|f| f.id == "backup.trial_failed")
-            .expect("told");
-        assert_eq!(failed.level, Level::Fail);
-        assert!(failed.detail.contains("backup 5f3a09c1"), "{failed:?}");
-        assert!(
-            failed
-                .fix
-                .as_deref()
-                .unwrap_or("")
-                .contains("delete nothing"),
-            "{failed:?}"
-        );
-        let healthy = backup_findings(&BackupState {
-            verified_age: Some(3600),
-            ..BackupState::default()
-        });
-        assert!(healthy.iter().all(|f| f.id != "backup.trial_failed"));
-    }
-
-    #[test]
-    fn the_weekly_repository_check_is_shown_and_a_damaged_one_fails() {
-        let state = |passed: bool| BackupState {
-            verified_age: Some(3600),
-            check: Some((
-                passed,
-                "2026-12-06T04:10:00Z".into(),
-                "pack 1f2e3d: not found".into(),
-            )),
-            ..BackupState::default()
-        };
-        let find = |s: &BackupState| {
-            backup_findings(s)
-                .into_iter()
-                .find(|f| f.id == "backup.check")
-                .expect("shown")
-        };
-        assert_eq!(find(&state(true)).level, Level::Pass);
-        let damaged = find(&state(false));
-        assert_eq!(damaged.level, Level::Fail);
-        assert!(
-            damaged.detail.contains("found it damaged: pack 1f2e3d"),
-            "{damaged:?}"
-        );
-        let none = BackupState::default();
-        assert!(
-            backup_findings(&none)
-                .iter()
-                .all(|f| f.id != "backup.check")
-        );
-    }
-}
+#[path = "health_tests.rs"]
+mod tests;

@@ -13,4 +13,8 @@ health: string,
 /**
  * Compose's own words: "Up 3 days (healthy)".
  */
-status: string, exit_code: number, publishers: Array<Publisher>, };
+status: string, exit_code: number, 
+/**
+ * The image it runs, as compose names it.
+ */
+image: string, publishers: Array<Publisher>, };
