@@ -84,6 +84,11 @@ fn a_stopped_container_is_one_e_mail_and_its_recovery_one_more_with_no_secret_in
     let status = round(&it);
     assert_eq!(level(&status, "services"), WatchLevel::Ok, "{status:?}");
     assert_eq!(smtp.messages().len(), first.len(), "no change, no e-mail");
+    // Every saved field reads back, for a form to show and save again as it was.
+    assert_eq!(
+        (status.smtp_user.as_deref(), status.smtp_from.as_deref()),
+        (Some("alerts@example.org"), Some("deskmate@example.org"))
+    );
 
     // An update (or a restore, or a settings change) stops services on purpose while it
     // holds the deploy lock: the watchdog does not judge them meanwhile, says so, and sends

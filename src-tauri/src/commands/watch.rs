@@ -47,6 +47,9 @@ struct Alerts {
     #[serde(default)]
     smtp_port: u16,
     smtp_user: Option<String>,
+    /// The sender, as the Watch page read it back (None: the server's default).
+    #[serde(default)]
+    smtp_from: Option<String>,
     /// Only when the owner typed one: None keeps the one already set.
     smtp_password: Option<String>,
 }
@@ -61,7 +64,7 @@ fn alerts_set(studio: &Studio, value: Value, _: &Task) -> Reply {
                 smtp_host: a.smtp_host,
                 smtp_port: a.smtp_port,
                 smtp_user: a.smtp_user.filter(|u| !u.is_empty()),
-                from: None,
+                from: a.smtp_from.filter(|f| !f.is_empty()),
             },
             password: a.smtp_password.filter(|p| !p.is_empty()).map(Secret::new),
         },

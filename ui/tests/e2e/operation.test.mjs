@@ -19,7 +19,7 @@ const scripts = {
     },
   },
   server_watch: {
-    answer: { server: 'vps', environment: 'production', overall: null, checks: [], events: [], samples: [], incidents: [], email: null, smtp: null, has_smtp_password: false },
+    answer: { server: 'vps', environment: 'production', overall: null, checks: [], events: [], samples: [], incidents: [], email: null, smtp: null, smtp_user: null, smtp_from: null, has_smtp_password: false },
   },
   server_release_list: {
     answer: [

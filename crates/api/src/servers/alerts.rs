@@ -62,6 +62,9 @@ pub struct WatchReport {
     pub incidents: Vec<Incident>,
     pub email: Option<String>,
     pub smtp: Option<String>,
+    /// The SMTP user name and the sender, as saved: a form shows them, and saves them back.
+    pub smtp_user: Option<String>,
+    pub smtp_from: Option<String>,
     /// Whether the server holds an SMTP password (never the password).
     pub has_smtp_password: bool,
 }
@@ -294,6 +297,8 @@ impl Servers {
             incidents: state.incidents,
             email,
             smtp,
+            smtp_user: setting(&state.settings, "SMTP_USER").filter(|u| !u.is_empty()),
+            smtp_from: setting(&state.settings, "SMTP_FROM").filter(|f| !f.is_empty()),
             has_smtp_password: state.has_password,
         })
     }

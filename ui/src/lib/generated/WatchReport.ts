@@ -23,6 +23,10 @@ samples: Array<HealthSample>,
  */
 incidents: Array<Incident>, email: string | null, smtp: string | null, 
 /**
+ * The SMTP user name and the sender, as saved: a form shows them, and saves them back.
+ */
+smtp_user: string | null, smtp_from: string | null, 
+/**
  * Whether the server holds an SMTP password (never the password).
  */
 has_smtp_password: boolean, };
