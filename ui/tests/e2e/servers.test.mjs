@@ -160,14 +160,17 @@ describe('servers', () => {
     await page.getByText(/holds vps's backups .*restic check passed/).waitFor({ timeout: 120000 });
     assert.ok(existsSync(join(copy, 'config')), 'the copy is a restic repository');
 
-    // The offsite copy starts by showing the host's key and the server's own, pinning nothing.
+    // The offsite copy starts by showing the host's key and the line for the server's own,
+    // pinning nothing.
     await backups.getByText('Offsite copy', { exact: true }).click();
     await backups.getByLabel('Where').fill(`sftp://${sshd.user}@127.0.0.1:${sshd.port}${dirname(sshd.stackDir)}/offsite`);
     await backups.getByRole('button', { name: 'Look up the host' }).click();
     const host = backups.getByTestId('offsite-host');
     // (The first server test may have given this sshd a new key: any SHA256 fingerprint.)
     await host.getByText(/^SHA256:[A-Za-z0-9+/]{43}$/).first().waitFor({ timeout: 60000 });
-    await host.getByText(/^ssh-ed25519 /).waitFor();
+    // The line for the offsite account: the server's key, allowed only rclone's append-only
+    // restic server on that folder.
+    await host.getByText(/^command="rclone serve restic --stdio --append-only \/.*",restrict ssh-ed25519 /).waitFor();
 
     // The room editor publishes to this server: the backend makes it its active floor plan.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Rooms', exact: true }).click();
