@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use deskmate_api::servers::RestoreOptions;
 use deskmate_api::{Cancel, Environment};
 use deskmate_test_server::docker::docker;
+use support::images;
 use support::stack::{Installed, http, installed, memories};
 
 const PRODUCTION: Environment = Environment::Production;
@@ -263,58 +264,6 @@ fn a_restore_of_only_the_files_brings_them_back_and_leaves_the_database_as_it_is
     assert!(restore_volumes().trim().is_empty(), "no volume was made");
 }
 
-/// This test's own PostgreSQL image, rebuilt from the test bed's under `tag` (so its id is
-/// no other test's), removed with the guard, whatever happens.
-struct OwnImage(String);
-
-impl OwnImage {
-    fn build(tag: &str) -> OwnImage {
-        let mut build = Command::new("docker")
-            .args(["build", "-q", "-t", tag, "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let dockerfile =
-            format!("FROM deskmate-testbed/postgres:1\nLABEL org.deskmate.test={tag}\n");
-        std::io::Write::write_all(&mut build.stdin.take().unwrap(), dockerfile.as_bytes()).unwrap();
-        assert!(build.wait().unwrap().success(), "docker build {tag}");
-        OwnImage(tag.to_string())
-    }
-
-    fn id(&self) -> String {
-        docker(&["image", "inspect", "--format", "{{.Id}}", &self.0])
-            .trim()
-            .to_string()
-    }
-}
-
-impl Drop for OwnImage {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
-    }
-}
-
-/// The test bed's release `base` with `image` as its PostgreSQL, written in `dir` (with
-/// links to the test bed's archives, which it names by file name).
-fn with_postgres(dir: &Path, base: &str, image: &OwnImage) -> std::path::PathBuf {
-    let from = deskmate_test_server::docker::release(base);
-    let mut release: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&from).unwrap()).unwrap();
-    release["images"]["postgres"]["image"] = image.0.clone().into();
-    release["images"]["postgres"]["id"] = image.id().into();
-    for archive in release["archives"].as_array().unwrap() {
-        let file = archive["file"].as_str().unwrap();
-        let link = dir.join(file);
-        if !link.exists() {
-            std::os::unix::fs::symlink(from.with_file_name(file), link).unwrap();
-        }
-    }
-    let path = dir.join(format!("{base}.json"));
-    std::fs::write(&path, serde_json::to_vec(&release).unwrap()).unwrap();
-    path
-}
-
 #[test]
 fn an_old_backup_whose_images_are_gone_restores_with_today_s() {
     // Release A, a backup under it, then release B with a new PostgreSQL image; A's image
@@ -322,11 +271,15 @@ fn an_old_backup_whose_images_are_gone_restores_with_today_s() {
     let dir = tempfile::tempdir().unwrap();
     let unique = std::process::id();
     let (a, b) = (
-        OwnImage::build(&format!("deskmate-testbed/postgres:a-{unique}")),
-        OwnImage::build(&format!("deskmate-testbed/postgres:b-{unique}")),
+        images::OwnImage::build(&format!("deskmate-testbed/postgres:a-{unique}")),
+        images::OwnImage::build(&format!("deskmate-testbed/postgres:b-{unique}")),
     );
     assert_ne!(a.id(), b.id());
-    let it = support::stack::installed_from(&with_postgres(dir.path(), "good-1", &a), 3, None);
+    let it = support::stack::installed_from(
+        &images::with_postgres(dir.path(), "good-1", &a, None),
+        3,
+        None,
+    );
     let backup = it
         .servers
         .backup_create("home", PRODUCTION, false, &mut |_| {}, &Cancel::new())
@@ -339,7 +292,7 @@ fn an_old_backup_whose_images_are_gone_restores_with_today_s() {
     it.servers
         .release_deploy(
             "home",
-            &with_postgres(dir.path(), "good-2", &b),
+            &images::with_postgres(dir.path(), "good-2", &b, None),
             &options,
             &mut |_| {},
             &Cancel::new(),

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod images;
 pub mod install;
 pub mod stack;
 pub mod traffic;
