@@ -48,7 +48,9 @@ fn an_update_whose_postgres_never_turns_healthy_brings_the_old_one_back_on_its_d
     assert!(err.message.contains("postgres"), "{err:?}");
     assert!(
         err.hint.contains("What serves was put back as it was")
-            && err.hint.contains("The previous release's postgres is brought back"),
+            && err
+                .hint
+                .contains("The previous release's postgres is brought back"),
         "{err:?}"
     );
     eprintln!(
